@@ -1,0 +1,40 @@
+# One-command set-up: `make demo` and `make test` work on a fresh clone.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+OUT    ?= screening-report
+
+.PHONY: demo test lint typecheck samples serve clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+demo: $(VENV)/.installed
+	$(BIN)/supplyscreen screen samples/vendors.xlsx samples/seafood_shipments.xlsx --out $(OUT) --force
+	@echo "Open $(OUT)/report.html"
+
+samples: $(BIN)/python
+	$(BIN)/python -m pip install --quiet openpyxl
+	$(BIN)/python samples/generate.py
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check src tests samples
+	$(BIN)/ruff format --check src tests
+
+typecheck: $(VENV)/.installed-test
+	$(BIN)/mypy
+
+test: $(VENV)/.installed-test lint typecheck
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) $(OUT) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,126 @@
+"""The library API: one function that screens spreadsheets and returns results. The CLI and the web app
+are thin adapters over it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from supplyscreen._version import __version__
+from supplyscreen.io import InputFile, Sheet, read_input
+from supplyscreen.match import Matcher
+from supplyscreen.rules import RuleSet, load_rules
+from supplyscreen.score import TIERS, Verdict, score_hits
+
+
+@dataclass(frozen=True)
+class SupplierResult:
+    """One input row and its verdict."""
+
+    sheet: Sheet
+    index: int  # position in ``sheet.rows``
+    fields: dict[str, str]
+    verdict: Verdict
+
+    @property
+    def row(self) -> int:
+        return self.sheet.row_numbers[self.index]
+
+    @property
+    def original(self) -> list[str]:
+        return self.sheet.rows[self.index]
+
+    @property
+    def name(self) -> str:
+        return self.fields.get("name", "")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "source": {"file": self.sheet.file, "sheet": self.sheet.sheet, "row": self.row},
+            "fields": self.fields,
+            "score": self.verdict.score,
+            "tier": self.verdict.tier,
+            "presumption": self.verdict.presumption,
+            "hits": [hit.as_dict() for hit in self.verdict.hits],
+        }
+
+
+@dataclass
+class ScreeningResult:
+    inputs: list[InputFile]
+    rules: RuleSet
+    suppliers: list[SupplierResult]
+    started_at: str
+    finished_at: str = ""
+    lists: list[dict[str, Any]] = field(default_factory=list)
+    tool_version: str = __version__
+
+    @property
+    def by_tier(self) -> dict[str, int]:
+        counts = Counter(s.verdict.tier for s in self.suppliers)
+        return {tier: counts.get(tier, 0) for tier in TIERS}
+
+    @property
+    def presumption_count(self) -> int:
+        return sum(1 for s in self.suppliers if s.verdict.presumption)
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``results.json`` document (DESIGN §2 contract)."""
+        tiers = self.rules.tiers
+        return {
+            "run": {
+                "tool_version": self.tool_version,
+                "started_at": self.started_at,
+                "inputs": [{"path": f.display, "sha256": f.sha256, "rows": f.rows} for f in self.inputs],
+                "rules": {"sha256": self.rules.sha256},
+                "lists": self.lists,
+                "tiers": {"high": tiers.high, "medium": tiers.medium, "low": tiers.low},
+            },
+            "summary": {
+                "rows": len(self.suppliers),
+                "by_tier": self.by_tier,
+                "presumption": self.presumption_count,
+            },
+            "suppliers": [s.as_dict() for s in self.suppliers],
+        }
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def screen_sheet(sheet: Sheet, matcher: Matcher, rules: RuleSet) -> list[SupplierResult]:
+    """Screen every data row of one sheet, in order."""
+    out = []
+    for i in range(len(sheet.rows)):
+        fields = sheet.fields(i)
+        verdict = score_hits(matcher.match_row(fields), rules)
+        out.append(SupplierResult(sheet, i, fields, verdict))
+    return out
+
+
+def screen(
+    inputs: Sequence[str | Path],
+    rules_dirs: Sequence[str | Path] | None = None,
+    sheet: str | None = None,
+    mapping: Mapping[str, Sequence[str]] | None = None,
+    on_input: Callable[[InputFile], None] | None = None,
+) -> ScreeningResult:
+    """Read, match and score every row of every input. Raises SupplyscreenError subclasses on bad input."""
+    started = now_iso()
+    rules = load_rules([Path(d) for d in rules_dirs] if rules_dirs else None)
+    matcher = Matcher(rules)
+    files = [read_input(path, sheet=sheet, overrides=mapping) for path in inputs]
+    suppliers: list[SupplierResult] = []
+    for input_file in files:
+        if on_input is not None:
+            on_input(input_file)
+        for sh in input_file.sheets:
+            suppliers.extend(screen_sheet(sh, matcher, rules))
+    return ScreeningResult(
+        inputs=files, rules=rules, suppliers=suppliers, started_at=started, finished_at=now_iso()
+    )

@@ -1,0 +1,203 @@
+"""Command line: a thin click adapter over the library. Errors are translated once, here."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from supplyscreen._version import __version__
+from supplyscreen.errors import InputError, RulesError, SupplyscreenError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_BAD_INPUT = 1
+EXIT_FAIL_ON = 3
+
+
+def _fail(message: str) -> None:
+    click.echo(f"Error: {message}", err=True)
+
+
+def translate_errors(func: F) -> F:
+    """Turn library errors into one line on stderr and exit 1; tracebacks only with --debug."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        ctx = click.get_current_context()
+        debug = bool(ctx.find_root().params.get("debug"))
+        try:
+            return func(*args, **kwargs)
+        except RulesError as exc:
+            if debug:
+                raise
+            _fail(exc.line())
+            for problem in exc.problems:
+                click.echo(f"  {problem}", err=True)
+            ctx.exit(EXIT_BAD_INPUT)
+        except SupplyscreenError as exc:
+            if debug:
+                raise
+            _fail(exc.line())
+            ctx.exit(EXIT_BAD_INPUT)
+        except KeyboardInterrupt:
+            _fail("interrupted; no report was left half-written")
+            ctx.exit(130)
+        except Exception as exc:
+            if debug:
+                raise
+            _fail(f"unexpected {type(exc).__name__}: {exc} — rerun with --debug and report this")
+            ctx.exit(2)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _parse_map(values: tuple[str, ...]) -> dict[str, list[str]]:
+    mapping: dict[str, list[str]] = {}
+    for value in values:
+        fname, sep, header = value.partition("=")
+        if not sep or not fname.strip() or not header.strip():
+            raise InputError(f"--map {value!r} is not FIELD=HEADER", hint="e.g. --map name='Vendor Name'")
+        mapping.setdefault(fname.strip().lower(), []).append(header.strip())
+    return mapping
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="supplyscreen")
+@click.option("--debug", is_flag=True, help="Show Python tracebacks instead of one-line errors.")
+def cli(debug: bool) -> None:
+    """Screen supplier and shipment spreadsheets for DPRK forced-labour risk (CAATSA §321(b))."""
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    "out_dir",
+    default="screening-report",
+    show_default=True,
+    type=click.Path(path_type=Path),
+    help="Directory for the reports.",
+)
+@click.option(
+    "--rules",
+    "rules_dirs",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Rule directory; repeat to layer your own over the bundled rules.",
+)
+@click.option("--sheet", default=None, help="Screen only this sheet of each workbook.")
+@click.option(
+    "--map",
+    "maps",
+    multiple=True,
+    metavar="FIELD=HEADER",
+    help="Map a column to a canonical field (id, name, country, address, description, hs_code, vessel, notes).",
+)
+@click.option(
+    "--format",
+    "formats",
+    default="html,json,xlsx",
+    show_default=True,
+    help="Comma-separated report formats: html, json, xlsx, csv.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["high", "medium"]),
+    default=None,
+    help="Exit with code 3 when any supplier reaches this tier.",
+)
+@click.option("--force", is_flag=True, help="Overwrite existing reports in --out.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only errors.")
+@translate_errors
+def screen(
+    inputs: tuple[Path, ...],
+    out_dir: Path,
+    rules_dirs: tuple[Path, ...],
+    sheet: str | None,
+    maps: tuple[str, ...],
+    formats: str,
+    fail_on: str | None,
+    force: bool,
+    quiet: bool,
+) -> None:
+    """Screen spreadsheets (.xlsx, .xls, .csv) and write report.html, results.json and results.xlsx."""
+    from supplyscreen.api import screen as run_screen
+    from supplyscreen.io import InputFile
+    from supplyscreen.report import FILENAMES, parse_formats, write_reports
+    from supplyscreen.rules import default_rules_dir
+
+    chosen = parse_formats(formats)
+    mapping = _parse_map(maps)
+    layers = [default_rules_dir(), *rules_dirs] if rules_dirs else None
+    existing = [out_dir / FILENAMES[f] for f in chosen if (out_dir / FILENAMES[f]).exists()]
+    if existing and not force:
+        from supplyscreen.errors import OutputError
+
+        raise OutputError(
+            f"{existing[0]} already exists", hint="pass --force to overwrite, or choose another --out"
+        )
+
+    def show(input_file: InputFile) -> None:
+        if quiet:
+            return
+        click.echo(f"{input_file.display}: {input_file.kind}, {input_file.rows} rows")
+        for sh in input_file.sheets:
+            label = f"sheet '{sh.sheet}'" if sh.sheet else "table"
+            click.echo(f"  {label}: header row {sh.header_row}; {sh.describe_mapping()}")
+        for note in input_file.skipped:
+            click.echo(f"  note: {note}")
+
+    result = run_screen(inputs, rules_dirs=layers, sheet=sheet, mapping=mapping, on_input=show)
+    paths = write_reports(result, out_dir, chosen, force=force)
+    if not quiet:
+        tiers = result.by_tier
+        click.echo(
+            f"Screened {len(result.suppliers)} rows: {tiers['high']} high, {tiers['medium']} medium, "
+            f"{tiers['low']} low, {tiers['clear']} clear; {result.presumption_count} with the CAATSA §321(b) presumption."
+        )
+        for path in paths:
+            click.echo(f"Wrote {path}")
+    if fail_on:
+        reached = tiers_at_or_above(result.by_tier, fail_on)
+        if reached:
+            if not quiet:
+                click.echo(f"--fail-on {fail_on}: {reached} supplier(s) at or above {fail_on}", err=True)
+            sys.exit(EXIT_FAIL_ON)
+
+
+def tiers_at_or_above(by_tier: dict[str, int], tier: str) -> int:
+    order = ["high", "medium", "low", "clear"]
+    return sum(by_tier[t] for t in order[: order.index(tier) + 1])
+
+
+@cli.group()
+def rules() -> None:
+    """Inspect and validate rule files."""
+
+
+@rules.command("check")
+@click.argument("dirs", nargs=-1, type=click.Path(path_type=Path))
+@translate_errors
+def rules_check(dirs: tuple[Path, ...]) -> None:
+    """Validate rule directories (default: the bundled rules/); exit 1 with one line per problem."""
+    from supplyscreen.rules import load_rules
+
+    ruleset = load_rules(list(dirs) or None)
+    click.echo(
+        f"OK: {len(ruleset.indicators)} indicators, {len(ruleset.combinations)} combinations, "
+        f"{len(ruleset.frameworks)} legal frameworks, {len(ruleset.checklist)} checklist items; "
+        f"sha256 {ruleset.sha256}"
+    )
+
+
+def main() -> None:
+    cli(prog_name="supplyscreen")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

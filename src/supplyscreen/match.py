@@ -1,0 +1,311 @@
+"""Matchers: find indicator hits in one supplier row.
+
+Each matcher is small and returns hits that say which field, what text, which term and how similar:
+
+* terms in Chinese are searched as substrings of the folded text (Chinese has no spaces);
+* all other terms are transliterated to ASCII tokens and searched as whole-word token sequences with an
+  Aho-Corasick automaton, so "tuna" never fires inside "Fortuna";
+* a single-word term also matches two adjacent words written apart ("Dan Dong") and, where the indicator
+  allows it, a near spelling of 6+ letters with the same first letter (rapidfuzz ratio >= 90);
+* country indicators compare ISO codes; HS indicators compare code prefixes.
+
+Mentions in a negated clause ("no North Korean workers", "无朝鲜工人", "без ...") are not hits.
+"""
+
+from __future__ import annotations
+
+import bisect
+import unicodedata
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import ahocorasick
+from rapidfuzz import fuzz, process
+
+from supplyscreen.normalize import (
+    Unit,
+    country_code,
+    fold,
+    format_hs,
+    has_cjk,
+    hs_codes,
+    tokens,
+    units,
+)
+from supplyscreen.rules import Citation, Indicator, RuleSet
+
+FUZZY_MIN_LEN = 6
+FUZZY_CUTOFF = 90.0
+NEGATION_WINDOW = 4
+NEGATORS = frozenset(
+    {"no", "not", "non", "without", "never", "none", "zero", "nor", "net", "bez", "ne", "ni"}
+)
+CJK_NEGATORS = ("无", "没有", "未", "不", "非", "否")
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One reason for risk: a rule that fired on a field of a row."""
+
+    rule: str
+    indicator: str
+    category: str
+    field: str
+    text: str
+    matched: str
+    similarity: float
+    points: int
+    citations: tuple[Citation, ...]
+    nexus: bool = False
+    tags: tuple[str, ...] = ()
+    group: str | None = None
+    list: Mapping[str, Any] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "indicator": self.indicator,
+            "category": self.category,
+            "field": self.field,
+            "text": self.text,
+            "matched": self.matched,
+            "similarity": round(self.similarity, 3),
+            "points": self.points,
+            "citations": [{"source": c.source, "quote": c.quote} for c in self.citations],
+            "list": dict(self.list) if self.list is not None else None,
+        }
+
+
+def hit_for(ind: Indicator, field_name: str, text: str, matched: str, similarity: float) -> Hit:
+    return Hit(
+        rule=ind.id,
+        indicator=ind.name,
+        category=ind.category,
+        field=field_name,
+        text=text,
+        matched=matched,
+        similarity=similarity,
+        points=ind.points,
+        citations=tuple(ind.citations),
+        nexus=ind.nexus,
+        tags=tuple(ind.tags),
+        group=ind.group,
+    )
+
+
+@dataclass
+class _Prepared:
+    """A field value in the forms the matchers need."""
+
+    original: str
+    folded: str
+    units: list[Unit]
+    latin: str = ""  # " tok tok tok " of the non-Chinese units
+    offsets: list[int] = field(default_factory=list)  # start of each latin token in ``latin``
+    index: list[int] = field(default_factory=list)  # latin token -> position in ``units``
+
+    @classmethod
+    def of(cls, text: str) -> _Prepared:
+        folded = fold(text)
+        us = units(folded)
+        prep = cls(text, folded, us)
+        parts: list[str] = []
+        pos = 1
+        for i, unit in enumerate(us):
+            if unit.cjk:
+                continue
+            prep.offsets.append(pos)
+            prep.index.append(i)
+            parts.append(unit.token)
+            pos += len(unit.token) + 1
+        prep.latin = " " + " ".join(parts) + " "
+        return prep
+
+    def quote(self, start: int, end: int) -> str:
+        """The user's own text for a span of the folded text."""
+        nfkc = unicodedata.normalize("NFKC", self.original)
+        source = nfkc if len(nfkc) == len(self.folded) else self.folded
+        return source[start:end].strip()
+
+
+class TermMatcher:
+    """All term indicators compiled into two automata and a fuzzy vocabulary."""
+
+    def __init__(self, indicators: list[Indicator]) -> None:
+        self.indicators = indicators
+        self._latin = ahocorasick.Automaton()
+        self._cjk = ahocorasick.Automaton()
+        self._single: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        self._excludes: dict[int, list[tuple[bool, str]]] = {}
+        latin_keys: dict[str, list[tuple[int, str, int, int]]] = defaultdict(list)
+        cjk_keys: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        fuzzy_vocab: set[str] = set()
+        for idx, ind in enumerate(indicators):
+            for term in ind.terms:
+                if has_cjk(term):
+                    cjk_keys[fold(term)].append((idx, term))
+                    continue
+                toks = tokens(term)
+                if not toks:
+                    continue
+                key = " " + " ".join(toks) + " "
+                latin_keys[key].append((idx, term, len(toks), len(key)))
+                if len(toks) == 1:
+                    self._single[toks[0]].append((idx, term))
+                    if ind.fuzzy and len(toks[0]) >= FUZZY_MIN_LEN and toks[0].isalpha():
+                        fuzzy_vocab.add(toks[0])
+            if ind.exclude:
+                self._excludes[idx] = [
+                    (True, fold(e)) if has_cjk(e) else (False, " " + " ".join(tokens(e)) + " ")
+                    for e in ind.exclude
+                ]
+        for key, values in latin_keys.items():
+            self._latin.add_word(key, values)
+        for key, cjk_values in cjk_keys.items():
+            self._cjk.add_word(key, cjk_values)
+        self._has_latin = bool(latin_keys)
+        self._has_cjk = bool(cjk_keys)
+        if self._has_latin:
+            self._latin.make_automaton()
+        if self._has_cjk:
+            self._cjk.make_automaton()
+        self._fuzzy_vocab = sorted(fuzzy_vocab)
+
+    # -- one field value ------------------------------------------------------------------------------
+
+    def find(self, field_name: str, text: str) -> list[Hit]:
+        prep = _Prepared.of(text)
+        found: list[tuple[int, str, int, int, float]] = []  # indicator, term, start, end, similarity
+        if self._has_cjk and has_cjk(prep.folded):
+            for end, values in self._cjk.iter(prep.folded):
+                for idx, term in values:
+                    start = end - len(fold(term)) + 1
+                    if not _cjk_negated(prep.folded, start):
+                        found.append((idx, term, start, end + 1, 1.0))
+        if self._has_latin and prep.offsets:
+            exact_single: set[int] = set()
+            for end, values in self._latin.iter(prep.latin):
+                for idx, term, ntoks, key_len in values:
+                    first = bisect.bisect_left(prep.offsets, end - key_len + 2)
+                    last = first + ntoks - 1
+                    if self._negated(prep, first):
+                        continue
+                    ustart, uend = prep.units[prep.index[first]], prep.units[prep.index[last]]
+                    found.append((idx, term, ustart.start, uend.end, 1.0))
+                    if ntoks == 1:
+                        exact_single.add(first)
+            found.extend(self._joined_and_fuzzy(prep, exact_single))
+        hits: list[Hit] = []
+        for idx, term, start, end, sim in found:
+            ind = self.indicators[idx]
+            if field_name not in ind.fields or self._excluded(idx, prep, start, end):
+                continue
+            hits.append(hit_for(ind, field_name, prep.quote(start, end), term, sim))
+        return hits
+
+    def _joined_and_fuzzy(self, prep: _Prepared, exact: set[int]) -> list[tuple[int, str, int, int, float]]:
+        out: list[tuple[int, str, int, int, float]] = []
+        latin_units = [prep.units[i] for i in prep.index]
+        for pos in range(len(latin_units) - 1):
+            a, b = latin_units[pos], latin_units[pos + 1]
+            if a.clause != b.clause:
+                continue
+            for idx, term in self._single.get(a.token + b.token, ()):
+                if not self._negated(prep, pos):
+                    out.append((idx, term, a.start, b.end, 0.95))
+        if not self._fuzzy_vocab:
+            return out
+        for pos, unit in enumerate(latin_units):
+            tok = unit.token
+            if pos in exact or len(tok) < FUZZY_MIN_LEN or tok in self._single or not tok.isalpha():
+                continue
+            best = process.extractOne(tok, self._fuzzy_vocab, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+            if best is None or best[0][0] != tok[0] or self._negated(prep, pos):
+                continue
+            for idx, term in self._single[best[0]]:
+                if self.indicators[idx].fuzzy:
+                    out.append((idx, term, unit.start, unit.end, round(best[1] / 100, 3)))
+        return out
+
+    @staticmethod
+    def _negated(prep: _Prepared, pos: int) -> bool:
+        """True when a negator stands in the same clause within a few words before latin token ``pos``."""
+        unit = prep.units[prep.index[pos]]
+        for back in range(max(0, pos - NEGATION_WINDOW), pos):
+            other = prep.units[prep.index[back]]
+            if other.clause == unit.clause and other.token in NEGATORS:
+                return True
+        return False
+
+    def _excluded(self, idx: int, prep: _Prepared, start: int, end: int) -> bool:
+        for is_cjk, key in self._excludes.get(idx, ()):
+            if is_cjk:
+                pos = prep.folded.find(key)
+                while pos >= 0:
+                    if pos < end and start < pos + len(key):
+                        return True
+                    pos = prep.folded.find(key, pos + 1)
+            else:
+                pos = prep.latin.find(key)
+                while pos >= 0:
+                    first = bisect.bisect_left(prep.offsets, pos + 1)
+                    last = first + key.count(" ") - 2
+                    if last < len(prep.index):
+                        s, e = prep.units[prep.index[first]].start, prep.units[prep.index[last]].end
+                        if s < end and start < e:
+                            return True
+                    pos = prep.latin.find(key, pos + 1)
+        return False
+
+
+def _cjk_negated(folded: str, start: int) -> bool:
+    window = folded[max(0, start - 3) : start]
+    return any(neg in window for neg in CJK_NEGATORS)
+
+
+class Matcher:
+    """Every matcher of a rule set, applied to one row of canonical fields."""
+
+    def __init__(self, rules: RuleSet) -> None:
+        self.rules = rules
+        self.terms = TermMatcher([i for i in rules.indicators if i.terms])
+        self._by_country: dict[str, list[Indicator]] = defaultdict(list)
+        self._by_hs: dict[str, list[Indicator]] = defaultdict(list)
+        for ind in rules.indicators:
+            for code in ind.countries:
+                self._by_country[code].append(ind)
+            for code in ind.hs_codes:
+                self._by_hs[code.replace(".", "")].append(ind)
+        self._cache: dict[tuple[str, str], list[Hit]] = {}
+
+    def _terms(self, field_name: str, text: str) -> list[Hit]:
+        key = (field_name, text)
+        hits = self._cache.get(key)
+        if hits is None:
+            if len(self._cache) > 200_000:
+                self._cache.clear()
+            hits = self.terms.find(field_name, text)
+            self._cache[key] = hits
+        return hits
+
+    def match_row(self, row: Mapping[str, str]) -> list[Hit]:
+        hits: list[Hit] = []
+        for field_name, text in row.items():
+            if text and field_name != "id":
+                hits.extend(self._terms(field_name, text))
+        country, address = row.get("country", ""), row.get("address", "")
+        if country or address:
+            code = country_code(country, address)
+            if code:
+                where = "country" if country else "address"
+                shown = country if country else address
+                for ind in self._by_country.get(code, ()):
+                    hits.append(hit_for(ind, where, shown, code, 1.0))
+        if row.get("hs_code"):
+            for code in hs_codes(row["hs_code"]):
+                for length in range(2, len(code) + 1):
+                    for ind in self._by_hs.get(code[:length], ()):
+                        hits.append(hit_for(ind, "hs_code", row["hs_code"], format_hs(code[:length]), 1.0))
+        return hits

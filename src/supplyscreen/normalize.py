@@ -1,0 +1,381 @@
+"""Normalisation of supplier text before matching.
+
+* ``fold``: Unicode NFKC and case-folding (the form Chinese terms are searched in).
+* ``units``: the text as ASCII word tokens (pinyin for Chinese, anyascii for Cyrillic, Korean and the rest),
+  each remembering the span of the original text it came from, so a hit can quote what the user wrote.
+* ``name_key``: a company name without legal forms and generic words, for name comparison.
+* ``country_code``: country text to ISO 3166 alpha-2, telling the DPRK and the Republic of Korea apart.
+* ``hs_codes``: HS codes as digit strings, whether the cell held "0304.87", "304.87" (a number) or "030487".
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import countrynames
+from anyascii import anyascii
+from fingerprints import remove_types
+from pypinyin import lazy_pinyin, load_phrases_dict
+
+# Place names whose everyday reading differs from pypinyin's default for the characters.
+load_phrases_dict(
+    {
+        "珲春": [["hún"], ["chūn"]],
+        "长白": [["cháng"], ["bái"]],
+        "长春": [["cháng"], ["chūn"]],
+    }
+)
+
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_RE = re.compile(f"[{_CJK}]")
+_WORD_RE = re.compile(r"[^\W_]+")
+_RUN_RE = re.compile(f"[{_CJK}]+|[^{_CJK}]+")
+_ASCII_WORD_RE = re.compile(r"[a-z0-9]+")
+_CLAUSE_BREAK_RE = re.compile(r"[.;!?,:\n\r。；！？，：、]")
+
+
+def fold(text: str) -> str:
+    """NFKC-normalise and case-fold."""
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def has_cjk(text: str) -> bool:
+    return _CJK_RE.search(text) is not None
+
+
+def stem(token: str) -> str:
+    """A light, symmetric plural fold: 'fisheries' -> 'fishery', 'vessels' -> 'vessel'."""
+    if len(token) <= 3 or not token.isalpha():
+        return token
+    if token.endswith("ies") and len(token) > 4:
+        return token[:-3] + "y"
+    if token.endswith("s") and not token.endswith(("ss", "us", "is")):
+        return token[:-1]
+    return token
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """One ASCII token of a text and where it came from."""
+
+    token: str
+    start: int  # span in the folded text
+    end: int
+    clause: int  # index of the clause (split at . , ; etc.), for negation scope
+    cjk: bool
+
+
+@lru_cache(maxsize=65536)
+def _translit_word(word: str) -> tuple[str, ...]:
+    return tuple(_ASCII_WORD_RE.findall(anyascii(word).lower()))
+
+
+def units(folded: str) -> list[Unit]:
+    """Tokenise already-folded text into ASCII units with spans into it."""
+    out: list[Unit] = []
+    clause = 0
+    last = 0
+    for m in _WORD_RE.finditer(folded):
+        if _CLAUSE_BREAK_RE.search(folded, last, m.start()):
+            clause += 1
+        last = m.end()
+        word = m.group()
+        for run in _RUN_RE.finditer(word):
+            start = m.start() + run.start()
+            chunk = run.group()
+            if _CJK_RE.match(chunk):
+                for i, syllable in enumerate(lazy_pinyin(chunk, errors="ignore")):
+                    if i < len(chunk):
+                        out.append(Unit(syllable, start + i, start + i + 1, clause, True))
+            else:
+                for token in _translit_word(chunk):
+                    out.append(Unit(stem(token), start, start + len(chunk), clause, False))
+    return out
+
+
+def tokens(text: str) -> list[str]:
+    """The ASCII tokens of a text (after folding), plural-folded."""
+    return [u.token for u in units(fold(text))]
+
+
+# --- company names -----------------------------------------------------------------------------------
+
+GENERIC_WORDS = frozenset(
+    [
+        "company",
+        "co",
+        "corp",
+        "corporation",
+        "group",
+        "holding",
+        "holdings",
+        "industry",
+        "industrial",
+        "international",
+        "intl",
+        "trading",
+        "trade",
+        "import",
+        "export",
+        "imports",
+        "exports",
+        "enterprise",
+        "enterprises",
+        "general",
+        "limited",
+        "ltd",
+        "inc",
+        "llc",
+        "the",
+        "and",
+        "of",
+        "seafood",
+        "seafoods",
+        "sea",
+        "food",
+        "foods",
+        "fishery",
+        "fisheries",
+        "fishing",
+        "aquatic",
+        "product",
+        "products",
+        "ocean",
+        "marine",
+        "manufacturing",
+        "manufacturer",
+        "factory",
+        "plant",
+        "works",
+        "service",
+        "services",
+        "global",
+        "development",
+        "technology",
+        "tech",
+        "wll",
+        "lda",
+        "gmbh",
+        "jsc",
+        "ojsc",
+        "pjsc",
+        "cjsc",
+        "ooo",
+        "zao",
+        "oao",
+        "ao",
+        "sa",
+        "srl",
+        "bv",
+        "nv",
+        "ag",
+        "plc",
+        "pte",
+        "sdn",
+        "bhd",
+        "kk",
+        "jv",
+    ]
+)
+
+
+def name_key(text: str) -> str:
+    """Tokens of a company name with legal forms (any language) and generic words removed."""
+    latin = " ".join(tokens(text))
+    core = remove_types(latin) or latin
+    words = [w for w in core.split() if w not in GENERIC_WORDS]
+    return " ".join(words) if words else core
+
+
+# --- countries -----------------------------------------------------------------------------------------
+
+AMBIGUOUS_KOREA = "KP?"
+
+_COUNTRY_ALIASES: dict[str, str] = {
+    # DPRK spellings (DESIGN §3)
+    "dprk": "KP",
+    "d p r k": "KP",
+    "north korea": "KP",
+    "n korea": "KP",
+    "korea dpr": "KP",
+    "korea d p r": "KP",
+    "dpr korea": "KP",
+    "democratic people s republic of korea": "KP",
+    "korea democratic people s republic of": "KP",
+    "korea democratic people s republic": "KP",
+    "korea north": "KP",
+    "joseonminjujuuiinmingonghwagug": "KP",
+    "bughan": "KP",
+    "kndr": "KP",
+    "severnaya koreya": "KP",
+    # Republic of Korea
+    "south korea": "KR",
+    "s korea": "KR",
+    "korea south": "KR",
+    "republic of korea": "KR",
+    "korea republic of": "KR",
+    "korea rep": "KR",
+    "rok": "KR",
+    "daehanmingug": "KR",
+    "hangug": "KR",
+    "yuzhnaya koreya": "KR",
+    "respublika koreya": "KR",
+    # ambiguous
+    "korea": AMBIGUOUS_KOREA,
+    "koreya": AMBIGUOUS_KOREA,
+    # common shorthands countrynames misses
+    "prc": "CN",
+    "p r c": "CN",
+    "pr china": "CN",
+    "uae": "AE",
+    "u a e": "AE",
+    "usa": "US",
+    "u s a": "US",
+    "uk": "GB",
+    "rf": "RU",
+    "russian federation": "RU",
+}
+
+_FOLDED_ALIASES: dict[str, str] = {
+    "朝鲜": "KP",
+    "北韩": "KP",
+    "北朝鲜": "KP",
+    "朝鲜民主主义人民共和国": "KP",
+    "韩国": "KR",
+    "南韩": "KR",
+    "大韩民国": "KR",
+    "中国": "CN",
+    "中华人民共和国": "CN",
+    "俄罗斯": "RU",
+}
+
+_ROK_PLACES = frozenset(
+    [
+        "seoul",
+        "busan",
+        "pusan",
+        "incheon",
+        "daegu",
+        "daejeon",
+        "gwangju",
+        "ulsan",
+        "gyeonggi",
+        "gyeonggido",
+        "suwon",
+        "seongnam",
+        "goyang",
+        "yongin",
+        "changwon",
+        "pohang",
+        "pyeongtaek",
+        "pyeongchang",
+        "gangnam",
+        "jeju",
+        "gimhae",
+        "geoje",
+        "mokpo",
+        "yeosu",
+        "gunsan",
+        "seul",
+        "pusan",
+    ]
+)
+_DPRK_PLACES = frozenset(
+    ["pyongyang", "rason", "rajin", "sinuiju", "nampo", "chongjin", "wonsan", "hamhung", "kaesong"]
+)
+_ROK_CJK = ("首尔", "汉城", "釜山", "仁川", "서울", "부산", "сеул", "пусан")
+_DPRK_CJK = ("平壤", "罗先", "新义州", "평양", "пхеньян")
+
+
+def _lookup_country(text: str) -> str | None:
+    folded = fold(text).strip()
+    if not folded:
+        return None
+    if folded in _FOLDED_ALIASES:
+        return _FOLDED_ALIASES[folded]
+    key = " ".join(tokens(folded))
+    if key in _COUNTRY_ALIASES:
+        return _COUNTRY_ALIASES[key]
+    code = countrynames.to_code(text)
+    if code is None and key != folded:
+        code = countrynames.to_code(key)
+    return str(code) if code and len(code) == 2 else None
+
+
+def _korea_from_address(address: str) -> str | None:
+    folded = fold(address)
+    toks = set(tokens(folded))
+    if toks & _DPRK_PLACES or any(p in folded for p in _DPRK_CJK):
+        return "KP"
+    if toks & _ROK_PLACES or any(p in folded for p in _ROK_CJK):
+        return "KR"
+    return None
+
+
+@lru_cache(maxsize=65536)
+def country_code(country: str, address: str = "") -> str | None:
+    """ISO alpha-2 code for a country cell, using the address to settle a bare 'Korea'.
+
+    Returns ``"KP?"`` (AMBIGUOUS_KOREA) for a bare 'Korea' that the address does not settle, and, when the
+    country cell is empty, tries the last comma-separated part of the address.
+    """
+    code = _lookup_country(country) if country.strip() else None
+    if code is None and not country.strip() and address.strip():
+        parts = [p for p in re.split(r"[,，\n]", address) if p.strip()]
+        code = _lookup_country(parts[-1]) if parts else None
+    if code in (AMBIGUOUS_KOREA, "KR") and not _is_explicit_rok(country):
+        settled = _korea_from_address(address) if address else None
+        if settled:
+            return settled
+    return code
+
+
+def _is_explicit_rok(country: str) -> bool:
+    key = " ".join(tokens(country))
+    return _COUNTRY_ALIASES.get(key) == "KR" or fold(country).strip() in ("韩国", "南韩", "大韩民国")
+
+
+# --- HS codes ------------------------------------------------------------------------------------------
+
+_HS_SPLIT_RE = re.compile(r"[;,/|\n]+|\s{2,}")
+
+
+def _one_hs(part: str) -> str | None:
+    part = part.strip().replace(" ", "")
+    if not part:
+        return None
+    part = part.removeprefix("hs").removeprefix("HS").removeprefix("hts").removeprefix("HTS").strip(":")
+    if not re.fullmatch(r"\d{1,4}(\.\d{1,2}){0,1}(\.?\d{1,6})*", part):
+        return None
+    if "." in part:
+        head, _, rest = part.partition(".")
+        head = head.zfill(4) if len(head) > 2 else head.zfill(2)
+        groups = rest.split(".")
+        first = groups[0].ljust(2, "0")
+        return head + first + "".join(groups[1:])
+    digits = part
+    if len(digits) % 2:
+        digits = "0" + digits
+    return digits
+
+
+def hs_codes(text: str) -> list[str]:
+    """HS codes in a cell as digit strings: '304.87' -> '030487', '0304.87.00' -> '03048700', '3' -> '03'."""
+    out = []
+    for part in _HS_SPLIT_RE.split(text):
+        code = _one_hs(part)
+        if code and code not in out:
+            out.append(code)
+    return out
+
+
+def format_hs(digits: str) -> str:
+    """'030487' -> '0304.87'; '0304' -> '0304'; '03' -> '03'."""
+    if len(digits) <= 4:
+        return digits
+    return (
+        digits[:4] + "." + ".".join(digits[i : i + 2] for i in range(4, min(len(digits), 8), 2)) + digits[8:]
+    )

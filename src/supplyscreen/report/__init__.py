@@ -1,0 +1,89 @@
+"""Reports: HTML, XLSX, JSON and CSV, each written atomically into the output directory."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import IO
+
+from supplyscreen.api import ScreeningResult
+from supplyscreen.errors import OutputError
+from supplyscreen.report.html import render_html
+from supplyscreen.report.tables import write_csv, write_xlsx
+
+FORMATS = ("html", "json", "xlsx", "csv")
+DEFAULT_FORMATS = ("html", "json", "xlsx")
+FILENAMES = {"html": "report.html", "json": "results.json", "xlsx": "results.xlsx", "csv": "results.csv"}
+
+
+def parse_formats(text: str) -> list[str]:
+    wanted = [f.strip().lower() for f in text.split(",") if f.strip()]
+    unknown = [f for f in wanted if f not in FORMATS]
+    if unknown or not wanted:
+        raise OutputError(
+            f"unknown format '{','.join(unknown) or text}'", hint=f"use some of: {','.join(FORMATS)}"
+        )
+    return list(dict.fromkeys(wanted))
+
+
+def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
+    """Write through a temporary file in the same directory and rename it into place."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_reports(
+    result: ScreeningResult,
+    out_dir: str | Path,
+    formats: Sequence[str] = DEFAULT_FORMATS,
+    force: bool = False,
+) -> list[Path]:
+    """Write the chosen formats into ``out_dir``; refuse to overwrite existing reports unless ``force``."""
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise OutputError(
+            f"--out {out} is a file, not a directory", hint="choose a directory for the reports"
+        )
+    targets = [out / FILENAMES[f] for f in formats]
+    existing = [p for p in targets if p.exists()]
+    if existing and not force:
+        raise OutputError(
+            f"{existing[0]} already exists",
+            hint="pass --force to overwrite, or choose another --out directory",
+        )
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(
+            f"cannot create {out}: {exc.strerror}", hint="choose a writable --out directory"
+        ) from exc
+
+    def write_html(handle: IO[bytes]) -> None:
+        handle.write(render_html(result).encode("utf-8"))
+
+    def write_json(handle: IO[bytes]) -> None:
+        handle.write(json.dumps(result.to_json(), ensure_ascii=False, indent=1).encode("utf-8"))
+
+    writers: dict[str, Callable[[IO[bytes]], None]] = {
+        "html": write_html,
+        "json": write_json,
+        "xlsx": lambda h: write_xlsx(result, h),
+        "csv": lambda h: write_csv(result, h),
+    }
+    for fmt, path in zip(formats, targets, strict=True):
+        try:
+            atomic_write(path, writers[fmt])
+        except OSError as exc:
+            raise OutputError(
+                f"cannot write {path}: {exc.strerror}", hint="check the disk and permissions"
+            ) from exc
+    return targets

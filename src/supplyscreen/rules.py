@@ -1,0 +1,454 @@
+"""Rule files: one schema, validated once.
+
+A rule directory holds YAML files; each file is a mapping with any of the keys ``indicators``,
+``combinations``, ``tiers``, ``frameworks``, ``checklist`` and ``disable``. Several directories may be
+layered: a later one adds indicators, replaces ones with the same id, changes tiers, or disables ids.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from supplyscreen.errors import RulesError
+
+FIELDS = ("id", "name", "country", "address", "description", "hs_code", "vessel", "notes")
+FieldName = Literal["id", "name", "country", "address", "description", "hs_code", "vessel", "notes"]
+Category = Literal["nexus", "entity", "place", "country", "sector", "vessel", "hs_code", "ilo"]
+TOP_LEVEL_KEYS = ("indicators", "combinations", "tiers", "frameworks", "checklist", "disable")
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def project_root() -> Path:
+    """The folder holding ``rules/`` and ``seeds/``: the source tree, or the copy bundled in the wheel."""
+    bundled = PACKAGE_DIR / "_bundled"
+    if (bundled / "rules").is_dir():
+        return bundled
+    return PACKAGE_DIR.parents[1]
+
+
+def default_rules_dir() -> Path:
+    return project_root() / "rules"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Item(_Model):
+    """A rule-file item with an id."""
+
+    id: str = Field(pattern=r"^[a-z0-9_.-]+$")
+
+
+class Citation(_Model):
+    source: str = Field(min_length=1)
+    quote: str = Field(min_length=1)
+
+    @property
+    def is_seed(self) -> bool:
+        return self.source.startswith("seeds/")
+
+
+class Indicator(_Item):
+    name: str = Field(min_length=1)
+    category: Category
+    description: str = ""
+    terms: list[str] = []
+    countries: list[str] = []
+    hs_codes: list[str] = []
+    fields: list[FieldName] = ["name", "address", "description", "notes"]
+    exclude: list[str] = []
+    points: int = Field(ge=0, le=100)
+    nexus: bool = False
+    tags: list[str] = []
+    group: str | None = None
+    fuzzy: bool = True
+    citations: list[Citation] = Field(min_length=1)
+
+    @field_validator("countries")
+    @classmethod
+    def _countries(cls, value: list[str]) -> list[str]:
+        for code in value:
+            if not re.fullmatch(r"[A-Z]{2}\??", code):
+                raise ValueError(f"country {code!r} is not an ISO 3166 alpha-2 code such as 'KP'")
+        return value
+
+    @field_validator("hs_codes")
+    @classmethod
+    def _hs(cls, value: list[str]) -> list[str]:
+        for code in value:
+            if not re.fullmatch(r"\d{2}(\d{2}(\.?\d{1,2})*)?", code):
+                raise ValueError(f"HS code {code!r} must look like '03', '0304', '0304.8' or '0304.87'")
+        return value
+
+    @model_validator(mode="after")
+    def _something_to_match(self) -> Indicator:
+        if not (self.terms or self.countries or self.hs_codes):
+            raise ValueError("an indicator needs at least one of terms, countries or hs_codes")
+        return self
+
+
+class Combination(_Item):
+    name: str = Field(min_length=1)
+    description: str = ""
+    all_of: list[list[str]] = Field(min_length=2)
+    points: int = Field(ge=0, le=100)
+    group: str | None = None
+    citations: list[Citation] = Field(min_length=1)
+
+
+class Tiers(_Model):
+    high: int = Field(ge=1, le=100)
+    medium: int = Field(ge=1, le=100)
+    low: int = Field(ge=1, le=100)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Tiers:
+        if not self.high > self.medium > self.low:
+            raise ValueError("tiers must satisfy high > medium > low")
+        return self
+
+    def tier(self, score: int) -> str:
+        if score >= self.high:
+            return "high"
+        if score >= self.medium:
+            return "medium"
+        if score >= self.low:
+            return "low"
+        return "clear"
+
+
+class Framework(_Item):
+    title: str
+    citation: str
+    text: str
+    triggers: str
+    applies_when: Literal["always", "presumption", "high", "medium"]
+
+
+class ChecklistItem(_Item):
+    text: str
+    when: list[str] = Field(min_length=1)
+    source: str
+
+
+class RuleFile(_Model):
+    indicators: list[Indicator] = []
+    combinations: list[Combination] = []
+    tiers: Tiers | None = None
+    frameworks: list[Framework] = []
+    checklist: list[ChecklistItem] = []
+    disable: list[str] = []
+
+
+@dataclass(frozen=True)
+class RuleSource:
+    path: Path
+    sha256: str
+    files: int
+
+
+@dataclass
+class RuleSet:
+    indicators: list[Indicator]
+    combinations: list[Combination]
+    tiers: Tiers
+    frameworks: list[Framework]
+    checklist: list[ChecklistItem]
+    sources: list[RuleSource] = field(default_factory=list)
+
+    @property
+    def sha256(self) -> str:
+        """One hash over every layered rule set, in order."""
+        digest = hashlib.sha256()
+        for source in self.sources:
+            digest.update(source.sha256.encode())
+        return digest.hexdigest()
+
+    def indicator(self, indicator_id: str) -> Indicator:
+        for ind in self.indicators:
+            if ind.id == indicator_id:
+                return ind
+        raise KeyError(indicator_id)
+
+
+# --- loading ---------------------------------------------------------------------------------------------
+
+
+class _LineLoader(yaml.SafeLoader):
+    """Records the line of every mapping under the key ``__line__``."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    mapping = loader.construct_mapping(node, deep=True)
+    mapping["__line__"] = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _strip_lines(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _strip_lines(v) for k, v in value.items() if k != "__line__"}
+    if isinstance(value, list):
+        return [_strip_lines(v) for v in value]
+    return value
+
+
+_KNOWN_KEYS: dict[str, tuple[str, ...]] = {
+    "": TOP_LEVEL_KEYS,
+    "indicators": tuple(Indicator.model_fields),
+    "combinations": tuple(Combination.model_fields),
+    "tiers": tuple(Tiers.model_fields),
+    "frameworks": tuple(Framework.model_fields),
+    "checklist": tuple(ChecklistItem.model_fields),
+    "citations": tuple(Citation.model_fields),
+}
+
+
+def _line_of(raw: Any, loc: Sequence[int | str]) -> int:
+    line = raw.get("__line__", 1) if isinstance(raw, dict) else 1
+    node = raw
+    for part in loc:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            break
+        if isinstance(node, dict):
+            line = node.get("__line__", line)
+    return int(line)
+
+
+def _hint(loc: Sequence[int | str], msg: str, kind: str) -> str:
+    if kind == "extra_forbidden" and loc:
+        key = str(loc[-1])
+        parent = next((str(p) for p in reversed(loc[:-1]) if isinstance(p, str)), "")
+        known = _KNOWN_KEYS.get(parent, ())
+        close = difflib.get_close_matches(key, known, n=1)
+        if close:
+            return f"unknown key '{key}' (did you mean '{close[0]}'?)"
+        return f"unknown key '{key}' (allowed: {', '.join(known)})"
+    if kind == "missing" and loc:
+        return f"missing required key '{loc[-1]}'"
+    where = ".".join(str(p) for p in loc if not isinstance(p, int))
+    return f"{where}: {msg}" if where else msg
+
+
+_ITEM_MODELS: dict[str, type[_Item]] = {
+    "indicators": Indicator,
+    "combinations": Combination,
+    "frameworks": Framework,
+    "checklist": ChecklistItem,
+}
+
+
+def _read_file(
+    path: Path, problems: list[str], broken: set[str], lines: dict[tuple[str, str], int]
+) -> RuleFile | None:
+    """Parse one rule file, validating item by item so one bad item does not hide the rest.
+
+    Ids of items that fail validation go into ``broken`` so references to them are not reported twice.
+    """
+    try:
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else 1
+        problems.append(f"{path}:{line}: not valid YAML ({getattr(exc, 'problem', exc)}) — check indentation")
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(f"{path}:1: cannot read ({exc})")
+        return None
+    if raw is None:
+        return RuleFile()
+    if not isinstance(raw, dict):
+        problems.append(f"{path}:1: a rule file must be a mapping with keys such as 'indicators:'")
+        return None
+    good: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key == "__line__":
+            continue
+        if key not in TOP_LEVEL_KEYS:
+            problems.append(f"{path}:{_line_of(raw, [key])}: {_hint([key], '', 'extra_forbidden')}")
+            continue
+        model = _ITEM_MODELS.get(key)
+        if model is None or not isinstance(value, list):
+            good[key] = value
+            continue
+        items = []
+        for i, item in enumerate(value):
+            try:
+                parsed = model.model_validate(_strip_lines(item))
+                items.append(parsed)
+                lines[(key, parsed.id)] = int(item.get("__line__", 1))
+            except ValidationError as exc:
+                if isinstance(item, dict) and isinstance(item.get("id"), str):
+                    broken.add(item["id"])
+                ident = (
+                    f"{item['id']}: " if isinstance(item, dict) and isinstance(item.get("id"), str) else ""
+                )
+                for err in exc.errors():
+                    loc = (key, i, *err["loc"])
+                    hint = _hint((key, *err["loc"]), err["msg"], err["type"])
+                    problems.append(f"{path}:{_line_of(raw, loc)}: {ident}{hint}")
+        good[key] = items
+    try:
+        return RuleFile.model_validate(_strip_lines(good))
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = err["loc"]
+            problems.append(f"{path}:{_line_of(raw, loc)}: {_hint(loc, err['msg'], err['type'])}")
+        return None
+
+
+def _dir_hash(files: Iterable[Path], root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _collapse(text: str) -> str:
+    return " ".join(text.split())
+
+
+def check_citation(citation: Citation, base: Path) -> str | None:
+    """None when a seed citation's quote appears verbatim in the cited file, else the problem."""
+    if not citation.is_seed:
+        return None
+    path = base / citation.source
+    if not path.is_file():
+        path = project_root() / citation.source
+    if not path.is_file():
+        return f"cited source {citation.source} does not exist"
+    if _collapse(citation.quote) not in _collapse(path.read_text(encoding="utf-8")):
+        return f"quote not found in {citation.source}: {citation.quote[:60]!r}"
+    return None
+
+
+def load_rules(dirs: Sequence[Path] | None = None) -> RuleSet:
+    """Load, layer and validate rule directories. Raises RulesError listing every problem."""
+    dirs = list(dirs) if dirs else [default_rules_dir()]
+    problems: list[str] = []
+    indicators: dict[str, Indicator] = {}
+    combinations: dict[str, Combination] = {}
+    frameworks: dict[str, Framework] = {}
+    checklist: dict[str, ChecklistItem] = {}
+    tiers: Tiers | None = None
+    disabled: set[str] = set()
+    sources: list[RuleSource] = []
+    where: dict[str, str] = {}
+    broken: set[str] = set()
+
+    for rules_dir in dirs:
+        rules_dir = Path(rules_dir)
+        if not rules_dir.is_dir():
+            raise RulesError(
+                f"rules directory {rules_dir} does not exist", hint="pass --rules DIR with YAML files"
+            )
+        files = sorted(p for p in rules_dir.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+        if not files:
+            raise RulesError(f"rules directory {rules_dir} holds no .yaml files")
+        sources.append(RuleSource(rules_dir.resolve(), _dir_hash(files, rules_dir), len(files)))
+        seen_here: dict[str, str] = {}
+        for path in files:
+            lines: dict[tuple[str, str], int] = {}
+            parsed = _read_file(path, problems, broken, lines)
+            if parsed is None:
+                continue
+            stores: tuple[tuple[str, Sequence[_Item], dict[str, Any]], ...] = (
+                ("indicators", parsed.indicators, indicators),
+                ("combinations", parsed.combinations, combinations),
+                ("frameworks", parsed.frameworks, frameworks),
+                ("checklist", parsed.checklist, checklist),
+            )
+            for kind, items, store in stores:
+                for item in items:
+                    line = lines.get((kind, item.id), 1)
+                    key = f"{kind}:{item.id}"
+                    if key in seen_here:
+                        problems.append(
+                            f"{path}:{line}: duplicate id '{item.id}' (first in {seen_here[key]})"
+                        )
+                        continue
+                    seen_here[key] = f"{path}:{line}"
+                    where[item.id] = f"{path}:{line}"
+                    store[item.id] = item
+                    if isinstance(item, Indicator | Combination):
+                        for citation in item.citations:
+                            problem = check_citation(citation, rules_dir.parent)
+                            if problem:
+                                problems.append(f"{path}:{line}: {item.id}: {problem}")
+            if parsed.tiers is not None:
+                tiers = parsed.tiers
+            disabled.update(parsed.disable)
+
+    for ident in sorted(disabled):
+        if ident not in indicators and ident not in combinations:
+            problems.append(f"{dirs[-1]}: disable names unknown id '{ident}'")
+        indicators.pop(ident, None)
+        combinations.pop(ident, None)
+
+    if broken:  # items that failed validation: their ids and tags are not reported again as unknown
+        return _finish(problems, tiers, indicators, combinations, frameworks, checklist, sources, dirs)
+    known_tags = {tag for ind in indicators.values() for tag in ind.tags}
+    for combo in combinations.values():
+        for options in combo.all_of:
+            for ref in options:
+                if ref.startswith("tag:"):
+                    if ref[4:] not in known_tags:
+                        problems.append(f"{where[combo.id]}: {combo.id}: no indicator has tag '{ref[4:]}'")
+                elif ref not in indicators:
+                    close = difflib.get_close_matches(ref, list(indicators), n=1)
+                    hint = f" (did you mean '{close[0]}'?)" if close else ""
+                    problems.append(f"{where[combo.id]}: {combo.id}: unknown indicator '{ref}'{hint}")
+    for item in checklist.values():
+        for ref in item.when:
+            if ref == "always" or ref.startswith(("category:", "tag:")):
+                continue
+            if ref not in indicators and ref not in combinations:
+                problems.append(f"{where[item.id]}: {item.id}: 'when' names unknown indicator '{ref}'")
+    return _finish(problems, tiers, indicators, combinations, frameworks, checklist, sources, dirs)
+
+
+def _finish(
+    problems: list[str],
+    tiers: Tiers | None,
+    indicators: dict[str, Indicator],
+    combinations: dict[str, Combination],
+    frameworks: dict[str, Framework],
+    checklist: dict[str, ChecklistItem],
+    sources: list[RuleSource],
+    dirs: Sequence[Path],
+) -> RuleSet:
+    if tiers is None:
+        problems.append(
+            f"{dirs[0]}: no 'tiers:' thresholds in any rule file — add tiers: {{high, medium, low}}"
+        )
+    if not indicators and not problems:
+        problems.append(f"{dirs[0]}: no indicators defined")
+    if problems:
+        raise RulesError(f"{len(problems)} problem(s) in the rule files", problems=problems)
+    assert tiers is not None
+    return RuleSet(
+        indicators=list(indicators.values()),
+        combinations=list(combinations.values()),
+        tiers=tiers,
+        frameworks=list(frameworks.values()),
+        checklist=list(checklist.values()),
+        sources=sources,
+    )

@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from supplyscreen.normalize import (
+    AMBIGUOUS_KOREA,
+    country_code,
+    fold,
+    format_hs,
+    hs_codes,
+    name_key,
+    tokens,
+    units,
+)
+
+
+@pytest.mark.parametrize(
+    ("country", "address", "expected"),
+    [
+        ("DPRK", "", "KP"),
+        ("D.P.R.K.", "", "KP"),
+        ("North Korea", "", "KP"),
+        ("Korea DPR", "", "KP"),
+        ("Democratic People's Republic of Korea", "", "KP"),
+        ("Korea, Democratic People's Republic of", "", "KP"),
+        ("朝鲜", "", "KP"),
+        ("КНДР", "", "KP"),
+        ("Северная Корея", "", "KP"),
+        ("조선민주주의인민공화국", "", "KP"),
+        ("South Korea", "", "KR"),
+        ("Republic of Korea", "", "KR"),
+        ("Korea, Republic of", "", "KR"),
+        ("韩国", "", "KR"),
+        ("Korea", "12 Teheran-ro, Gangnam-gu, Seoul", "KR"),
+        ("Korea", "Busan", "KR"),
+        ("Korea", "Pyongyang", "KP"),
+        ("Korea", "", AMBIGUOUS_KOREA),
+        ("Korea", "Unit 4, Industrial Park", AMBIGUOUS_KOREA),
+        ("Republic of Korea", "Pyongyang", "KR"),
+        ("China", "", "CN"),
+        ("PRC", "", "CN"),
+        ("中国", "", "CN"),
+        ("Russia", "", "RU"),
+        ("Россия", "", "RU"),
+        ("Russian Federation", "", "RU"),
+        ("UAE", "", "AE"),
+        ("", "88 Binhai Road, Hunchun, Jilin, China", "CN"),
+        ("", "", None),
+        ("Atlantis", "", None),
+    ],
+)
+def test_country_code(country: str, address: str, expected: str | None) -> None:
+    assert country_code(country, address) == expected
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("0304.87", ["030487"]),
+        ("304.87", ["030487"]),  # the number 304.87 read from Excel
+        ("30487", ["030487"]),
+        ("030487", ["030487"]),
+        ("1604.14", ["160414"]),
+        ("160414", ["160414"]),
+        ("0304.87.00", ["03048700"]),
+        ("6110.2", ["611020"]),  # 6110.20 stored as a number
+        ("0303.42; 0304.87", ["030342", "030487"]),
+        ("HS 0303.42", ["030342"]),
+        ("3", ["03"]),
+        ("fish", []),
+        ("", []),
+    ],
+)
+def test_hs_codes(cell: str, expected: list[str]) -> None:
+    assert hs_codes(cell) == expected
+
+
+def test_format_hs() -> None:
+    assert format_hs("030487") == "0304.87"
+    assert format_hs("0304") == "0304"
+    assert format_hs("03048700") == "0304.87.00"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Hunchun", ["hunchun"]),
+        ("ＨＵＮＣＨＵＮ", ["hunchun"]),  # full-width, NFKC
+        ("Уссурийск", ["ussuriysk"]),
+        ("珲春", ["hun", "chun"]),
+        ("长白", ["chang", "bai"]),
+        ("Tuna vessels", ["tuna", "vessel"]),
+        ("Fisheries", ["fishery"]),
+        ("Straße", ["strasse"]),
+    ],
+)
+def test_tokens(text: str, expected: list[str]) -> None:
+    assert tokens(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [
+        ("Dalian Ocean Fishery Co., Ltd.", "DALIAN OCEAN FISHERY COMPANY LIMITED"),
+        ("ООО Примлес", "Primles LLC"),
+        ("Hunchun Dongyang Seafood Co.,Ltd", "Hunchun Dongyang Seafood Company Limited"),
+        ("Al Habtoor WLL", "Al Habtoor"),
+        ("Mariscos Lda", "Mariscos"),
+    ],
+)
+def test_name_key_drops_legal_forms(left: str, right: str) -> None:
+    assert name_key(left) == name_key(right)
+
+
+def test_name_key_keeps_distinctive_words() -> None:
+    assert name_key("Jinhai Hotel Management") != name_key("Jinhai Ocean Fisheries")
+
+
+@given(st.text())
+def test_fold_is_idempotent(text: str) -> None:
+    assert fold(fold(text)) == fold(text)
+
+
+@given(st.text())
+def test_units_are_ascii_and_point_into_the_text(text: str) -> None:
+    folded = fold(text)
+    for unit in units(folded):
+        assert unit.token.isascii() and unit.token
+        assert 0 <= unit.start < unit.end <= len(folded)
+
+
+@given(st.text())
+def test_hs_codes_never_fail_and_give_even_digit_strings(text: str) -> None:
+    for code in hs_codes(text):
+        assert code.isdigit() and len(code) % 2 == 0
+
+
+@given(st.text(), st.text())
+def test_country_code_never_fails(country: str, address: str) -> None:
+    code = country_code(country, address)
+    assert code is None or len(code) in (2, 3)

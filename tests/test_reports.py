@@ -1,0 +1,163 @@
+"""Reports: results.json against its JSON Schema, results.xlsx structure, report.html content and escaping."""
+
+from __future__ import annotations
+
+import json
+from html.parser import HTMLParser
+from pathlib import Path
+
+import jsonschema
+import openpyxl
+import pytest
+
+from supplyscreen.api import ScreeningResult, screen
+from supplyscreen.report import write_reports
+
+from .conftest import ROOT, SAMPLES
+
+SCHEMA = json.loads((ROOT / "src/supplyscreen/schema/results.schema.json").read_text(encoding="utf-8"))
+
+HOSTILE = "<script>alert(1)</script>"
+CSV = (
+    "Supplier,Country,Address,Goods Description,Notes\n"
+    f"{HOSTILE},China,Hunchun,Seafood processing,\n"
+    '"<img src=x onerror=alert(2)>",China,Dandong,Garments,\n'
+    '=HYPERLINK("http://evil"),Chile,Santiago,Wine,\n'
+    "Pyongyang Trading,DPRK,Pyongyang,Textiles,North Korean workers on site\n"
+    "Plain Supplier,Chile,Santiago,Wine,\n"
+)
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[ScreeningResult, Path]:
+    tmp = tmp_path_factory.mktemp("hostile")
+    src = tmp / "hostile.csv"
+    src.write_text(CSV, encoding="utf-8")
+    result = screen([src])
+    out = tmp / "out"
+    write_reports(result, out, ["html", "json", "xlsx", "csv"])
+    return result, out
+
+
+@pytest.fixture(scope="module")
+def samples(tmp_path_factory: pytest.TempPathFactory) -> tuple[ScreeningResult, Path]:
+    result = screen([SAMPLES / "vendors.xlsx", SAMPLES / "seafood_shipments.xlsx"])
+    out = tmp_path_factory.mktemp("samples")
+    write_reports(result, out, ["html", "json", "xlsx", "csv"])
+    return result, out
+
+
+def test_json_matches_schema(samples: tuple[ScreeningResult, Path]) -> None:
+    result, out = samples
+    data = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    jsonschema.validate(data, SCHEMA)
+    assert data["summary"]["rows"] == len(data["suppliers"]) == sum(f.rows for f in result.inputs)
+    assert sum(data["summary"]["by_tier"].values()) == data["summary"]["rows"]
+
+
+def test_every_point_traces_to_a_hit(samples: tuple[ScreeningResult, Path]) -> None:
+    data = json.loads((samples[1] / "results.json").read_text(encoding="utf-8"))
+    for supplier in data["suppliers"]:
+        assert supplier["score"] == min(100, sum(hit["points"] for hit in supplier["hits"]))
+        for hit in supplier["hits"]:
+            assert hit["citations"], hit
+        if supplier["presumption"]:
+            assert supplier["tier"] == "high"
+            assert any(h["category"] in ("nexus", "entity") for h in supplier["hits"])
+
+
+def test_rows_in_input_order_with_source(samples: tuple[ScreeningResult, Path]) -> None:
+    result, out = samples
+    data = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    expected = [
+        (f.display, sh.sheet, row) for f in result.inputs for sh in f.sheets for row in sh.row_numbers
+    ]
+    got = [(s["source"]["file"], s["source"]["sheet"], s["source"]["row"]) for s in data["suppliers"]]
+    assert got == expected
+
+
+def test_row_count_invariant_across_outputs(samples: tuple[ScreeningResult, Path]) -> None:
+    result, out = samples
+    n = len(result.suppliers)
+    book = openpyxl.load_workbook(out / "results.xlsx", read_only=True)
+    xlsx_rows = sum(ws.max_row - 1 for ws in book.worksheets if ws.title != "Summary")
+    csv_rows = (out / "results.csv").read_text(encoding="utf-8-sig").count("\n") - 1
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert xlsx_rows == csv_rows == n
+    assert (
+        html.count('class="card ') + html.split('id="unflagged"')[1].split("</tbody>")[0].count("<tr>") - 1
+        == n
+    )
+
+
+def test_xlsx_has_original_columns_verdict_freeze_and_filter(samples: tuple[ScreeningResult, Path]) -> None:
+    result, out = samples
+    book = openpyxl.load_workbook(out / "results.xlsx")
+    sheet = result.inputs[0].sheets[0]
+    ws = book[sheet.sheet or ""]
+    header = [c.value for c in ws[1]]
+    assert header == [
+        "Source file",
+        "Sheet",
+        "Row",
+        *sheet.headers,
+        "Score",
+        "Tier",
+        "Presumption",
+        "Reasons",
+    ]
+    assert ws.freeze_panes == "A2"
+    assert ws.auto_filter.ref is not None and ws.auto_filter.ref.startswith("A1:")
+    assert len(ws.conditional_formatting) >= 1
+    first = result.suppliers[0]
+    assert ws.cell(2, 3).value == first.row
+    assert ws.cell(2, len(header) - 2).value == first.verdict.tier
+
+
+def test_html_is_self_contained(samples: tuple[ScreeningResult, Path]) -> None:
+    html = (samples[1] / "report.html").read_text(encoding="utf-8")
+    assert "<svg" in html and "<style>" in html
+    assert "<link" not in html and "<script" not in html and "src=" not in html
+    for needed in ("CAATSA", "19 U.S.C. 1307", "Methodology", "clear and convincing evidence", "sha256"):
+        assert needed in html
+
+
+class _Collector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.attrs: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.attrs.extend(name for name, _ in attrs)
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def test_supplier_text_is_escaped_in_html(hostile: tuple[ScreeningResult, Path]) -> None:
+    parser = _Collector()
+    parser.feed((hostile[1] / "report.html").read_text(encoding="utf-8"))
+    assert "script" not in parser.tags and "img" not in parser.tags
+    assert "onerror" not in parser.attrs
+    assert any(HOSTILE in t for t in parser.text)
+
+
+def test_formulas_are_neutralised(hostile: tuple[ScreeningResult, Path]) -> None:
+    out = hostile[1]
+    csv_text = (out / "results.csv").read_text(encoding="utf-8-sig")
+    assert "'=HYPERLINK" in csv_text
+    book = openpyxl.load_workbook(out / "results.xlsx")
+    values = [c.value for ws in book.worksheets for row in ws.iter_rows() for c in row]
+    assert '\'=HYPERLINK("http://evil")' in values
+    assert not any(isinstance(v, str) and v.startswith("=") for v in values)
+
+
+def test_presumption_supplier_gets_rebuttal_checklist(hostile: tuple[ScreeningResult, Path]) -> None:
+    result, out = hostile
+    dprk = next(s for s in result.suppliers if s.name == "Pyongyang Trading")
+    assert dprk.verdict.presumption and dprk.verdict.tier == "high"
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "Evidence to gather to rebut the presumption" in html

@@ -1,0 +1,112 @@
+"""The rule files: every quote verbatim in its seed, seeds unchanged, schema errors reported with lines."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from supplyscreen.errors import RulesError
+from supplyscreen.rules import RuleSet, load_rules
+
+from .conftest import ROOT, SHARED
+
+SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
+
+
+def _collapse(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_five_seed_documents_are_present() -> None:
+    assert len(SEEDS) == 5
+
+
+@pytest.mark.skipif(not (SHARED / "seeds").is_dir(), reason="../shared/seeds not beside the project")
+def test_seeds_are_byte_for_byte_copies() -> None:
+    for seed in SEEDS:
+        original = SHARED / "seeds" / seed.name
+        assert hashlib.sha256(seed.read_bytes()).digest() == hashlib.sha256(original.read_bytes()).digest()
+
+
+def _all_citations(ruleset: RuleSet) -> list[tuple[str, str, str]]:
+    items = [*ruleset.indicators, *ruleset.combinations]
+    return [(item.id, c.source, c.quote) for item in items for c in item.citations]
+
+
+def test_every_seed_quote_appears_in_its_file(ruleset: RuleSet) -> None:
+    cited = [(ident, src, quote) for ident, src, quote in _all_citations(ruleset) if src.startswith("seeds/")]
+    assert len(cited) >= 30
+    for ident, src, quote in cited:
+        text = (ROOT / src).read_text(encoding="utf-8")
+        assert _collapse(quote) in _collapse(text), f"{ident}: quote not in {src}: {quote!r}"
+
+
+def test_seed_drawn_indicators_cite_the_seeds(ruleset: RuleSet) -> None:
+    for ind in ruleset.indicators:
+        if ind.category in ("place", "sector", "nexus", "vessel"):
+            assert any(c.is_seed for c in ind.citations), ind.id
+
+
+def test_every_seed_is_cited(ruleset: RuleSet) -> None:
+    cited = {src for _, src, _ in _all_citations(ruleset)}
+    assert {f"seeds/{s.name}" for s in SEEDS} <= cited
+
+
+def test_required_coverage(ruleset: RuleSet) -> None:
+    ids = {i.id for i in ruleset.indicators}
+    categories = {i.category for i in ruleset.indicators}
+    assert {"nexus", "entity", "place", "country", "sector", "vessel", "hs_code"} <= categories
+    for needed in (
+        "place.hunchun",
+        "place.dandong",
+        "place.vladivostok",
+        "place.krasnoyarsk",
+        "country.qatar",
+        "sector.seafood_processing",
+        "sector.tuna",
+        "sector.logging",
+        "sector.construction",
+        "sector.textiles",
+        "sector.it",
+        "sector.medical",
+        "sector.hospitality",
+        "sector.restaurant",
+        "sector.factory",
+        "entity.yenisei_construction",
+        "nexus.dprk_origin",
+        "nexus.dprk_workers",
+        "nexus.dprk_labour_agency",
+    ):
+        assert needed in ids
+    designated = [i for i in ruleset.indicators if i.category == "entity" and i.nexus]
+    assert len({i.citations[0].source for i in designated}) >= 3
+    assert len(designated) >= 11
+
+
+def test_nexus_indicators_reach_high(ruleset: RuleSet) -> None:
+    for ind in ruleset.indicators:
+        if ind.nexus:
+            assert ind.points >= ruleset.tiers.high, ind.id
+
+
+def test_a_quote_missing_from_its_seed_is_an_error(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "a.yaml").write_text(
+        "tiers: {high: 60, medium: 35, low: 10}\n"
+        "indicators:\n"
+        "  - id: place.x\n"
+        "    name: X\n"
+        "    category: place\n"
+        "    terms: [x]\n"
+        "    points: 5\n"
+        "    citations: [{source: seeds/000_7239665bc5e7fc8a.txt, quote: words that are not there}]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(RulesError) as info:
+        load_rules([rules])
+    assert info.value.problems == [
+        f"{rules / 'a.yaml'}:3: place.x: quote not found in seeds/000_7239665bc5e7fc8a.txt: 'words that are not there'"
+    ]
