@@ -54,6 +54,9 @@ FIRES = [
     ({"address": "Pyeongchang, Gangwon"}, set(), {"nexus.dprk_city", "nexus.dprk_origin"}),
     ({"address": "Vladimir, Russia"}, set(), {"place.vladivostok"}),
     ({"address": "Changsha, Hunan"}, set(), {"place.hunchun"}),
+    ({"address": "吉林省延边朝鲜族自治州"}, {"place.yanbian"}, {"nexus.dprk_origin", "nexus.dprk_mention"}),
+    ({"address": "吉林省图们市"}, {"place.tumen"}, set()),
+    ({"address": "Владивосток, Приморский край"}, {"place.vladivostok"}, set()),
     ({"address": "延边朝鲜族自治州延吉市"}, {"place.yanji"}, {"nexus.dprk_origin", "nexus.dprk_mention"}),
     ({"notes": "Audit 2025: no North Korean workers on site"}, set(), {"nexus.dprk_workers"}),
     ({"notes": "无朝鲜工人"}, set(), {"nexus.dprk_workers"}),
@@ -225,3 +228,41 @@ def test_combination_scores_more_than_parts(matcher: Matcher, ruleset: RuleSet) 
     sector = verdict(matcher, ruleset, description="seafood processing")
     assert both.score > place.score + sector.score
     assert any(h.category == "combination" for h in both.hits)
+
+
+VESSELS = [
+    ("Fu Yuan Yu 7788", "FUYUANYU 7788", True),
+    ("Fu Yuan Yu 7788", "Fu Yuan Yu 7789", False),
+    ("FU YUAN YU 7788 (IMO 9912347)", "IMO9912347", True),
+    ("Lu Rong Yuan Yu 196", "LURONGYUANYU 196", True),
+    ("Lu Rong Yuan Yu 196", "Lu Rong Yuan Yu 169", False),
+    ("Ocean Star IMO 9912347", "Ocean Star IMO 9074729", False),
+    ("Zhong Yu 12", "Zhong Yu 012", True),
+    ("Kum Song 3", "Kum Sung 3", True),
+    ("Haiyang 8", "Hai Yang 8", True),
+    ("Haiyang 8", "Taiyang 8", False),
+]
+
+
+@pytest.mark.parametrize(("a", "b", "same"), VESSELS)
+def test_vessel_names_respect_numbers(a: str, b: str, same: bool) -> None:
+    from supplyscreen.match import compare_vessels
+
+    score, why = compare_vessels(a, b)
+    assert (score >= 0.85) is same, why
+
+
+@pytest.mark.parametrize(
+    ("text", "numbers"),
+    [
+        ("IMO9912347", ["9912347"]),
+        ("FU YUAN YU 7788 (IMO 9912347)", ["9912347"]),
+        ("imo no. 9074729 and IMO: 9912347", ["9074729", "9912347"]),
+        ("9912347", []),  # a bare number is not an IMO reference
+    ],
+)
+def test_imo_numbers(text: str, numbers: list[str]) -> None:
+    from supplyscreen.normalize import imo_numbers, imo_valid
+
+    assert imo_numbers(text) == numbers
+    assert all(imo_valid(n) for n in numbers)

@@ -379,3 +379,37 @@ def format_hs(digits: str) -> str:
     return (
         digits[:4] + "." + ".".join(digits[i : i + 2] for i in range(4, min(len(digits), 8), 2)) + digits[8:]
     )
+
+
+# --- vessels -------------------------------------------------------------------------------------------
+
+_IMO_RE = re.compile(r"\bimo\s*(?:no\.?|number|#)?\s*[:.]?\s*(\d{7})\b", re.IGNORECASE)
+
+
+def imo_valid(number: str) -> bool:
+    """IMO ship numbers carry a check digit: the sum of the first six digits times 7..2, mod 10."""
+    if not re.fullmatch(r"\d{7}", number):
+        return False
+    total = sum(int(d) * w for d, w in zip(number[:6], range(7, 1, -1), strict=True))
+    return total % 10 == int(number[6])
+
+
+def imo_numbers(text: str) -> list[str]:
+    """IMO numbers written anywhere in a text ('IMO9912347', 'IMO 9912347', 'IMO No. 9912347')."""
+    return list(dict.fromkeys(m.group(1) for m in _IMO_RE.finditer(text)))
+
+
+@dataclass(frozen=True, slots=True)
+class VesselKey:
+    letters: str  # the name's words run together: 'Fu Yuan Yu' and 'FUYUANYU' agree
+    numbers: tuple[str, ...]  # hull numbers, which must agree exactly
+    imo: tuple[str, ...]
+
+
+def vessel_key(text: str) -> VesselKey:
+    imo = tuple(imo_numbers(text))
+    rest = _IMO_RE.sub(" ", text)
+    toks = [u.token for u in units(fold(rest))]
+    letters = "".join(t for t in toks if not t.isdigit())
+    numbers = tuple(str(int(t)) for t in toks if t.isdigit())
+    return VesselKey(letters, numbers, imo)
