@@ -129,11 +129,10 @@ def screen(
     from supplyscreen.api import screen as run_screen
     from supplyscreen.io import InputFile
     from supplyscreen.report import FILENAMES, parse_formats, write_reports
-    from supplyscreen.rules import default_rules_dir
 
     chosen = parse_formats(formats)
     mapping = _parse_map(maps)
-    layers = [default_rules_dir(), *rules_dirs] if rules_dirs else None
+    layers = _layers(rules_dirs)
     existing = [out_dir / FILENAMES[f] for f in chosen if (out_dir / FILENAMES[f]).exists()]
     if existing and not force:
         from supplyscreen.errors import OutputError
@@ -180,19 +179,96 @@ def rules() -> None:
     """Inspect and validate rule files."""
 
 
+def _layers(dirs: tuple[Path, ...], standalone: bool = False) -> list[Path]:
+    """The bundled rules followed by the user's layers (as ``screen --rules`` uses them)."""
+    from supplyscreen.rules import default_rules_dir
+
+    if standalone and dirs:
+        return list(dirs)
+    bundled = default_rules_dir()
+    return [bundled, *(d for d in dirs if d.resolve() != bundled.resolve())]
+
+
 @rules.command("check")
 @click.argument("dirs", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--standalone", is_flag=True, help="Check DIRs on their own, not layered over the bundled rules."
+)
 @translate_errors
-def rules_check(dirs: tuple[Path, ...]) -> None:
-    """Validate rule directories (default: the bundled rules/); exit 1 with one line per problem."""
+def rules_check(dirs: tuple[Path, ...], standalone: bool) -> None:
+    """Validate rules (the bundled rules/, with DIRs layered on top); exit 1 with one line per problem."""
     from supplyscreen.rules import load_rules
 
-    ruleset = load_rules(list(dirs) or None)
+    ruleset = load_rules(_layers(dirs, standalone))
     click.echo(
         f"OK: {len(ruleset.indicators)} indicators, {len(ruleset.combinations)} combinations, "
         f"{len(ruleset.frameworks)} legal frameworks, {len(ruleset.checklist)} checklist items; "
         f"sha256 {ruleset.sha256}"
     )
+    for source in ruleset.sources:
+        click.echo(f"  layer {source.path}: {source.files} files, sha256 {source.sha256}")
+
+
+@rules.command("list")
+@click.option(
+    "--rules", "rules_dirs", multiple=True, type=click.Path(path_type=Path), help="Rule layer to add."
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table", show_default=True
+)
+@click.option(
+    "--category", default=None, help="Only this category (nexus, entity, place, country, sector, …)."
+)
+@translate_errors
+def rules_list(rules_dirs: tuple[Path, ...], fmt: str, category: str | None) -> None:
+    """List every indicator with its category, points, terms and citations."""
+    from supplyscreen.reference import indicators_json, indicators_markdown, indicators_table
+    from supplyscreen.rules import load_rules
+
+    ruleset = load_rules(_layers(rules_dirs))
+    render = {"table": indicators_table, "json": indicators_json, "markdown": indicators_markdown}[fmt]
+    click.echo(render(ruleset, category), nl=False)
+
+
+@cli.command()
+@click.option("--name", default="", help="Supplier name.")
+@click.option("--country", default="", help="Country.")
+@click.option("--address", default="", help="Address, city or port.")
+@click.option("--description", default="", help="Goods or business description.")
+@click.option("--hs-code", "hs_code", default="", help="HS code(s).")
+@click.option("--vessel", default="", help="Vessel name and/or IMO number.")
+@click.option("--notes", default="", help="Workforce, audit or free-text notes.")
+@click.option(
+    "--rules", "rules_dirs", multiple=True, type=click.Path(path_type=Path), help="Rule layer to add."
+)
+@translate_errors
+def explain(
+    name: str,
+    country: str,
+    address: str,
+    description: str,
+    hs_code: str,
+    vessel: str,
+    notes: str,
+    rules_dirs: tuple[Path, ...],
+) -> None:
+    """Show every rule evaluated for one supplier, which fired and why, and the resulting score."""
+    from supplyscreen.explain import explain as run_explain
+    from supplyscreen.rules import load_rules
+
+    fields = {
+        "name": name,
+        "country": country,
+        "address": address,
+        "description": description,
+        "hs_code": hs_code,
+        "vessel": vessel,
+        "notes": notes,
+    }
+    if not any(fields.values()):
+        raise InputError("nothing to explain", hint="give at least one of --name, --country, --address, …")
+    for line in run_explain(fields, load_rules(_layers(rules_dirs))).lines():
+        click.echo(line)
 
 
 def main() -> None:

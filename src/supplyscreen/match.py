@@ -15,6 +15,7 @@ Mentions in a negated clause ("no North Korean workers", "无朝鲜工人", "б�
 from __future__ import annotations
 
 import bisect
+import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Mapping
@@ -96,6 +97,16 @@ def hit_for(ind: Indicator, field_name: str, text: str, matched: str, similarity
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    idx: int
+    term: str
+    start: int
+    end: int
+    similarity: float
+    negated: bool
+
+
 @dataclass
 class _Prepared:
     """A field value in the forms the matchers need."""
@@ -173,61 +184,105 @@ class TermMatcher:
         if self._has_cjk:
             self._cjk.make_automaton()
         self._fuzzy_vocab = sorted(fuzzy_vocab)
+        self._patterns = [
+            (idx, re.compile(pattern, re.IGNORECASE))
+            for idx, ind in enumerate(indicators)
+            for pattern in ind.patterns
+        ]
 
     # -- one field value ------------------------------------------------------------------------------
 
-    def find(self, field_name: str, text: str) -> list[Hit]:
+    def find(self, field_name: str, text: str, trace: list[str] | None = None) -> list[Hit]:
+        """Hits of term and pattern indicators in one field value.
+
+        With ``trace``, also records why candidate matches were set aside (negated, excluded, wrong field)
+        and near spellings that fell below the fuzzy cut-off: the material of ``supplyscreen explain``.
+        """
         prep = _Prepared.of(text)
-        found: list[tuple[int, str, int, int, float]] = []  # indicator, term, start, end, similarity
+        found: list[_Candidate] = []
         if self._has_cjk and has_cjk(prep.folded):
             for end, values in self._cjk.iter(prep.folded):
                 for idx, term in values:
                     start = end - len(fold(term)) + 1
-                    if not _cjk_negated(prep.folded, start):
-                        found.append((idx, term, start, end + 1, 1.0))
+                    found.append(_Candidate(idx, term, start, end + 1, 1.0, _cjk_negated(prep.folded, start)))
         if self._has_latin and prep.offsets:
             exact_single: set[int] = set()
             for end, values in self._latin.iter(prep.latin):
                 for idx, term, ntoks, key_len in values:
                     first = bisect.bisect_left(prep.offsets, end - key_len + 2)
                     last = first + ntoks - 1
-                    if self._negated(prep, first):
-                        continue
                     ustart, uend = prep.units[prep.index[first]], prep.units[prep.index[last]]
-                    found.append((idx, term, ustart.start, uend.end, 1.0))
+                    negated = self._negated(prep, first)
+                    found.append(_Candidate(idx, term, ustart.start, uend.end, 1.0, negated))
                     if ntoks == 1:
                         exact_single.add(first)
-            found.extend(self._joined_and_fuzzy(prep, exact_single))
+            found.extend(self._joined_and_fuzzy(prep, exact_single, trace))
+        for idx, regex in self._patterns:
+            for m in regex.finditer(prep.folded):
+                if m.end() > m.start():
+                    found.append(_Candidate(idx, regex.pattern, m.start(), m.end(), 1.0, False))
         hits: list[Hit] = []
-        for idx, term, start, end, sim in found:
-            ind = self.indicators[idx]
-            if field_name not in ind.fields or self._excluded(idx, prep, start, end):
-                continue
-            hits.append(hit_for(ind, field_name, prep.quote(start, end), term, sim))
+        for c in found:
+            ind = self.indicators[c.idx]
+            quoted = prep.quote(c.start, c.end)
+            reason = (
+                f"applies to {', '.join(ind.fields)}, not {field_name}"
+                if field_name not in ind.fields
+                else "negated in its clause"
+                if c.negated
+                else "inside an excluded phrase"
+                if self._excluded(c.idx, prep, c.start, c.end)
+                else None
+            )
+            if reason is None:
+                hits.append(hit_for(ind, field_name, quoted, c.term, c.similarity))
+            elif trace is not None:
+                trace.append(
+                    f"{ind.id}: {field_name} “{quoted}” matches “{c.term}” but is set aside: {reason}"
+                )
         return hits
 
-    def _joined_and_fuzzy(self, prep: _Prepared, exact: set[int]) -> list[tuple[int, str, int, int, float]]:
-        out: list[tuple[int, str, int, int, float]] = []
+    def _joined_and_fuzzy(
+        self, prep: _Prepared, exact: set[int], trace: list[str] | None
+    ) -> list[_Candidate]:
+        out: list[_Candidate] = []
         latin_units = [prep.units[i] for i in prep.index]
         for pos in range(len(latin_units) - 1):
             a, b = latin_units[pos], latin_units[pos + 1]
             if a.clause != b.clause:
                 continue
             for idx, term in self._single.get(a.token + b.token, ()):
-                if not self._negated(prep, pos):
-                    out.append((idx, term, a.start, b.end, 0.95))
-        if not self._fuzzy_vocab:
-            return out
+                out.append(_Candidate(idx, term, a.start, b.end, 0.95, self._negated(prep, pos)))
         for pos, unit in enumerate(latin_units):
             tok = unit.token
             if pos in exact or len(tok) < FUZZY_MIN_LEN or tok in self._single or not tok.isalpha():
                 continue
-            best = process.extractOne(tok, self._fuzzy_vocab, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
-            if best is None or best[0][0] != tok[0] or self._negated(prep, pos):
-                continue
-            for idx, term in self._single[best[0]]:
-                if self.indicators[idx].fuzzy:
-                    out.append((idx, term, unit.start, unit.end, round(best[1] / 100, 3)))
+            best = (
+                process.extractOne(tok, self._fuzzy_vocab, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+                if self._fuzzy_vocab
+                else None
+            )
+            if best is not None and best[0][0] == tok[0]:
+                for idx, term in self._single[best[0]]:
+                    if self.indicators[idx].fuzzy:
+                        sim = round(best[1] / 100, 3)
+                        out.append(_Candidate(idx, term, unit.start, unit.end, sim, self._negated(prep, pos)))
+            elif trace is not None:
+                near = process.extractOne(tok, list(self._single), scorer=fuzz.ratio, score_cutoff=75)
+                if near is not None:
+                    ids = ", ".join(self.indicators[i].id for i, _ in self._single[near[0]])
+                    why = (
+                        "different first letter"
+                        if near[0][0] != tok[0]
+                        else f"below the cut-off {FUZZY_CUTOFF:.0f}"
+                    )
+                    if near[1] >= FUZZY_CUTOFF and not any(
+                        self.indicators[i].fuzzy for i, _ in self._single[near[0]]
+                    ):
+                        why = "the rule allows no near spellings"
+                    trace.append(
+                        f"{ids}: near miss “{tok}” ~ “{near[0]}” similarity {near[1] / 100:.2f}, not counted: {why}"
+                    )
         return out
 
     @staticmethod
@@ -291,7 +346,7 @@ class Matcher:
 
     def __init__(self, rules: RuleSet) -> None:
         self.rules = rules
-        self.terms = TermMatcher([i for i in rules.indicators if i.terms])
+        self.terms = TermMatcher([i for i in rules.indicators if i.terms or i.patterns])
         self._by_country: dict[str, list[Indicator]] = defaultdict(list)
         self._by_hs: dict[str, list[Indicator]] = defaultdict(list)
         for ind in rules.indicators:
@@ -311,11 +366,14 @@ class Matcher:
             self._cache[key] = hits
         return hits
 
-    def match_row(self, row: Mapping[str, str]) -> list[Hit]:
+    def match_row(self, row: Mapping[str, str], trace: list[str] | None = None) -> list[Hit]:
         hits: list[Hit] = []
         for field_name, text in row.items():
             if text and field_name != "id":
-                hits.extend(self._terms(field_name, text))
+                if trace is None:
+                    hits.extend(self._terms(field_name, text))
+                else:
+                    hits.extend(self.terms.find(field_name, text, trace))
         country, address = row.get("country", ""), row.get("address", "")
         if country or address:
             code = country_code(country, address)

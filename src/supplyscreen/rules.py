@@ -23,7 +23,7 @@ from supplyscreen.errors import RulesError
 FIELDS = ("id", "name", "country", "address", "description", "hs_code", "vessel", "notes")
 FieldName = Literal["id", "name", "country", "address", "description", "hs_code", "vessel", "notes"]
 Category = Literal["nexus", "entity", "place", "country", "sector", "vessel", "hs_code", "ilo"]
-TOP_LEVEL_KEYS = ("indicators", "combinations", "tiers", "frameworks", "checklist", "disable")
+TOP_LEVEL_KEYS = ("indicators", "combinations", "tiers", "frameworks", "checklist", "override", "disable")
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -64,6 +64,7 @@ class Indicator(_Item):
     category: Category
     description: str = ""
     terms: list[str] = []
+    patterns: list[str] = []
     countries: list[str] = []
     hs_codes: list[str] = []
     fields: list[FieldName] = ["name", "address", "description", "notes"]
@@ -83,6 +84,16 @@ class Indicator(_Item):
                 raise ValueError(f"country {code!r} is not an ISO 3166 alpha-2 code such as 'KP'")
         return value
 
+    @field_validator("patterns")
+    @classmethod
+    def _patterns(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"pattern {pattern!r} is not a valid regular expression: {exc}") from exc
+        return value
+
     @field_validator("hs_codes")
     @classmethod
     def _hs(cls, value: list[str]) -> list[str]:
@@ -93,8 +104,8 @@ class Indicator(_Item):
 
     @model_validator(mode="after")
     def _something_to_match(self) -> Indicator:
-        if not (self.terms or self.countries or self.hs_codes):
-            raise ValueError("an indicator needs at least one of terms, countries or hs_codes")
+        if not (self.terms or self.patterns or self.countries or self.hs_codes):
+            raise ValueError("an indicator needs at least one of terms, patterns, countries or hs_codes")
         return self
 
 
@@ -142,12 +153,38 @@ class ChecklistItem(_Item):
     source: str
 
 
+class Override(_Item):
+    """A partial change to an indicator or combination of an earlier rule layer."""
+
+    name: str | None = None
+    description: str | None = None
+    points: int | None = Field(default=None, ge=0, le=100)
+    add_terms: list[str] = []
+    exclude: list[str] | None = None
+    fields: list[FieldName] | None = None
+    tags: list[str] | None = None
+    group: str | None = None
+    fuzzy: bool | None = None
+    nexus: bool | None = None
+
+    def apply(self, item: Indicator | Combination) -> Indicator | Combination:
+        changes: dict[str, Any] = {
+            k: v
+            for k, v in self.model_dump(exclude={"id", "add_terms"}, exclude_unset=True).items()
+            if k in type(item).model_fields
+        }
+        if self.add_terms and isinstance(item, Indicator):
+            changes["terms"] = [*item.terms, *self.add_terms]
+        return type(item).model_validate({**item.model_dump(), **changes})
+
+
 class RuleFile(_Model):
     indicators: list[Indicator] = []
     combinations: list[Combination] = []
     tiers: Tiers | None = None
     frameworks: list[Framework] = []
     checklist: list[ChecklistItem] = []
+    override: list[Override] = []
     disable: list[str] = []
 
 
@@ -213,6 +250,7 @@ _KNOWN_KEYS: dict[str, tuple[str, ...]] = {
     "tiers": tuple(Tiers.model_fields),
     "frameworks": tuple(Framework.model_fields),
     "checklist": tuple(ChecklistItem.model_fields),
+    "override": tuple(Override.model_fields),
     "citations": tuple(Citation.model_fields),
 }
 
@@ -250,11 +288,12 @@ _ITEM_MODELS: dict[str, type[_Item]] = {
     "combinations": Combination,
     "frameworks": Framework,
     "checklist": ChecklistItem,
+    "override": Override,
 }
 
 
 def _read_file(
-    path: Path, problems: list[str], broken: set[str], lines: dict[tuple[str, str], int]
+    path: Path, problems: list[str], broken: set[str], lines: dict[tuple[str, int], int]
 ) -> RuleFile | None:
     """Parse one rule file, validating item by item so one bad item does not hide the rest.
 
@@ -291,7 +330,7 @@ def _read_file(
             try:
                 parsed = model.model_validate(_strip_lines(item))
                 items.append(parsed)
-                lines[(key, parsed.id)] = int(item.get("__line__", 1))
+                lines[(key, len(items) - 1)] = int(item.get("__line__", 1))
             except ValidationError as exc:
                 if isinstance(item, dict) and isinstance(item.get("id"), str):
                     broken.add(item["id"])
@@ -349,7 +388,8 @@ def load_rules(dirs: Sequence[Path] | None = None) -> RuleSet:
     frameworks: dict[str, Framework] = {}
     checklist: dict[str, ChecklistItem] = {}
     tiers: Tiers | None = None
-    disabled: set[str] = set()
+    disabled: list[tuple[str, str]] = []
+    overrides: list[tuple[str, Override]] = []
     sources: list[RuleSource] = []
     where: dict[str, str] = {}
     broken: set[str] = set()
@@ -366,7 +406,7 @@ def load_rules(dirs: Sequence[Path] | None = None) -> RuleSet:
         sources.append(RuleSource(rules_dir.resolve(), _dir_hash(files, rules_dir), len(files)))
         seen_here: dict[str, str] = {}
         for path in files:
-            lines: dict[tuple[str, str], int] = {}
+            lines: dict[tuple[str, int], int] = {}
             parsed = _read_file(path, problems, broken, lines)
             if parsed is None:
                 continue
@@ -377,8 +417,8 @@ def load_rules(dirs: Sequence[Path] | None = None) -> RuleSet:
                 ("checklist", parsed.checklist, checklist),
             )
             for kind, items, store in stores:
-                for item in items:
-                    line = lines.get((kind, item.id), 1)
+                for i, item in enumerate(items):
+                    line = lines.get((kind, i), 1)
                     key = f"{kind}:{item.id}"
                     if key in seen_here:
                         problems.append(
@@ -395,13 +435,30 @@ def load_rules(dirs: Sequence[Path] | None = None) -> RuleSet:
                                 problems.append(f"{path}:{line}: {item.id}: {problem}")
             if parsed.tiers is not None:
                 tiers = parsed.tiers
-            disabled.update(parsed.disable)
-
-    for ident in sorted(disabled):
-        if ident not in indicators and ident not in combinations:
-            problems.append(f"{dirs[-1]}: disable names unknown id '{ident}'")
-        indicators.pop(ident, None)
-        combinations.pop(ident, None)
+            for i, change in enumerate(parsed.override):
+                overrides.append((f"{path}:{lines.get(('override', i), 1)}", change))
+            disabled.extend((f"{path}", ident) for ident in parsed.disable)
+        # a layer's overrides and disables act on everything loaded so far, whatever the file order
+        for place, change in overrides:
+            target: dict[str, Any] | None = (
+                indicators if change.id in indicators else combinations if change.id in combinations else None
+            )
+            if target is None:
+                close = difflib.get_close_matches(change.id, [*indicators, *combinations], n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                problems.append(f"{place}: override names unknown id '{change.id}'{hint}")
+                continue
+            try:
+                target[change.id] = change.apply(target[change.id])
+            except ValidationError as exc:
+                problems.append(f"{place}: override of '{change.id}': {exc.errors()[0]['msg']}")
+        for place, ident in disabled:
+            if ident not in indicators and ident not in combinations:
+                problems.append(f"{place}: disable names unknown id '{ident}'")
+            indicators.pop(ident, None)
+            combinations.pop(ident, None)
+        overrides.clear()
+        disabled.clear()
 
     if broken:  # items that failed validation: their ids and tags are not reported again as unknown
         return _finish(problems, tiers, indicators, combinations, frameworks, checklist, sources, dirs)

@@ -51,14 +51,14 @@ def _apply_groups(hits: list[Hit]) -> list[Hit]:
     return out
 
 
-def _fills(slot: list[str], hit: Hit) -> bool:
+def fills(slot: list[str], hit: Hit) -> bool:
     return any(ref == hit.rule or (ref.startswith("tag:") and ref[4:] in hit.tags) for ref in slot)
 
 
 def _combination_hit(combo: Combination, hits: list[Hit]) -> Hit | None:
     parts: list[Hit] = []
     for slot in combo.all_of:
-        filler = next((h for h in hits if _fills(slot, h) and h not in parts), None)
+        filler = next((h for h in hits if fills(slot, h) and h not in parts), None)
         if filler is None:
             return None
         parts.append(filler)

@@ -1,0 +1,111 @@
+"""Explain one supplier: every rule evaluated, which fired and why, and how the score adds up."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from supplyscreen.match import Hit, Matcher
+from supplyscreen.normalize import country_code, format_hs, hs_codes, name_key
+from supplyscreen.rules import Combination, RuleSet
+from supplyscreen.score import Verdict, fills, score_hits
+
+
+@dataclass
+class Explanation:
+    fields: dict[str, str]
+    normalised: list[str]
+    verdict: Verdict
+    combinations: list[str]
+    set_aside: list[str]
+    silent: dict[str, list[str]] = field(default_factory=dict)
+    rules: RuleSet | None = None
+
+    def lines(self) -> list[str]:
+        assert self.rules is not None
+        v = self.verdict
+        out = ["Supplier:"]
+        out += [f"  {k}: {val}" for k, val in self.fields.items()]
+        out += ["Normalised:", *[f"  {n}" for n in self.normalised]]
+        n_ind, n_combo = len(self.rules.indicators), len(self.rules.combinations)
+        out.append(
+            f"Rules: {n_ind} indicators and {n_combo} combinations evaluated (rule set sha256 {self.rules.sha256[:12]}…)"
+        )
+        indicator_hits = [h for h in v.hits if h.category != "combination"]
+        out.append(f"Fired ({len(indicator_hits)}):" if indicator_hits else "Fired: none")
+        for hit in indicator_hits:
+            out += _hit_lines(hit)
+        out.append("Combinations:")
+        out += [f"  {line}" for line in self.combinations]
+        if self.set_aside:
+            out.append("Set aside:")
+            out += [f"  {line}" for line in self.set_aside]
+        silent = sum(len(ids) for ids in self.silent.values())
+        out.append(f"Not fired ({silent}):")
+        for category, ids in sorted(self.silent.items()):
+            out.append(f"  {category}: {', '.join(ids)}")
+        parts = " + ".join(str(h.points) for h in v.hits if h.points) or "0"
+        tiers = self.rules.tiers
+        out.append(
+            f"Score: {parts} = {v.score} (capped at 100) → tier {v.tier} "
+            f"(high ≥ {tiers.high}, medium ≥ {tiers.medium}, low ≥ {tiers.low})"
+        )
+        if v.presumption:
+            nexus = ", ".join(h.rule for h in v.hits if h.nexus)
+            out.append(
+                f"Presumption: YES — direct DPRK-labour nexus ({nexus}); the supplier is high whatever its score"
+            )
+        else:
+            out.append("Presumption: no — no direct DPRK-labour nexus among the hits")
+        return out
+
+
+def _hit_lines(hit: Hit) -> list[str]:
+    points = f"+{hit.points}" if hit.points else "0 (group already counted)"
+    lines = [
+        f"  {points:>4}  {hit.rule} — {hit.indicator} [{hit.category}]",
+        f"        {hit.field} “{hit.text}” matched “{hit.matched}”, similarity {hit.similarity:.2f}",
+    ]
+    for c in hit.citations[:2]:
+        lines.append(f"        evidence: “{c.quote}” — {c.source}")
+    return lines
+
+
+def _combination_line(combo: Combination, hits: list[Hit], fired: dict[str, Hit]) -> str:
+    slots = []
+    for slot in combo.all_of:
+        filler = [h.rule for h in hits if fills(slot, h)]
+        slots.append(f"[{' | '.join(slot)}] ← {', '.join(filler) if filler else 'nothing'}")
+    if combo.id in fired:
+        hit = fired[combo.id]
+        state = f"+{hit.points}" if hit.points else "fired, 0 (group already counted)"
+    else:
+        state = "not fired"
+    return f"{combo.id}: {state}; " + "; ".join(slots)
+
+
+def explain(fields: Mapping[str, str], rules: RuleSet, matcher: Matcher | None = None) -> Explanation:
+    matcher = matcher or Matcher(rules)
+    row = {k: v for k, v in fields.items() if v}
+    trace: list[str] = []
+    verdict = score_hits(matcher.match_row(row, trace), rules)
+    normalised = []
+    if row.get("name"):
+        normalised.append(f"name key: “{name_key(row['name'])}”")
+    if row.get("country") or row.get("address"):
+        code = country_code(row.get("country", ""), row.get("address", ""))
+        normalised.append(
+            f"country: {code or 'not recognised'}"
+            + (" (a bare 'Korea' the address does not settle)" if code == "KP?" else "")
+        )
+    if row.get("hs_code"):
+        codes = [format_hs(c) for c in hs_codes(row["hs_code"])]
+        normalised.append(f"HS codes: {', '.join(codes) or 'none recognised'}")
+    fired_rules = {h.rule: h for h in verdict.hits}
+    indicator_hits = [h for h in verdict.hits if h.category != "combination"]
+    combos = [_combination_line(c, indicator_hits, fired_rules) for c in rules.combinations]
+    silent: dict[str, list[str]] = {}
+    for ind in rules.indicators:
+        if ind.id not in fired_rules:
+            silent.setdefault(ind.category, []).append(ind.id)
+    return Explanation(row, normalised, verdict, combos, list(dict.fromkeys(trace)), silent, rules)
