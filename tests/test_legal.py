@@ -19,7 +19,15 @@ def _supplier(matcher: Matcher, ruleset: RuleSet, **fields: str) -> SupplierResu
 
 def test_frameworks_are_data(ruleset: RuleSet) -> None:
     ids = {f.id for f in ruleset.frameworks}
-    assert {"caatsa_321b", "usc_19_1307", "usc_22_9241b_c", "unsc_2371", "unsc_2375", "unsc_2397", "uflpa"} <= ids
+    assert {
+        "caatsa_321b",
+        "usc_19_1307",
+        "usc_22_9241b_c",
+        "unsc_2371",
+        "unsc_2375",
+        "unsc_2397",
+        "uflpa",
+    } <= ids
     caatsa = next(f for f in ruleset.frameworks if f.id == "caatsa_321b")
     assert "clear and convincing evidence" in caatsa.text
 
@@ -33,10 +41,18 @@ def test_dprk_workers_call_for_nationality_and_payroll_records(matcher: Matcher,
     assert {"caatsa_321b", "usc_22_9241b_c"} <= {f.id for f in frameworks_for(s, ruleset)}
 
 
-def test_vessel_hits_call_for_vessel_logs_and_transshipment_records(matcher: Matcher, ruleset: RuleSet) -> None:
+def test_vessel_hits_call_for_vessel_logs_and_transshipment_records(
+    matcher: Matcher, ruleset: RuleSet
+) -> None:
     s = _supplier(
-        matcher, ruleset, name="Zhoushan Ocean Fishing", country="China", vessel="LU RONG YUAN YU 196",
-        hs_code="0303.42", description="Frozen yellowfin tuna", notes="trans-shipped at sea to reefer",
+        matcher,
+        ruleset,
+        name="Zhoushan Ocean Fishing",
+        country="China",
+        vessel="LU RONG YUAN YU 196",
+        hs_code="0303.42",
+        description="Frozen yellowfin tuna",
+        notes="trans-shipped at sea to reefer",
     )
     assert s.verdict.tier == "high", [(h.rule, h.points) for h in s.verdict.hits]
     items = {e.item.id: e for e in checklist_for(s, ruleset)}
@@ -48,10 +64,25 @@ def test_vessel_hits_call_for_vessel_logs_and_transshipment_records(matcher: Mat
 @pytest.mark.parametrize(
     ("fields", "lowest"),
     [
-        ({"name": "Zhoushan Ocean Fishing", "country": "China", "hs_code": "0303.42",
-          "description": "Frozen tuna", "vessel": "ZHONG YU 12"}, "medium"),
-        ({"name": "Ningbo Fisheries", "country": "China", "hs_code": "304.87", "description": "Frozen tuna loins"},
-         "medium"),
+        (
+            {
+                "name": "Zhoushan Ocean Fishing",
+                "country": "China",
+                "hs_code": "0303.42",
+                "description": "Frozen tuna",
+                "vessel": "ZHONG YU 12",
+            },
+            "medium",
+        ),
+        (
+            {
+                "name": "Ningbo Fisheries",
+                "country": "China",
+                "hs_code": "304.87",
+                "description": "Frozen tuna loins",
+            },
+            "medium",
+        ),
     ],
 )
 def test_frozen_tuna_from_chinese_fleet_scores(
@@ -63,8 +94,14 @@ def test_frozen_tuna_from_chinese_fleet_scores(
 
 def test_canned_tuna_from_ecuador_does_not_score_by_itself(matcher: Matcher, ruleset: RuleSet) -> None:
     v = score_hits(
-        matcher.match_row({"name": "Manta Conservas", "country": "Ecuador", "hs_code": "1604.14",
-                           "description": "Canned tuna in oil"}),
+        matcher.match_row(
+            {
+                "name": "Manta Conservas",
+                "country": "Ecuador",
+                "hs_code": "1604.14",
+                "description": "Canned tuna in oil",
+            }
+        ),
         ruleset,
     )
     assert v.tier in ("clear", "low") and not v.presumption

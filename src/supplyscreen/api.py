@@ -12,9 +12,11 @@ from typing import Any
 
 from supplyscreen._version import __version__
 from supplyscreen.io import InputFile, Sheet, read_input
+from supplyscreen.listmatch import ListMatcher
 from supplyscreen.match import Matcher
 from supplyscreen.rules import RuleSet, load_rules
 from supplyscreen.score import TIERS, Verdict, score_hits
+from supplyscreen.watchlist import load_watchlist
 
 
 @dataclass(frozen=True)
@@ -93,13 +95,18 @@ def now_iso() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def screen_sheet(sheet: Sheet, matcher: Matcher, rules: RuleSet) -> list[SupplierResult]:
-    """Screen every data row of one sheet, in order."""
+def screen_sheet(
+    sheet: Sheet, matcher: Matcher, rules: RuleSet, lists: ListMatcher | None = None
+) -> list[SupplierResult]:
+    """Screen every data row of one sheet, in order: watchlists column-wise, then rules row by row."""
+    rows = [sheet.fields(i) for i in range(len(sheet.rows))]
+    listed = lists.match_rows(rows) if lists is not None else {}
     out = []
-    for i in range(len(sheet.rows)):
-        fields = sheet.fields(i)
-        verdict = score_hits(matcher.match_row(fields), rules)
-        out.append(SupplierResult(sheet, i, fields, verdict))
+    for i, fields in enumerate(rows):
+        hits = matcher.match_row(fields)
+        if i in listed:
+            hits = [*hits, *listed[i]]
+        out.append(SupplierResult(sheet, i, fields, score_hits(hits, rules)))
     return out
 
 
@@ -109,18 +116,26 @@ def screen(
     sheet: str | None = None,
     mapping: Mapping[str, Sequence[str]] | None = None,
     on_input: Callable[[InputFile], None] | None = None,
+    lists: Sequence[str | Path] = (),
 ) -> ScreeningResult:
     """Read, match and score every row of every input. Raises SupplyscreenError subclasses on bad input."""
     started = now_iso()
     rules = load_rules([Path(d) for d in rules_dirs] if rules_dirs else None)
     matcher = Matcher(rules)
+    watchlists = [load_watchlist(p) for p in lists]
+    list_matcher = ListMatcher(watchlists, rules.watchlist) if watchlists else None
     files = [read_input(path, sheet=sheet, overrides=mapping) for path in inputs]
     suppliers: list[SupplierResult] = []
     for input_file in files:
         if on_input is not None:
             on_input(input_file)
         for sh in input_file.sheets:
-            suppliers.extend(screen_sheet(sh, matcher, rules))
+            suppliers.extend(screen_sheet(sh, matcher, rules, list_matcher))
     return ScreeningResult(
-        inputs=files, rules=rules, suppliers=suppliers, started_at=started, finished_at=now_iso()
+        inputs=files,
+        rules=rules,
+        suppliers=suppliers,
+        started_at=started,
+        finished_at=now_iso(),
+        lists=[w.as_json() for w in watchlists],
     )

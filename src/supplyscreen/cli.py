@@ -12,6 +12,7 @@ import click
 
 from supplyscreen._version import __version__
 from supplyscreen.errors import InputError, RulesError, SupplyscreenError
+from supplyscreen.web.settings import click_options as settings_options
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -90,6 +91,13 @@ def cli(debug: bool) -> None:
     type=click.Path(path_type=Path),
     help="Rule directory; repeat to layer your own over the bundled rules.",
 )
+@click.option(
+    "--list",
+    "lists",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Watchlist file (simple CSV, OFAC sdn.csv, OpenSanctions FtM JSON or targets.simple.csv); repeatable.",
+)
 @click.option("--sheet", default=None, help="Screen only this sheet of each workbook.")
 @click.option(
     "--map",
@@ -113,17 +121,29 @@ def cli(debug: bool) -> None:
 )
 @click.option("--force", is_flag=True, help="Overwrite existing reports in --out.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors.")
+@click.option(
+    "--db",
+    "db_url",
+    default=None,
+    is_flag=False,
+    flag_value="",
+    metavar="URL",
+    help="Also record the run in this database (sqlite:///FILE or postgresql+psycopg://…); "
+    "--db alone uses the web app's default database.",
+)
 @translate_errors
 def screen(
     inputs: tuple[Path, ...],
     out_dir: Path,
     rules_dirs: tuple[Path, ...],
+    lists: tuple[Path, ...],
     sheet: str | None,
     maps: tuple[str, ...],
     formats: str,
     fail_on: str | None,
     force: bool,
     quiet: bool,
+    db_url: str | None,
 ) -> None:
     """Screen spreadsheets (.xlsx, .xls, .csv) and write report.html, results.json and results.xlsx."""
     from supplyscreen.api import screen as run_screen
@@ -151,8 +171,10 @@ def screen(
         for note in input_file.skipped:
             click.echo(f"  note: {note}")
 
-    result = run_screen(inputs, rules_dirs=layers, sheet=sheet, mapping=mapping, on_input=show)
+    result = run_screen(inputs, rules_dirs=layers, sheet=sheet, mapping=mapping, on_input=show, lists=lists)
     paths = write_reports(result, out_dir, chosen, force=force)
+    if db_url is not None:
+        _record(db_url, result, paths, mapping, sheet, quiet)
     if not quiet:
         tiers = result.by_tier
         click.echo(
@@ -269,6 +291,48 @@ def explain(
         raise InputError("nothing to explain", hint="give at least one of --name, --country, --address, …")
     for line in run_explain(fields, load_rules(_layers(rules_dirs))).lines():
         click.echo(line)
+
+
+def _record(
+    db_url: str, result: Any, paths: list[Path], mapping: dict[str, list[str]], sheet: str | None, quiet: bool
+) -> None:
+    """``screen --db``: keep the run, its results and reports in the database the web app reads."""
+    from supplyscreen.store import REPORT_FORMATS, Store
+
+    reports = {p.suffix.lstrip("."): p.read_bytes() for p in paths}
+    store = Store(db_url or None)
+    try:
+        run_id = store.record(
+            result,
+            {fmt: reports[fmt] for fmt in REPORT_FORMATS if fmt in reports},
+            options={"mapping": mapping, "sheet": sheet},
+        )
+    finally:
+        store.close()
+    if not quiet:
+        click.echo(f"Recorded run {run_id} in {store.engine.url.render_as_string(hide_password=True)}")
+
+
+@cli.command()
+@settings_options
+@translate_errors
+def serve(**options: Any) -> None:
+    """Start the web app: upload spreadsheets, check their columns, screen and review in the browser."""
+    import uvicorn
+
+    from supplyscreen.web.app import create_app
+    from supplyscreen.web.settings import Settings
+
+    settings = Settings.load(options)
+    app = create_app(settings)
+
+    url = f"http://{settings.host}:{settings.port}/"
+    click.echo(
+        f"supplyscreen web app on {url} (database {app.state.store.engine.url.render_as_string(hide_password=True)}); Ctrl+C stops it"
+    )
+    if not settings.on_loopback:
+        click.echo("warning: the app has no login; anyone who can reach this address can use it", err=True)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", server_header=False)
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ Mentions in a negated clause ("no North Korean workers", "无朝鲜工人", "б�
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 import unicodedata
 from collections import defaultdict
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import ahocorasick
+from anyascii import anyascii
 from rapidfuzz import fuzz, process
 
 from supplyscreen.normalize import (
@@ -32,6 +34,7 @@ from supplyscreen.normalize import (
     format_hs,
     has_cjk,
     hs_codes,
+    stem,
     tokens,
     units,
     vessel_key,
@@ -45,6 +48,7 @@ NEGATORS = frozenset(
     {"no", "not", "non", "without", "never", "none", "zero", "nor", "net", "bez", "ne", "ni"}
 )
 CJK_NEGATORS = ("无", "没有", "未", "不", "非", "否")
+_ASCII_WORD = re.compile(r"[a-z0-9]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +188,7 @@ class TermMatcher:
         if self._has_cjk:
             self._cjk.make_automaton()
         self._fuzzy_vocab = sorted(fuzzy_vocab)
+        self._fuzzy_cache: dict[str, bool] = {}
         self._patterns = [
             (idx, re.compile(pattern, re.IGNORECASE))
             for idx, ind in enumerate(indicators)
@@ -198,6 +203,8 @@ class TermMatcher:
         With ``trace``, also records why candidate matches were set aside (negated, excluded, wrong field)
         and near spellings that fell below the fuzzy cut-off: the material of ``supplyscreen explain``.
         """
+        if trace is None and not self._may_match(text):
+            return []
         prep = _Prepared.of(text)
         found: list[_Candidate] = []
         if self._has_cjk and has_cjk(prep.folded):
@@ -241,6 +248,37 @@ class TermMatcher:
                     f"{ind.id}: {field_name} “{quoted}” matches “{c.term}” but is set aside: {reason}"
                 )
         return hits
+
+    def _may_match(self, text: str) -> bool:
+        """A cheap test that is true whenever ``find`` could return a hit (most cells have none)."""
+        folded = text.casefold()
+        if self._patterns or (self._has_cjk and has_cjk(folded)):
+            return True
+        if not folded.isascii():
+            folded = anyascii(unicodedata.normalize("NFKC", folded)).lower()
+        toks = [stem(t) for t in _ASCII_WORD.findall(folded)]
+        if not toks:
+            return False
+        if self._has_latin and next(self._latin.iter(" " + " ".join(toks) + " "), None) is not None:
+            return True
+        single = self._single
+        for a, b in itertools.pairwise(toks):
+            if a + b in single:
+                return True
+        return any(self._fuzzy_hit(t) for t in toks)
+
+    def _fuzzy_hit(self, tok: str) -> bool:
+        """Whether a token is a near spelling of a fuzzy single-word term (cached per token)."""
+        if len(tok) < FUZZY_MIN_LEN or tok in self._single or not tok.isalpha() or not self._fuzzy_vocab:
+            return False
+        known = self._fuzzy_cache.get(tok)
+        if known is None:
+            best = process.extractOne(tok, self._fuzzy_vocab, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+            known = best is not None and best[0][0] == tok[0]
+            if len(self._fuzzy_cache) > 500_000:
+                self._fuzzy_cache.clear()
+            self._fuzzy_cache[tok] = known
+        return known
 
     def _joined_and_fuzzy(
         self, prep: _Prepared, exact: set[int], trace: list[str] | None

@@ -17,7 +17,6 @@ from functools import lru_cache
 
 import countrynames
 from anyascii import anyascii
-from fingerprints import remove_types
 from pypinyin import lazy_pinyin, load_phrases_dict
 
 # Place names whose everyday reading differs from pypinyin's default for the characters.
@@ -98,7 +97,10 @@ def units(folded: str) -> list[Unit]:
 
 def tokens(text: str) -> list[str]:
     """The ASCII tokens of a text (after folding), plural-folded."""
-    return [u.token for u in units(fold(text))]
+    folded = fold(text)
+    if folded.isascii():  # fast path, same result as below
+        return [stem(t) for t in _ASCII_WORD_RE.findall(folded)]
+    return [u.token for u in units(folded)]
 
 
 # --- company names -----------------------------------------------------------------------------------
@@ -182,12 +184,46 @@ GENERIC_WORDS = frozenset(
 )
 
 
+@lru_cache(maxsize=1)
+def _legal_forms() -> tuple[dict[str, list[tuple[str, ...]]], int]:
+    """The legal forms fingerprints knows (788 forms in many languages), as our token tuples by first token."""
+    from fingerprints.types.data import TYPES
+
+    forms: dict[str, set[tuple[str, ...]]] = {}
+    for kind in TYPES["types"]:
+        for form in (kind["main"], *kind["forms"]):
+            toks = tuple(tokens(form))
+            if toks:
+                forms.setdefault(toks[0], set()).add(toks)
+    ordered = {k: sorted(v, key=len, reverse=True) for k, v in forms.items()}
+    return ordered, max(len(f) for v in ordered.values() for f in v)
+
+
+def strip_legal_forms(toks: list[str]) -> list[str]:
+    """Drop legal forms ('co ltd', 'ooo', 'obshchestvo s ogranichennoy …', 'gmbh', 'sdn bhd') from tokens.
+
+    Forms of one or two letters ('sa', 'as', 'kk') are dropped only among the last two tokens."""
+    forms, _ = _legal_forms()
+    out: list[str] = []
+    i = 0
+    n = len(toks)
+    while i < n:
+        for form in forms.get(toks[i], ()):
+            size = len(form)
+            if tuple(toks[i : i + size]) == form and (size > 1 or len(form[0]) > 2 or i >= n - 2):
+                i += size
+                break
+        else:
+            out.append(toks[i])
+            i += 1
+    return out
+
+
 def name_key(text: str) -> str:
     """Tokens of a company name with legal forms (any language) and generic words removed."""
-    latin = " ".join(tokens(text))
-    core = remove_types(latin) or latin
-    words = [w for w in core.split() if w not in GENERIC_WORDS]
-    return " ".join(words) if words else core
+    toks = strip_legal_forms(tokens(text))
+    words = [w for w in toks if w not in GENERIC_WORDS]
+    return " ".join(words) if words else " ".join(toks)
 
 
 # --- countries -----------------------------------------------------------------------------------------

@@ -23,7 +23,16 @@ from supplyscreen.errors import RulesError
 FIELDS = ("id", "name", "country", "address", "description", "hs_code", "vessel", "notes")
 FieldName = Literal["id", "name", "country", "address", "description", "hs_code", "vessel", "notes"]
 Category = Literal["nexus", "entity", "place", "country", "sector", "vessel", "hs_code", "ilo"]
-TOP_LEVEL_KEYS = ("indicators", "combinations", "tiers", "frameworks", "checklist", "override", "disable")
+TOP_LEVEL_KEYS = (
+    "indicators",
+    "combinations",
+    "tiers",
+    "frameworks",
+    "checklist",
+    "override",
+    "disable",
+    "watchlist",
+)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -139,6 +148,14 @@ class Tiers(_Model):
         return "clear"
 
 
+class WatchlistPoints(_Model):
+    """Points for a watchlist hit, by what the entry is."""
+
+    nexus: int = Field(default=90, ge=0, le=100)  # DPRK labour exporter or entity in the DPRK: presumption
+    dprk: int = Field(default=60, ge=0, le=100)  # on a DPRK sanctions programme
+    other: int = Field(default=40, ge=0, le=100)  # any other listed entry
+
+
 class Framework(_Item):
     title: str
     citation: str
@@ -186,6 +203,7 @@ class RuleFile(_Model):
     checklist: list[ChecklistItem] = []
     override: list[Override] = []
     disable: list[str] = []
+    watchlist: WatchlistPoints | None = None
 
 
 @dataclass(frozen=True)
@@ -203,6 +221,8 @@ class RuleSet:
     frameworks: list[Framework]
     checklist: list[ChecklistItem]
     sources: list[RuleSource] = field(default_factory=list)
+    watchlist: WatchlistPoints = field(default_factory=WatchlistPoints)
+    cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)  # derived data, built once
 
     @property
     def sha256(self) -> str:
@@ -390,6 +410,7 @@ def load_rules(dirs: Sequence[Path] | None = None) -> RuleSet:
     tiers: Tiers | None = None
     disabled: list[tuple[str, str]] = []
     overrides: list[tuple[str, Override]] = []
+    watchlist_points = WatchlistPoints()
     sources: list[RuleSource] = []
     where: dict[str, str] = {}
     broken: set[str] = set()
@@ -435,6 +456,8 @@ def load_rules(dirs: Sequence[Path] | None = None) -> RuleSet:
                                 problems.append(f"{path}:{line}: {item.id}: {problem}")
             if parsed.tiers is not None:
                 tiers = parsed.tiers
+            if parsed.watchlist is not None:
+                watchlist_points = parsed.watchlist
             for i, change in enumerate(parsed.override):
                 overrides.append((f"{path}:{lines.get(('override', i), 1)}", change))
             disabled.extend((f"{path}", ident) for ident in parsed.disable)
@@ -479,7 +502,9 @@ def load_rules(dirs: Sequence[Path] | None = None) -> RuleSet:
                 continue
             if ref not in indicators and ref not in combinations:
                 problems.append(f"{where[item.id]}: {item.id}: 'when' names unknown indicator '{ref}'")
-    return _finish(problems, tiers, indicators, combinations, frameworks, checklist, sources, dirs)
+    ruleset = _finish(problems, tiers, indicators, combinations, frameworks, checklist, sources, dirs)
+    ruleset.watchlist = watchlist_points
+    return ruleset
 
 
 def _finish(

@@ -77,9 +77,30 @@ def _combination_hit(combo: Combination, hits: list[Hit]) -> Hit | None:
     )
 
 
+CLEAR = Verdict(score=0, tier="clear", presumption=False, hits=())
+
+
+def _slot_keys(rules: RuleSet) -> list[tuple[Combination, list[frozenset[str]]]]:
+    """Each combination with the keys ('rule id' or 'tag:x') that can fill each of its slots."""
+    cached = rules.cache.get("combination_slots")
+    if cached is None:
+        cached = [(c, [frozenset(slot) for slot in c.all_of]) for c in rules.combinations]
+        rules.cache["combination_slots"] = cached
+    return cached  # type: ignore[no-any-return]
+
+
 def score_hits(raw: list[Hit], rules: RuleSet) -> Verdict:
+    if not raw:
+        return CLEAR
     hits = _apply_groups(_best_per_rule(raw))
-    combos = [c for c in (_combination_hit(combo, hits) for combo in rules.combinations) if c is not None]
+    combos: list[Hit] = []
+    if len(hits) > 1:  # a combination needs two different hits
+        keys = {h.rule for h in hits} | {f"tag:{t}" for h in hits for t in h.tags}
+        for combo, slots in _slot_keys(rules):
+            if all(slot & keys for slot in slots):
+                found = _combination_hit(combo, hits)
+                if found is not None:
+                    combos.append(found)
     hits.extend(_apply_groups(combos))
     hits.sort(key=lambda h: (-h.points, h.category != "nexus", h.rule))
     score = min(100, sum(h.points for h in hits))
