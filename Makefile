@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 OUT    ?= screening-report
 
-.PHONY: demo test lint typecheck samples readme clean
+.PHONY: demo test lint typecheck samples readme clean serve browser-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,8 +36,19 @@ lint: $(VENV)/.installed-test
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
 
-test: $(VENV)/.installed-test lint typecheck
+test: $(VENV)/.installed-test lint typecheck browser-deps
 	$(BIN)/python -m pytest
+
+# The web app on http://127.0.0.1:8000 (HOST, PORT and DB override the defaults).
+serve: $(VENV)/.installed
+	$(BIN)/supplyscreen serve $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT)) $(if $(DB),--db $(DB))
+
+# Browser tests drive Debian's Chromium (never a downloaded browser); CJK fonts so Chinese names render.
+browser-deps:
+	@if [ -x /usr/bin/chromium ] && dpkg -s fonts-noto-cjk >/dev/null 2>&1; then :; \
+	elif ! command -v apt-get >/dev/null 2>&1; then echo "browser tests need Chromium at /usr/bin/chromium (or SUPPLYSCREEN_CHROMIUM)"; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	else echo "browser tests need: sudo apt-get install -y chromium fonts-noto-cjk"; fi
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .mypy_cache .ruff_cache

@@ -44,16 +44,26 @@ RISKY_NOTES = ["Approx. 30 North Korean workers in the packing hall", "Passports
                "Workers recruited through a dispatching agency; 12-hour shifts"]
 
 
+LATIN_SYLLABLES = "ka ren to mi sel var lo den tra bis kor nel fa ri um qua ber gen sta vi dor mon tel pas cor lin ar es".split()
+
+
+def pseudo_word(rng: random.Random) -> str:
+    return "".join(rng.choice(LATIN_SYLLABLES) for _ in range(rng.randrange(2, 4))).capitalize()
+
+
 def company(rng: random.Random) -> str:
+    """An invented company name; the mix of styles and the vocabulary sizes keep names as diverse as a
+    real vendor master (few exact collisions), while sharing generic words and legal forms."""
     roll = rng.random()
-    if roll < 0.55:
-        core = "".join(rng.choice(SYLLABLES).capitalize() if i == 0 else rng.choice(SYLLABLES) for i in range(2))
-        core += " " + rng.choice(SYLLABLES).capitalize() + rng.choice(SYLLABLES)
+    if roll < 0.45:
+        core = "".join(rng.choice(SYLLABLES) for _ in range(2)).capitalize()
+        core += " " + "".join(rng.choice(SYLLABLES) for _ in range(2)).capitalize()
+    elif roll < 0.75:
+        core = f"{rng.choice(WESTERN)} {pseudo_word(rng)}"
     elif roll < 0.9:
-        core = f"{rng.choice(WESTERN)} {rng.choice(WESTERN)}"
+        core = f"{pseudo_word(rng)} {pseudo_word(rng)}"
     else:
-        core = f"ООО «{rng.choice(CYRILLIC)}-{rng.choice(CYRILLIC)}»"
-        return core
+        return f"ООО «{rng.choice(CYRILLIC)}-{pseudo_word(rng)}»"
     return f"{core} {rng.choice(GENERIC)} {rng.choice(FORMS)}".strip()
 
 

@@ -105,13 +105,14 @@ def test_xlsx_has_original_columns_verdict_freeze_and_filter(samples: tuple[Scre
         "Tier",
         "Presumption",
         "Reasons",
+        "Note",
     ]
     assert ws.freeze_panes == "A2"
     assert ws.auto_filter.ref is not None and ws.auto_filter.ref.startswith("A1:")
     assert len(ws.conditional_formatting) >= 1
     first = result.suppliers[0]
     assert ws.cell(2, 3).value == first.row
-    assert ws.cell(2, len(header) - 2).value == first.verdict.tier
+    assert ws.cell(2, len(header) - 3).value == first.verdict.tier
 
 
 def test_html_is_self_contained(samples: tuple[ScreeningResult, Path]) -> None:

@@ -12,13 +12,22 @@ import hashlib
 import io
 import re
 import string
-from collections.abc import Mapping, Sequence
+import struct
+import unicodedata
+import zipfile
+import zlib
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from xml.sax import SAXException
+from xml.sax.handler import ContentHandler
 
 from charset_normalizer import from_bytes
-from rapidfuzz import fuzz
+from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden  # type: ignore[import-untyped]
+from defusedxml.expatreader import DefusedExpatParser  # type: ignore[import-untyped]
+from rapidfuzz import fuzz, process
 
 from supplyscreen.errors import InputError
 from supplyscreen.normalize import fold, has_cjk, tokens
@@ -272,38 +281,72 @@ def _header_key(header: str) -> str:
 _SYN_KEYS: list[tuple[str, str, bool]] = [
     (f, (fold(s) if has_cjk(s) else _header_key(s)), has_cjk(s)) for f, syns in SYNONYMS.items() for s in syns
 ]
+# The same synonyms indexed for speed (a sheet may have 16,000 headers): exact keys, CJK keys, the Latin
+# keys by their first token (for "synonym inside a longer header") and the Latin keys long enough to compare
+# fuzzily. ``order`` keeps the first synonym in SYNONYMS order winning a tie, as a plain loop would.
+_EXACT: dict[str, tuple[str, int]] = {}
+_CJK_SYNS: list[tuple[str, str, int]] = []
+_BY_FIRST_TOKEN: dict[str, list[tuple[str, str, int]]] = {}
+_FUZZY_SYNS: list[tuple[str, str, int]] = []
+for _order, (_field, _syn, _is_cjk) in enumerate(_SYN_KEYS):
+    if _is_cjk:
+        _CJK_SYNS.append((_field, _syn, _order))
+        continue
+    _EXACT.setdefault(_syn, (_field, _order))
+    _BY_FIRST_TOKEN.setdefault(_syn.split()[0], []).append((_field, _syn, _order))
+    if len(_syn) >= 5:
+        _FUZZY_SYNS.append((_field, _syn, _order))
+_FUZZY_CHOICES = [syn for _, syn, _ in _FUZZY_SYNS]
+# a header longer than this cannot reach the fuzzy cut-off against any synonym, nor hold one with few extras
+_MAX_LATIN_HEADER = 80
 
 
+@lru_cache(maxsize=65536)
 def map_header(header: str) -> tuple[str | None, float]:
-    """The canonical field a header means and how sure (0-100)."""
+    """The canonical field a header means and how sure (0-100).
+
+    Per synonym: 100 for the same words; 95 - 2 per extra word for a synonym inside a longer header (not
+    when an extra word such as 'contact' shows it means something else; nothing past 3 extra words); else
+    the fuzzy ratio for keys of 5 characters or more. The best synonym wins, the first one on a tie.
+    """
     folded = fold(header).strip()
-    key = _header_key(header)
     if not folded:
         return None, 0.0
-    best: tuple[str | None, float] = (None, 0.0)
-    key_tokens = key.split()
-    for fname, syn, is_cjk in _SYN_KEYS:
-        if is_cjk:
+    scores: dict[int, tuple[float, str]] = {}
+    if has_cjk(folded):
+        for fname, syn, order in _CJK_SYNS:
             if syn == folded:
-                score = 100.0
+                scores[order] = (100.0, fname)
             elif syn in folded:
-                score = 90.0 + min(len(syn), 5)
-            else:
-                continue
-        elif not key:
-            continue
-        elif syn == key:
-            score = 100.0
-        elif f" {syn} " in f" {key} " and not (set(key_tokens) - set(syn.split())) & _DISQUALIFY:
-            extra = len(key_tokens) - len(syn.split())
-            score = 95.0 - 2 * extra if extra <= 3 else 0.0
-        else:
-            score = fuzz.ratio(syn, key) if min(len(syn), len(key)) >= 5 else 0.0
-        if score > best[1]:
-            best = (fname, score)
-    if best[1] < FUZZY_HEADER_CUTOFF:
-        return None, best[1]
-    return best
+                scores[order] = (90.0 + min(len(syn), 5), fname)
+    key = _header_key(header) if len(folded) <= _MAX_LATIN_HEADER else ""
+    if key:
+        if len(key) >= 5:
+            for _choice, score, i in process.extract(
+                key, _FUZZY_CHOICES, scorer=fuzz.ratio, score_cutoff=FUZZY_HEADER_CUTOFF, limit=None
+            ):
+                fname, _syn, order = _FUZZY_SYNS[i]
+                scores[order] = (float(score), fname)
+        key_tokens = key.split()
+        padded = f" {key} "
+        for token in dict.fromkeys(key_tokens):
+            for fname, syn, order in _BY_FIRST_TOKEN.get(token, ()):
+                if syn == key or f" {syn} " not in padded:
+                    continue
+                if (set(key_tokens) - set(syn.split())) & _DISQUALIFY:
+                    continue  # scored fuzzily above, as the plain loop does
+                extra = len(key_tokens) - len(syn.split())
+                scores[order] = (95.0 - 2 * extra if extra <= 3 else 0.0, fname)
+        exact = _EXACT.get(key)
+        if exact is not None:
+            scores[exact[1]] = (100.0, exact[0])
+    if not scores:
+        return None, 0.0
+    order = min(scores, key=lambda o: (-scores[o][0], o))
+    score, fname = scores[order]
+    if score < FUZZY_HEADER_CUTOFF:
+        return None, score
+    return fname, score
 
 
 @dataclass
@@ -321,13 +364,19 @@ class Sheet:
     blank_rows: int = 0
 
     def fields(self, i: int) -> dict[str, str]:
-        """The canonical fields of data row ``i``: several columns mapped to one field are joined."""
+        """The canonical fields of data row ``i``: several columns mapped to one field are joined.
+
+        A row whose name cell is empty has no ``name`` key at all (see :func:`row_note`): it is screened on
+        its other fields, never dropped.
+        """
         row = self.rows[i]
         out: dict[str, str] = {}
         for fname in FIELDS:
             cols = self.mapping.get(fname)
             if cols:
                 out[fname] = " | ".join(row[c] for c in cols if row[c])
+        if not out.get("name"):
+            out.pop("name", None)
         return out
 
     def describe_mapping(self) -> str:
@@ -337,6 +386,14 @@ class Sheet:
             if self.mapping.get(fname)
         ]
         return "; ".join(parts)
+
+
+NO_NAME_NOTE = "no supplier name: screened on the other fields only"
+
+
+def row_note(fields: Mapping[str, str]) -> str:
+    """Why a row's result needs a second look, or "": a row without a supplier name."""
+    return "" if fields.get("name") else NO_NAME_NOTE
 
 
 @dataclass
@@ -437,6 +494,11 @@ def _auto_mapping(headers: Sequence[str]) -> tuple[dict[str, list[int]], dict[st
     return mapping, how
 
 
+def _may_be_header(cell: str) -> bool:
+    """False for cells no synonym can match (numbers, dates, long text): keeps wide sheets fast."""
+    return len(cell) <= 200 and (any(ch.isalpha() for ch in cell) or "#" in cell or "№" in cell)
+
+
 def _detect_header(grid: Sequence[Sequence[str]], wanted: Mapping[str, Sequence[str]]) -> int | None:
     """Index of the header row among the first rows: the one that maps most fields, a name among them.
 
@@ -450,8 +512,8 @@ def _detect_header(grid: Sequence[Sequence[str]], wanted: Mapping[str, Sequence[
         cells = [c for c in row if c]
         if not cells:
             continue
-        fields = {map_header(c)[0] for c in cells} - {None}
-        named_by_map = bool(wanted_folded & {fold(c).strip() for c in cells})
+        fields = {map_header(c)[0] for c in cells if _may_be_header(c)} - {None}
+        named_by_map = bool(wanted_folded) and bool(wanted_folded & {fold(c).strip() for c in cells})
         if not ("name" in fields or named_by_map or name_by_letter):
             continue
         score = len(fields) + (2 if named_by_map else 0)
@@ -513,61 +575,481 @@ def build_sheet(
 
 # --- file types ------------------------------------------------------------------------------------------
 
+# Limits that keep a hostile workbook from exhausting memory before any row is read.
+MAX_UNPACKED_BYTES = 1_000_000_000  # all parts of a ZIP workbook together, as its directory declares them
+MAX_RATIO = 100  # compression ratio refused for a part bigger than RATIO_MIN_BYTES (Excel's are ~5-20:1)
+RATIO_MIN_BYTES = 10_000_000
+MAX_SHEET_CELLS = 50_000_000  # rows × columns of a sheet's used range, which the reader allocates at once
+_CHUNK = 1 << 20
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _utf16_name(name: str) -> bytes:
+    return name.encode("utf-16-le")
+
 
 def _sniff(data: bytes) -> str:
-    if data.startswith(b"PK\x03\x04"):
+    if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return "zip"
-    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+    if data.startswith(_OLE_MAGIC):
         return "ole"
     if data.startswith(b"%PDF"):
         return "pdf"
     return "text"
 
 
-def decode(data: bytes) -> tuple[str, str]:
-    """Decode CSV bytes: BOMs, then UTF-8, then the most likely of the legacy encodings suppliers use."""
+def _size(n: int) -> str:
+    return f"{n / 1e9:.1f} GB" if n >= 1e9 else f"{n / 1e6:.0f} MB" if n >= 1e6 else f"{n:,} bytes"
+
+
+def _damaged(display: str, detail: str) -> InputError:
+    return InputError(
+        f"{display}: cannot read the workbook: {detail}",
+        hint="download or export it again; if Excel still opens it, save it again as .xlsx",
+    )
+
+
+class _RootSeen(Exception):
+    """The root element started: an XML prolog (where a DTD would be) is over."""
+
+
+class _StopAtRoot(ContentHandler):
+    def startElement(self, name: str, attrs: Any) -> None:
+        raise _RootSeen
+
+    def startElementNS(self, name: Any, qname: Any, attrs: Any) -> None:
+        raise _RootSeen
+
+
+class _PrologCheck:
+    """Feeds the start of an XML part to defusedxml until the root element: refuses DTDs and entities."""
+
+    def __init__(self) -> None:
+        self.parser = DefusedExpatParser(forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        self.parser.setContentHandler(_StopAtRoot())
+        self.done = False
+
+    def feed(self, chunk: bytes) -> None:
+        try:
+            self.parser.feed(chunk)
+        except _RootSeen:
+            self.done = True
+        except SAXException:
+            self.done = True  # not well-formed: the workbook reader reports that
+
+
+# A cell with a reference: ` r="XFD1048576"` and whether the tag closes at once (a formatted empty cell).
+_CELL_REF = re.compile(rb' r="([A-Z]{1,3})([0-9]{1,7})"[^>/]*(/?)>')
+_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s>/]")
+_ROW_OR_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)\b([^>]*)>")
+_ATTR_R = re.compile(rb'\br="([A-Z]{0,3})([0-9]{1,7})"')
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+class _UsedRange:
+    """The last row and column holding a value in a worksheet part, from its XML, without building it.
+
+    The workbook reader allocates rows × columns for a sheet at once, so two cells (A1 and XFD1048576)
+    in a 1 KB file would ask for 17 billion cells; this finds such a sheet first.
+    """
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self.cols: set[bytes] = set()
+        self.refless = False
+        self._tail = b""
+
+    def feed(self, chunk: bytes, final: bool = False) -> None:
+        buf = self._tail + chunk
+        cut = len(buf) if final else buf.rfind(b"<")
+        if cut <= 0:
+            self._tail = buf
+            return
+        part, self._tail = buf[:cut], buf[cut:]
+        found = _CELL_REF.findall(part)
+        if len(_CELL_TAG.findall(part)) > len(found):
+            self.refless = True  # some cells are placed by counting, not by reference
+        valued = [row for _, row, empty in found if not empty]
+        if valued:
+            self.rows = max(self.rows, *map(int, valued))
+            self.cols.update(col for col, _, empty in found if not empty)
+
+    @property
+    def columns(self) -> int:
+        return max((_column_number(c) for c in self.cols), default=0)
+
+    def count_by_position(self, chunks: Iterator[bytes]) -> None:
+        """For parts whose cells lack references: follow rows and cells in order, as the reader does."""
+        row = col = 0
+        max_col = 0
+        tail = b""
+        for chunk in [*chunks, b""]:
+            buf = tail + chunk
+            cut = buf.rfind(b"<") if chunk else len(buf)
+            part, tail = (buf[:cut], buf[cut:]) if cut > 0 else (b"", buf)
+            for m in _ROW_OR_CELL.finditer(part):
+                ref = _ATTR_R.search(m.group(2))
+                if m.group(1) == b"row":
+                    row = int(ref.group(2)) if ref else row + 1
+                    col = 0
+                    continue
+                if ref and ref.group(1):
+                    col = _column_number(ref.group(1))
+                    cell_row = int(ref.group(2))
+                else:
+                    col += 1
+                    cell_row = row
+                if not m.group(2).endswith(b"/"):
+                    self.rows = max(self.rows, cell_row)
+                    max_col = max(max_col, col)
+        self.cols = {_column_letter(max_col - 1).encode()} if max_col else set()
+
+
+def _member_chunks(data: bytes, info: zipfile.ZipInfo, display: str) -> Iterator[bytes]:
+    """The uncompressed bytes of one ZIP member, never more than its directory entry declares."""
+    off = info.header_offset
+    if data[off : off + 4] != b"PK\x03\x04":
+        raise _damaged(display, f"'{info.filename}' is missing from the ZIP container")
+    name_len, extra_len = struct.unpack_from("<HH", data, off + 26)
+    start = off + 30 + name_len + extra_len
+    raw = memoryview(data)[start : start + info.compress_size]
+    if len(raw) < info.compress_size:
+        raise _damaged(display, "the file is damaged (the ZIP container is truncated)")
+    if info.compress_type == zipfile.ZIP_STORED:
+        if info.compress_size != info.file_size:
+            raise _damaged(display, f"'{info.filename}' has the wrong size")
+        for pos in range(0, len(raw), _CHUNK):
+            yield bytes(raw[pos : pos + _CHUNK])
+        return
+    inflate = zlib.decompressobj(-15)
+    left = info.file_size
+    try:
+        for pos in range(0, len(raw), _CHUNK):
+            out = inflate.decompress(raw[pos : pos + _CHUNK], _CHUNK)
+            while True:
+                left -= len(out)
+                if left < 0:
+                    raise InputError(
+                        f"{display}: refused: '{info.filename}' unpacks to more than the "
+                        f"{_size(info.file_size)} the ZIP directory declares (a zip bomb)",
+                        hint="screen the original file, or export the sheet as CSV",
+                    )
+                if out:
+                    yield out
+                if not inflate.unconsumed_tail:
+                    break
+                out = inflate.decompress(inflate.unconsumed_tail, _CHUNK)
+            if inflate.eof:
+                break
+    except zlib.error as exc:
+        raise _damaged(display, f"'{info.filename}' cannot be unpacked: {exc}") from exc
+    if left != 0 or not inflate.eof:
+        raise _damaged(display, f"'{info.filename}' is shorter than the ZIP directory says")
+
+
+def _inspect_zip(data: bytes, display: str) -> str:
+    """Check a ZIP-based workbook before the reader opens it; returns its kind (xlsx, xlsb, ods).
+
+    Refuses, each with one line: a damaged container; a ZIP that is not a workbook; more than
+    ``MAX_UNPACKED_BYTES`` unpacked or a part compressed more than ``MAX_RATIO``:1 (zip bombs, judged from
+    the directory before anything is unpacked); a part unpacking to more than its directory says; XML with
+    a DTD or entity declarations (billion laughs, external entities; checked with defusedxml); a sheet whose
+    used range exceeds ``MAX_SHEET_CELLS``.
+    """
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError, struct.error) as exc:
+        raise _damaged(display, "the file is damaged (a truncated or corrupt ZIP container)") from exc
+    with archive:
+        infos = archive.infolist()
+    names = {i.filename for i in infos}
+    if "xl/workbook.xml" in names:
+        kind = "xlsx"
+    elif "xl/workbook.bin" in names:
+        kind = "xlsb"
+    elif "content.xml" in names:
+        kind = "ods"
+    elif "word/document.xml" in names:
+        raise InputError(f"{display}: is a Word document, not a spreadsheet", hint=_EXPORT_HINT)
+    elif "ppt/presentation.xml" in names:
+        raise InputError(f"{display}: is a PowerPoint file, not a spreadsheet", hint=_EXPORT_HINT)
+    else:
+        raise InputError(
+            f"{display}: is a ZIP archive, not a workbook",
+            hint="unzip it and screen the spreadsheets inside",
+        )
+    total = sum(i.file_size for i in infos)
+    if total > MAX_UNPACKED_BYTES:
+        raise InputError(
+            f"{display}: refused: it would unpack to {_size(total)}, over the {_size(MAX_UNPACKED_BYTES)} limit "
+            "(a zip bomb, or a workbook too big to screen at once)",
+            hint="split it into smaller workbooks or export each sheet as CSV",
+        )
+    for info in infos:
+        if info.flag_bits & 0x1:
+            raise InputError(f"{display}: the workbook is password-protected", hint=_PASSWORD_HINT)
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise InputError(
+                f"{display}: '{info.filename}' uses a compression method Excel does not write",
+                hint="open it in Excel or LibreOffice and save it again as .xlsx",
+            )
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > RATIO_MIN_BYTES and ratio > MAX_RATIO:
+            raise InputError(
+                f"{display}: refused: '{info.filename}' would unpack {ratio:,.0f}:1 to {_size(info.file_size)} "
+                f"(limit {MAX_RATIO}:1 for parts over {_size(RATIO_MIN_BYTES)}; a zip bomb)",
+                hint="screen the original file, or export the sheet as CSV",
+            )
+    for info in infos:
+        _check_member(data, info, display, kind)
+    return kind
+
+
+def _check_member(data: bytes, info: zipfile.ZipInfo, display: str, kind: str) -> None:
+    name = info.filename
+    prolog = _PrologCheck() if name.lower().endswith((".xml", ".rels", ".vml")) else None
+    used = _UsedRange() if kind == "xlsx" and re.fullmatch(r"xl/worksheets/[^/]+\.xml", name) else None
+    try:
+        for chunk in _member_chunks(data, info, display):
+            if prolog is not None and not prolog.done:
+                prolog.feed(chunk)
+            if used is not None:
+                used.feed(chunk)
+    except (DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden) as exc:
+        raise InputError(
+            f"{display}: refused: '{name}' declares a DTD or XML entities ({type(exc).__name__}), which "
+            "Excel never writes and which can expand to fill memory or read other files",
+            hint="save the workbook again from Excel, or export the sheet as CSV",
+        ) from exc
+    if used is None:
+        return
+    used.feed(b"", final=True)
+    if used.refless:
+        used.count_by_position(_member_chunks(data, info, display))
+    cells = used.rows * used.columns
+    if cells > MAX_SHEET_CELLS:
+        corner = f"{_column_letter(used.columns - 1)}{used.rows}"
+        raise InputError(
+            f"{display}: refused: '{name}' has a value in cell {corner}, so its used range is "
+            f"{cells:,} cells (limit {MAX_SHEET_CELLS:,})",
+            hint="delete the stray cells far from the table (Ctrl+End shows the last one) and save again, "
+            "or export the sheet as CSV",
+        )
+
+
+_EXPORT_HINT = "copy the table into Excel and save it as .xlsx, or export it as .csv"
+_PASSWORD_HINT = "remove the password in Excel (File › Info › Protect Workbook) and save again"
+
+
+# --- CSV ---------------------------------------------------------------------------------------------------
+
+csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))  # a supplier cell may hold a 1 MB text
+_LEGACY = ["gb18030", "cp1251", "cp1252", "big5", "shift_jis", "euc_kr", "koi8_r", "latin_1"]
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """CSV text and how it was decoded; ``note`` says what the user should check, or is ""."""
+
+    text: str
+    encoding: str
+    note: str = ""
+
+
+def _legacy_encoding(data: bytes) -> str:
+    best = from_bytes(data[:200_000], cp_isolation=_LEGACY).best()
+    return best.encoding if best is not None else "cp1252"
+
+
+def _bomless_utf16(data: bytes) -> str | None:
+    """UTF-16 without a byte-order mark: ASCII-range text leaves a NUL in every other byte."""
+    sample = data[:4096]
+    if len(sample) < 8:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
+        return "utf-16-be"
+    return None
+
+
+def _line_list(numbers: Sequence[int]) -> str:
+    shown = ", ".join(str(n) for n in numbers[:10])
+    return shown + (f" and {len(numbers) - 10} more" if len(numbers) > 10 else "")
+
+
+def decode_text(data: bytes) -> Decoded:
+    """Decode CSV bytes: BOMs, UTF-16 without BOM, then UTF-8, then the most likely legacy encoding.
+
+    Never fails. A file that is UTF-8 except for some lines (rows pasted from an older export) keeps UTF-8
+    for the rest and reads those lines in the legacy encoding detected from them, with a note naming the
+    lines; bytes that fit no encoding become U+FFFD (�), with a note.
+    """
     for bom, enc in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
         if data.startswith(bom):
-            return data.decode(enc), enc
+            if enc == "utf-8-sig":
+                return _utf8_or_mixed(data[3:], enc)
+            return _strict_or_replace(data, enc)
+    utf16 = _bomless_utf16(data)
+    if utf16 is not None:
+        return _strict_or_replace(data, utf16)
+    return _utf8_or_mixed(data, "utf-8")
+
+
+def _strict_or_replace(data: bytes, encoding: str) -> Decoded:
     try:
-        return data.decode("utf-8"), "utf-8"
+        return Decoded(data.decode(encoding), encoding)
+    except (UnicodeDecodeError, LookupError):
+        text = data.decode(encoding, errors="replace")
+        return Decoded(
+            text,
+            encoding,
+            f"some bytes are not valid {encoding} and show as � ({text.count(chr(0xFFFD))} characters)",
+        )
+
+
+def _utf8_or_mixed(data: bytes, label: str) -> Decoded:
+    try:
+        return Decoded(data.decode("utf-8"), label)
     except UnicodeDecodeError:
         pass
-    candidates = ["gb18030", "cp1251", "cp1252", "big5", "shift_jis", "euc_kr", "koi8_r", "latin_1"]
-    best = from_bytes(data[:200_000], cp_isolation=candidates).best()
-    encoding = best.encoding if best is not None else "cp1252"
-    try:
-        return data.decode(encoding), encoding
-    except (UnicodeDecodeError, LookupError):
-        return data.decode("latin_1"), "latin_1"
+    lines = data.split(b"\n")
+    utf8_lines = 0
+    other: list[int] = []
+    for i, line in enumerate(lines):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+            utf8_lines += 1
+        except UnicodeDecodeError:
+            other.append(i)
+    if utf8_lines > len(other):  # mostly UTF-8: only the odd lines are read in a legacy encoding
+        legacy = _legacy_encoding(b"\n".join(lines[i] for i in other))
+        odd = set(other)
+        text = "\n".join(
+            line.decode(legacy, errors="replace") if i in odd else line.decode("utf-8")
+            for i, line in enumerate(lines)
+        )
+        note = (
+            f"line{'s' if len(other) > 1 else ''} {_line_list([i + 1 for i in other])} "
+            f"{'are' if len(other) > 1 else 'is'} not UTF-8 like the rest of the file; read as {legacy}: "
+            "check those rows"
+        )
+        return Decoded(text, f"{label} + {legacy}", note)
+    return _strict_or_replace(data, _legacy_encoding(data))
 
 
-def _read_csv(data: bytes) -> tuple[list[list[str]], str]:
-    text, encoding = decode(data)
+def decode(data: bytes) -> tuple[str, str]:
+    """Decode CSV bytes (see :func:`decode_text`): the text and the encoding used."""
+    decoded = decode_text(data)
+    return decoded.text, decoded.encoding
+
+
+def _looks_binary(data: bytes) -> bool:
+    """Control bytes in more than 5% of the start: an image, archive or program, not a CSV."""
+    sample = data[:65536]
+    controls = sum(sample.count(bytes([b])) for b in (*range(0, 9), 11, 14, *range(15, 32), 127))
+    return controls > max(8, len(sample) // 20)
+
+
+_EMPTY: list[str] = []  # every blank row shares it (a sheet may have a million)
+
+
+def _read_csv(data: bytes, display: str) -> tuple[list[list[str]], str, str]:
+    decoded = decode_text(data)
+    text = decoded.text
     sample = text[:20_000]
     try:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
     except csv.Error:
         dialect = csv.excel
-    rows = [
-        [cell.replace("\x00", "").strip() for cell in row] for row in csv.reader(io.StringIO(text), dialect)
-    ]
-    return rows, encoding
+    rows: list[list[str]] = []
+    try:
+        for record in csv.reader(io.StringIO(text, newline=""), dialect):
+            cells = [cell.replace("\x00", "").strip() for cell in record]
+            rows.append(cells if any(cells) else _EMPTY)
+    except csv.Error as exc:
+        raise InputError(
+            f"{display}: cannot be read as CSV ({exc})", hint="open it in Excel and save it as .xlsx or .csv"
+        ) from exc
+    return rows, decoded.encoding, decoded.note
 
 
-def _read_workbook(path: Path, display: str) -> list[tuple[str, list[list[str]]]]:
-    from python_calamine import CalamineWorkbook
+# --- workbooks ---------------------------------------------------------------------------------------------
 
+
+def _clean_label(text: str) -> str:
+    """A sheet name fit for one line of output: control characters shown as '?'."""
+    return "".join("?" if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in text)
+
+
+def _sheet_grid(sheet: Any) -> list[list[str]]:
+    """Cell texts by spreadsheet position (row 0 = row 1, column 0 = A); blank rows share ``_EMPTY``."""
+    if sheet.end is None:
+        return []
+    grid: list[list[str]] = []
+    width = 0
+    for values in sheet.iter_rows():
+        width = len(values)
+        cells = [v.replace("\x00", "").strip() if type(v) is str else cell_text(v) for v in values]
+        grid.append(cells if any(cells) else _EMPTY)
+    # python-calamine yields rows from row 1 but columns from the first used one: put both back in place
+    end_row, end_col = sheet.end
+    lead_cols = max(0, end_col + 1 - width)
+    if lead_cols:
+        pad = [""] * lead_cols
+        grid = [[*pad, *row] if row else row for row in grid]
+    lead_rows = max(0, end_row + 1 - len(grid))
+    if lead_rows:
+        grid[:0] = [_EMPTY] * lead_rows
+    _fill_vertical_merges(grid, sheet.merged_cell_ranges or [])
+    return grid
+
+
+def _fill_vertical_merges(grid: list[list[str]], merged: Sequence[Any]) -> None:
+    """A value merged down over several rows belongs to each of them (a two-row header, one supplier's
+    several lines): copy it into the empty cells below, in its first column, on rows that have content."""
+    for (top, left), (bottom, _right) in merged:
+        if bottom <= top or top >= len(grid) or left >= len(grid[top]) or not grid[top][left]:
+            continue
+        value = grid[top][left]
+        for r in range(top + 1, min(bottom, len(grid) - 1) + 1):
+            row = grid[r]
+            if row and left < len(row) and not row[left]:
+                row[left] = value
+
+
+def _read_workbook(path: Path, display: str) -> tuple[list[tuple[str, list[list[str]]]], list[str]]:
+    from python_calamine import CalamineWorkbook, PasswordError, SheetTypeEnum
+
+    notes: list[str] = []
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         out = []
-        for name in workbook.sheet_names:
-            values = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
-            out.append((name, [[cell_text(v) for v in row] for row in values]))
-        return out
-    except Exception as exc:  # calamine raises several types for damaged files
+        for meta in workbook.sheets_metadata:
+            name = _clean_label(meta.name)
+            if meta.typ != SheetTypeEnum.WorkSheet:
+                notes.append(f"{display} [sheet '{name}']: not a worksheet ({meta.typ.name}), skipped")
+                continue
+            out.append((name, _sheet_grid(workbook.get_sheet_by_name(meta.name))))
+        return out, notes
+    except PasswordError as exc:
+        raise InputError(f"{display}: the workbook is password-protected", hint=_PASSWORD_HINT) from exc
+    except (KeyboardInterrupt, SystemExit, GeneratorExit, InputError):
+        raise
+    except BaseException as exc:  # calamine raises several types for damaged files, and panics
+        detail = " ".join(str(exc).split())[:160]
         raise InputError(
-            f"{display}: cannot read the workbook ({type(exc).__name__}: {str(exc)[:120]})",
+            f"{display}: cannot read the workbook ({type(exc).__name__}: {detail})",
             hint="open it in Excel and save it again as .xlsx, or export the sheet as CSV",
         ) from exc
 
@@ -577,40 +1059,59 @@ def read_input(
     sheet: str | None = None,
     overrides: Mapping[str, Sequence[str]] | None = None,
 ) -> InputFile:
-    """Read one spreadsheet file into sheets of rows with their mapping. Raises InputError."""
+    """Read one spreadsheet file into sheets of rows with their mapping. Raises InputError, only."""
     path = Path(path)
     display = str(path)
-    if not path.exists():
-        raise InputError(f"{display}: no such file", hint="check the path")
-    if path.is_dir():
-        raise InputError(f"{display}: is a directory", hint="give the spreadsheet files themselves")
-    data = path.read_bytes()
+    try:
+        if not path.exists():
+            raise InputError(f"{display}: no such file", hint="check the path")
+        if path.is_dir():
+            raise InputError(f"{display}: is a directory", hint="give the spreadsheet files themselves")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(
+            f"{display}: cannot be read ({exc.strerror})", hint="check the path and permissions"
+        ) from exc
     digest = hashlib.sha256(data).hexdigest()
     if not data.strip():
         raise InputError(f"{display}: the file is empty", hint="export the supplier list again")
     kind = _sniff(data)
+    notes: list[str] = []
     if kind == "pdf":
         raise InputError(f"{display}: is a PDF, not a spreadsheet", hint="export the table as .xlsx or .csv")
-    if (
-        kind == "ole"
-        and b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00e\x00d\x00P\x00a\x00c\x00k\x00a\x00g\x00e" in data
-    ):
-        raise InputError(
-            f"{display}: the workbook is password-protected",
-            hint="remove the password in Excel (File › Info › Protect Workbook) and save again",
-        )
+    if kind == "ole":
+        if _utf16_name("EncryptedPackage") in data:
+            raise InputError(f"{display}: the workbook is password-protected", hint=_PASSWORD_HINT)
+        if _utf16_name("WordDocument") in data:
+            raise InputError(f"{display}: is a Word document, not a spreadsheet", hint=_EXPORT_HINT)
+        if _utf16_name("PowerPoint Document") in data:
+            raise InputError(f"{display}: is a PowerPoint file, not a spreadsheet", hint=_EXPORT_HINT)
     if kind in ("zip", "ole"):
-        grids = _read_workbook(path, display)
-        kind = "xlsx" if kind == "zip" else "xls"
+        kind = _inspect_zip(data, display) if kind == "zip" else "xls"
+        grids, notes = _read_workbook(path, display)
     else:
-        if path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods"):
+        if path.suffix.lower() in (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"):
             raise InputError(
                 f"{display}: is not a real {path.suffix} workbook (its content is plain text)",
                 hint="rename it to .csv if it is a CSV export, or save it again from Excel",
             )
-        rows, encoding = _read_csv(data)
+        if (
+            _looks_binary(data)
+            and _bomless_utf16(data) is None
+            and not data.startswith((b"\xff\xfe", b"\xfe\xff"))
+        ):
+            raise InputError(
+                f"{display}: is not a spreadsheet or CSV file (binary content)",
+                hint="export the supplier list as .xlsx or .csv",
+            )
+        rows, encoding, note = _read_csv(data, display)
         grids = [("", rows)]
         kind = f"csv ({encoding})"
+        if note:
+            notes.append(f"{display}: {note}")
+    for _, grid in grids:
+        while grid and not grid[-1]:
+            grid.pop()  # trailing blank rows (a million formatted ones, say) are not part of the table
     if sheet is not None:
         names = [name for name, _ in grids]
         grids = [(name, grid) for name, grid in grids if name == sheet]
@@ -619,17 +1120,22 @@ def read_input(
                 f"{display}: no sheet named '{sheet}'",
                 hint=f"sheets in this file: {', '.join(names) or 'none'}",
             )
-    result = InputFile(path, display, digest, kind, [])
+    result = InputFile(path, display, digest, kind, [], notes)
     problems: list[InputError] = []
     for name, grid in grids:
         label = name or None
-        if not any(any(row) for row in grid):
-            result.skipped.append(f"{display}" + (f" [sheet '{name}']" if name else "") + ": empty, skipped")
+        where = f"{display}" + (f" [sheet '{name}']" if name else "")
+        if not grid:
+            result.skipped.append(f"{where}: empty, skipped")
             continue
         try:
-            result.sheets.append(build_sheet(display, label, grid, overrides))
+            built = build_sheet(display, label, grid, overrides)
         except InputError as exc:
             problems.append(exc)
+            continue
+        result.sheets.append(built)
+        if not built.rows:
+            result.skipped.append(f"{where}: header only (row {built.header_row}), no data rows")
     if problems and (not result.sheets or sheet is not None):
         raise problems[0]
     for problem in problems:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from supplyscreen.match import Hit
-from supplyscreen.names import THRESHOLD, NameIndex
+from supplyscreen.names import THRESHOLD, NameIndex, name_key
 from supplyscreen.normalize import imo_numbers, imo_valid, vessel_key
 from supplyscreen.rules import Citation, WatchlistPoints
 from supplyscreen.watchlist import Entry, Watchlist
@@ -36,6 +36,7 @@ class ListMatcher:
         self.points = points
         self.threshold = threshold
         self._names: list[_Target] = []
+        self._people: list[_Target] = []
         self._vessels: dict[tuple[str, ...], list[tuple[str, _Target]]] = defaultdict(list)
         self._imo: dict[str, list[_Target]] = defaultdict(list)
         for wl in self.lists:
@@ -46,11 +47,14 @@ class ListMatcher:
                         key = vessel_key(alias)
                         if key.letters:
                             self._vessels[key.numbers].append((key.letters, target))
+                    elif entry.type == "person":
+                        self._people.append(target)
                     else:
                         self._names.append(target)
                 for number in entry.imo:
                     self._imo[number].append(_Target(wl, entry, f"IMO {number}"))
         self._index = NameIndex([t.alias for t in self._names]) if self._names else None
+        self._people_index = NameIndex([t.alias for t in self._people]) if self._people else None
 
     def _hit(self, target: _Target, field: str, text: str, similarity: float, kind: str) -> Hit:
         entry = target.entry
@@ -94,6 +98,16 @@ class ListMatcher:
                 target = self._names[m.target]
                 for i in by_name[names[m.query]]:
                     out[i].append(self._hit(target, "name", names[m.query], m.similarity, "name"))
+        if self._people_index is not None:
+            # a listed person matches only a supplier written as a person: no legal form or business word
+            people = [n for n in {r.get("name", "") for r in rows} if n and not name_key(n).company]
+            rows_by_name: dict[str, list[int]] = defaultdict(list)
+            for i, row in enumerate(rows):
+                rows_by_name[row.get("name", "")].append(i)
+            for m in self._people_index.match(people, self.threshold):
+                target = self._people[m.target]
+                for i in rows_by_name[people[m.query]]:
+                    out[i].append(self._hit(target, "name", people[m.query], m.similarity, "person name"))
         if self._vessels:
             for i, row in enumerate(rows):
                 if row.get("vessel"):

@@ -1,141 +1,140 @@
 """Organisation-name matching for watchlists: keys, one similarity, and blocking for scale.
 
 A name becomes a *key*: transliterated (pinyin for Chinese, Latin for Cyrillic), legal forms in any language
-and generic words (company, trading, seafood, 有限公司 …) removed, words that are whole pinyin syllable runs
-split into syllables ("Dongyang" and "Dong Yang" both become "dong yang"), and the tokens sorted (word
-order does not matter). Two keys are compared with rapidfuzz's ``ratio``; a second key without place
-names ("Beijing", "Korea", "Hunchun" …) lets "Sukbakso" find "Beijing Sukbakso" at a small discount.
+(fingerprints' list) and generic words (company, trading, seafood, 有限公司, maoyi …) removed, abbreviations
+expanded, and pinyin written syllable by syllable grouped into words ("Dong Yang", "Dongyang" and 东洋 all
+give "dongyang"). Two keys are compared by *weighted word alignment*: each word pairs with the most similar
+word of the other name, and the share of both names' word weight that is matched is the similarity. Word
+weights come from the watchlist itself (rare words weigh more, IDF), place names weigh little and must match
+exactly, and two different pinyin words are different words (Tianyu is not Tianfu), so one shared common
+word cannot carry a match.
 
-Blocking: each list name is indexed by the 4-letter grams of its informative words; a supplier name is
-compared only with the list names that share one of its rarest grams, and the candidate pairs are scored
-together with ``rapidfuzz.process.cpdist`` — never a Python loop over all pairs.
+Blocking: each list name is indexed by its words and by the 4-letter grams of its words; a supplier name is
+compared only with the list names that share its rarest words or grams. A cheap rapidfuzz prefilter scores
+the candidate pairs in bulk (``process.cpdist``), and only the survivors get the weighted score. The
+exhaustive run (``match_exhaustive``) uses ``process.cdist`` over all pairs with the same prefilter and the
+same score, so the two can be compared.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 from pypinyin import lazy_pinyin
 from rapidfuzz import fuzz, process
+from wordfreq import zipf_frequency
 
-from supplyscreen.normalize import GENERIC_WORDS, fold, has_cjk, strip_legal_forms, tokens
+from supplyscreen.normalize import GENERIC_WORDS, fold, strip_legal_forms, tokens
 
 THRESHOLD = 0.88  # default similarity for a list hit
-CORE_DISCOUNT = 0.97  # a match that needs place names dropped counts a little less
 GRAM = 4
-MAX_GRAM_DF = 200  # grams in more list names than this do not block
-RAREST = 3  # a supplier name is compared with list names sharing one of its 3 rarest grams
+MAX_GRAM_DF = 500  # words or grams in more list names than this do not block
+RAREST = 3  # a supplier name is compared with list names sharing one of its rarest grams
+PLACE_WEIGHT = 0.2  # a place name says little about which company it is
+TOKEN_MIN = 0.82  # two (non-pinyin) words count as the same word from this similarity (typos)
+PREFILTER = 55  # rapidfuzz ratio (0-100) a pair needs on its sorted or place-free key to be scored
 
-# Generic words as pinyin, as they appear when a Chinese name is transliterated.
-PINYIN_GENERIC = (
-    "gu fen you xian gong si",
-    "you xian ze ren gong si",
-    "you xian gong si",
-    "gong si",
-    "ji tuan",
-    "mao yi",
-    "shui chan pin",
-    "shui chan",
-    "hai chan pin",
-    "hai chan",
-    "shi pin",
-    "yu ye",
-    "jin chu kou",
-    "shi ye",
-    "fa zhan",
-    "ke ji",
-    "zhi zao",
-    "guo ji",
-    "jia gong chang",
-    "jia gong",
-    "zhi pin",
-    "shang mao",
-    "hang yun",
-    "yuan yang",
+# Generic words as pinyin syllables, removed before syllables are grouped into words.
+PINYIN_GENERIC = tuple(
+    p.replace("_", " ")
+    for p in """
+    gu_fen_you_xian_gong_si you_xian_ze_ren_gong_si you_xian_gong_si gong_si ji_tuan mao_yi shui_chan_pin
+    shui_chan hai_chan_pin hai_chan shi_pin yu_ye jin_chu_kou shi_ye fa_zhan ke_ji zhi_zao guo_ji
+    jia_gong_chang jia_gong zhi_pin shang_mao hang_yun yuan_yang fu_zhuang fang_zhi jin_shu_cai_liao
+    jin_shu cai_liao mu_ye you_xian ze_ren gu_fen dai_li
+    """.split()
 )
+# The same words written as one Latin word ("Maoyi Youxian Gongsi").
+PINYIN_GENERIC_WORDS = frozenset(p.replace(" ", "") for p in PINYIN_GENERIC)
+EXTRA_GENERIC = frozenset(
+    """
+    obshchestvo obschestvo ogranichennoy ogranichennoi ogranichennoj otvetstvennostyu otvetstvennostiu
+    otvetstvennost aktsionernoe zakrytoe otkrytoe publichnoe private pvt jv materials material metal
+    metallic mineral minerals agency services service for garment garments apparel textile textiles wood
+    aquatic technology center centre economic economy
+    """.split()
+)
+# Place names inside a country: a supplier may write the capital or a city for the country a list names.
+PLACE_IN = {
+    **{c: "korea" for c in "pyongyang rason rajin nampo sinuiju chongjin wonsan hamhung kaesong".split()},
+    **{
+        c: "china"
+        for c in "beijing shanghai tianjin shenyang dalian dandong donggang hunchun yanji dongguan".split()
+    },
+    **{
+        c: "russia"
+        for c in "moscow vladivostok khabarovsk nakhodka ussuriysk blagoveshchensk krasnoyarsk".split()
+    },
+}
+_ADMIN_CJK = str.maketrans("", "", "市省县")
+_PERSON_RE = re.compile(r"^[A-Z][A-Z'\-]+,\s+[A-Z]")
+_CLOSE_SYLLABLE = re.compile(r"(?<=[zcs])h|(?<=n)g$")
+ABBREVIATIONS = {
+    "int": "international",
+    "gen": "general",
+    "genl": "general",
+    "trdg": "trading",
+    "trd": "trading",
+    "mgmt": "management",
+    "mgt": "management",
+    "tech": "technology",
+    "natl": "national",
+    "nat": "national",
+    "comm": "commercial",
+    "shpg": "shipping",
+    "shp": "shipping",
+    "proj": "project",
+    "grp": "group",
+    "cos": "company",
+    "ind": "industrial",
+    "indus": "industrial",
+    "mfg": "manufacturing",
+    "mfrs": "manufacturing",
+    "bros": "brothers",
+    "dev": "development",
+    "eng": "engineering",
+    "engg": "engineering",
+    "constr": "construction",
+    "const": "construction",
+    "svc": "service",
+    "svcs": "service",
+    "assn": "association",
+    "mktg": "marketing",
+    "dprk": "korea",
+    "chosun": "korea",
+    "technical": "technology",
+    "choson": "korea",
+    "joseon": "korea",
+}
 PLACE_WORDS = frozenset(
-    [
-        "korea",
-        "korean",
-        "north",
-        "south",
-        "dprk",
-        "china",
-        "chinese",
-        "russia",
-        "russian",
-        "beijing",
-        "shanghai",
-        "tianjin",
-        "shenyang",
-        "dalian",
-        "dandong",
-        "donggang",
-        "hunchun",
-        "yanji",
-        "yanbian",
-        "tumen",
-        "jilin",
-        "liaoning",
-        "qingdao",
-        "zhoushan",
-        "ningbo",
-        "fuzhou",
-        "guangzhou",
-        "shenzhen",
-        "hong",
-        "kong",
-        "pyongyang",
-        "rason",
-        "nampo",
-        "sinuiju",
-        "vladivostok",
-        "khabarovsk",
-        "moscow",
-        "nakhodka",
-        "ussuriysk",
-    ]
+    """
+    korea korean north south china chinese prc russia russian beijing shanghai tianjin shenyang dalian dandong
+    donggang hunchun yanji yanbian tumen jilin liaoning qingdao zhoushan ningbo fuzhou guangzhou shenzhen
+    hongkong hong kong pyongyang rason rajin nampo sinuiju chongjin wonsan hamhung kaesong vladivostok
+    khabarovsk moscow nakhodka ussuriysk blagoveshchensk krasnoyarsk dongguan jining yanjiao hunan hubei
+    henan hebei shandong jiangsu zhejiang fujian guangdong heilongjiang harbin changchun weihai yantai
+    rizhao lianyungang xiamen shantou zhuhai wuhan chengdu chongqing xian nanjing suzhou hangzhou jinan
+    dandenong seoul busan incheon ulsan singapore dubai sharjah doha kuwait vientiane ulaanbaatar
+    taipei kaohsiung hanoi haiphong manila jakarta bangkok
+    """.split()
 )
-_PINYIN_PLACES = (
-    "bei jing",
-    "shang hai",
-    "tian jin",
-    "shen yang",
-    "da lian",
-    "dan dong",
-    "dong gang",
-    "hun chun",
-    "yan ji",
-    "yan bian",
-    "tu men",
-    "ji lin",
-    "liao ning",
-    "qing dao",
-    "zhou shan",
-    "ning bo",
-    "fu zhou",
-    "guang zhou",
-    "shen zhen",
-    "xiang gang",
-    "zhong guo",
-    "chao xian",
-    "ping rang",
-    "e luo si",
-)
-_VOWEL_INITIAL = frozenset(
-    ["a", "ai", "an", "ang", "ao", "e", "ei", "en", "eng", "er", "o", "ou", "hm", "m", "n"]
-)
+_VOWEL_INITIAL = frozenset("a ai an ang ao e ei en eng er o ou hm m n".split())
 
 
 @lru_cache(maxsize=1)
-def _syllables() -> frozenset[str]:
+def _all_syllables() -> frozenset[str]:
     chars = "".join(chr(c) for c in range(0x4E00, 0x9FA6))
-    found = {s for s in lazy_pinyin(chars, errors="ignore") if s.isascii() and s.isalpha()}
-    return frozenset(found - _VOWEL_INITIAL)
+    return frozenset(s for s in lazy_pinyin(chars, errors="ignore") if s.isascii() and s.isalpha())
+
+
+def _syllables() -> frozenset[str]:
+    return _all_syllables() - _VOWEL_INITIAL
 
 
 @lru_cache(maxsize=262144)
@@ -152,9 +151,8 @@ def _segment(word: str) -> tuple[str, ...]:
         if prev is None:
             continue
         for j in range(i + 2, min(n, i + 6) + 1):
-            piece = word[i:j]
-            if piece in syl:
-                cand = (*prev, piece)
+            if word[i:j] in syl:
+                cand = (*prev, word[i:j])
                 cur = best[j]
                 if cur is None or len(cand) < len(cur):
                     best[j] = cand
@@ -162,72 +160,173 @@ def _segment(word: str) -> tuple[str, ...]:
     return result if result else (word,)
 
 
+def is_pinyin_word(token: str) -> bool:
+    """A word made of two or more pinyin syllables ('dongyang', 'tianfu')."""
+    return len(_segment(token)) > 1
+
+
 def _drop_phrases(toks: list[str], phrases: Sequence[str]) -> list[str]:
     text = " " + " ".join(toks) + " "
     for phrase in phrases:
-        text = text.replace(f" {phrase} ", " ")
-        text = text.replace(f" {phrase} ", " ")
+        while f" {phrase} " in text:
+            text = text.replace(f" {phrase} ", " ")
     return text.split()
+
+
+def _group_syllables(toks: list[str]) -> list[str]:
+    """Join runs of single pinyin syllables two by two ('hun chun dong yang' -> 'hunchun dongyang'); an odd
+    run ends with a three-syllable word."""
+    syl = _all_syllables()
+    out: list[str] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        if len(run) == 1:
+            out.append(run[0])
+        elif run:
+            pairs = [run[i] + run[i + 1] for i in range(0, len(run) - 1, 2)]
+            if len(run) % 2:
+                pairs[-1] += run[-1]
+            out.extend(pairs)
+        run.clear()
+
+    for tok in toks:
+        if tok in syl:
+            run.append(tok)
+        elif len(parts := _segment(tok)) >= 4:  # 'daliantianyi' -> dalian tianyi
+            run.extend(parts)
+        else:
+            flush()
+            out.append(tok)
+    flush()
+    return out
 
 
 @dataclass(frozen=True, slots=True)
 class NameKey:
-    full: str  # sorted informative tokens, runs of pinyin syllables joined into one token
-    core: str  # the same without place names ('' when that leaves nothing or changes nothing)
-    words: tuple[str, ...]  # the tokens of ``full``, for blocking
-
-
-def _is_pinyin(token: str) -> bool:
-    return token in _syllables() or len(_segment(token)) > 1
-
-
-def _merge_pinyin(toks: list[str]) -> list[str]:
-    """Join adjacent pinyin tokens: 'dong yang' and 'dongyang' (and 东洋) all become 'dongyang'."""
-    out: list[str] = []
-    run = ""
-    for tok in toks:
-        if tok.isalpha() and _is_pinyin(tok):
-            run += tok
-            continue
-        if run:
-            out.append(run)
-            run = ""
-        out.append(tok)
-    if run:
-        out.append(run)
-    return out
+    full: str  # sorted words
+    core: str  # sorted words without place names ('' when that leaves nothing or changes nothing)
+    words: tuple[str, ...]  # the words, in the name's order
+    compact: str  # the words run together in the name's order
+    company: bool  # the name carries a legal form or a generic business word
+    person: bool  # written 'SURNAME, Given Names' as sanctions lists write people
 
 
 @lru_cache(maxsize=262144)
 def name_key(text: str) -> NameKey:
-    """The comparison key of an organisation or vessel name."""
-    folded = fold(text)
-    toks = strip_legal_forms(tokens(folded))
-    if has_cjk(folded):
-        toks = _drop_phrases(toks, PINYIN_GENERIC)
-    informative = [t for t in toks if t not in GENERIC_WORDS and len(t) > 1]
+    """The comparison key of an organisation name."""
+    folded = fold(text).translate(_ADMIN_CJK)  # 东港市 -> 东港: the 'city' character would split the pinyin
+    raw = tokens(folded)
+    stripped = strip_legal_forms(raw)
+    toks = [ABBREVIATIONS.get(t, t) for t in stripped]
+    toks = _group_syllables(_drop_phrases(toks, PINYIN_GENERIC))
+    generic = GENERIC_WORDS | PINYIN_GENERIC_WORDS | EXTRA_GENERIC
+    informative = [t for t in toks if t not in generic and len(t) > 1]
     if not [t for t in informative if t not in PLACE_WORDS]:
         informative = [t for t in toks if len(t) > 1] or toks  # nothing distinctive: keep the generic words
-    merged = _merge_pinyin(informative)
-    full = " ".join(sorted(merged))
-    core_toks = _drop_phrases([t for t in informative if t not in PLACE_WORDS], _PINYIN_PLACES)
-    core_merged = _merge_pinyin(core_toks)
-    core = " ".join(sorted(core_merged)) if core_merged and core_merged != merged else ""
-    return NameKey(full, core, tuple(merged))
+    core = [t for t in informative if t not in PLACE_WORDS]
+    full = " ".join(sorted(informative))
+    core_key = " ".join(sorted(core)) if core and core != informative else ""
+    company = len(stripped) < len(raw) or any(t in generic for t in toks)
+    person = bool(_PERSON_RE.match(text.strip()))
+    return NameKey(full, core_key, tuple(informative), "".join(core or informative), company, person)
+
+
+@lru_cache(maxsize=262144)
+def default_weight(token: str) -> float:
+    """Place names weigh little; so do common dictionary words ('golden', 'star', 'computer'), by their
+    frequency in English (wordfreq's Zipf scale: 3 and rarer weigh 1, 5 and commoner weigh 0.35)."""
+    if token in PLACE_WORDS:
+        return PLACE_WEIGHT
+    zipf = zipf_frequency(token, "en")
+    return 1.0 if zipf <= 3 else max(0.35, 1.0 - (zipf - 3) * 0.33)
+
+
+def _close_syllables(a: str, b: str) -> bool:
+    """Syllables a typist confuses: zh/z, ch/c, sh/s, ng/n, or two letters swapped."""
+    return _CLOSE_SYLLABLE.sub("", a) == _CLOSE_SYLLABLE.sub("", b) or sorted(a) == sorted(b)
+
+
+def _pinyin_typo(a: str, b: str) -> bool:
+    sa, sb = _segment(a), _segment(b)
+    if len(sa) != len(sb):
+        return False
+    differ = [(x, y) for x, y in zip(sa, sb, strict=True) if x != y]
+    return len(differ) == 1 and _close_syllables(*differ[0])
+
+
+_KOREAN_FOLD = (("oo", "u"), ("eo", "o"), ("ch", "j"))
+
+
+@lru_cache(maxsize=262144)
+def _korean_fold(word: str) -> str:
+    """Fold the common variants of Korean romanisation (Taewon/Daewon, Paeksol/Baeksol, Sobaeksoo/Sobaeksu)."""
+    for old, new in _KOREAN_FOLD:
+        word = word.replace(old, new)
+    return {"p": "b", "t": "d", "k": "g"}.get(word[:1], word[:1]) + word[1:]
+
+
+def word_similarity(a: str, b: str) -> float:
+    """Two words: equal 1; a city and its country 0.8; other place names and two different pinyin words
+    0; otherwise the better rapidfuzz ratio of the words and of their Korean-romanisation folds, from
+    TOKEN_MIN (a typo), else 0."""
+    if a == b:
+        return 1.0
+    if a in PLACE_WORDS or b in PLACE_WORDS:
+        return 0.8 if PLACE_IN.get(a) == b or PLACE_IN.get(b) == a else 0.0
+    if is_pinyin_word(a) and is_pinyin_word(b):
+        return 0.9 if _pinyin_typo(a, b) else 0.0
+    fa, fb = _korean_fold(a), _korean_fold(b)
+    if fa[:1] != fb[:1]:  # typos rarely hit the first letter; near-miss names often do (Pyongjin/Yongjin)
+        return 0.0
+    cutoff = TOKEN_MIN * 100
+    return max(fuzz.ratio(a, b, score_cutoff=cutoff), fuzz.ratio(fa, fb, score_cutoff=cutoff)) / 100
+
+
+def weighted_similarity(a: Sequence[str], b: Sequence[str], weight: Callable[[str], float]) -> float:
+    """Weighted word alignment: the share of both names' word weight that the other name matches.
+
+    Each word of ``a`` (heaviest first) is paired with the most similar unused word of ``b``; a pair
+    contributes its similarity times both words' weights. The words left over on both sides are then
+    compared run together, which catches names split differently ('Rung Ra Do' / 'Rungrado')."""
+    total = sum(weight(t) for t in a) + sum(weight(t) for t in b)
+    if total <= 0:
+        return 0.0
+    used_a: set[int] = set()
+    used_b: set[int] = set()
+    matched = 0.0
+    for i in sorted(range(len(a)), key=lambda k: weight(a[k]), reverse=True):
+        best_j, best_s = -1, 0.0
+        for j, tb in enumerate(b):
+            if j not in used_b:
+                sim = word_similarity(a[i], tb)
+                if sim > best_s:
+                    best_j, best_s = j, sim
+        if best_j >= 0:
+            used_a.add(i)
+            used_b.add(best_j)
+            matched += best_s * (weight(a[i]) + weight(b[best_j]))
+    rest_a = [t for k, t in enumerate(a) if k not in used_a and t not in PLACE_WORDS]
+    rest_b = [t for k, t in enumerate(b) if k not in used_b and t not in PLACE_WORDS]
+    if rest_a and rest_b and (len(rest_a) > 1 or len(rest_b) > 1):
+        sim = fuzz.ratio("".join(rest_a), "".join(rest_b), score_cutoff=TOKEN_MIN * 100) / 100
+        matched += sim * (sum(weight(t) for t in rest_a) + sum(weight(t) for t in rest_b))
+    return matched / total
+
+
+def _score(ka: NameKey, kb: NameKey, weight: Callable[[str], float] = default_weight) -> float:
+    """The weighted word alignment; a person ('SURNAME, Given') only matches a name with no other words."""
+    if ka.person or kb.person:
+        person, other = (ka, kb) if ka.person else (kb, ka)
+        if other.company or len(other.words) > len(person.words):
+            return 0.0
+    return weighted_similarity(ka.words, kb.words, weight)
 
 
 def similarity(a: str, b: str) -> float:
-    """Similarity of two names in 0..1 (the same function the blocked and the exhaustive runs use)."""
-    ka, kb = name_key(a), name_key(b)
-    return _score(ka, kb)
-
-
-def _score(ka: NameKey, kb: NameKey) -> float:
-    best = fuzz.ratio(ka.full, kb.full) / 100
-    ca, cb = ka.core or ka.full, kb.core or kb.full
-    if (ka.core or kb.core) and len(ca) >= 4 and len(cb) >= 4:
-        best = max(best, CORE_DISCOUNT * fuzz.ratio(ca, cb) / 100)
-    return best
+    """Similarity of two names in 0..1 with default word weights (an index weighs words by rarity).
+    A company name never matches a person written 'SURNAME, Given Names'."""
+    return _score(name_key(a), name_key(b))
 
 
 def _grams(key: NameKey) -> set[str]:
@@ -248,30 +347,41 @@ class NameMatch:
 
 
 class NameIndex:
-    """List names indexed for blocked matching."""
+    """List names indexed for blocked matching; word weights come from the list itself (IDF)."""
 
     def __init__(self, names: Sequence[str]) -> None:
         self.names = list(names)
         self.keys = [name_key(n) for n in self.names]
         self.full = [k.full for k in self.keys]
         self.core = [k.core or k.full for k in self.keys]
-        self._has_core = np.fromiter((bool(k.core) for k in self.keys), dtype=bool, count=len(self.keys))
-        self._core_len = np.fromiter((len(c) for c in self.core), dtype=np.int64, count=len(self.keys))
+        word_df: dict[str, int] = defaultdict(int)
         postings: dict[str, list[int]] = defaultdict(list)
         for i, key in enumerate(self.keys):
+            for word in set(key.words):
+                word_df[word] += 1
+                postings["w:" + word].append(i)
             for gram in _grams(key):
                 postings[gram].append(i)
+        n = max(1, len(self.keys))
+        self._idf = {w: math.log((n + 1) / (df + 1)) + 1.0 for w, df in word_df.items()}
+        self._max_idf = math.log(n + 1) + 1.0
+        self._df = {g: len(ids) for g, ids in postings.items()}
         self._postings = {
             g: np.asarray(ids, dtype=np.int64) for g, ids in postings.items() if len(ids) <= MAX_GRAM_DF
         }
-        self._df = {g: len(ids) for g, ids in postings.items()}
+
+    def weight(self, token: str) -> float:
+        return self._idf.get(token, self._max_idf) / self._max_idf * default_weight(token)
 
     def candidates(self, key: NameKey) -> np.ndarray:
-        grams = [g for g in _grams(key) if g in self._postings]
-        if not grams:
+        """List names sharing the query's rarest word or one of its rarest grams."""
+        words = sorted(
+            (f"w:{w}" for w in set(key.words) if f"w:{w}" in self._postings), key=self._df.__getitem__
+        )
+        grams = sorted((g for g in _grams(key) if g in self._postings), key=self._df.__getitem__)
+        chosen = words[:2] + grams[:RAREST] + [g for g in grams[RAREST:] if self._df[g] <= 3]
+        if not chosen:
             return np.empty(0, dtype=np.int64)
-        grams.sort(key=lambda g: self._df[g])
-        chosen = grams[:RAREST] + [g for g in grams[RAREST:] if self._df[g] <= 3]
         return np.unique(np.concatenate([self._postings[g] for g in chosen]))
 
     def match(self, queries: Sequence[str], threshold: float = THRESHOLD) -> list[NameMatch]:
@@ -287,34 +397,35 @@ class NameIndex:
         if not q_idx:
             return []
         qi, ti = np.concatenate(q_idx), np.concatenate(t_idx)
-        return self._verify(qkeys, qi, ti, threshold)
+        full = process.cpdist(
+            [qkeys[i].full for i in qi], [self.full[j] for j in ti], scorer=fuzz.ratio, workers=-1
+        )
+        core = process.cpdist(
+            [qkeys[i].core or qkeys[i].full for i in qi],
+            [self.core[j] for j in ti],
+            scorer=fuzz.ratio,
+            workers=-1,
+        )
+        keep = np.nonzero((full >= PREFILTER) | (core >= PREFILTER))[0]
+        return self._verify(qkeys, qi[keep], ti[keep], threshold)
 
     def _verify(
         self, qkeys: list[NameKey], qi: np.ndarray, ti: np.ndarray, threshold: float
     ) -> list[NameMatch]:
-        """Score candidate pairs in bulk with rapidfuzz (full keys, and core keys where either has one)."""
-        q_full = [k.full for k in qkeys]
-        q_core = [k.core or k.full for k in qkeys]
-        q_has = np.fromiter((bool(k.core) for k in qkeys), dtype=bool, count=len(qkeys))
-        q_len = np.fromiter((len(c) for c in q_core), dtype=np.int64, count=len(qkeys))
-        scores = process.cpdist(
-            [q_full[i] for i in qi], [self.full[j] for j in ti], scorer=fuzz.ratio, workers=-1
-        )
-        core = process.cpdist(
-            [q_core[i] for i in qi], [self.core[j] for j in ti], scorer=fuzz.ratio, workers=-1
-        )
-        usable = (q_has[qi] | self._has_core[ti]) & (q_len[qi] >= 4) & (self._core_len[ti] >= 4)
-        best = np.where(usable, np.maximum(scores / 100, CORE_DISCOUNT * core / 100), scores / 100)
-        keep = np.nonzero(best >= threshold - 1e-9)[0]
-        return [NameMatch(int(qi[k]), int(ti[k]), round(float(best[k]), 3)) for k in keep]
+        """The weighted score for the pairs that passed the prefilter."""
+        out = []
+        for i, j in zip(qi.tolist(), ti.tolist(), strict=True):
+            score = _score(qkeys[i], self.keys[j], self.weight)
+            if score >= threshold - 1e-9:
+                out.append(NameMatch(i, j, round(score, 3)))
+        return out
 
     def match_exhaustive(
         self, queries: Sequence[str], threshold: float = THRESHOLD, chunk: int = 2000
     ) -> list[NameMatch]:
-        """The same matcher without blocking: every query against every list name (for measuring recall)."""
+        """The same matcher without blocking: every query against every list name with ``process.cdist``."""
         qkeys = [name_key(q) for q in queries]
         out: list[NameMatch] = []
-        cutoff = int(threshold * CORE_DISCOUNT * 100) - 1
         for start in range(0, len(qkeys), chunk):
             part = qkeys[start : start + chunk]
             full = process.cdist(
@@ -323,7 +434,7 @@ class NameIndex:
                 scorer=fuzz.ratio,
                 workers=-1,
                 dtype=np.uint8,
-                score_cutoff=cutoff,
+                score_cutoff=PREFILTER,
             )
             core = process.cdist(
                 [k.core or k.full for k in part],
@@ -331,12 +442,11 @@ class NameIndex:
                 scorer=fuzz.ratio,
                 workers=-1,
                 dtype=np.uint8,
-                score_cutoff=cutoff,
+                score_cutoff=PREFILTER,
             )
             qi, ti = np.nonzero((full > 0) | (core > 0))
-            if qi.size:
-                out.extend(
-                    NameMatch(m.query + start, m.target, m.similarity)
-                    for m in self._verify(part, qi.astype(np.int64), ti.astype(np.int64), threshold)
-                )
+            out.extend(
+                NameMatch(m.query + start, m.target, m.similarity)
+                for m in self._verify(part, qi.astype(np.int64), ti.astype(np.int64), threshold)
+            )
         return out

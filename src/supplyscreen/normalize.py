@@ -442,10 +442,17 @@ class VesselKey:
     imo: tuple[str, ...]
 
 
+_VESSEL_PREFIXES = ("mv", "fv", "mt", "ms", "ss", "mfv")
+
+
 def vessel_key(text: str) -> VesselKey:
-    imo = tuple(imo_numbers(text))
+    imo = tuple(n for n in imo_numbers(text) if imo_valid(n))
     rest = _IMO_RE.sub(" ", text)
     toks = [u.token for u in units(fold(rest))]
+    if len(toks) > 1 and toks[0] in _VESSEL_PREFIXES:  # MV, F/V, M.T. …
+        toks = toks[1:]
+    elif len(toks) > 2 and toks[0] + toks[1] in _VESSEL_PREFIXES:
+        toks = toks[2:]
     letters = "".join(t for t in toks if not t.isdigit())
     numbers = tuple(str(int(t)) for t in toks if t.isdigit())
     return VesselKey(letters, numbers, imo)

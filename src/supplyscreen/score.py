@@ -86,7 +86,7 @@ def _slot_keys(rules: RuleSet) -> list[tuple[Combination, list[frozenset[str]]]]
     if cached is None:
         cached = [(c, [frozenset(slot) for slot in c.all_of]) for c in rules.combinations]
         rules.cache["combination_slots"] = cached
-    return cached  # type: ignore[no-any-return]
+    return cached
 
 
 def score_hits(raw: list[Hit], rules: RuleSet) -> Verdict:

@@ -31,14 +31,38 @@ def parse_formats(text: str) -> list[str]:
 
 def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
     """Write through a temporary file in the same directory and rename it into place."""
+    os.replace(_write_temp(path, write), path)
+
+
+def _write_temp(path: Path, write: Callable[[IO[bytes]], None]) -> Path:
+    """Write ``path``'s content to a hidden ``.part`` file beside it; the caller renames it into place."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             write(handle)
-        os.replace(tmp, path)
+            handle.flush()
+            os.fsync(handle.fileno())
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return Path(tmp)
+
+
+def check_out_dir(out_dir: str | Path, formats: Sequence[str], force: bool = False) -> list[Path]:
+    """The report paths in ``out_dir``; OutputError when it is not a directory or a report exists (unless
+    ``force``). Report names are fixed: no input, sheet or supplier text ever becomes part of a path."""
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise OutputError(
+            f"--out {out} is a file, not a directory", hint="choose a directory for the reports"
+        )
+    targets = [out / FILENAMES[f] for f in formats]
+    existing = [p for p in targets if os.path.lexists(p)]
+    if existing and not force:
+        raise OutputError(
+            f"{existing[0]} already exists", hint="pass --force to overwrite, or choose another --out"
+        )
+    return targets
 
 
 def write_reports(
@@ -47,19 +71,14 @@ def write_reports(
     formats: Sequence[str] = DEFAULT_FORMATS,
     force: bool = False,
 ) -> list[Path]:
-    """Write the chosen formats into ``out_dir``; refuse to overwrite existing reports unless ``force``."""
+    """Write the chosen formats into ``out_dir``; refuse to overwrite existing reports unless ``force``.
+
+    Every report is first written in full to a ``.part`` file beside its final name; only when all of them
+    are complete are they renamed into place. An interruption or a failure (disk full, Ctrl-C) leaves no
+    report that looks complete and no ``.part`` file behind.
+    """
     out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise OutputError(
-            f"--out {out} is a file, not a directory", hint="choose a directory for the reports"
-        )
-    targets = [out / FILENAMES[f] for f in formats]
-    existing = [p for p in targets if p.exists()]
-    if existing and not force:
-        raise OutputError(
-            f"{existing[0]} already exists",
-            hint="pass --force to overwrite, or choose another --out directory",
-        )
+    targets = check_out_dir(out, formats, force)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -79,11 +98,18 @@ def write_reports(
         "xlsx": lambda h: write_xlsx(result, h),
         "csv": lambda h: write_csv(result, h),
     }
-    for fmt, path in zip(formats, targets, strict=True):
-        try:
-            atomic_write(path, writers[fmt])
-        except OSError as exc:
-            raise OutputError(
-                f"cannot write {path}: {exc.strerror}", hint="check the disk and permissions"
-            ) from exc
+    parts: list[Path] = []
+    path = out
+    try:
+        for fmt, path in zip(formats, targets, strict=True):
+            parts.append(_write_temp(path, writers[fmt]))
+        for part, path in zip(parts, targets, strict=True):
+            os.replace(part, path)
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write {path}: {exc.strerror or exc}", hint="check the disk and permissions"
+        ) from exc
+    finally:
+        for part in parts:
+            part.unlink(missing_ok=True)
     return targets

@@ -1,22 +1,34 @@
-"""Tabular exports: results.xlsx (original columns + verdict, coloured by tier) and results.csv."""
+"""Tabular exports: results.xlsx (original columns + verdict, coloured by tier) and results.csv.
+
+Supplier text is untrusted: cells that a spreadsheet would read as a formula are neutralised, and nothing
+is dropped silently when Excel's limits are reached — a cell over 32,767 characters is cut with a visible
+marker (the full text is in results.json and results.csv), columns past 16,384 are left out and rows past
+1,048,576 continue on a second sheet, each said in the row's Note and on the Summary sheet.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import re
+import unicodedata
 from collections.abc import Iterator
 from typing import IO
 
 import xlsxwriter
 
 from supplyscreen.api import ScreeningResult, SupplierResult
-from supplyscreen.io import Sheet
+from supplyscreen.io import Sheet, row_note
 
 TIER_COLOURS = {"high": "#F4B6B6", "medium": "#FBD9A6", "low": "#FFF2B3", "clear": "#D9EAD3"}
-VERDICT_COLUMNS = ["Score", "Tier", "Presumption", "Reasons"]
+VERDICT_COLUMNS = ["Score", "Tier", "Presumption", "Reasons", "Note"]
 SOURCE_COLUMNS = ["Source file", "Sheet", "Row"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+# Excel's limits (https://support.microsoft.com/office/excel-specifications-and-limits)
+XLSX_MAX_CELL_CHARS = 32_767
+XLSX_MAX_ROWS = 1_048_576
+XLSX_MAX_COLS = 16_384
 
 
 def neutralise(text: str) -> str:
@@ -33,6 +45,14 @@ def reasons(supplier: SupplierResult) -> str:
     return "; ".join(parts)
 
 
+def truncated(text: str, limit: int = XLSX_MAX_CELL_CHARS) -> str:
+    """``text`` cut to ``limit`` characters with a visible marker saying how long it was, or unchanged."""
+    if len(text) <= limit:
+        return text
+    marker = f" … [cut at Excel's {limit:,}-character cell limit; {len(text):,} characters in all, see results.json]"
+    return text[: limit - len(marker)] + marker
+
+
 def _groups(result: ScreeningResult) -> Iterator[tuple[Sheet, list[SupplierResult]]]:
     current: Sheet | None = None
     bucket: list[SupplierResult] = []
@@ -47,7 +67,9 @@ def _groups(result: ScreeningResult) -> Iterator[tuple[Sheet, list[SupplierResul
 
 
 def _sheet_title(sheet: Sheet, used: set[str]) -> str:
-    base = sheet.sheet or sheet.file.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    """A worksheet name from the input sheet or file name: only a label, never a path; unique, ≤ 31 chars."""
+    base = sheet.sheet or re.split(r"[\\/]", sheet.file)[-1].rsplit(".", 1)[0]
+    base = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in base)
     base = re.sub(r"[\[\]:*?/\\']", " ", base).strip() or "Results"
     title = base[:31]
     n = 2
@@ -57,6 +79,22 @@ def _sheet_title(sheet: Sheet, used: set[str]) -> str:
         n += 1
     used.add(title.casefold())
     return title
+
+
+class _XlsxCell:
+    """Writes strings cut to Excel's cell limit, counting what was cut."""
+
+    def __init__(self) -> None:
+        self.cut = 0
+
+    def text(self, value: str) -> tuple[str, bool]:
+        """The cell text to write and whether it was cut."""
+        safe = neutralise(value)
+        out = truncated(safe)
+        if out is safe:
+            return out, False
+        self.cut += 1
+        return out, True
 
 
 def write_xlsx(result: ScreeningResult, handle: IO[bytes]) -> None:
@@ -72,59 +110,115 @@ def write_xlsx(result: ScreeningResult, handle: IO[bytes]) -> None:
     )
     bold = book.add_format({"bold": True, "bg_color": "#DDDDDD", "border": 1, "text_wrap": True})
     fills = {tier: book.add_format({"bg_color": colour}) for tier, colour in TIER_COLOURS.items()}
+    cells = _XlsxCell()
+    limits: list[str] = []
     summary = book.add_worksheet("Summary")
-    summary_rows = [
+    used = {"summary"}
+    per_sheet = XLSX_MAX_ROWS - 1
+    for sheet, suppliers in _groups(result):
+        keep = min(len(sheet.headers), XLSX_MAX_COLS - len(SOURCE_COLUMNS) - len(VERDICT_COLUMNS))
+        if keep < len(sheet.headers):
+            limits.append(
+                f"{sheet.file}{_sheet_label(sheet)}: columns after {sheet.headers[keep - 1]!r} (the last "
+                f"{len(sheet.headers) - keep:,}) left out at Excel's {XLSX_MAX_COLS:,}-column limit; "
+                "every row is here, and results.json and results.csv hold the screened fields"
+            )
+        for start in range(0, len(suppliers), per_sheet):
+            part = suppliers[start : start + per_sheet]
+            if start:
+                limits.append(
+                    f"{sheet.file}{_sheet_label(sheet)}: rows from {part[0].row:,} continue on a further sheet "
+                    f"(Excel's {XLSX_MAX_ROWS:,}-row limit)"
+                )
+            _write_results_sheet(book, _sheet_title(sheet, used), sheet, part, keep, bold, fills, cells)
+    summary_rows: list[tuple[str, str | int]] = [
         ("supplyscreen", result.tool_version),
         ("Started", result.started_at),
         ("Rows screened", len(result.suppliers)),
         *[(f"Tier {tier}", count) for tier, count in result.by_tier.items()],
         ("CAATSA §321(b) presumption", result.presumption_count),
+        ("Rows without a supplier name", sum(1 for s in result.suppliers if row_note(s.fields))),
         ("Rule set sha256", result.rules.sha256),
         *[(f"Input {f.display}", f"sha256 {f.sha256}, {f.rows} rows") for f in result.inputs],
     ]
+    if cells.cut:
+        summary_rows.append(
+            (
+                "Cells cut",
+                f"{cells.cut:,} cell(s) longer than Excel's {XLSX_MAX_CELL_CHARS:,}-character limit are cut "
+                "with a marker; the full text is in results.json",
+            )
+        )
+    summary_rows += [("Excel limit", text) for text in limits]
     summary.set_column(0, 0, 30)
     summary.set_column(1, 1, 80)
     for r, (key, value) in enumerate(summary_rows):
-        summary.write_string(r, 0, key, bold)
+        summary.write_string(r, 0, cells.text(key)[0], bold)
         if isinstance(value, int):
             summary.write_number(r, 1, value)
         else:
-            summary.write_string(r, 1, neutralise(str(value)))
-    used = {"summary"}
-    for sheet, suppliers in _groups(result):
-        ws = book.add_worksheet(_sheet_title(sheet, used))
-        header = [*SOURCE_COLUMNS, *sheet.headers, *VERDICT_COLUMNS]
-        for c, title in enumerate(header):
-            ws.write_string(0, c, neutralise(title), bold)
-        tier_col = len(SOURCE_COLUMNS) + len(sheet.headers) + 1
-        for r, supplier in enumerate(suppliers, start=1):
-            ws.write_string(r, 0, neutralise(sheet.file))
-            ws.write_string(r, 1, neutralise(sheet.sheet or ""))
-            ws.write_number(r, 2, supplier.row)
-            for c, value in enumerate(supplier.original, start=len(SOURCE_COLUMNS)):
-                if value:
-                    ws.write_string(r, c, neutralise(value))
-            v = supplier.verdict
-            ws.write_number(r, tier_col - 1, v.score)
-            ws.write_string(r, tier_col, v.tier)
-            ws.write_boolean(r, tier_col + 1, v.presumption)
-            ws.write_string(r, tier_col + 2, neutralise(reasons(supplier)))
-        last = len(suppliers)
-        ws.freeze_panes(1, 0)
-        ws.autofilter(0, 0, last, len(header) - 1)
-        ws.set_column(len(SOURCE_COLUMNS), len(header) - 2, 22)
-        ws.set_column(len(header) - 1, len(header) - 1, 90)
-        letter = xlsxwriter.utility.xl_col_to_name(tier_col)
-        for tier, fmt in fills.items():
-            ws.conditional_format(
-                1,
-                0,
-                max(last, 1),
-                len(header) - 1,
-                {"type": "formula", "criteria": f'=${letter}2="{tier}"', "format": fmt},
-            )
+            summary.write_string(r, 1, cells.text(str(value))[0])
     book.close()
     handle.write(buffer.getvalue())
+
+
+def _sheet_label(sheet: Sheet) -> str:
+    return f" [sheet '{sheet.sheet}']" if sheet.sheet else ""
+
+
+def _write_results_sheet(
+    book: xlsxwriter.Workbook,
+    title: str,
+    sheet: Sheet,
+    suppliers: list[SupplierResult],
+    keep: int,
+    bold: object,
+    fills: dict[str, object],
+    cells: _XlsxCell,
+) -> None:
+    ws = book.add_worksheet(title)
+    header = [*SOURCE_COLUMNS, *sheet.headers[:keep], *VERDICT_COLUMNS]
+    for c, name in enumerate(header):
+        ws.write_string(0, c, cells.text(name)[0], bold)
+    score_col = len(SOURCE_COLUMNS) + keep
+    for r, supplier in enumerate(suppliers, start=1):
+        notes = [row_note(supplier.fields)] if row_note(supplier.fields) else []
+        ws.write_string(r, 0, cells.text(sheet.file)[0])
+        ws.write_string(r, 1, cells.text(sheet.sheet or "")[0])
+        ws.write_number(r, 2, supplier.row)
+        for c, value in enumerate(supplier.original[:keep]):
+            if value:
+                text, cut = cells.text(value)
+                ws.write_string(r, len(SOURCE_COLUMNS) + c, text)
+                if cut:
+                    notes.append(
+                        f"{sheet.headers[c]!r} cut at Excel's cell limit ({len(value):,} characters)"
+                    )
+        v = supplier.verdict
+        ws.write_number(r, score_col, v.score)
+        ws.write_string(r, score_col + 1, v.tier)
+        ws.write_boolean(r, score_col + 2, v.presumption)
+        text, cut = cells.text(reasons(supplier))
+        ws.write_string(r, score_col + 3, text)
+        if cut:
+            notes.append("Reasons cut at Excel's cell limit")
+        if notes:
+            ws.write_string(r, score_col + 4, cells.text("; ".join(notes))[0])
+    last = len(suppliers)
+    ws.freeze_panes(1, 0)
+    ws.autofilter(0, 0, last, len(header) - 1)
+    ws.set_column(len(SOURCE_COLUMNS), len(header) - 3, 22)
+    ws.set_column(len(header) - 2, len(header) - 2, 90)
+    ws.set_column(len(header) - 1, len(header) - 1, 40)
+    letter = xlsxwriter.utility.xl_col_to_name(score_col + 1)
+    for tier, fmt in fills.items():
+        ws.conditional_format(
+            1,
+            0,
+            max(last, 1),
+            len(header) - 1,
+            {"type": "formula", "criteria": f'=${letter}2="{tier}"', "format": fmt},
+        )
 
 
 def write_csv(result: ScreeningResult, handle: IO[bytes]) -> None:
@@ -136,6 +230,7 @@ def write_csv(result: ScreeningResult, handle: IO[bytes]) -> None:
     for s in result.suppliers:
         row = [s.sheet.file, s.sheet.sheet or "", str(s.row), *(s.fields.get(f, "") for f in FIELDS)]
         row += [str(s.verdict.score), s.verdict.tier, str(s.verdict.presumption).lower(), reasons(s)]
+        row.append(row_note(s.fields))
         writer.writerow([neutralise(cell) for cell in row])
     text.flush()
     text.detach()

@@ -1,0 +1,634 @@
+"""Screening runs kept in a database: SQLite by default, PostgreSQL (or any SQLAlchemy URL) on request.
+
+Tables:
+
+- ``files``: uploaded bytes, keyed by their sha256 (stored once however often they are uploaded). Their
+  names are never used as paths: a run refers to them by hash, and names are kept only for display.
+- ``runs``: one screening run — status, options (column mapping, sheet), rule-set hash, summary counts,
+  progress and timings.
+- ``run_files``: which files a run used, in order, with their role (``input``, ``rules``, ``list``) and the
+  name the user gave them.
+- ``results``: one row per screened supplier (file, sheet, row, name, country, score, tier, presumption) with
+  the supplier's ``results.json`` object and its rebuttal checklist, for tables and supplier pages.
+- ``reports``: the generated ``report.html``, ``results.xlsx`` and ``results.json`` bytes. They are kept
+  rather than regenerated, because the HTML and XLSX reports need the original spreadsheet columns and the
+  rule set as they were at screening time; a download is then exactly what was produced.
+- ``meta``: key/value pairs (the web app's session-signing secret).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import secrets
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    create_engine,
+    event,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from supplyscreen.errors import InputError, OutputError
+
+if TYPE_CHECKING:
+    from supplyscreen.api import ScreeningResult
+
+DB_ENV = "SUPPLYSCREEN_DB"
+DB_FILENAME = "supplyscreen.db"
+REPORT_FORMATS = ("html", "xlsx", "json")
+ROLES = ("input", "rules", "list")
+STATUSES = ("mapping", "queued", "running", "done", "failed", "interrupted")
+
+
+def default_db_url() -> str:
+    """``$SUPPLYSCREEN_DB`` if set, else a SQLite file in the per-user data directory.
+
+    The data directory is the platform's usual place (``~/.local/share/supplyscreen`` on Linux,
+    ``~/Library/Application Support/supplyscreen`` on macOS, ``%LOCALAPPDATA%\\supplyscreen`` on Windows), so
+    the runs are found again whatever directory the app is started from.
+    """
+    env = os.environ.get(DB_ENV)
+    if env:
+        return env
+    from platformdirs import user_data_dir
+
+    return f"sqlite:///{Path(user_data_dir('supplyscreen', appauthor=False)) / DB_FILENAME}"
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# --- schema --------------------------------------------------------------------------------------------
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class FileRow(Base):
+    __tablename__ = "files"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now)
+
+
+class RunRow(Base):
+    __tablename__ = "runs"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now, index=True)
+    source: Mapped[str] = mapped_column(String(16), default="web")  # web, api, cli
+    status: Mapped[str] = mapped_column(String(16), default="mapping", index=True)
+    error: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    tool_version: Mapped[str] = mapped_column(String(32), default="")
+    rules_sha256: Mapped[str] = mapped_column(String(64), default="")
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
+    progress_done: Mapped[int] = mapped_column(Integer, default=0)
+    progress_total: Mapped[int] = mapped_column(Integer, default=0)
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    high: Mapped[int] = mapped_column(Integer, default=0)
+    medium: Mapped[int] = mapped_column(Integer, default=0)
+    low: Mapped[int] = mapped_column(Integer, default=0)
+    clear: Mapped[int] = mapped_column(Integer, default=0)
+    presumption: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RunFileRow(Base):
+    __tablename__ = "run_files"
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(8), primary_key=True)  # input, rules, list
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)  # display only, never a path
+    sha256: Mapped[str] = mapped_column(ForeignKey("files.sha256"))
+    size: Mapped[int] = mapped_column(Integer)
+
+
+class ResultRow(Base):
+    __tablename__ = "results"
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    file: Mapped[str] = mapped_column(Text)
+    sheet: Mapped[str] = mapped_column(Text, default="")
+    row: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(Text, default="")
+    country: Mapped[str] = mapped_column(Text, default="")
+    score: Mapped[int] = mapped_column(Integer, index=True)
+    tier: Mapped[str] = mapped_column(String(8), index=True)
+    presumption: Mapped[bool] = mapped_column(Boolean, index=True)
+    supplier: Mapped[dict[str, Any]] = mapped_column(JSON)  # the results.json supplier object
+    checklist: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+
+class ReportRow(Base):
+    __tablename__ = "reports"
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    format: Mapped[str] = mapped_column(String(8), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class MetaRow(Base):
+    __tablename__ = "meta"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+# --- plain snapshots handed to callers (no session attached) -------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    role: str
+    position: int
+    name: str
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Run:
+    id: str
+    created_at: dt.datetime
+    source: str
+    status: str
+    error: dict[str, Any] | None
+    options: dict[str, Any]
+    tool_version: str
+    rules_sha256: str
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    seconds: float | None
+    progress_done: int
+    progress_total: int
+    rows: int
+    by_tier: dict[str, int]
+    presumption: int
+    files: tuple[StoredFile, ...]
+
+    def files_of(self, role: str) -> list[StoredFile]:
+        return [f for f in self.files if f.role == role]
+
+    @property
+    def inputs(self) -> list[StoredFile]:
+        return self.files_of("input")
+
+    @property
+    def title(self) -> str:
+        return ", ".join(f.name for f in self.inputs) or "(no input)"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "created_at": _iso(self.created_at),
+            "source": self.source,
+            "status": self.status,
+            "error": self.error,
+            "options": self.options,
+            "tool_version": self.tool_version or None,
+            "rules_sha256": self.rules_sha256 or None,
+            "started_at": _iso(self.started_at),
+            "finished_at": _iso(self.finished_at),
+            "seconds": self.seconds,
+            "progress": {"done": self.progress_done, "total": self.progress_total},
+            "summary": {"rows": self.rows, "by_tier": self.by_tier, "presumption": self.presumption}
+            if self.status == "done"
+            else None,
+            "files": [
+                {"role": f.role, "name": f.name, "sha256": f.sha256, "size": f.size} for f in self.files
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class Supplier:
+    position: int
+    file: str
+    sheet: str
+    row: int
+    name: str
+    country: str
+    score: int
+    tier: str
+    presumption: bool
+    supplier: dict[str, Any]
+    checklist: list[dict[str, Any]]
+
+    @property
+    def main_reason(self) -> str:
+        hits = self.supplier.get("hits") or []
+        return str(hits[0]["indicator"]) if hits else ""
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.replace(microsecond=0).isoformat() + "Z" if value else None
+
+
+SORTS = {
+    "position": ResultRow.position,
+    "score": ResultRow.score,
+    "name": ResultRow.name,
+    "country": ResultRow.country,
+    "tier": ResultRow.score,
+    "file": ResultRow.file,
+    "row": ResultRow.row,
+}
+
+
+# --- the store ------------------------------------------------------------------------------------------
+
+
+class Store:
+    """All database access. Thread-safe: every method opens its own short session."""
+
+    def __init__(self, url: str | None = None) -> None:
+        self.url = url or default_db_url()
+        self.engine = _engine(self.url)
+        try:
+            Base.metadata.create_all(self.engine)
+        except SQLAlchemyError as exc:
+            raise OutputError(
+                f"cannot open the database {self.engine.url.render_as_string(hide_password=True)}: "
+                f"{str(exc.orig if isinstance(exc, OperationalError) else exc).strip().splitlines()[0]}",
+                hint="check --db (e.g. sqlite:///runs.db or postgresql+psycopg://user@host/db) and that the server is running",
+            ) from exc
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with self._sessions() as session, session.begin():
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # meta
+
+    def secret(self, key: str = "session_secret") -> str:
+        """A random secret created once per database and kept in it (survives restarts)."""
+        with self.session() as s:
+            row = s.get(MetaRow, key)
+            if row is not None:
+                return row.value
+            value = secrets.token_urlsafe(32)
+            s.add(MetaRow(key=key, value=value))
+        return value
+
+    # runs
+
+    def create_run(
+        self,
+        inputs: Sequence[tuple[str, bytes]],
+        rules: Sequence[tuple[str, bytes]] = (),
+        lists: Sequence[tuple[str, bytes]] = (),
+        options: Mapping[str, Any] | None = None,
+        source: str = "web",
+        status: str = "mapping",
+    ) -> str:
+        """Store the uploaded files (by content hash) and a new run that uses them; returns the run id."""
+        try:
+            return self._create_run(inputs, rules, lists, options, source, status)
+        except IntegrityError:  # the same file stored at the same moment by another request
+            return self._create_run(inputs, rules, lists, options, source, status)
+
+    def _create_run(
+        self,
+        inputs: Sequence[tuple[str, bytes]],
+        rules: Sequence[tuple[str, bytes]],
+        lists: Sequence[tuple[str, bytes]],
+        options: Mapping[str, Any] | None,
+        source: str,
+        status: str,
+    ) -> str:
+        run_id = uuid.uuid4().hex
+        with self.session() as s:
+            s.add(RunRow(id=run_id, source=source, status=status, options=dict(options or {})))
+            s.flush()
+            for role, files in (("input", inputs), ("rules", rules), ("list", lists)):
+                for position, (name, data) in enumerate(files):
+                    digest = sha256(data)
+                    if s.get(FileRow, digest) is None:
+                        s.add(FileRow(sha256=digest, size=len(data), data=data))
+                        s.flush()
+                    s.add(
+                        RunFileRow(
+                            run_id=run_id,
+                            role=role,
+                            position=position,
+                            name=name,
+                            sha256=digest,
+                            size=len(data),
+                        )
+                    )
+        return run_id
+
+    def get_run(self, run_id: str) -> Run | None:
+        with self.session() as s:
+            row = s.get(RunRow, run_id)
+            if row is None:
+                return None
+            files = s.scalars(
+                select(RunFileRow).where(RunFileRow.run_id == run_id).order_by(RunFileRow.position)
+            ).all()
+            return _snapshot(row, files)
+
+    def list_runs(self, limit: int = 200) -> list[Run]:
+        with self.session() as s:
+            rows = s.scalars(select(RunRow).order_by(RunRow.created_at.desc()).limit(limit)).all()
+            ids = [r.id for r in rows]
+            files = s.scalars(
+                select(RunFileRow).where(RunFileRow.run_id.in_(ids)).order_by(RunFileRow.position)
+            ).all()
+            by_run: dict[str, list[RunFileRow]] = {}
+            for f in files:
+                by_run.setdefault(f.run_id, []).append(f)
+            return [_snapshot(r, by_run.get(r.id, [])) for r in rows]
+
+    def file_bytes(self, digest: str) -> bytes:
+        with self.session() as s:
+            row = s.get(FileRow, digest)
+            if row is None:
+                raise InputError(f"stored file {digest[:12]} is missing from the database")
+            return row.data
+
+    def update_run(self, run_id: str, **values: Any) -> None:
+        with self.session() as s:
+            s.execute(update(RunRow).where(RunRow.id == run_id).values(**values))
+
+    def set_progress(self, run_id: str, done: int, total: int) -> None:
+        self.update_run(run_id, progress_done=done, progress_total=total)
+
+    def claim(self, run_id: str, options: Mapping[str, Any] | None = None) -> bool:
+        """Move a run that is waiting for its mapping (or failed/interrupted) to ``queued``; False if not."""
+        values: dict[str, Any] = {"status": "queued", "error": None, "progress_done": 0}
+        if options is not None:
+            values["options"] = dict(options)
+        with self.session() as s:
+            result = s.execute(
+                update(RunRow)
+                .where(RunRow.id == run_id, RunRow.status.in_(("mapping", "failed", "interrupted")))
+                .values(**values)
+            )
+            return bool(getattr(result, "rowcount", 0))
+
+    def mark_interrupted(self) -> int:
+        """Runs left queued or running by a previous process: they will never finish; say so."""
+        with self.session() as s:
+            result = s.execute(
+                update(RunRow)
+                .where(RunRow.status.in_(("queued", "running")))
+                .values(
+                    status="interrupted",
+                    error={
+                        "type": "Interrupted",
+                        "message": "the server stopped before this run finished",
+                        "hint": "screen it again",
+                    },
+                )
+            )
+            return int(getattr(result, "rowcount", 0))
+
+    def fail(self, run_id: str, error: Mapping[str, Any]) -> None:
+        self.update_run(run_id, status="failed", error=dict(error), finished_at=now())
+
+    def save_result(
+        self,
+        run_id: str,
+        result: ScreeningResult,
+        reports: Mapping[str, bytes],
+        seconds: float | None = None,
+    ) -> None:
+        """Store every supplier's verdict, the reports and the summary; the run becomes ``done``."""
+        from supplyscreen.report.html import checklist_for
+
+        tiers = result.by_tier
+        with self.session() as s:
+            s.query(ResultRow).filter(ResultRow.run_id == run_id).delete()
+            s.query(ReportRow).filter(ReportRow.run_id == run_id).delete()
+            for position, sup in enumerate(result.suppliers):
+                entries = checklist_for(sup, result.rules)
+                s.add(
+                    ResultRow(
+                        run_id=run_id,
+                        position=position,
+                        file=sup.sheet.file,
+                        sheet=sup.sheet.sheet or "",
+                        row=sup.row,
+                        name=sup.name,
+                        country=sup.fields.get("country", ""),
+                        score=sup.verdict.score,
+                        tier=sup.verdict.tier,
+                        presumption=sup.verdict.presumption,
+                        supplier=sup.as_dict(),
+                        checklist=[
+                            {
+                                "id": e.item.id,
+                                "text": e.item.text,
+                                "source": e.item.source,
+                                "because": list(dict.fromkeys(h.indicator for h in e.because)),
+                            }
+                            for e in entries
+                        ],
+                    )
+                )
+            for fmt, data in reports.items():
+                s.add(ReportRow(run_id=run_id, format=fmt, data=data))
+            s.execute(
+                update(RunRow)
+                .where(RunRow.id == run_id)
+                .values(
+                    status="done",
+                    error=None,
+                    tool_version=result.tool_version,
+                    rules_sha256=result.rules.sha256,
+                    finished_at=now(),
+                    seconds=seconds,
+                    rows=len(result.suppliers),
+                    progress_done=len(result.suppliers),
+                    progress_total=len(result.suppliers),
+                    high=tiers["high"],
+                    medium=tiers["medium"],
+                    low=tiers["low"],
+                    clear=tiers["clear"],
+                    presumption=result.presumption_count,
+                )
+            )
+
+    def record(
+        self,
+        result: ScreeningResult,
+        reports: Mapping[str, bytes],
+        options: Mapping[str, Any] | None = None,
+        rules: Sequence[tuple[str, bytes]] = (),
+        source: str = "cli",
+    ) -> str:
+        """Record a finished screening (``supplyscreen screen --db``): its inputs, results and reports."""
+        inputs = [(f.display, Path(f.path).read_bytes()) for f in result.inputs]
+        run_id = self.create_run(inputs, rules=rules, options=options, source=source, status="running")
+        started = _parse_iso(result.started_at)
+        finished = _parse_iso(result.finished_at)
+        self.update_run(run_id, started_at=started)
+        seconds = (finished - started).total_seconds() if started and finished else None
+        self.save_result(run_id, result, reports, seconds=seconds)
+        return run_id
+
+    # results
+
+    def suppliers(
+        self,
+        run_id: str,
+        tier: str | None = None,
+        country: str | None = None,
+        presumption: bool | None = None,
+        q: str | None = None,
+        sort: str = "position",
+        descending: bool = False,
+    ) -> list[Supplier]:
+        stmt = select(ResultRow).where(ResultRow.run_id == run_id)
+        if tier:
+            stmt = stmt.where(ResultRow.tier == tier)
+        if country:
+            stmt = stmt.where(ResultRow.country == country)
+        if presumption is not None:
+            stmt = stmt.where(ResultRow.presumption == presumption)
+        if q:
+            stmt = stmt.where(func.lower(ResultRow.name).contains(q.lower(), autoescape=True))
+        column = SORTS.get(sort, ResultRow.position)
+        order: list[Any] = [column.desc() if descending else column.asc()]
+        if column is not ResultRow.position:
+            order.append(ResultRow.position.asc())
+        with self.session() as s:
+            return [_supplier(r) for r in s.scalars(stmt.order_by(*order)).all()]
+
+    def supplier(self, run_id: str, position: int) -> Supplier | None:
+        with self.session() as s:
+            row = s.get(ResultRow, (run_id, position))
+            return _supplier(row) if row is not None else None
+
+    def countries(self, run_id: str) -> list[str]:
+        with self.session() as s:
+            values = s.scalars(select(ResultRow.country).where(ResultRow.run_id == run_id).distinct()).all()
+        return sorted({v for v in values if v}, key=str.casefold)
+
+    def report(self, run_id: str, fmt: str) -> bytes | None:
+        with self.session() as s:
+            row = s.get(ReportRow, (run_id, fmt))
+            return row.data if row is not None else None
+
+    def results_json(self, run_id: str) -> dict[str, Any] | None:
+        data = self.report(run_id, "json")
+        return json.loads(data) if data is not None else None
+
+
+def _parse_iso(text: str) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).replace(tzinfo=None)
+    except ValueError:
+        return None
+
+
+def _snapshot(row: RunRow, files: Sequence[RunFileRow]) -> Run:
+    return Run(
+        id=row.id,
+        created_at=row.created_at,
+        source=row.source,
+        status=row.status,
+        error=row.error,
+        options=dict(row.options or {}),
+        tool_version=row.tool_version,
+        rules_sha256=row.rules_sha256,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        seconds=row.seconds,
+        progress_done=row.progress_done,
+        progress_total=row.progress_total,
+        rows=row.rows,
+        by_tier={"high": row.high, "medium": row.medium, "low": row.low, "clear": row.clear},
+        presumption=row.presumption,
+        files=tuple(
+            StoredFile(f.role, f.position, f.name, f.sha256, f.size)
+            for f in sorted(files, key=lambda f: (ROLES.index(f.role), f.position))
+        ),
+    )
+
+
+def _supplier(row: ResultRow) -> Supplier:
+    return Supplier(
+        position=row.position,
+        file=row.file,
+        sheet=row.sheet,
+        row=row.row,
+        name=row.name,
+        country=row.country,
+        score=row.score,
+        tier=row.tier,
+        presumption=row.presumption,
+        supplier=row.supplier,
+        checklist=list(row.checklist or []),
+    )
+
+
+def _engine(url: str) -> Engine:
+    try:
+        if url.startswith("sqlite"):
+            engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+            database = engine.url.database
+            if database and database != ":memory:" and not database.startswith("file:"):
+                Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+            @event.listens_for(engine, "connect")
+            def _pragmas(conn: Any, _record: Any) -> None:
+                cur = conn.cursor()
+                cur.execute("PRAGMA foreign_keys=ON")
+                cur.execute("PRAGMA journal_mode=WAL")
+                cur.execute("PRAGMA busy_timeout=30000")
+                cur.close()
+
+            return engine
+        return create_engine(url, pool_pre_ping=True)
+    except (ArgumentError, ImportError, ValueError) as exc:
+        hint = (
+            "install the driver: pip install 'supplyscreen[postgres]'"
+            if isinstance(exc, ImportError)
+            else "use e.g. sqlite:///runs.db or postgresql+psycopg://user:password@localhost/supplyscreen"
+        )
+        raise OutputError(f"cannot use the database URL {_safe_url(url)!r}: {exc}", hint=hint) from exc
+    except OSError as exc:
+        raise OutputError(
+            f"cannot create the database directory for {_safe_url(url)!r}: {exc.strerror}",
+            hint="choose a writable location with --db sqlite:///PATH",
+        ) from exc
+
+
+def _safe_url(url: str) -> str:
+    """The URL with any password hidden, for messages."""
+    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)

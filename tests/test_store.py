@@ -1,0 +1,212 @@
+"""The run store on a real SQLite file, and on a real PostgreSQL server when one can be started here."""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from supplyscreen.api import screen
+from supplyscreen.cli import cli
+from supplyscreen.errors import OutputError
+from supplyscreen.store import Store, default_db_url
+
+from .conftest import SAMPLES
+
+CSV = "Supplier,Country,Notes\nAcme Fishing,Chile,\nSinuiju Garment Factory,DPRK,\nBeta Tuna,China,North Korean workers\n"
+
+
+def _roundtrip(store: Store, tmp_path: Path) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text(CSV, encoding="utf-8")
+    result = screen([src])
+    run_id = store.create_run([("in.csv", src.read_bytes())], options={"sheet": None}, status="running")
+    again = store.create_run([("copy.csv", src.read_bytes())])
+    store.save_result(run_id, result, {"json": b"{}", "html": b"<html>", "xlsx": b"PK"}, seconds=0.5)
+
+    run = store.get_run(run_id)
+    assert run is not None and run.status == "done" and run.seconds == 0.5
+    assert run.rows == 3 and run.presumption == 2 and run.by_tier["high"] == 2
+    assert run.rules_sha256 == result.rules.sha256
+    assert run.inputs[0].name == "in.csv" and len(run.inputs[0].sha256) == 64
+    assert store.file_bytes(run.inputs[0].sha256) == src.read_bytes()
+    other = store.get_run(again)
+    assert other is not None and other.inputs[0].sha256 == run.inputs[0].sha256  # stored once
+
+    names = [s.name for s in store.suppliers(run_id)]
+    assert names == ["Acme Fishing", "Sinuiju Garment Factory", "Beta Tuna"]
+    high = store.suppliers(run_id, tier="high", sort="score", descending=True)
+    assert {s.name for s in high} == {"Sinuiju Garment Factory", "Beta Tuna"}
+    assert [s.name for s in store.suppliers(run_id, country="China")] == ["Beta Tuna"]
+    assert [s.name for s in store.suppliers(run_id, presumption=False)] == ["Acme Fishing"]
+    assert [s.name for s in store.suppliers(run_id, q="tuna")] == ["Beta Tuna"]
+    beta = store.supplier(run_id, 2)
+    assert beta is not None and beta.supplier["source"] == {"file": str(src), "sheet": None, "row": 4}
+    assert beta.checklist and all({"id", "text", "source", "because"} <= set(e) for e in beta.checklist)
+    assert store.report(run_id, "html") == b"<html>" and store.report(run_id, "csv") is None
+    assert store.countries(run_id) == ["Chile", "China", "DPRK"]
+    assert {r.id for r in store.list_runs()} == {again, run_id}
+
+    assert store.claim(again, {"mapping": {"name": ["Supplier"]}})
+    assert not store.claim(again)  # already queued
+    assert store.mark_interrupted() == 1
+    stuck = store.get_run(again)
+    assert stuck is not None and stuck.status == "interrupted" and stuck.options["mapping"]
+    assert store.secret() == store.secret()
+
+
+def test_sqlite_store(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'nested' / 'runs.db'}")
+    _roundtrip(store, tmp_path)
+    store.close()
+    reopened = Store(f"sqlite:///{tmp_path / 'nested' / 'runs.db'}")
+    assert len(reopened.list_runs()) == 2
+
+
+def test_default_url_and_bad_urls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SUPPLYSCREEN_DB", "sqlite:///elsewhere.db")
+    assert default_db_url() == "sqlite:///elsewhere.db"
+    monkeypatch.delenv("SUPPLYSCREEN_DB")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert default_db_url() == f"sqlite:///{tmp_path / 'xdg' / 'supplyscreen' / 'supplyscreen.db'}"
+    with pytest.raises(OutputError, match="cannot use the database URL 'nosuch://x'"):
+        Store("nosuch://x")
+    with pytest.raises(
+        OutputError, match=r"cannot open the database postgresql\+psycopg://u:\*\*\*@127\.0\.0\.1:9/d"
+    ):
+        Store("postgresql+psycopg://u:secret@127.0.0.1:9/d?connect_timeout=2")
+
+
+def test_screen_db_records_the_run(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'cli.db'}"
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "screen",
+            str(SAMPLES / "seafood_shipments.xlsx"),
+            "--out",
+            str(out),
+            "--db",
+            db,
+            "--map",
+            "id=B/L No.",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "Recorded run " in result.output
+    (run,) = Store(db).list_runs()
+    assert run.source == "cli" and run.status == "done" and run.rows == 26
+    assert run.options["mapping"] == {"id": ["B/L No."]}
+    assert Store(db).report(run.id, "xlsx") == (out / "results.xlsx").read_bytes()
+    assert Store(db).report(run.id, "json") == (out / "results.json").read_bytes()
+
+
+# --- PostgreSQL --------------------------------------------------------------------------------------
+
+
+def _pg_bin(name: str) -> str | None:
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    return found[-1] if found else shutil.which(name)
+
+
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[str]:
+    """A throwaway PostgreSQL cluster on 127.0.0.1 (initdb + pg_ctl), removed afterwards."""
+    initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
+    if not initdb or not pg_ctl:
+        pytest.skip(
+            "PostgreSQL server binaries (initdb, pg_ctl) are not installed: apt-get install postgresql"
+        )
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        pytest.skip("psycopg is not installed: pip install 'supplyscreen[postgres]'")
+    as_user: list[str] = []
+    data = Path(tempfile.mkdtemp(prefix="supplyscreen-pg-"))
+    if os.geteuid() == 0:  # initdb refuses to run as root
+        if not shutil.which("runuser"):
+            pytest.skip("running as root without runuser: cannot start PostgreSQL as another user")
+        shutil.chown(data, "postgres")
+        as_user = ["runuser", "-u", "postgres", "--"]
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    cluster = data / "cluster"
+    try:
+        subprocess.run(
+            [*as_user, initdb, "-D", str(cluster), "-A", "trust", "-U", "postgres", "--no-sync"],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+        options = f"-c listen_addresses=127.0.0.1 -p {port} -k {cluster} -c fsync=off"
+        subprocess.run(
+            [
+                *as_user,
+                pg_ctl,
+                "-D",
+                str(cluster),
+                "-o",
+                options,
+                "-l",
+                str(cluster / "log"),
+                "-w",
+                "-t",
+                "30",
+                "start",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, KeyError, LookupError) as exc:
+        shutil.rmtree(data, ignore_errors=True)
+        pytest.skip(f"could not start a PostgreSQL server here: {exc}")
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run(
+            [*as_user, pg_ctl, "-D", str(cluster), "-m", "fast", "-w", "-t", "30", "stop"],
+            capture_output=True,
+            timeout=60,
+        )
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def test_postgresql_store(postgres_url: str, tmp_path: Path) -> None:
+    store = Store(postgres_url)
+    try:
+        _roundtrip(store, tmp_path)
+    finally:
+        store.close()
+
+
+def test_web_app_on_postgresql(postgres_url: str) -> None:
+    from fastapi.testclient import TestClient
+
+    from supplyscreen.web.app import create_app
+    from supplyscreen.web.settings import Settings
+
+    store = Store(postgres_url)
+    try:
+        with TestClient(create_app(Settings(db=postgres_url), store), base_url="http://127.0.0.1") as client:
+            data = (SAMPLES / "seafood_shipments.xlsx").read_bytes()
+            run = client.post(
+                "/api/v1/runs", params={"wait": 60}, files=[("files", ("seafood_shipments.xlsx", data))]
+            ).json()
+            assert run["status"] == "done", run
+            assert run["summary"]["rows"] == 26
+            high = client.get(run["links"]["suppliers"], params={"tier": "high"}).json()
+            assert len(high) == run["summary"]["by_tier"]["high"] > 0
+            assert client.get(run["links"]["results.xlsx"]).content[:2] == b"PK"
+    finally:
+        store.close()
