@@ -44,7 +44,11 @@ RISKY_NOTES = ["Approx. 30 North Korean workers in the packing hall", "Passports
                "Workers recruited through a dispatching agency; 12-hour shifts"]
 
 
-LATIN_SYLLABLES = "ka ren to mi sel var lo den tra bis kor nel fa ri um qua ber gen sta vi dor mon tel pas cor lin ar es".split()
+LATIN_SYLLABLES = (
+    "ka ren to mi sel var lo den tra bis kor nel fa ri um qua ber gen sta vi dor mon tel pas cor lin ar es "
+    "bra cle dru fen gor hal iv jul kes lum mar nov ost pri quo ros sin tur ul vel wen xan yor zel "
+    "ab ced dif eg fol gru hep ism jor kaf lep mog nix opt pul rav sof tig uk vor"
+).split()
 
 
 def pseudo_word(rng: random.Random) -> str:

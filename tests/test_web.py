@@ -405,14 +405,14 @@ def test_settings_come_from_options_then_environment_then_defaults() -> None:
     )
 
 
-def test_progress_is_reported_per_slice_and_slicing_does_not_change_results(tmp_path: Path) -> None:
+def test_progress_is_reported_while_screening_and_results_are_unchanged(tmp_path: Path) -> None:
     from supplyscreen.api import screen
     from supplyscreen.web import jobs
     from supplyscreen.web.uploads import spreadsheet
 
     lines = ["Supplier,Address,Notes"] + [
         f"Firm {i},{'Hunchun' if i % 7 == 0 else 'Lima'},{'DPRK workers' if i % 11 == 0 else ''}"
-        for i in range(2500)
+        for i in range(12000)
     ]
     data = ("\n".join(lines) + "\n").encode()
     steps: list[int] = []
@@ -426,8 +426,8 @@ def test_progress_is_reported_per_slice_and_slicing_does_not_change_results(tmp_
     run_id = store.create_run([("big.csv", data)], status="running")
     ws = jobs.write_workspace(tmp_path / "ws", [spreadsheet("big.csv", data)])
     sliced = jobs.screen_workspace(ws, {}, Recorder(store, run_id, 0))
-    assert steps == [1000, 2000, 2500]
-    assert len(sliced.inputs[0].sheets) == 1 and sliced.inputs[0].sheets[0].row_numbers[-1] == 2501
+    assert steps == [5000, 10000, 12000]
+    assert len(sliced.inputs[0].sheets) == 1 and sliced.inputs[0].sheets[0].row_numbers[-1] == 12001
 
     (ws.root / "big.csv").write_bytes(data)
     whole = screen([ws.root / "big.csv"])
@@ -438,4 +438,4 @@ def test_progress_is_reported_per_slice_and_slicing_does_not_change_results(tmp_
     for doc in (a, b):
         doc["run"].pop("started_at")
     assert a == b
-    assert [s.sheet for s in sliced.suppliers] == [sliced.inputs[0].sheets[0]] * 2500
+    assert [s.sheet for s in sliced.suppliers] == [sliced.inputs[0].sheets[0]] * 12000

@@ -95,8 +95,16 @@ def now_iso() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
+PROGRESS_EVERY = 5000  # rows between progress reports
+Progress = Callable[[int], None]  # called with the number of rows just screened
+
+
 def screen_sheet(
-    sheet: Sheet, matcher: Matcher, rules: RuleSet, lists: ListMatcher | None = None
+    sheet: Sheet,
+    matcher: Matcher,
+    rules: RuleSet,
+    lists: ListMatcher | None = None,
+    on_progress: Progress | None = None,
 ) -> list[SupplierResult]:
     """Screen every data row of one sheet, in order: watchlists column-wise, then rules row by row."""
     rows = [sheet.fields(i) for i in range(len(sheet.rows))]
@@ -107,6 +115,10 @@ def screen_sheet(
         if i in listed:
             hits = [*hits, *listed[i]]
         out.append(SupplierResult(sheet, i, fields, score_hits(hits, rules)))
+        if on_progress is not None and (i + 1) % PROGRESS_EVERY == 0:
+            on_progress(PROGRESS_EVERY)
+    if on_progress is not None and len(rows) % PROGRESS_EVERY:
+        on_progress(len(rows) % PROGRESS_EVERY)
     return out
 
 
@@ -117,20 +129,28 @@ def screen(
     mapping: Mapping[str, Sequence[str]] | None = None,
     on_input: Callable[[InputFile], None] | None = None,
     lists: Sequence[str | Path] = (),
+    on_start: Callable[[int], None] | None = None,
+    on_progress: Progress | None = None,
 ) -> ScreeningResult:
-    """Read, match and score every row of every input. Raises SupplyscreenError subclasses on bad input."""
+    """Read, match and score every row of every input. Raises SupplyscreenError subclasses on bad input.
+
+    ``on_input`` is called with each file as read; ``on_start`` with the total number of rows once all are
+    read; ``on_progress`` with the number of rows screened since its last call."""
     started = now_iso()
     rules = load_rules([Path(d) for d in rules_dirs] if rules_dirs else None)
     matcher = Matcher(rules)
     watchlists = [load_watchlist(p) for p in lists]
     list_matcher = ListMatcher(watchlists, rules.watchlist) if watchlists else None
     files = [read_input(path, sheet=sheet, overrides=mapping) for path in inputs]
-    suppliers: list[SupplierResult] = []
     for input_file in files:
         if on_input is not None:
             on_input(input_file)
+    if on_start is not None:
+        on_start(sum(f.rows for f in files))
+    suppliers: list[SupplierResult] = []
+    for input_file in files:
         for sh in input_file.sheets:
-            suppliers.extend(screen_sheet(sh, matcher, rules, list_matcher))
+            suppliers.extend(screen_sheet(sh, matcher, rules, list_matcher, on_progress))
     return ScreeningResult(
         inputs=files,
         rules=rules,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -171,7 +172,17 @@ def screen(
         for note in input_file.skipped:
             click.echo(f"  note: {note}")
 
-    result = run_screen(inputs, rules_dirs=layers, sheet=sheet, mapping=mapping, on_input=show, lists=lists)
+    with ProgressBar(enabled=not quiet and sys.stderr.isatty()) as bar:
+        result = run_screen(
+            inputs,
+            rules_dirs=layers,
+            sheet=sheet,
+            mapping=mapping,
+            on_input=show,
+            lists=lists,
+            on_start=bar.start,
+            on_progress=bar.update,
+        )
     paths = write_reports(result, out_dir, chosen, force=force)
     if db_url is not None:
         _record(db_url, result, paths, mapping, sheet, quiet)
@@ -189,6 +200,45 @@ def screen(
             if not quiet:
                 click.echo(f"--fail-on {fail_on}: {reached} supplier(s) at or above {fail_on}", err=True)
             sys.exit(EXIT_FAIL_ON)
+
+
+class ProgressBar:
+    """Rows done, rows per second and time left on stderr — only on a terminal, silent otherwise."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._bar: Any = None
+        self._started = time.monotonic()
+
+    def __enter__(self) -> ProgressBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+
+    def start(self, total: int) -> None:
+        if self.enabled and total:
+            self._bar = click.progressbar(
+                length=total,
+                label="Screening",
+                file=sys.stderr,
+                show_pos=True,
+                show_eta=True,
+                item_show_func=lambda _: self._rate(),
+            )
+            self._started = time.monotonic()
+            self._bar.__enter__()
+
+    def update(self, rows: int) -> None:
+        if self._bar is not None:
+            self._bar.update(rows)
+
+    def _rate(self) -> str:
+        elapsed = time.monotonic() - self._started
+        if self._bar is None or elapsed <= 0:
+            return ""
+        return f"{self._bar.pos / elapsed:,.0f} rows/s"
 
 
 def tiers_at_or_above(by_tier: dict[str, int], tier: str) -> int:

@@ -716,7 +716,7 @@ def _member_chunks(data: bytes, info: zipfile.ZipInfo, display: str) -> Iterator
     """The uncompressed bytes of one ZIP member, never more than its directory entry declares."""
     off = info.header_offset
     if data[off : off + 4] != b"PK\x03\x04":
-        raise _damaged(display, f"'{info.filename}' is missing from the ZIP container")
+        raise _damaged(display, f"the file is damaged: '{info.filename}' is missing from the ZIP container")
     name_len, extra_len = struct.unpack_from("<HH", data, off + 26)
     start = off + 30 + name_len + extra_len
     raw = memoryview(data)[start : start + info.compress_size]
@@ -724,7 +724,7 @@ def _member_chunks(data: bytes, info: zipfile.ZipInfo, display: str) -> Iterator
         raise _damaged(display, "the file is damaged (the ZIP container is truncated)")
     if info.compress_type == zipfile.ZIP_STORED:
         if info.compress_size != info.file_size:
-            raise _damaged(display, f"'{info.filename}' has the wrong size")
+            raise _damaged(display, f"the file is damaged: '{info.filename}' has the wrong size")
         for pos in range(0, len(raw), _CHUNK):
             yield bytes(raw[pos : pos + _CHUNK])
         return
@@ -749,9 +749,11 @@ def _member_chunks(data: bytes, info: zipfile.ZipInfo, display: str) -> Iterator
             if inflate.eof:
                 break
     except zlib.error as exc:
-        raise _damaged(display, f"'{info.filename}' cannot be unpacked: {exc}") from exc
+        raise _damaged(display, f"the file is damaged: '{info.filename}' cannot be unpacked") from exc
     if left != 0 or not inflate.eof:
-        raise _damaged(display, f"'{info.filename}' is shorter than the ZIP directory says")
+        raise _damaged(
+            display, f"the file is damaged: '{info.filename}' is shorter than the ZIP directory says"
+        )
 
 
 def _inspect_zip(data: bytes, display: str) -> str:
@@ -824,7 +826,7 @@ def _check_member(data: bytes, info: zipfile.ZipInfo, display: str, kind: str) -
                 used.feed(chunk)
     except (DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden) as exc:
         raise InputError(
-            f"{display}: refused: '{name}' declares a DTD or XML entities ({type(exc).__name__}), which "
+            f"{display}: refused: '{name}' declares a DTD or XML entities, which "
             "Excel never writes and which can expand to fill memory or read other files",
             hint="save the workbook again from Excel, or export the sheet as CSV",
         ) from exc

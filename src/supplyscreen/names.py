@@ -28,6 +28,7 @@ from functools import lru_cache
 import numpy as np
 from pypinyin import lazy_pinyin
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 from wordfreq import zipf_frequency
 
 from supplyscreen.normalize import GENERIC_WORDS, fold, strip_legal_forms, tokens
@@ -37,8 +38,9 @@ GRAM = 4
 MAX_GRAM_DF = 500  # words or grams in more list names than this do not block
 RAREST = 3  # a supplier name is compared with list names sharing one of its rarest grams
 PLACE_WEIGHT = 0.2  # a place name says little about which company it is
-TOKEN_MIN = 0.82  # two (non-pinyin) words count as the same word from this similarity (typos)
-PREFILTER = 55  # rapidfuzz ratio (0-100) a pair needs on its sorted or place-free key to be scored
+TOKEN_MIN = 0.8  # two (non-pinyin) words count as the same word from this similarity (one typo)
+PREFILTER = 80  # rapidfuzz ratio (0-100) a pair needs on its sorted, place-free or run-together key
+MAX_BLOCK_DF = 200  # a gram shared with more list names than this is too common to block on
 
 # Generic words as pinyin syllables, removed before syllables are grouped into words.
 PINYIN_GENERIC = tuple(
@@ -215,7 +217,8 @@ class NameKey:
 @lru_cache(maxsize=262144)
 def name_key(text: str) -> NameKey:
     """The comparison key of an organisation name."""
-    folded = fold(text).translate(_ADMIN_CJK)  # 东港市 -> 东港: the 'city' character would split the pinyin
+    # 东港市 -> 东港: the 'city' character would split the pinyin; CH'OLHYO'N -> cholhyon (McCune-Reischauer)
+    folded = fold(text).translate(_ADMIN_CJK).replace("'", "").replace("’", "")
     raw = tokens(folded)
     stripped = strip_legal_forms(raw)
     toks = [ABBREVIATIONS.get(t, t) for t in stripped]
@@ -266,21 +269,25 @@ def _korean_fold(word: str) -> str:
     return {"p": "b", "t": "d", "k": "g"}.get(word[:1], word[:1]) + word[1:]
 
 
+@lru_cache(maxsize=1_000_000)
 def word_similarity(a: str, b: str) -> float:
     """Two words: equal 1; a city and its country 0.8; other place names and two different pinyin words
-    0; otherwise the better rapidfuzz ratio of the words and of their Korean-romanisation folds, from
-    TOKEN_MIN (a typo), else 0."""
+    0; variants of Korean romanisation 0.95; otherwise, with the same first letter, 0.9 for one typo in a
+    word of six letters or more, else the normalised edit similarity (optimal string alignment: a swap of
+    two letters is one edit) from TOKEN_MIN, else 0."""
     if a == b:
         return 1.0
     if a in PLACE_WORDS or b in PLACE_WORDS:
         return 0.8 if PLACE_IN.get(a) == b or PLACE_IN.get(b) == a else 0.0
     if is_pinyin_word(a) and is_pinyin_word(b):
         return 0.9 if _pinyin_typo(a, b) else 0.0
-    fa, fb = _korean_fold(a), _korean_fold(b)
-    if fa[:1] != fb[:1]:  # typos rarely hit the first letter; near-miss names often do (Pyongjin/Yongjin)
+    if _korean_fold(a) == _korean_fold(b):
+        return 0.95
+    if a[:1] != b[:1]:  # typos rarely hit the first letter; near-miss names often do (Pyongjin/Yongjin)
         return 0.0
-    cutoff = TOKEN_MIN * 100
-    return max(fuzz.ratio(a, b, score_cutoff=cutoff), fuzz.ratio(fa, fb, score_cutoff=cutoff)) / 100
+    if min(len(a), len(b)) >= 6 and OSA.distance(a, b, score_cutoff=1) == 1:
+        return 0.9  # one typo (a letter wrong, missing, extra or two swapped) in a long word
+    return float(OSA.normalized_similarity(a, b, score_cutoff=TOKEN_MIN))
 
 
 def weighted_similarity(a: Sequence[str], b: Sequence[str], weight: Callable[[str], float]) -> float:
@@ -308,7 +315,7 @@ def weighted_similarity(a: Sequence[str], b: Sequence[str], weight: Callable[[st
             matched += best_s * (weight(a[i]) + weight(b[best_j]))
     rest_a = [t for k, t in enumerate(a) if k not in used_a and t not in PLACE_WORDS]
     rest_b = [t for k, t in enumerate(b) if k not in used_b and t not in PLACE_WORDS]
-    if rest_a and rest_b and (len(rest_a) > 1 or len(rest_b) > 1):
+    if rest_a and rest_b and len(rest_a) != len(rest_b):  # split differently, not different words
         sim = fuzz.ratio("".join(rest_a), "".join(rest_b), score_cutoff=TOKEN_MIN * 100) / 100
         matched += sim * (sum(weight(t) for t in rest_a) + sum(weight(t) for t in rest_b))
     return matched / total
@@ -339,6 +346,14 @@ def _grams(key: NameKey) -> set[str]:
     return out
 
 
+@lru_cache(maxsize=262144)
+def _deletions(word: str) -> tuple[str, ...]:
+    """The word with one letter left out, for words long enough that this stays specific."""
+    if len(word) < 5:
+        return ()
+    return tuple(dict.fromkeys(word[:i] + word[i + 1 :] for i in range(len(word))))
+
+
 @dataclass(frozen=True, slots=True)
 class NameMatch:
     query: int  # index into the queried names
@@ -354,35 +369,67 @@ class NameIndex:
         self.keys = [name_key(n) for n in self.names]
         self.full = [k.full for k in self.keys]
         self.core = [k.core or k.full for k in self.keys]
+        self.compact = [k.compact for k in self.keys]
         word_df: dict[str, int] = defaultdict(int)
         postings: dict[str, list[int]] = defaultdict(list)
         for i, key in enumerate(self.keys):
             for word in set(key.words):
                 word_df[word] += 1
                 postings["w:" + word].append(i)
+                for variant in _deletions(word):
+                    postings["d:" + variant].append(i)
             for gram in _grams(key):
                 postings[gram].append(i)
         n = max(1, len(self.keys))
         self._idf = {w: math.log((n + 1) / (df + 1)) + 1.0 for w, df in word_df.items()}
         self._max_idf = math.log(n + 1) + 1.0
+        self._weights: dict[str, float] = {}
         self._df = {g: len(ids) for g, ids in postings.items()}
         self._postings = {
             g: np.asarray(ids, dtype=np.int64) for g, ids in postings.items() if len(ids) <= MAX_GRAM_DF
         }
 
     def weight(self, token: str) -> float:
-        return self._idf.get(token, self._max_idf) / self._max_idf * default_weight(token)
+        known = self._weights.get(token)
+        if known is None:
+            known = self._idf.get(token, self._max_idf) / self._max_idf * default_weight(token)
+            self._weights[token] = known
+        return known
 
     def candidates(self, key: NameKey) -> np.ndarray:
-        """List names sharing the query's rarest word or one of its rarest grams."""
-        words = sorted(
-            (f"w:{w}" for w in set(key.words) if f"w:{w}" in self._postings), key=self._df.__getitem__
-        )
-        grams = sorted((g for g in _grams(key) if g in self._postings), key=self._df.__getitem__)
-        chosen = words[:2] + grams[:RAREST] + [g for g in grams[RAREST:] if self._df[g] <= 3]
+        """List names sharing one of the query's rarest words, up to one typo (SymSpell-style deletion keys:
+        'berar', 'bervar' and 'bekar' share a key), or one of its rarest 4-letter grams (split words)."""
+        words = sorted(set(key.words), key=lambda w: self._df.get("w:" + w, 0))
+        chosen: list[str] = []
+        for n, word in enumerate(words):
+            if n >= 2 and self._df.get("w:" + word, 0) > 20:
+                break
+            chosen += [k for k in ("w:" + word, "d:" + word) if k in self._postings]
+            chosen += [
+                f"{p}:{v}" for v in _deletions(word) for p in ("w", "d") if f"{p}:{v}" in self._postings
+            ]
+        chosen = [k for k in chosen if self._df[k] <= MAX_BLOCK_DF]
+        if not chosen:  # no rare word in common, even with a typo: words split or joined differently
+            grams = sorted((g for g in _grams(key) if g in self._postings), key=self._df.__getitem__)
+            chosen = [g for g in grams[:RAREST] if self._df[g] <= MAX_BLOCK_DF]
         if not chosen:
             return np.empty(0, dtype=np.int64)
-        return np.unique(np.concatenate([self._postings[g] for g in chosen]))
+        return np.unique(np.concatenate([self._postings[k] for k in chosen]))
+
+    def _prefilter(self, qkeys: list[NameKey], qi: np.ndarray, ti: np.ndarray) -> np.ndarray:
+        """Positions of the candidate pairs whose sorted, place-free or run-together keys are close enough."""
+        keep = np.zeros(len(qi), dtype=bool)
+        forms: list[tuple[list[str], list[str]]] = [
+            ([k.full for k in qkeys], self.full),
+            ([k.core or k.full for k in qkeys], self.core),
+            ([k.compact for k in qkeys], self.compact),
+        ]
+        for q_strings, t_strings in forms:
+            scores = process.cpdist(
+                [q_strings[i] for i in qi], [t_strings[j] for j in ti], scorer=fuzz.ratio, workers=-1
+            )
+            keep |= scores >= PREFILTER
+        return np.nonzero(keep)[0]
 
     def match(self, queries: Sequence[str], threshold: float = THRESHOLD) -> list[NameMatch]:
         """All (query, list name) pairs at or above ``threshold``, blocked."""
@@ -397,16 +444,7 @@ class NameIndex:
         if not q_idx:
             return []
         qi, ti = np.concatenate(q_idx), np.concatenate(t_idx)
-        full = process.cpdist(
-            [qkeys[i].full for i in qi], [self.full[j] for j in ti], scorer=fuzz.ratio, workers=-1
-        )
-        core = process.cpdist(
-            [qkeys[i].core or qkeys[i].full for i in qi],
-            [self.core[j] for j in ti],
-            scorer=fuzz.ratio,
-            workers=-1,
-        )
-        keep = np.nonzero((full >= PREFILTER) | (core >= PREFILTER))[0]
+        keep = self._prefilter(qkeys, qi, ti)
         return self._verify(qkeys, qi[keep], ti[keep], threshold)
 
     def _verify(
@@ -444,7 +482,15 @@ class NameIndex:
                 dtype=np.uint8,
                 score_cutoff=PREFILTER,
             )
-            qi, ti = np.nonzero((full > 0) | (core > 0))
+            compact = process.cdist(
+                [k.compact for k in part],
+                self.compact,
+                scorer=fuzz.ratio,
+                workers=-1,
+                dtype=np.uint8,
+                score_cutoff=PREFILTER,
+            )
+            qi, ti = np.nonzero((full > 0) | (core > 0) | (compact > 0))
             out.extend(
                 NameMatch(m.query + start, m.target, m.similarity)
                 for m in self._verify(part, qi.astype(np.int64), ti.astype(np.int64), threshold)

@@ -15,7 +15,7 @@ import logging
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -216,56 +216,6 @@ def cli_equivalent(run: Run) -> str | None:
 # --- screening --------------------------------------------------------------------------------------
 
 
-CHUNK_ROWS = 1000
-
-
-class _Chunks(list[Sheet]):
-    """A file's sheets cut into slices of ``CHUNK_ROWS`` rows, reporting each slice as it is screened.
-
-    ``api.screen`` calls ``on_input`` for a file and then screens its sheets in order; handing it slices
-    lets the app say how many rows are done without any change to the library. The slices are put back
-    together afterwards (:func:`_unchunk`), so the result is the one an undivided screening gives — the
-    tests compare the downloads with the CLI's.
-    """
-
-    def __init__(self, sheets: Sequence[Sheet], progress: Progress) -> None:
-        self.originals = list(sheets)
-        self.slices: dict[int, tuple[Sheet, int]] = {}
-        self.progress = progress
-        self.reported: set[int] = set()
-        parts: list[Sheet] = []
-        for sh in sheets:
-            for offset in range(0, max(len(sh.rows), 1), CHUNK_ROWS):
-                part = dataclasses.replace(
-                    sh,
-                    rows=sh.rows[offset : offset + CHUNK_ROWS],
-                    row_numbers=sh.row_numbers[offset : offset + CHUNK_ROWS],
-                )
-                self.slices[id(part)] = (sh, offset)
-                parts.append(part)
-        super().__init__(parts)
-
-    def __iter__(self) -> Iterator[Sheet]:
-        for part in list.__iter__(self):
-            yield part
-            if id(part) not in self.reported:  # each slice counts once, however often it is iterated
-                self.reported.add(id(part))
-                self.progress.add(len(part.rows))
-
-
-def _unchunk(result: api.ScreeningResult, chunked: Sequence[tuple[InputFile, _Chunks]]) -> None:
-    slices: dict[int, tuple[Sheet, int]] = {}
-    for f, chunks in chunked:
-        f.sheets = chunks.originals
-        slices.update(chunks.slices)
-    result.suppliers = [
-        api.SupplierResult(slices[id(s.sheet)][0], slices[id(s.sheet)][1] + s.index, s.fields, s.verdict)
-        if id(s.sheet) in slices
-        else s
-        for s in result.suppliers
-    ]
-
-
 class Progress:
     """Rows screened / all rows, written to the run a few times a second at most."""
 
@@ -304,26 +254,19 @@ def screen_workspace(
     if ws.lists and lists_supported():
         extra["lists"] = [p for p, _ in ws.lists]
 
-    chunked: list[tuple[InputFile, _Chunks]] = []
-
     def named(display: str) -> Callable[[InputFile], None]:
         def on_input(f: InputFile) -> None:
             f.display = display
             for sh in f.sheets:
                 sh.file = display
-            if progress is not None:
-                progress.expect(f.rows)
-                chunks = _Chunks(f.sheets, progress)
-                chunked.append((f, chunks))
-                f.sheets = chunks
 
         return on_input
 
     def screen(path: Path, display: str, **kwargs: Any) -> api.ScreeningResult:
-        chunked.clear()
-        result = api.screen([path], ws.layers, on_input=named(display), **kwargs, **extra)
-        _unchunk(result, chunked)
-        return result
+        if progress is not None:
+            extra["on_start"] = progress.expect
+            extra["on_progress"] = progress.add
+        return api.screen([path], ws.layers, on_input=named(display), **kwargs, **extra)
 
     parts: list[api.ScreeningResult] = []
     try:

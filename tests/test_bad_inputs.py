@@ -1,0 +1,542 @@
+"""Hostile and broken spreadsheets (tests/bad_inputs/): one exact line and exit 1 for each refused file, and
+every row of each readable one in every output, with its source row. The cases and their expected results
+are listed in tests/bad_inputs/README.md."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import time
+from collections.abc import Callable
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import IO, Any
+
+import jsonschema
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from supplyscreen import api, report
+from supplyscreen.cli import cli
+from supplyscreen.errors import InputError
+from supplyscreen.io import NO_NAME_NOTE, read_input
+from supplyscreen.report.tables import XLSX_MAX_CELL_CHARS, neutralise
+
+from .bad_inputs import generate
+from .conftest import ROOT
+
+CORPUS = Path(__file__).parent / "bad_inputs" / "corpus"
+SCHEMA = json.loads((ROOT / "src/supplyscreen/schema/results.schema.json").read_text(encoding="utf-8"))
+ALL_FORMATS = "html,json,xlsx,csv"
+
+# file -> the line after "Error: <path>: "
+REFUSED = {
+    "empty.csv": "the file is empty — export the supplier list again",
+    "blank_lines.csv": "the file is empty — export the supplier list again",
+    "no_name_column.csv": "no supplier name column found (headers seen: 'Colour', 'Weight', 'Origin') — "
+    "name it e.g. 'Supplier Name', or pass --map name=HEADER",
+    "csv_renamed.xlsx": "is not a real .xlsx workbook (its content is plain text) — "
+    "rename it to .csv if it is a CSV export, or save it again from Excel",
+    "pdf_renamed.xlsx": "is a PDF, not a spreadsheet — export the table as .xlsx or .csv",
+    "truncated.xlsx": "cannot read the workbook: the file is damaged (a truncated or corrupt ZIP container) — "
+    "download or export it again; if Excel still opens it, save it again as .xlsx",
+    "corrupt.xlsx": "cannot read the workbook: the file is damaged: 'xl/worksheets/sheet1.xml' cannot be "
+    "unpacked — download or export it again; if Excel still opens it, save it again as .xlsx",
+    "word_renamed.xlsx": "is a Word document, not a spreadsheet — "
+    "copy the table into Excel and save it as .xlsx, or export it as .csv",
+    "plain.zip": "is a ZIP archive, not a workbook — unzip it and screen the spreadsheets inside",
+    "image_renamed.csv": "is not a spreadsheet or CSV file (binary content) — "
+    "export the supplier list as .xlsx or .csv",
+    "password.xlsx": "the workbook is password-protected — "
+    "remove the password in Excel (File › Info › Protect Workbook) and save again",
+    "xxe_billion_laughs.xlsx": "refused: 'xl/sharedStrings.xml' declares a DTD or XML entities, which Excel "
+    "never writes and which can expand to fill memory or read other files — "
+    "save the workbook again from Excel, or export the sheet as CSV",
+    "xxe_external_entity.xlsx": "refused: 'xl/sharedStrings.xml' declares a DTD or XML entities, which Excel "
+    "never writes and which can expand to fill memory or read other files — "
+    "save the workbook again from Excel, or export the sheet as CSV",
+    "zip_bomb_ratio.xlsx": "refused: 'xl/worksheets/sheet1.xml' would unpack 1,023:1 to 60 MB "
+    "(limit 100:1 for parts over 10 MB; a zip bomb) — screen the original file, or export the sheet as CSV",
+    "zip_bomb_lying_sizes.xlsx": "refused: 'xl/sharedStrings.xml' unpacks to more than the 1,000 bytes the "
+    "ZIP directory declares (a zip bomb) — screen the original file, or export the sheet as CSV",
+    "sparse_bomb.xlsx": "refused: 'xl/worksheets/sheet1.xml' has a value in cell XFD1048576, so its used "
+    "range is 17,179,869,184 cells (limit 50,000,000) — delete the stray cells far from the table "
+    "(Ctrl+End shows the last one) and save again, or export the sheet as CSV",
+    "sparse_bomb_no_refs.xlsx": "refused: 'xl/worksheets/sheet1.xml' has a value in cell ACOF1048576, so its "
+    "used range is 20,971,520,000 cells (limit 50,000,000) — delete the stray cells far from the table "
+    "(Ctrl+End shows the last one) and save again, or export the sheet as CSV",
+}
+
+# file -> [(sheet, row, fields)] in results.json, in order
+READ: dict[str, list[tuple[str | None, int, dict[str, str]]]] = {
+    "header_only.csv": [],
+    "no_name_rows.csv": [
+        (None, 2, {"name": "Alpha Seafood", "country": "China", "address": "Dalian", "notes": ""}),
+        (None, 3, {"country": "DPRK", "address": "Pyongyang", "notes": "North Korean workers on site"}),
+        (None, 5, {"country": "Chile", "address": "Santiago", "notes": ""}),
+        (None, 6, {"name": "Omega Trading", "country": "Peru", "address": "Lima", "notes": ""}),
+    ],
+    "duplicate_blank_headers.csv": [
+        (None, 2, {"name": "Alpha Seafood | Alpha Seafood Co Ltd", "country": "China | CN"}),
+        (None, 3, {"name": "Beta", "country": "Chile"}),
+    ],
+    "merged_header.xlsx": [
+        (
+            "Vendors",
+            5,
+            {
+                "name": "Alpha Seafood Co",
+                "country": "China",
+                "address": "Hunchun",
+                "description": "Frozen pollock fillets",
+            },
+        ),
+        (
+            "Vendors",
+            6,
+            {
+                "name": "Beta Textiles",
+                "country": "Vietnam",
+                "address": "Hanoi",
+                "description": "Knitted garments",
+            },
+        ),
+    ],
+    "formulas.xlsx": [
+        ("Vendors", 2, {"name": "Alpha Seafood", "country": "China", "notes": "click me"}),
+        ("Vendors", 3, {"name": "Beta Trading", "country": "Chile", "notes": "5"}),
+    ],
+    "dates_numbers.xlsx": [
+        (
+            "Vendors",
+            2,
+            {"id": "1001", "name": "Alpha Seafood", "country": "China", "hs_code": "304.87", "notes": ""},
+        ),
+        (
+            "Vendors",
+            3,
+            {"id": "1002", "name": "2024-03-01", "country": "86", "hs_code": "160414", "notes": "TRUE"},
+        ),
+        (
+            "Vendors",
+            4,
+            {
+                "id": "1003",
+                "name": "12345.5",
+                "country": "Chile",
+                "hs_code": "",
+                "notes": "2024-03-01 14:30:00",
+            },
+        ),
+    ],
+    "old_excel.xls": [
+        (
+            "Vendors",
+            2,
+            {
+                "name": "Alpha Seafood Co",
+                "country": "China",
+                "address": "Hunchun, Jilin",
+                "description": "Frozen fish",
+            },
+        ),
+        (
+            "Vendors",
+            3,
+            {"name": "Beta Textiles", "country": "Vietnam", "address": "Hanoi", "description": "Garments"},
+        ),
+        (
+            "Vendors",
+            4,
+            {"name": "丹东服装厂", "country": "中国", "address": "辽宁省丹东市", "description": "服装"},
+        ),
+        ("Vendors", 5, {"name": "Gamma Timber", "country": "Russia", "address": "", "description": "4403"}),
+    ],
+    "mixed_encoding.csv": [
+        (None, 2, {"name": "Überseefisch GmbH", "country": "Germany", "address": "Bremerhaven"}),
+        (None, 3, {"name": "Café Export SARL", "country": "France", "address": "Boulogne-sur-Mer"}),
+        (None, 4, {"name": "珲春海洋水产有限公司", "country": "中国", "address": "珲春市"}),
+        (None, 5, {"name": "Müller Fischhandel GmbH", "country": "Deutschland", "address": "Köln"}),
+        (None, 6, {"name": "Ørsted Fisk AS", "country": "Norway", "address": "Ålesund"}),
+    ],
+    "utf16_no_bom.csv": [
+        (None, 2, {"name": "珲春海洋水产", "country": "中国"}),
+        (None, 3, {"name": "Alpha", "country": "Chile"}),
+    ],
+    "nul_byte.csv": [
+        (None, 2, {"name": "Alpha Seafood", "country": "China"}),
+        (None, 3, {"name": "Beta", "country": "Chile"}),
+    ],
+    "hostile_text.xlsx": [
+        (
+            "../../escape",
+            2,
+            {
+                "name": "<script>alert(1)</script>",
+                "country": "China",
+                "notes": '<img src=x onerror="alert(2)">',
+            },
+        ),
+        (
+            "../../escape",
+            3,
+            {"name": '=HYPERLINK("http://evil.invalid","click")', "country": "Chile", "notes": "+1-2"},
+        ),
+        ("../../escape", 4, {"name": "@SUM(A1)", "country": "Peru", "notes": "-3"}),
+        ("../../escape", 5, {"name": "Tabbed Ltd", "country": "Peru", "notes": "carriage"}),
+        ("..\\..\\new?line?[31m", 2, {"name": "Delta"}),
+    ],
+}
+
+# file -> the notes printed for it (after "  note: ")
+NOTES = {
+    "header_only.csv": ["{path}: header only (row 1), no data rows"],
+    "mixed_encoding.csv": [
+        "{path}: lines 3, 5 are not UTF-8 like the rest of the file; read as cp1252: check those rows"
+    ],
+}
+
+
+@pytest.fixture()
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+_RULES: dict[tuple[str, ...] | None, Any] = {}
+
+
+@pytest.fixture(autouse=True)
+def _rules_loaded_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each screening loads the real bundled rules; here once per layer list rather than per run (0.3 s)."""
+    real = api.load_rules
+
+    def once(dirs: Any = None) -> Any:
+        key = None if dirs is None else tuple(str(d) for d in dirs)
+        if key not in _RULES:
+            _RULES[key] = real(dirs)
+        return _RULES[key]
+
+    monkeypatch.setattr(api, "load_rules", once)
+
+
+def _screen(runner: CliRunner, path: Path, out: Path, *args: str) -> Any:
+    return runner.invoke(cli, ["screen", str(path), "--out", str(out), *args])
+
+
+def test_the_corpus_is_what_generate_writes(tmp_path: Path) -> None:
+    written = generate.write_corpus(tmp_path)
+    committed = {p.name for p in CORPUS.iterdir()}
+    assert {p.name for p in written} <= committed
+    assert committed == set(generate.CASES) | set(generate.BOOKS) | set(generate.OPTIONAL)
+    for path in written:
+        assert path.read_bytes() == (CORPUS / path.name).read_bytes(), path.name
+    assert sum(p.stat().st_size for p in CORPUS.iterdir()) < 1_000_000
+    assert set(REFUSED) | set(READ) == committed
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED))
+def test_refused_with_one_line(runner: CliRunner, tmp_path: Path, name: str) -> None:
+    path = CORPUS / name
+    out = tmp_path / "out"
+    result = _screen(runner, path, out)
+    assert result.exit_code == 1, result.output
+    assert result.stderr == f"Error: {path}: {REFUSED[name]}\n"
+    assert "Traceback" not in result.output
+    assert not out.exists()
+    with pytest.raises(InputError) as info:  # library callers get the same, typed
+        read_input(path)
+    assert str(info.value) == f"{path}: {REFUSED[name]}"
+
+
+def test_debug_shows_the_traceback_instead(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(
+        cli, ["--debug", "screen", str(CORPUS / "sparse_bomb.xlsx"), "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 1
+    assert isinstance(result.exception, InputError)
+
+
+def _rows(out: Path) -> list[tuple[str | None, int, dict[str, str]]]:
+    data = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    jsonschema.validate(data, SCHEMA)
+    return [(s["source"]["sheet"], s["source"]["row"], s["fields"]) for s in data["suppliers"]]
+
+
+def _csv_rows(out: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO((out / "results.csv").read_text(encoding="utf-8-sig"))))
+
+
+def _xlsx_rows(out: Path) -> list[dict[str, Any]]:
+    book = openpyxl.load_workbook(out / "results.xlsx", read_only=True)
+    rows = []
+    for ws in book.worksheets[1:]:
+        values = list(ws.iter_rows(values_only=True))
+        rows += [dict(zip(values[0], row, strict=True)) for row in values[1:]]
+    return rows
+
+
+@pytest.mark.parametrize("name", sorted(READ))
+def test_readable_files_keep_every_row(runner: CliRunner, tmp_path: Path, name: str) -> None:
+    path = CORPUS / name
+    out = tmp_path / "out"
+    result = _screen(runner, path, out, "--format", ALL_FORMATS)
+    assert result.exit_code == 0, result.output
+    assert _rows(out) == READ[name]
+    expected_sources = [(sheet or "", row) for sheet, row, _ in READ[name]]
+    assert [(r["Sheet"], int(r["Row"])) for r in _csv_rows(out)] == [
+        (neutralise(s), n) for s, n in expected_sources
+    ]
+    assert [(r["Sheet"] or "", r["Row"]) for r in _xlsx_rows(out)] == [
+        (neutralise(s), n) for s, n in expected_sources
+    ]
+    notes = [
+        line.removeprefix("  note: ") for line in result.stdout.splitlines() if line.startswith("  note: ")
+    ]
+    assert notes == [note.format(path=path) for note in NOTES.get(name, [])]
+
+
+def test_rows_without_a_name_carry_the_reason_everywhere(runner: CliRunner, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert _screen(runner, CORPUS / "no_name_rows.csv", out, "--format", ALL_FORMATS).exit_code == 0
+    assert [r["Note"] for r in _csv_rows(out)] == ["", NO_NAME_NOTE, NO_NAME_NOTE, ""]
+    assert [r["Note"] for r in _xlsx_rows(out)] == [None, NO_NAME_NOTE, NO_NAME_NOTE, None]
+    data = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    dprk = data["suppliers"][1]
+    assert "name" not in dprk["fields"] and dprk["tier"] == "high"  # screened on the other fields
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert html.count("(no supplier name: screened on the other fields only)") == 3  # top table, card, list
+
+
+class _Parsed(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.attrs: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.attrs += [name for name, _ in attrs]
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def test_hostile_text_is_inert_in_every_output(runner: CliRunner, tmp_path: Path) -> None:
+    before = set(tmp_path.rglob("*"))
+    out = tmp_path / "deep" / "out"
+    assert _screen(runner, CORPUS / "hostile_text.xlsx", out, "--format", ALL_FORMATS).exit_code == 0
+    created = set(tmp_path.rglob("*")) - before
+    assert created == {tmp_path / "deep", out, *(out / n for n in report.FILENAMES.values())}
+    parsed = _Parsed()
+    parsed.feed((out / "report.html").read_text(encoding="utf-8"))
+    assert not {"script", "img", "iframe", "object", "embed"} & set(parsed.tags)
+    assert parsed.tags.count("svg") == 1  # the tier chart only
+    assert not [a for a in parsed.attrs if a.startswith("on")]
+    text = "".join(parsed.text)
+    assert "<script>alert(1)</script>" in text and 'onerror="alert(2)"' in text
+    for cells in (
+        [v for r in _xlsx_rows(out) for v in r.values()],
+        [v for r in _csv_rows(out) for v in r.values()],
+    ):
+        texts = [v for v in cells if isinstance(v, str)]
+        assert not [v for v in texts if v.startswith(("=", "+", "-", "@", "\t", "\r"))]
+        assert {'\'=HYPERLINK("http://evil.invalid","click")', "'+1-2", "'@SUM(A1)", "'-3"} <= set(texts)
+    book = openpyxl.load_workbook(out / "results.xlsx", read_only=True)
+    assert book.sheetnames == ["Summary", ".. .. escape", ".. .. new line  31m"]  # labels, never paths
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@A1", "\tx", "\rx"])
+def test_formula_starts_are_neutralised(text: str) -> None:
+    assert neutralise(text) == "'" + text
+
+
+# --- the huge cases, made at test time ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def huge(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return generate.write_huge(tmp_path_factory.mktemp("huge"))
+
+
+def test_a_million_formatted_empty_rows(huge: dict[str, Path]) -> None:
+    started = time.perf_counter()
+    result = read_input(huge["formatted_rows_1m.xlsx"])
+    assert time.perf_counter() - started < 20
+    [sheet] = result.sheets
+    assert sheet.row_numbers == [2, 3]
+    assert sheet.blank_rows == 0  # trailing formatted rows are not part of the table
+
+
+@pytest.mark.parametrize("name", ["columns_16000.xlsx", "columns_16000.csv"])
+def test_sixteen_thousand_columns(
+    runner: CliRunner, tmp_path: Path, huge: dict[str, Path], name: str
+) -> None:
+    out = tmp_path / "out"
+    started = time.perf_counter()
+    result = _screen(runner, huge[name], out, "--format", "json,xlsx")
+    assert result.exit_code == 0, result.output
+    assert time.perf_counter() - started < 30
+    rows = _rows(out)
+    assert [(r[1], r[2]["name"]) for r in rows] == [(n, f"Supplier {n - 1}") for n in range(2, 7)]
+    book = openpyxl.load_workbook(out / "results.xlsx", read_only=True)
+    ws = book.worksheets[1]
+    assert ws.max_column == 16_000 + 8 and ws.max_row == 6
+
+
+@pytest.mark.parametrize("name", ["long_cells_1mb.csv", "long_cells_1mb.xlsx"])
+def test_one_megabyte_cells(runner: CliRunner, tmp_path: Path, huge: dict[str, Path], name: str) -> None:
+    out = tmp_path / "out"
+    result = _screen(runner, huge[name], out, "--format", ALL_FORMATS)
+    assert result.exit_code == 0, result.output
+    text = generate.long_text()
+    rows = _rows(out)
+    assert [r[1] for r in rows] == [2, 3]
+    assert rows[0][2]["notes"] == text and rows[1][2]["name"] == text  # kept whole
+    assert _csv_rows(out)[0]["notes"] == text
+    assert text in (out / "report.html").read_text(encoding="utf-8")
+    xlsx = _xlsx_rows(out)
+    cut = xlsx[0]["Notes"]
+    assert len(cut) == XLSX_MAX_CELL_CHARS and cut.startswith(text[:1000])
+    assert cut.endswith(
+        "… [cut at Excel's 32,767-character cell limit; 1,000,000 characters in all, see results.json]"
+    )
+    assert xlsx[0]["Note"] == "'Notes' cut at Excel's cell limit (1,000,000 characters)"
+    assert xlsx[1]["Note"] == "'Supplier' cut at Excel's cell limit (1,000,000 characters)"
+    summary = dict(
+        openpyxl.load_workbook(out / "results.xlsx", read_only=True)["Summary"].iter_rows(values_only=True)
+    )
+    assert summary["Cells cut"].startswith("2 cell(s) longer than Excel's 32,767-character limit")
+
+
+def test_a_real_zip_bomb_is_refused_from_its_directory(
+    runner: CliRunner, tmp_path: Path, huge: dict[str, Path]
+) -> None:
+    path = huge["zip_bomb_1gb.xlsx"]
+    assert path.stat().st_size < 2_000_000
+    started = time.perf_counter()
+    result = _screen(runner, path, tmp_path / "out")
+    assert time.perf_counter() - started < 5
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {path}: refused: it would unpack to 1.1 GB, over the 1.0 GB limit (a zip bomb, or a workbook "
+        "too big to screen at once) — split it into smaller workbooks or export each sheet as CSV\n"
+    )
+
+
+# --- where and how reports are written ---------------------------------------------------------------------
+
+GOOD = CORPUS / "no_name_rows.csv"
+
+
+def test_out_is_a_file(runner: CliRunner, tmp_path: Path) -> None:
+    target = tmp_path / "report.txt"
+    target.write_text("mine", encoding="utf-8")
+    result = _screen(runner, GOOD, target)
+    assert result.exit_code == 1
+    assert (
+        result.stderr
+        == f"Error: --out {target} is a file, not a directory — choose a directory for the reports\n"
+    )
+    assert target.read_text(encoding="utf-8") == "mine"
+
+
+def test_out_under_a_file(runner: CliRunner, tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("", encoding="utf-8")
+    out = tmp_path / "file" / "out"
+    result = _screen(runner, GOOD, out)
+    assert result.exit_code == 1
+    assert (
+        result.stderr == f"Error: cannot create {out}: Not a directory — choose a writable --out directory\n"
+    )
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root may write anywhere")
+def test_out_not_writable(runner: CliRunner, tmp_path: Path) -> None:
+    out = tmp_path / "locked"
+    out.mkdir()
+    out.chmod(0o500)
+    try:
+        result = _screen(runner, GOOD, out, "--format", "json")
+    finally:
+        out.chmod(0o700)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: cannot write {out / 'results.json'}: Permission denied — check the disk and permissions\n"
+    )
+
+
+def test_a_symlink_in_out_is_never_written_through(runner: CliRunner, tmp_path: Path) -> None:
+    outside = tmp_path / "outside.html"
+    outside.write_text("precious", encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "report.html").symlink_to(outside)
+    refused = _screen(runner, GOOD, out, "--format", "html")
+    assert refused.exit_code == 1
+    assert refused.stderr == (
+        f"Error: {out / 'report.html'} already exists — pass --force to overwrite, or choose another --out\n"
+    )
+    forced = _screen(runner, GOOD, out, "--format", "html", "--force")
+    assert forced.exit_code == 0, forced.output
+    assert not (out / "report.html").is_symlink()
+    assert outside.read_text(encoding="utf-8") == "precious"
+
+
+def _interrupt_xlsx(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the XLSX writer stop half-way, as Ctrl-C would: it has written bytes when the signal arrives."""
+    real: Callable[[Any, IO[bytes]], None] = report.write_xlsx
+
+    def half_then_interrupt(result: Any, handle: IO[bytes]) -> None:
+        buffer = io.BytesIO()
+        real(result, buffer)
+        handle.write(buffer.getvalue()[: len(buffer.getvalue()) // 2])
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(report, "write_xlsx", half_then_interrupt)
+
+
+def test_an_interrupted_run_leaves_no_report(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _interrupt_xlsx(monkeypatch)
+    out = tmp_path / "out"
+    result = _screen(runner, GOOD, out, "--format", "html,json,xlsx,csv")
+    assert result.exit_code == 130
+    assert result.stderr == "Error: interrupted; no report was left half-written\n"
+    assert list(out.iterdir()) == []  # html and json were complete, but nothing was renamed into place
+
+
+def test_an_interrupted_rerun_keeps_the_old_reports(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    assert _screen(runner, GOOD, out).exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    _interrupt_xlsx(monkeypatch)
+    assert _screen(runner, GOOD, out, "--force").exit_code == 130
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # no .part file, nothing half-replaced
+
+
+def test_rows_past_excels_row_limit_continue_on_another_sheet(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from supplyscreen.api import screen
+    from supplyscreen.report import tables
+
+    src = tmp_path / "in.csv"
+    src.write_text("Supplier\n" + "".join(f"S{i}\n" for i in range(7)), encoding="utf-8")
+    monkeypatch.setattr(tables, "XLSX_MAX_ROWS", 4)  # 3 data rows a sheet
+    report.write_reports(screen([src]), tmp_path / "out", ["xlsx"])
+    book = openpyxl.load_workbook(tmp_path / "out" / "results.xlsx", read_only=True)
+    assert book.sheetnames == ["Summary", "in", "in (2)", "in (3)"]
+    rows = [r[2] for ws in book.worksheets[1:] for r in list(ws.iter_rows(values_only=True))[1:]]
+    assert rows == list(range(2, 9))
+    limits = [v for k, v in book["Summary"].iter_rows(values_only=True) if k == "Excel limit"]
+    assert limits == [
+        f"{src}: rows from 5 continue on a further sheet (Excel's 4-row limit)",
+        f"{src}: rows from 8 continue on a further sheet (Excel's 4-row limit)",
+    ]
