@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 OUT    ?= screening-report
 
-.PHONY: demo test lint typecheck samples readme clean serve browser-deps
+.PHONY: eval bench demo test lint typecheck samples readme clean serve browser-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,12 @@ demo: $(VENV)/.installed
 samples: $(BIN)/python
 	$(BIN)/python -m pip install --quiet openpyxl
 	$(BIN)/python samples/generate.py
+
+eval: $(VENV)/.installed-test
+	$(BIN)/python tests/eval/evaluate.py
+
+bench: $(VENV)/.installed
+	$(BIN)/python bench/run.py
 
 readme: $(VENV)/.installed
 	$(BIN)/python -c "import pathlib; from supplyscreen.reference import update_readme; from supplyscreen.rules import load_rules; p = pathlib.Path('README.md'); p.write_text(update_readme(p.read_text(encoding='utf-8'), load_rules()), encoding='utf-8')"

@@ -402,7 +402,7 @@ class NameIndex:
         words = sorted(set(key.words), key=lambda w: self._df.get("w:" + w, 0))
         chosen: list[str] = []
         for n, word in enumerate(words):
-            if n >= 2 and self._df.get("w:" + word, 0) > 20:
+            if n >= 1 and self._df.get("w:" + word, 0) > 20:
                 break
             chosen += [k for k in ("w:" + word, "d:" + word) if k in self._postings]
             chosen += [
@@ -431,21 +431,30 @@ class NameIndex:
             keep |= scores >= PREFILTER
         return np.nonzero(keep)[0]
 
-    def match(self, queries: Sequence[str], threshold: float = THRESHOLD) -> list[NameMatch]:
-        """All (query, list name) pairs at or above ``threshold``, blocked."""
-        qkeys = [name_key(q) for q in queries]
-        q_idx: list[np.ndarray] = []
-        t_idx: list[np.ndarray] = []
-        for i, key in enumerate(qkeys):
-            cands = self.candidates(key)
-            if cands.size:
-                q_idx.append(np.full(cands.size, i, dtype=np.int64))
-                t_idx.append(cands)
-        if not q_idx:
-            return []
-        qi, ti = np.concatenate(q_idx), np.concatenate(t_idx)
-        keep = self._prefilter(qkeys, qi, ti)
-        return self._verify(qkeys, qi[keep], ti[keep], threshold)
+    def match(
+        self, queries: Sequence[str], threshold: float = THRESHOLD, chunk: int = 5000
+    ) -> list[NameMatch]:
+        """All (query, list name) pairs at or above ``threshold``, blocked; queries go in chunks so memory
+        stays bounded however long the column."""
+        out: list[NameMatch] = []
+        for start in range(0, len(queries), chunk):
+            qkeys = [name_key(q) for q in queries[start : start + chunk]]
+            q_idx: list[np.ndarray] = []
+            t_idx: list[np.ndarray] = []
+            for i, key in enumerate(qkeys):
+                cands = self.candidates(key)
+                if cands.size:
+                    q_idx.append(np.full(cands.size, i, dtype=np.int64))
+                    t_idx.append(cands)
+            if not q_idx:
+                continue
+            qi, ti = np.concatenate(q_idx), np.concatenate(t_idx)
+            keep = self._prefilter(qkeys, qi, ti)
+            out.extend(
+                NameMatch(m.query + start, m.target, m.similarity)
+                for m in self._verify(qkeys, qi[keep], ti[keep], threshold)
+            )
+        return out
 
     def _verify(
         self, qkeys: list[NameKey], qi: np.ndarray, ti: np.ndarray, threshold: float
