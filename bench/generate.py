@@ -23,25 +23,55 @@ WESTERN = (
     "Emerald Frontier Golden Horizon Imperial Lakeside Meridian Oakland Pacific Prairie Royal Silver"
 ).split()
 CYRILLIC = "Восток Сибирь Дальний Байкал Амур Тайга Северный Уральский Приморье Енисей".split()
-GENERIC = "Trading Industrial Manufacturing Seafood Foods Textiles Logistics Electronics Fishery Group".split()
+GENERIC = (
+    "Trading Industrial Manufacturing Seafood Foods Textiles Logistics Electronics Fishery Group".split()
+)
 FORMS = ("Co., Ltd.", "Company Limited", "LLC", "Inc.", "GmbH", "S.A.", "Lda", "JSC", "Corp.", "Ltd", "")
 PLACES = [
-    ("Germany", "Hamburg"), ("Mexico", "Monterrey"), ("Vietnam", "Ho Chi Minh City"), ("USA", "Chicago, IL"),
-    ("India", "Chennai"), ("Turkey", "Izmir"), ("Brazil", "Santos"), ("Chile", "Puerto Montt"),
-    ("Norway", "Bergen"), ("China", "Shenzhen, Guangdong"), ("China", "Ningbo, Zhejiang"), ("Thailand", "Bangkok"),
-    ("Ecuador", "Guayaquil"), ("Poland", "Gdansk"), ("Japan", "Osaka"), ("South Korea", "Busan"),
+    ("Germany", "Hamburg"),
+    ("Mexico", "Monterrey"),
+    ("Vietnam", "Ho Chi Minh City"),
+    ("USA", "Chicago, IL"),
+    ("India", "Chennai"),
+    ("Turkey", "Izmir"),
+    ("Brazil", "Santos"),
+    ("Chile", "Puerto Montt"),
+    ("Norway", "Bergen"),
+    ("China", "Shenzhen, Guangdong"),
+    ("China", "Ningbo, Zhejiang"),
+    ("Thailand", "Bangkok"),
+    ("Ecuador", "Guayaquil"),
+    ("Poland", "Gdansk"),
+    ("Japan", "Osaka"),
+    ("South Korea", "Busan"),
 ]
-RISKY_PLACES = [("China", "Hunchun, Jilin"), ("China", "Dandong, Liaoning"), ("Russia", "Vladivostok"),
-                ("Russia", "Khabarovsk Krai"), ("Qatar", "Doha")]
+RISKY_PLACES = [
+    ("China", "Hunchun, Jilin"),
+    ("China", "Dandong, Liaoning"),
+    ("Russia", "Vladivostok"),
+    ("Russia", "Khabarovsk Krai"),
+    ("Qatar", "Doha"),
+]
 GOODS = [
-    ("Machined steel parts", "8483.40"), ("Frozen shrimp", "0306.17"), ("Cotton T-shirts", "6109.10"),
-    ("Plastic housings", "3926.90"), ("Canned tuna", "1604.14"), ("Sawn softwood", "4407.11"),
-    ("Frozen pollock fillets", "0304.75"), ("LED lamps", "8539.50"), ("Leather footwear", "6403.99"),
-    ("Office furniture", "9403.30"), ("Wine", "2204.21"), ("Salmon fillets", "0304.41"),
+    ("Machined steel parts", "8483.40"),
+    ("Frozen shrimp", "0306.17"),
+    ("Cotton T-shirts", "6109.10"),
+    ("Plastic housings", "3926.90"),
+    ("Canned tuna", "1604.14"),
+    ("Sawn softwood", "4407.11"),
+    ("Frozen pollock fillets", "0304.75"),
+    ("LED lamps", "8539.50"),
+    ("Leather footwear", "6403.99"),
+    ("Office furniture", "9403.30"),
+    ("Wine", "2204.21"),
+    ("Salmon fillets", "0304.41"),
 ]
 NOTES = ["", "", "", "", "", "", "Audit 2025 passed", "SMETA audit scheduled", "Pays by letter of credit"]
-RISKY_NOTES = ["Approx. 30 North Korean workers in the packing hall", "Passports held by management",
-               "Workers recruited through a dispatching agency; 12-hour shifts"]
+RISKY_NOTES = [
+    "Approx. 30 North Korean workers in the packing hall",
+    "Passports held by management",
+    "Workers recruited through a dispatching agency; 12-hour shifts",
+]
 
 
 LATIN_SYLLABLES = (
@@ -96,18 +126,32 @@ def write(rows: int, entries: int, out: Path) -> tuple[Path, Path]:
         for i, name in enumerate(listed):
             country = "KP" if i % 10 == 0 else rng.choice(["CN", "RU", "AE", "SG"])
             alias = name.replace(" ", "-") if i % 3 == 0 else ""
-            w.writerow([name, alias, "organization", country, "", "synthetic list", "synthetic listed entity"])
+            w.writerow(
+                [name, alias, "organization", country, "", "synthetic list", "synthetic listed entity"]
+            )
     rows_path = out / f"suppliers-{rows}.csv"
     with rows_path.open("w", encoding="utf-8", newline="") as handle:
         w = csv.writer(handle)
-        w.writerow(["Vendor ID", "Vendor Name", "Country", "Address", "Goods Description", "HS Code", "Notes"])
+        w.writerow(
+            ["Vendor ID", "Vendor Name", "Country", "Address", "Goods Description", "HS Code", "Notes"]
+        )
         for i in range(rows):
             roll = rng.random()
             name = variant(rng.choice(listed), rng) if roll < 0.005 else company(rng)
             country, city = rng.choice(RISKY_PLACES if roll > 0.99 else PLACES)
             goods, hs = rng.choice(GOODS)
             notes = rng.choice(RISKY_NOTES) if rng.random() < 0.003 else rng.choice(NOTES)
-            w.writerow([100000 + i, name, country, f"{rng.randrange(1, 999)} Industrial Rd, {city}", goods, hs, notes])
+            w.writerow(
+                [
+                    100000 + i,
+                    name,
+                    country,
+                    f"{rng.randrange(1, 999)} Industrial Rd, {city}",
+                    goods,
+                    hs,
+                    notes,
+                ]
+            )
     return rows_path, list_path
 
 

@@ -24,8 +24,21 @@ from generate import write  # noqa: E402
 
 def screening(rows_path: Path, list_path: Path, out: Path) -> dict[str, object]:
     """Run the real CLI in a child process; wall time and the child's peak resident memory."""
-    cmd = [sys.executable, "-m", "supplyscreen.cli", "screen", str(rows_path), "--list", str(list_path),
-           "--out", str(out), "--format", "json,csv", "--force", "--quiet"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "supplyscreen.cli",
+        "screen",
+        str(rows_path),
+        "--list",
+        str(list_path),
+        "--out",
+        str(out),
+        "--format",
+        "json,csv",
+        "--force",
+        "--quiet",
+    ]
     start = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - start
@@ -55,7 +68,9 @@ def blocking(rows_path: Path, list_path: Path, queries: int) -> dict[str, object
     with rows_path.open(encoding="utf-8") as handle:
         reader = csv.reader(handle)
         next(reader)
-        sample = list(dict.fromkeys(row[1] for _, row in zip(range(queries * 2), reader, strict=False)))[:queries]
+        sample = list(dict.fromkeys(row[1] for _, row in zip(range(queries * 2), reader, strict=False)))[
+            :queries
+        ]
     start = time.perf_counter()
     blocked = {(m.query, m.target) for m in index.match(sample)}
     blocked_s = time.perf_counter() - start
@@ -93,7 +108,11 @@ def main() -> None:
     block = blocking(rows_path, list_path, args.queries)
     print(json.dumps(block, indent=1), flush=True)
     results = {
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "screening": {"list_entries": args.entries, **screen},
         "blocking": block,

@@ -105,7 +105,10 @@ def test_list_hits_name_the_list_entry_alias_and_similarity(tmp_path: Path) -> N
     result = screen([src], lists=[_simple(tmp_path)])
     by_name = {s.name: s for s in result.suppliers}
     hit = next(h for h in by_name["HAEGUMGANG TRADING CO LTD"].verdict.hits if h.category == "watchlist")
-    assert hit.list == {"source": str(tmp_path / "acme-list.csv"), "entry": "row 2: Haegumgang Trading Corporation"}
+    assert hit.list == {
+        "source": str(tmp_path / "acme-list.csv"),
+        "entry": "row 2: Haegumgang Trading Corporation",
+    }
     assert hit.matched in ("Haegumgang Trading Corporation", "Haegumgang Trading") and hit.similarity >= 0.88
     assert by_name["HAEGUMGANG TRADING CO LTD"].verdict.presumption  # a DPRK labour exporter
     golden = by_name["Golden Bridge Manpower Ltd"].verdict
@@ -115,7 +118,9 @@ def test_list_hits_name_the_list_entry_alias_and_similarity(tmp_path: Path) -> N
     imo = next(h for h in by_name["Ningbo Reefer"].verdict.hits if h.category == "watchlist")
     assert (imo.field, imo.text, imo.similarity) == ("notes", "IMO 9912347", 1.0)
     assert not by_name["Plain Wines"].verdict.hits
-    assert result.lists == [{"path": str(tmp_path / "acme-list.csv"), "sha256": result.lists[0]["sha256"], "entries": 3}]
+    assert result.lists == [
+        {"path": str(tmp_path / "acme-list.csv"), "sha256": result.lists[0]["sha256"], "entries": 3}
+    ]
 
 
 def test_near_misses_do_not_hit_the_list(tmp_path: Path) -> None:
@@ -129,7 +134,9 @@ def test_cli_list_option_and_json(tmp_path: Path) -> None:
     src = tmp_path / "vendors.csv"
     src.write_text("Supplier\nHaegumgang Trading Corp\n", encoding="utf-8")
     out = tmp_path / "out"
-    result = CliRunner().invoke(cli, ["screen", str(src), "--list", str(_simple(tmp_path)), "--out", str(out)])
+    result = CliRunner().invoke(
+        cli, ["screen", str(src), "--list", str(_simple(tmp_path)), "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     data = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert data["run"]["lists"][0]["entries"] == 3
@@ -141,7 +148,9 @@ def test_blocking_recall_against_exhaustive() -> None:
     import random
 
     rng = random.Random(7)
-    syllables = "ka ren to mi sel var lo den tra bis kor nel fa ri um qua ber gen sta vi dor mon tel pas".split()
+    syllables = (
+        "ka ren to mi sel var lo den tra bis kor nel fa ri um qua ber gen sta vi dor mon tel pas".split()
+    )
 
     def word() -> str:
         return "".join(rng.choice(syllables) for _ in range(rng.randrange(2, 4))).capitalize()
