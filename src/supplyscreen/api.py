@@ -4,11 +4,12 @@ are thin adapters over it."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from supplyscreen._version import __version__
 from supplyscreen.io import InputFile, Sheet, read_input
@@ -70,8 +71,8 @@ class ScreeningResult:
     def presumption_count(self) -> int:
         return sum(1 for s in self.suppliers if s.verdict.presumption)
 
-    def to_json(self) -> dict[str, Any]:
-        """The ``results.json`` document (DESIGN §2 contract)."""
+    def header_json(self) -> dict[str, Any]:
+        """``run`` and ``summary`` of ``results.json``."""
         tiers = self.rules.tiers
         return {
             "run": {
@@ -87,8 +88,20 @@ class ScreeningResult:
                 "by_tier": self.by_tier,
                 "presumption": self.presumption_count,
             },
-            "suppliers": [s.as_dict() for s in self.suppliers],
         }
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``results.json`` document (DESIGN §2 contract)."""
+        return {**self.header_json(), "suppliers": [s.as_dict() for s in self.suppliers]}
+
+    def write_json(self, handle: IO[bytes]) -> None:
+        """``results.json`` written supplier by supplier (one per line), never held whole in memory."""
+        head = json.dumps(self.header_json(), ensure_ascii=False)
+        handle.write(head[:-1].encode("utf-8") + b', "suppliers": [')
+        for i, supplier in enumerate(self.suppliers):
+            handle.write((",\n" if i else "\n").encode("utf-8"))
+            handle.write(json.dumps(supplier.as_dict(), ensure_ascii=False).encode("utf-8"))
+        handle.write(b"\n]}\n")
 
 
 def now_iso() -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from collections.abc import Callable, Sequence
@@ -89,12 +88,9 @@ def write_reports(
     def write_html(handle: IO[bytes]) -> None:
         handle.write(render_html(result).encode("utf-8"))
 
-    def write_json(handle: IO[bytes]) -> None:
-        handle.write(json.dumps(result.to_json(), ensure_ascii=False, indent=1).encode("utf-8"))
-
     writers: dict[str, Callable[[IO[bytes]], None]] = {
         "html": write_html,
-        "json": write_json,
+        "json": result.write_json,
         "xlsx": lambda h: write_xlsx(result, h),
         "csv": lambda h: write_csv(result, h),
     }
