@@ -68,6 +68,11 @@ REFUSED = {
     "sparse_bomb_no_refs.xlsx": "refused: 'xl/worksheets/sheet1.xml' has a value in cell ACOF1048576, so its "
     "used range is 20,971,520,000 cells (limit 50,000,000) — delete the stray cells far from the table "
     "(Ctrl+End shows the last one) and save again, or export the sheet as CSV",
+    "xls_sector_loop.xls": "cannot read the workbook: the file is damaged (a sector chain loops) — "
+    "download or export it again; if Excel still opens it, save it again as .xlsx",
+    "xls_far_cell.xls": "refused: sheet 1 has a value in cell CRXP65536, so its used range is 4,294,967,296 "
+    "cells (limit 50,000,000) — delete the stray cells far from the table (Ctrl+End shows the last one) and "
+    "save again, or export the sheet as CSV",
 }
 
 # file -> [(sheet, row, fields)] in results.json, in order

@@ -49,7 +49,7 @@ def fast(examples: int) -> settings:
 # Text a supplier may type: any script, punctuation, formula starts, markup; no control characters (an
 # .xlsx cannot hold them) and no surrogates (no decoder produces them).
 _TEXT = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufffe\uffff"),
+    alphabet=st.characters(exclude_categories=("Cs", "Cc"), exclude_characters="\ufffe\uffff"),
     max_size=15,
 )
 _HOSTILE = st.sampled_from(
@@ -156,22 +156,20 @@ def test_random_workbooks_keep_every_row(
             assert supplier.fields.get("name", "") == sio.cell_text(source)
 
 
+_UNICODE_CELL = (
+    st.text(  # delimiters, quotes and line breaks too: the writer quotes them, the reader must cope
+        alphabet=st.characters(exclude_categories=("Cs", "Cc"), include_characters="\n"), max_size=12
+    )
+)
 _ENCODABLE = {
-    "utf-8": st.text(
-        alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters=",;|\t\"'"),
-        max_size=12,
+    "utf-8": _UNICODE_CELL,
+    "utf-8-sig": _UNICODE_CELL,
+    "utf-16": _UNICODE_CELL,
+    "gb18030": st.text(
+        alphabet="珲春海洋水产有限公司丹东服装厂中国吉林省辽宁 abcXYZ0123-.()&/,;", max_size=12
     ),
-    "utf-8-sig": st.text(
-        alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters=",;|\t\"'"),
-        max_size=12,
-    ),
-    "utf-16": st.text(
-        alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters=",;|\t\"'"),
-        max_size=12,
-    ),
-    "gb18030": st.text(alphabet="珲春海洋水产有限公司丹东服装厂中国吉林省辽宁 abcXYZ0123-.()&/", max_size=12),
-    "cp1251": st.text(alphabet="ООО Дальлес Россия Хабаровский край Ёё abc0123-.()", max_size=12),
-    "cp1252": st.text(alphabet="Café Müller Ørsted Ålesund façade ñ ß abc0123-.()", max_size=12),
+    "cp1251": st.text(alphabet='ООО Дальлес Россия Хабаровский край Ёё abc0123-.()",', max_size=12),
+    "cp1252": st.text(alphabet="Café Müller Ørsted Ålesund façade ñ ß abc0123-.()'|", max_size=12),
 }
 
 
@@ -317,7 +315,7 @@ def test_mutated_files_only_raise_input_errors(
     _read(tmp_path, name, bytes(content))
 
 
-_REF = st.tuples(st.integers(0, 16_383), st.integers(1, 1_048_576))
+_REF = st.tuples(st.integers(0, 16_383), st.integers(2, 1_048_576))  # row 1 holds the header
 
 
 @fast(60)

@@ -282,12 +282,12 @@ def test_json_api_round_trip(client: TestClient) -> None:
     assert run["status"] == "mapping"
     assert run["preview"][0]["sheets"][0]["mapping"]["name"] == ["Vendor Name"]
     assert run["options"]["mapping"] == {"id": ["Vendor #"]}
-    # like --map, a mapping for every sheet skips the sheets that lack the column …
+    # like --map, a mapping for every sheet keeps the sheets that lack the column (mapped automatically) …
     started = client.post(run["links"]["screen"], json={"mapping": {"country": "Ctry"}})
     assert started.status_code == 202, started.text
     run = _wait(client, run["id"])
-    assert run["status"] == "done" and run["summary"]["rows"] == 41
-    # … and a per-sheet correction does not
+    assert run["status"] == "done" and run["summary"]["rows"] == 74
+    # … and so does a per-sheet correction
     redo = client.post(
         run["links"]["self"] + "/screen",
         json={"sheet_mapping": {"0": {"Approved Vendors": {"id": "Payment Terms"}}}},

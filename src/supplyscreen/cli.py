@@ -149,18 +149,12 @@ def screen(
     """Screen spreadsheets (.xlsx, .xls, .csv) and write report.html, results.json and results.xlsx."""
     from supplyscreen.api import screen as run_screen
     from supplyscreen.io import InputFile
-    from supplyscreen.report import FILENAMES, parse_formats, write_reports
+    from supplyscreen.report import check_out_dir, parse_formats, write_reports
 
     chosen = parse_formats(formats)
     mapping = _parse_map(maps)
     layers = _layers(rules_dirs)
-    existing = [out_dir / FILENAMES[f] for f in chosen if (out_dir / FILENAMES[f]).exists()]
-    if existing and not force:
-        from supplyscreen.errors import OutputError
-
-        raise OutputError(
-            f"{existing[0]} already exists", hint="pass --force to overwrite, or choose another --out"
-        )
+    check_out_dir(out_dir, chosen, force)  # a bad --out is reported before the screening, not after
 
     def show(input_file: InputFile) -> None:
         if quiet:

@@ -362,6 +362,7 @@ class Sheet:
     rows: list[list[str]] = field(default_factory=list)
     row_numbers: list[int] = field(default_factory=list)
     blank_rows: int = 0
+    unused_maps: list[tuple[str, str]] = field(default_factory=list)  # --map FIELD=HEADER absent here
 
     def fields(self, i: int) -> dict[str, str]:
         """The canonical fields of data row ``i``: several columns mapped to one field are joined.
@@ -522,13 +523,24 @@ def _detect_header(grid: Sequence[Sequence[str]], wanted: Mapping[str, Sequence[
     return best[0] if best else None
 
 
+def unmatched_map(where: str, fname: str, header: str, headers: Sequence[str]) -> InputError:
+    return InputError(
+        f"{where}: --map {fname}={header!r} matches no column (columns: {', '.join(repr(h) for h in headers)})",
+        hint="give the header exactly as it appears, or a column letter",
+    )
+
+
 def build_sheet(
     display: str,
     sheet_name: str | None,
     grid: list[list[str]],
     overrides: Mapping[str, Sequence[str]] | None = None,
+    lenient: bool = False,
 ) -> Sheet:
-    """Find the header, map it and collect data rows from a grid of cell texts (row 0 = spreadsheet row 1)."""
+    """Find the header, map it and collect data rows from a grid of cell texts (row 0 = spreadsheet row 1).
+
+    With ``lenient`` (a workbook of several sheets), a ``--map`` header this sheet lacks leaves the field
+    mapped automatically here; the caller checks that every ``--map`` header exists in some sheet."""
     where = f"{display}" + (f" [sheet '{sheet_name}']" if sheet_name else "")
     wanted = _parse_overrides(overrides)
     header_idx = _detect_header(grid, wanted)
@@ -542,17 +554,19 @@ def build_sheet(
     width = max(len(r) for r in grid)
     headers = _unique_headers([*grid[header_idx], *[""] * (width - len(grid[header_idx]))])
     mapping, how = _auto_mapping(headers)
+    unused: list[tuple[str, str]] = []
     for fname, wanted_headers in wanted.items():
         cols: list[int] = []
         for wanted_header in wanted_headers:
             col = _find_column(headers, wanted_header)
             if col is None:
-                raise InputError(
-                    f"{where}: --map {fname}={wanted_header!r} matches no column "
-                    f"(columns: {', '.join(repr(h) for h in headers)})",
-                    hint="give the header exactly as it appears, or a column letter",
-                )
+                if not lenient:
+                    raise unmatched_map(where, fname, wanted_header, headers)
+                unused.append((fname, wanted_header))
+                continue
             cols.append(col)
+        if not cols:
+            continue
         for other in mapping.values():
             other[:] = [c for c in other if c not in cols]
         mapping[fname] = cols
@@ -563,7 +577,7 @@ def build_sheet(
             f"{where}: no supplier name column found (headers seen: {', '.join(repr(h) for h in headers)})",
             hint="pass --map name=HEADER",
         )
-    sheet = Sheet(display, sheet_name, header_idx + 1, headers, mapping, how)
+    sheet = Sheet(display, sheet_name, header_idx + 1, headers, mapping, how, unused_maps=unused)
     for offset, row in enumerate(grid[header_idx + 1 :], start=header_idx + 2):
         if not any(row):
             sheet.blank_rows += 1
@@ -767,7 +781,7 @@ def _inspect_zip(data: bytes, display: str) -> str:
     """
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError, struct.error) as exc:
+    except Exception as exc:  # BadZipFile, NotImplementedError, struct.error, …: any of them means damaged
         raise _damaged(display, "the file is damaged (a truncated or corrupt ZIP container)") from exc
     with archive:
         infos = archive.infolist()
@@ -844,6 +858,176 @@ def _check_member(data: bytes, info: zipfile.ZipInfo, display: str, kind: str) -
             hint="delete the stray cells far from the table (Ctrl+End shows the last one) and save again, "
             "or export the sheet as CSV",
         )
+
+
+# --- OLE (.xls) --------------------------------------------------------------------------------------------
+
+_ENDOFCHAIN = 0xFFFFFFFE
+_RESERVED_SECTORS = 0xFFFFFFFA
+_DIFSECT = 0xFFFFFFFC
+_BIFF_CELLS = (
+    0x0203,
+    0x0204,
+    0x0205,
+    0x027E,
+    0x00FD,
+    0x0006,
+)  # Number, Label, BoolErr, RK, LabelSst, Formula
+
+
+def _inspect_ole(data: bytes, display: str) -> None:
+    """Check an OLE compound file (.xls) the way the workbook reader will walk it, before it does.
+
+    python-calamine follows sector chains until they end, sizes buffers from counts in the file and
+    allocates a sheet's whole used range: a damaged or hostile .xls (a sector chain that loops, a stream or
+    string table claiming gigabytes, a cell at row 65,535 and column 65,535) would make it allocate until the
+    process aborts. Every chain it follows is walked here with loop and bounds checks, and the workbook
+    stream's records are scanned for string-table counts, DIMENSIONS and cell positions.
+    """
+
+    def broken(what: str) -> InputError:
+        return _damaged(display, f"the file is damaged ({what})")
+
+    if len(data) < 512:
+        raise broken("its OLE header is cut short")
+    shift, mini_shift = struct.unpack_from("<HH", data, 30)
+    if shift not in (9, 12) or mini_shift != 6:
+        return  # the reader refuses these itself, with an error
+    size = 1 << shift
+    dir_len, fat_len, dir_start = struct.unpack_from("<III", data, 40)
+    mini_fat_start, mini_fat_len, difat_start = struct.unpack_from("<III", data, 60)
+    limit = 16 * len(data) + (64 << 20)  # no buffer of a real file is bigger than the file
+    for claimed, what in (
+        (struct.unpack_from("<I", data, 62)[0] * 4, "DIFAT"),
+        (fat_len * 4, "FAT"),
+        (dir_len * size, "directory"),
+        (mini_fat_len * size, "mini FAT"),
+    ):
+        if claimed > limit:
+            raise broken(f"its {what} claims {_size(claimed)}")
+    sectors = len(data) // size - 1
+    per_sector = size // 4
+
+    def sector(sid: int) -> bytes:
+        if sid >= sectors:
+            raise broken("a sector lies outside the file")
+        return data[(sid + 1) * size : (sid + 2) * size]
+
+    difat = list(struct.unpack_from("<109I", data, 76))
+    seen: set[int] = set()
+    sid = difat_start
+    while sid < _RESERVED_SECTORS:
+        if sid in seen:
+            raise broken("its sector allocation table loops")
+        seen.add(sid)
+        difat.extend(struct.unpack(f"<{per_sector}I", sector(sid)))
+        sid = difat.pop()
+    fats: list[int] = []
+    for sid in difat:
+        if sid < _DIFSECT:
+            fats.extend(struct.unpack(f"<{per_sector}I", sector(sid)))
+
+    def chain(start: int, table: Sequence[int], block: int, available: int) -> list[int]:
+        out: list[int] = []
+        visited: set[int] = set()
+        sid = start
+        while sid != _ENDOFCHAIN:
+            if sid in visited:
+                raise broken("a sector chain loops")
+            if sid >= len(table) or (sid + 1) * block > available:
+                raise broken("a sector chain leaves the file")
+            visited.add(sid)
+            out.append(sid)
+            sid = table[sid]
+        return out
+
+    def read(start: int, length: int) -> bytes:
+        body = b"".join(sector(s) for s in chain(start, fats, size, sectors * size))
+        return body[:length] if length else body
+
+    directory = read(dir_start, dir_len * size)
+    entries = []
+    for offset in range(0, len(directory) - 127, 128):
+        raw = directory[offset : offset + 128]
+        name = raw[:64].decode("utf-16-le", errors="replace").split("\x00", 1)[0]
+        start = struct.unpack_from("<I", raw, 116)[0]
+        length = struct.unpack_from("<I" if size == 512 else "<Q", raw, 120)[0]
+        entries.append((name, raw[66], start, length))
+    if not entries:
+        return  # the reader says so itself
+    for name, _, _, length in entries:
+        if length > limit:
+            raise broken(f"its stream '{_clean_label(name)}' claims {_size(length)}")
+    ministream = b""
+    minifat: list[int] = []
+    if mini_fat_len > 0:
+        ministream = read(entries[0][2], entries[0][3])
+        raw_minifat = read(mini_fat_start, mini_fat_len * size)
+        minifat = list(struct.unpack(f"<{len(raw_minifat) // 4}I", raw_minifat[: len(raw_minifat) // 4 * 4]))
+    workbook = b""
+    for name, kind, start, length in entries[1:]:
+        if kind != 2 and name not in ("Workbook", "Book"):
+            continue  # storages and unused entries are never read as streams
+        if length < 4096:
+            ids = chain(start, minifat, 64, len(ministream))
+            body = b"".join(ministream[i * 64 : (i + 1) * 64] for i in ids)
+        else:
+            body = b"".join(sector(s) for s in chain(start, fats, size, sectors * size))
+        if name in ("Workbook", "Book") and not workbook:
+            workbook = body[:length] if length else body
+    _inspect_biff(workbook, display)
+
+
+def _biff_records(stream: bytes, pos: int) -> Iterator[tuple[int, bytes]]:
+    while pos + 4 <= len(stream):
+        typ, length = struct.unpack_from("<HH", stream, pos)
+        if pos + 4 + length > len(stream):
+            return
+        yield typ, stream[pos + 4 : pos + 4 + length]
+        pos += 4 + length
+        if typ == 0x000A:  # EOF
+            return
+
+
+def _inspect_biff(stream: bytes, display: str) -> None:
+    """The workbook stream's records that size the reader's buffers: refuse counts no file can hold."""
+    sheets: list[int] = []
+    records = list(_biff_records(stream, 0))
+    for i, (typ, body) in enumerate(records):
+        if typ == 0x00FC and len(body) >= 8:  # SST: each string takes at least 3 bytes
+            available = len(body) + sum(len(b) for t, b in records[i + 1 : i + 1000] if t == 0x003C)
+            count = struct.unpack_from("<i", body, 4)[0]
+            if count < 0 or count > available // 3 + 1:
+                raise _damaged(display, f"the file is damaged (its string table claims {count:,} strings)")
+        elif typ == 0x0085 and len(body) >= 4:  # BoundSheet8: where a sheet's records start
+            sheets.append(struct.unpack_from("<I", body, 0)[0])
+    for n, pos in enumerate(sheets, start=1):
+        rows = cols = 0
+        for typ, body in _biff_records(stream, pos):
+            if typ == 0x0200 and len(body) in (10, 14):  # DIMENSIONS, as the reader sizes its cell list
+                if len(body) == 10:
+                    first_row, last_row, first_col, last_col = struct.unpack_from("<HHHH", body)
+                else:
+                    first_row, last_row, first_col, last_col = struct.unpack_from("<IIHH", body)
+                span = 1
+                if last_row >= 1 and last_col >= 1:
+                    span = ((last_row - first_row) & 0xFFFFFFFF) * ((last_col - first_col) & 0xFFFFFFFF)
+                if span > MAX_SHEET_CELLS:
+                    raise _damaged(display, f"the file is damaged (sheet {n} declares {span:,} cells)")
+            elif typ in _BIFF_CELLS and len(body) >= 4:
+                row, col = struct.unpack_from("<HH", body)
+                rows, cols = max(rows, row + 1), max(cols, col + 1)
+            elif typ == 0x00BD and len(body) >= 6:  # MulRk: a run of columns
+                row, first = struct.unpack_from("<HH", body)
+                last = struct.unpack_from("<H", body, len(body) - 2)[0]
+                rows, cols = max(rows, row + 1), max(cols, first + 1, last + 1)
+        if rows * cols > MAX_SHEET_CELLS:
+            raise InputError(
+                f"{display}: refused: sheet {n} has a value in cell {_column_letter(cols - 1)}{rows}, so its used "
+                f"range is {rows * cols:,} cells (limit {MAX_SHEET_CELLS:,})",
+                hint="delete the stray cells far from the table (Ctrl+End shows the last one) and save again, "
+                "or export the sheet as CSV",
+            )
 
 
 _EXPORT_HINT = "copy the table into Excel and save it as .xlsx, or export it as .csv"
@@ -976,7 +1160,8 @@ def _read_csv(data: bytes, display: str) -> tuple[list[list[str]], str, str]:
         dialect = csv.excel
     rows: list[list[str]] = []
     try:
-        for record in csv.reader(io.StringIO(text, newline=""), dialect):
+        # doublequote: Excel doubles a quote inside a quoted field; the sniffer sometimes guesses otherwise
+        for record in csv.reader(io.StringIO(text, newline=""), dialect, doublequote=True):
             cells = [cell.replace("\x00", "").strip() for cell in record]
             rows.append(cells if any(cells) else _EMPTY)
     except csv.Error as exc:
@@ -1089,7 +1274,11 @@ def read_input(
         if _utf16_name("PowerPoint Document") in data:
             raise InputError(f"{display}: is a PowerPoint file, not a spreadsheet", hint=_EXPORT_HINT)
     if kind in ("zip", "ole"):
-        kind = _inspect_zip(data, display) if kind == "zip" else "xls"
+        if kind == "zip":
+            kind = _inspect_zip(data, display)
+        else:
+            _inspect_ole(data, display)
+            kind = "xls"
         grids, notes = _read_workbook(path, display)
     else:
         if path.suffix.lower() in (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"):
@@ -1131,15 +1320,23 @@ def read_input(
             result.skipped.append(f"{where}: empty, skipped")
             continue
         try:
-            built = build_sheet(display, label, grid, overrides)
+            built = build_sheet(display, label, grid, overrides, lenient=len(grids) > 1)
         except InputError as exc:
             problems.append(exc)
             continue
         result.sheets.append(built)
+        for fname, header in built.unused_maps:
+            result.skipped.append(f"{where}: no column {header!r} for --map {fname}, mapped automatically")
         if not built.rows:
             result.skipped.append(f"{where}: header only (row {built.header_row}), no data rows")
     if problems and (not result.sheets or sheet is not None):
         raise problems[0]
+    for fname, headers in _parse_overrides(overrides).items():  # a --map header no sheet has is a typo
+        for header in headers:
+            if result.sheets and all((fname, header) in sh.unused_maps for sh in result.sheets):
+                first = result.sheets[0]
+                label = display + (f" [sheet '{first.sheet}']" if first.sheet else "")
+                raise unmatched_map(label, fname, header, first.headers)
     for problem in problems:
         result.skipped.append(f"{problem.message}, skipped")
     if not result.sheets:

@@ -121,6 +121,7 @@ class _Prepared:
     latin: str = ""  # " tok tok tok " of the non-Chinese units
     offsets: list[int] = field(default_factory=list)  # start of each latin token in ``latin``
     index: list[int] = field(default_factory=list)  # latin token -> position in ``units``
+    _source: str | None = None  # the text spans are quoted from
 
     @classmethod
     def of(cls, text: str) -> _Prepared:
@@ -141,9 +142,10 @@ class _Prepared:
 
     def quote(self, start: int, end: int) -> str:
         """The user's own text for a span of the folded text."""
-        nfkc = unicodedata.normalize("NFKC", self.original)
-        source = nfkc if len(nfkc) == len(self.folded) else self.folded
-        return source[start:end].strip()
+        if self._source is None:  # normalised once per cell, not once per hit
+            nfkc = unicodedata.normalize("NFKC", self.original)
+            self._source = nfkc if len(nfkc) == len(self.folded) else self.folded
+        return self._source[start:end].strip()
 
 
 class TermMatcher:

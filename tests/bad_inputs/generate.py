@@ -305,6 +305,22 @@ def _refless_sparse_bomb() -> bytes:
     return zip_bytes(xlsx_members([("Vendors", sheet_xml(body))]), level=9)
 
 
+def _xls_sector_loop() -> bytes:
+    """old_excel.xls with its directory's sector chain pointing back at itself (found by the fuzzer)."""
+    data = bytearray((CORPUS / "old_excel.xls").read_bytes())
+    dir_start, first_fat = struct.unpack_from("<I", data, 48)[0], struct.unpack_from("<I", data, 76)[0]
+    struct.pack_into("<I", data, (first_fat + 1) * 512 + dir_start * 4, dir_start)
+    return bytes(data)
+
+
+def _xls_far_cell() -> bytes:
+    """old_excel.xls with the 'Gamma Timber' cell moved to row 65,536, column 65,536: a sparse bomb in BIFF."""
+    data = bytearray((CORPUS / "old_excel.xls").read_bytes())
+    at = data.find(bytes.fromhex("fd000a00040000"))  # LabelSst, 10 bytes, row 4 (spreadsheet row 5), column A
+    struct.pack_into("<HH", data, at + 4, 0xFFFF, 0xFFFF)
+    return bytes(data)
+
+
 def _truncated() -> bytes:
     data = simple_xlsx(VENDORS)
     return data[: len(data) // 2]
@@ -397,6 +413,8 @@ CASES: dict[str, Callable[[], bytes]] = {
     "zip_bomb_lying_sizes.xlsx": _lying_sizes,
     "sparse_bomb.xlsx": _sparse_bomb,
     "sparse_bomb_no_refs.xlsx": _refless_sparse_bomb,
+    "xls_sector_loop.xls": _xls_sector_loop,
+    "xls_far_cell.xls": _xls_far_cell,
 }
 
 BOOKS: dict[str, Callable[[object], None]] = {
