@@ -26,7 +26,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from supplyscreen import api, normalize
+from supplyscreen import api, names, normalize
 from supplyscreen import io as sio
 from supplyscreen.errors import InputError, SupplyscreenError
 from supplyscreen.match import Matcher
@@ -355,7 +355,8 @@ def test_normalisers_never_raise(text: str, other: str) -> None:
         folded = normalize.fold(text)
         normalize.units(folded)
         normalize.tokens(text)
-        normalize.name_key(text)
+        names.name_key(text)
+        names.similarity(text, other)
         normalize.country_code(text, other)
         for digits in normalize.hs_codes(text):
             normalize.format_hs(digits)

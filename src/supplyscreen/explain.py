@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from supplyscreen.match import Hit, Matcher
-from supplyscreen.normalize import country_code, format_hs, hs_codes, name_key
+from supplyscreen.names import name_key
+from supplyscreen.normalize import country_code, format_hs, hs_codes
 from supplyscreen.rules import Combination, RuleSet
 from supplyscreen.score import Verdict, fills, score_hits
 
@@ -91,7 +92,7 @@ def explain(fields: Mapping[str, str], rules: RuleSet, matcher: Matcher | None =
     verdict = score_hits(matcher.match_row(row, trace), rules)
     normalised = []
     if row.get("name"):
-        normalised.append(f"name key: “{name_key(row['name'])}”")
+        normalised.append(f"name key (for watchlists): “{name_key(row['name']).full}”")
     if row.get("country") or row.get("address"):
         code = country_code(row.get("country", ""), row.get("address", ""))
         normalised.append(

@@ -416,15 +416,18 @@ class NameIndex:
             return np.empty(0, dtype=np.int64)
         return np.unique(np.concatenate([self._postings[k] for k in chosen]))
 
-    def _prefilter(self, qkeys: list[NameKey], qi: np.ndarray, ti: np.ndarray) -> np.ndarray:
-        """Positions of the candidate pairs whose sorted, place-free or run-together keys are close enough."""
-        keep = np.zeros(len(qi), dtype=bool)
-        forms: list[tuple[list[str], list[str]]] = [
+    def _forms(self, qkeys: list[NameKey]) -> list[tuple[list[str], list[str]]]:
+        """The three key forms the prefilter compares: sorted words, without places, run together."""
+        return [
             ([k.full for k in qkeys], self.full),
             ([k.core or k.full for k in qkeys], self.core),
             ([k.compact for k in qkeys], self.compact),
         ]
-        for q_strings, t_strings in forms:
+
+    def _prefilter(self, qkeys: list[NameKey], qi: np.ndarray, ti: np.ndarray) -> np.ndarray:
+        """Positions of the candidate pairs whose sorted, place-free or run-together keys are close enough."""
+        keep = np.zeros(len(qi), dtype=bool)
+        for q_strings, t_strings in self._forms(qkeys):
             scores = process.cpdist(
                 [q_strings[i] for i in qi], [t_strings[j] for j in ti], scorer=fuzz.ratio, workers=-1
             )
@@ -475,31 +478,18 @@ class NameIndex:
         out: list[NameMatch] = []
         for start in range(0, len(qkeys), chunk):
             part = qkeys[start : start + chunk]
-            full = process.cdist(
-                [k.full for k in part],
-                self.full,
-                scorer=fuzz.ratio,
-                workers=-1,
-                dtype=np.uint8,
-                score_cutoff=PREFILTER,
-            )
-            core = process.cdist(
-                [k.core or k.full for k in part],
-                self.core,
-                scorer=fuzz.ratio,
-                workers=-1,
-                dtype=np.uint8,
-                score_cutoff=PREFILTER,
-            )
-            compact = process.cdist(
-                [k.compact for k in part],
-                self.compact,
-                scorer=fuzz.ratio,
-                workers=-1,
-                dtype=np.uint8,
-                score_cutoff=PREFILTER,
-            )
-            qi, ti = np.nonzero((full > 0) | (core > 0) | (compact > 0))
+            keep = np.zeros((len(part), len(self.full)), dtype=bool)
+            for q_strings, t_strings in self._forms(part):
+                scores = process.cdist(
+                    q_strings,
+                    t_strings,
+                    scorer=fuzz.ratio,
+                    workers=-1,
+                    dtype=np.uint8,
+                    score_cutoff=PREFILTER,
+                )
+                keep |= scores > 0
+            qi, ti = np.nonzero(keep)
             out.extend(
                 NameMatch(m.query + start, m.target, m.similarity)
                 for m in self._verify(part, qi.astype(np.int64), ti.astype(np.int64), threshold)

@@ -3,7 +3,7 @@
 * ``fold``: Unicode NFKC and case-folding (the form Chinese terms are searched in).
 * ``units``: the text as ASCII word tokens (pinyin for Chinese, anyascii for Cyrillic, Korean and the rest),
   each remembering the span of the original text it came from, so a hit can quote what the user wrote.
-* ``name_key``: a company name without legal forms and generic words, for name comparison.
+* ``strip_legal_forms``: legal forms in many languages dropped from a name's tokens (names.py builds on it).
 * ``country_code``: country text to ISO 3166 alpha-2, telling the DPRK and the Republic of Korea apart.
 * ``hs_codes``: HS codes as digit strings, whether the cell held "0304.87", "304.87" (a number) or "030487".
 """
@@ -217,13 +217,6 @@ def strip_legal_forms(toks: list[str]) -> list[str]:
             out.append(toks[i])
             i += 1
     return out
-
-
-def name_key(text: str) -> str:
-    """Tokens of a company name with legal forms (any language) and generic words removed."""
-    toks = strip_legal_forms(tokens(text))
-    words = [w for w in toks if w not in GENERIC_WORDS]
-    return " ".join(words) if words else " ".join(toks)
 
 
 # --- countries -----------------------------------------------------------------------------------------
