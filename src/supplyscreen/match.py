@@ -246,9 +246,10 @@ class TermMatcher:
             if reason is None:
                 hits.append(hit_for(ind, field_name, quoted, c.term, c.similarity))
             elif trace is not None:
-                trace.append(
-                    f"{ind.id}: {field_name} “{quoted}” matches “{c.term}” but is set aside: {reason}"
-                )
+                line = f"{ind.id}: {field_name} “{quoted}” matches “{c.term}” but is set aside: {reason}"
+                head = f"{ind.id}: {field_name} “{quoted}”"
+                if not any(t.startswith(head) and t.endswith(reason) for t in trace):  # one line per place
+                    trace.append(line)
         return hits
 
     def _may_match(self, text: str) -> bool:
