@@ -3,6 +3,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# No per-example deadline: first calls load data (pinyin tables, country names) and CI machines vary.
+settings.register_profile("supplyscreen", deadline=None, print_blob=True)
+settings.load_profile("supplyscreen")
 
 from supplyscreen.match import Matcher
 from supplyscreen.rules import RuleSet, load_rules
