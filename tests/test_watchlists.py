@@ -169,3 +169,27 @@ def test_blocking_recall_against_exhaustive() -> None:
     assert len(exhaustive) > 300
     assert len(blocked & exhaustive) / len(exhaustive) >= 0.99
     assert blocked <= exhaustive
+
+
+def test_worker_processes_give_the_same_results(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from supplyscreen import api
+
+    lines = ["Supplier,Address,Notes"] + [
+        f"Firm {i},{'Hunchun' if i % 7 == 0 else 'Lima'},{'DPRK workers' if i % 11 == 0 else ''}"
+        for i in range(900)
+    ]
+    lines[500] = "Haegumgang Trading Co,Moscow,"
+    src = tmp_path / "rows.csv"
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    listed = _simple(tmp_path)
+    monkeypatch.setattr(api, "PARALLEL_MIN_ROWS", 100)
+    monkeypatch.setattr(api, "CHUNK_ROWS", 128)
+    done: list[int] = []
+    forked = api.screen([src], lists=[listed], workers=2, on_progress=done.append)
+    single = api.screen([src], lists=[listed], workers=1)
+    a, b = forked.to_json(), single.to_json()
+    for doc in (a, b):
+        doc["run"].pop("started_at")
+    assert a == b
+    assert sum(done) == 900 and len(done) == 8
+    assert forked.suppliers[499].verdict.presumption

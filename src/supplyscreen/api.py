@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import multiprocessing
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from supplyscreen.io import InputFile, Sheet, read_input
 from supplyscreen.listmatch import ListMatcher
 from supplyscreen.match import Matcher
 from supplyscreen.rules import RuleSet, load_rules
-from supplyscreen.score import TIERS, Verdict, score_hits
+from supplyscreen.score import CLEAR, TIERS, Verdict, score_hits
 from supplyscreen.watchlist import load_watchlist
 
 
@@ -108,8 +109,38 @@ def now_iso() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-PROGRESS_EVERY = 5000  # rows between progress reports
+CHUNK_ROWS = 5000  # rows screened together (and between progress reports)
+PARALLEL_MIN_ROWS = 20_000  # smaller sheets are screened in the calling process
 Progress = Callable[[int], None]  # called with the number of rows just screened
+
+
+def _verdicts(
+    sheet: Sheet, start: int, end: int, matcher: Matcher, rules: RuleSet, lists: ListMatcher | None
+) -> list[Verdict]:
+    """Verdicts for rows ``start:end`` of a sheet: watchlists column-wise, then rules row by row."""
+    rows = [sheet.fields(i) for i in range(start, end)]
+    listed = lists.match_rows(rows) if lists is not None else {}
+    out = []
+    for k, fields in enumerate(rows):
+        hits = matcher.match_row(fields)
+        if k in listed:
+            hits = [*hits, *listed[k]]
+        out.append(score_hits(hits, rules))
+    return out
+
+
+# What forked workers screen: set in the parent just before the pool forks, read by the children.
+_WORK: tuple[Sheet, Matcher, RuleSet, ListMatcher | None] | None = None
+
+
+def _work_range(bounds: tuple[int, int]) -> tuple[int, list[tuple[int, Verdict]]]:
+    assert _WORK is not None
+    sheet, matcher, rules, lists = _WORK
+    start, end = bounds
+    verdicts = _verdicts(sheet, start, end, matcher, rules, lists)
+    return start, [
+        (start + k, v) for k, v in enumerate(verdicts) if v is not CLEAR
+    ]  # clear rows cost nothing
 
 
 def screen_sheet(
@@ -118,21 +149,32 @@ def screen_sheet(
     rules: RuleSet,
     lists: ListMatcher | None = None,
     on_progress: Progress | None = None,
+    workers: int = 1,
 ) -> list[SupplierResult]:
-    """Screen every data row of one sheet, in order: watchlists column-wise, then rules row by row."""
-    rows = [sheet.fields(i) for i in range(len(sheet.rows))]
-    listed = lists.match_rows(rows) if lists is not None else {}
-    out = []
-    for i, fields in enumerate(rows):
-        hits = matcher.match_row(fields)
-        if i in listed:
-            hits = [*hits, *listed[i]]
-        out.append(SupplierResult(sheet, i, fields, score_hits(hits, rules)))
-        if on_progress is not None and (i + 1) % PROGRESS_EVERY == 0:
-            on_progress(PROGRESS_EVERY)
-    if on_progress is not None and len(rows) % PROGRESS_EVERY:
-        on_progress(len(rows) % PROGRESS_EVERY)
-    return out
+    """Screen every data row of one sheet, in order. With ``workers`` > 1 and a large sheet, row ranges are
+    screened in forked worker processes (each inherits the compiled rules and lists) and put back in order."""
+    n = len(sheet.rows)
+    verdicts: list[Verdict] = [CLEAR] * n
+    if workers > 1 and n >= PARALLEL_MIN_ROWS and "fork" in multiprocessing.get_all_start_methods():
+        global _WORK
+        _WORK = (sheet, matcher, rules, lists)
+        try:
+            ranges = [(i, min(n, i + CHUNK_ROWS)) for i in range(0, n, CHUNK_ROWS)]
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                for start, flagged in pool.imap_unordered(_work_range, ranges):
+                    for i, verdict in flagged:
+                        verdicts[i] = verdict
+                    if on_progress is not None:
+                        on_progress(min(n, start + CHUNK_ROWS) - start)
+        finally:
+            _WORK = None
+    else:
+        for start in range(0, n, CHUNK_ROWS):
+            end = min(n, start + CHUNK_ROWS)
+            verdicts[start:end] = _verdicts(sheet, start, end, matcher, rules, lists)
+            if on_progress is not None:
+                on_progress(end - start)
+    return [SupplierResult(sheet, i, sheet.fields(i), verdicts[i]) for i in range(n)]
 
 
 def screen(
@@ -144,11 +186,13 @@ def screen(
     lists: Sequence[str | Path] = (),
     on_start: Callable[[int], None] | None = None,
     on_progress: Progress | None = None,
+    workers: int = 1,
 ) -> ScreeningResult:
     """Read, match and score every row of every input. Raises SupplyscreenError subclasses on bad input.
 
     ``on_input`` is called with each file as read; ``on_start`` with the total number of rows once all are
-    read; ``on_progress`` with the number of rows screened since its last call."""
+    read; ``on_progress`` with the number of rows screened since its last call. ``workers`` > 1 screens large
+    sheets in that many forked processes (not from a multi-threaded program such as the web app)."""
     started = now_iso()
     rules = load_rules([Path(d) for d in rules_dirs] if rules_dirs else None)
     matcher = Matcher(rules)
@@ -163,7 +207,7 @@ def screen(
     suppliers: list[SupplierResult] = []
     for input_file in files:
         for sh in input_file.sheets:
-            suppliers.extend(screen_sheet(sh, matcher, rules, list_matcher, on_progress))
+            suppliers.extend(screen_sheet(sh, matcher, rules, list_matcher, on_progress, workers))
     return ScreeningResult(
         inputs=files,
         rules=rules,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -120,6 +121,12 @@ def cli(debug: bool) -> None:
     default=None,
     help="Exit with code 3 when any supplier reaches this tier.",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Processes for large sheets (default: one per CPU core).",
+)
 @click.option("--force", is_flag=True, help="Overwrite existing reports in --out.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors.")
 @click.option(
@@ -142,6 +149,7 @@ def screen(
     maps: tuple[str, ...],
     formats: str,
     fail_on: str | None,
+    workers: int | None,
     force: bool,
     quiet: bool,
     db_url: str | None,
@@ -176,6 +184,7 @@ def screen(
             lists=lists,
             on_start=bar.start,
             on_progress=bar.update,
+            workers=workers or os.cpu_count() or 1,
         )
     paths = write_reports(result, out_dir, chosen, force=force)
     if db_url is not None:
