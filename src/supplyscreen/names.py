@@ -41,6 +41,7 @@ PLACE_WEIGHT = 0.2  # a place name says little about which company it is
 TOKEN_MIN = 0.8  # two (non-pinyin) words count as the same word from this similarity (one typo)
 PREFILTER = 80  # rapidfuzz ratio (0-100) a pair needs on its sorted, place-free or run-together key
 MAX_BLOCK_DF = 200  # a gram shared with more list names than this is too common to block on
+MAX_TYPO_DF = 40  # the same for the one-letter-deleted forms of a word
 
 # Generic words as pinyin syllables, removed before syllables are grouped into words.
 PINYIN_GENERIC = tuple(
@@ -405,8 +406,11 @@ class NameIndex:
             if n >= 1 and self._df.get("w:" + word, 0) > 20:
                 break
             chosen += [k for k in ("w:" + word, "d:" + word) if k in self._postings]
-            chosen += [
-                f"{p}:{v}" for v in _deletions(word) for p in ("w", "d") if f"{p}:{v}" in self._postings
+            chosen += [  # a typo'd form is only worth following when it is rare
+                k
+                for v in _deletions(word)
+                for k in (f"w:{v}", f"d:{v}")
+                if k in self._postings and self._df[k] <= MAX_TYPO_DF
             ]
         chosen = [k for k in chosen if self._df[k] <= MAX_BLOCK_DF]
         if not chosen:  # no rare word in common, even with a typo: words split or joined differently
