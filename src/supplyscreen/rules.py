@@ -12,6 +12,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -385,6 +386,12 @@ def _collapse(text: str) -> str:
     return " ".join(text.split())
 
 
+@lru_cache(maxsize=64)
+def _seed_text(path: Path) -> str:
+    """A cited document, whitespace-collapsed, read once however many citations quote it."""
+    return _collapse(path.read_text(encoding="utf-8"))
+
+
 def check_citation(citation: Citation, base: Path) -> str | None:
     """None when a seed citation's quote appears verbatim in the cited file, else the problem."""
     if not citation.is_seed:
@@ -394,7 +401,7 @@ def check_citation(citation: Citation, base: Path) -> str | None:
         path = project_root() / citation.source
     if not path.is_file():
         return f"cited source {citation.source} does not exist"
-    if _collapse(citation.quote) not in _collapse(path.read_text(encoding="utf-8")):
+    if _collapse(citation.quote) not in _seed_text(path.resolve()):
         return f"quote not found in {citation.source}: {citation.quote[:60]!r}"
     return None
 
