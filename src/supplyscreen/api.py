@@ -114,19 +114,19 @@ PARALLEL_MIN_ROWS = 20_000  # smaller sheets are screened in the calling process
 Progress = Callable[[int], None]  # called with the number of rows just screened
 
 
-def _verdicts(
+def _screen_rows(
     sheet: Sheet, start: int, end: int, matcher: Matcher, rules: RuleSet, lists: ListMatcher | None
-) -> list[Verdict]:
-    """Verdicts for rows ``start:end`` of a sheet: watchlists column-wise, then rules row by row."""
+) -> tuple[list[dict[str, str]], list[Verdict]]:
+    """Fields and verdicts for rows ``start:end`` of a sheet: watchlists column-wise, then rules row by row."""
     rows = [sheet.fields(i) for i in range(start, end)]
     listed = lists.match_rows(rows) if lists is not None else {}
-    out = []
+    verdicts = []
     for k, fields in enumerate(rows):
         hits = matcher.match_row(fields)
         if k in listed:
             hits = [*hits, *listed[k]]
-        out.append(score_hits(hits, rules))
-    return out
+        verdicts.append(score_hits(hits, rules))
+    return rows, verdicts
 
 
 # What forked workers screen: set in the parent just before the pool forks, read by the children.
@@ -137,7 +137,7 @@ def _work_range(bounds: tuple[int, int]) -> tuple[int, list[tuple[int, Verdict]]
     assert _WORK is not None
     sheet, matcher, rules, lists = _WORK
     start, end = bounds
-    verdicts = _verdicts(sheet, start, end, matcher, rules, lists)
+    _, verdicts = _screen_rows(sheet, start, end, matcher, rules, lists)
     return start, [
         (start + k, v) for k, v in enumerate(verdicts) if v is not CLEAR
     ]  # clear rows cost nothing
@@ -154,9 +154,9 @@ def screen_sheet(
     """Screen every data row of one sheet, in order. With ``workers`` > 1 and a large sheet, row ranges are
     screened in forked worker processes (each inherits the compiled rules and lists) and put back in order."""
     n = len(sheet.rows)
-    verdicts: list[Verdict] = [CLEAR] * n
     if workers > 1 and n >= PARALLEL_MIN_ROWS and "fork" in multiprocessing.get_all_start_methods():
         global _WORK
+        verdicts: list[Verdict] = [CLEAR] * n  # workers send back only the rows that are not clear
         _WORK = (sheet, matcher, rules, lists)
         try:
             ranges = [(i, min(n, i + CHUNK_ROWS)) for i in range(0, n, CHUNK_ROWS)]
@@ -168,13 +168,15 @@ def screen_sheet(
                         on_progress(min(n, start + CHUNK_ROWS) - start)
         finally:
             _WORK = None
-    else:
-        for start in range(0, n, CHUNK_ROWS):
-            end = min(n, start + CHUNK_ROWS)
-            verdicts[start:end] = _verdicts(sheet, start, end, matcher, rules, lists)
-            if on_progress is not None:
-                on_progress(end - start)
-    return [SupplierResult(sheet, i, sheet.fields(i), verdicts[i]) for i in range(n)]
+        return [SupplierResult(sheet, i, sheet.fields(i), verdicts[i]) for i in range(n)]
+    out: list[SupplierResult] = []
+    for start in range(0, n, CHUNK_ROWS):
+        end = min(n, start + CHUNK_ROWS)
+        rows, chunk = _screen_rows(sheet, start, end, matcher, rules, lists)
+        out.extend(SupplierResult(sheet, start + k, rows[k], chunk[k]) for k in range(end - start))
+        if on_progress is not None:
+            on_progress(end - start)
+    return out
 
 
 def screen(
