@@ -10,7 +10,6 @@ import json
 import os
 import time
 from collections.abc import Callable
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import IO, Any
 
@@ -27,6 +26,7 @@ from supplyscreen.report.tables import XLSX_MAX_CELL_CHARS, neutralise
 
 from .bad_inputs import generate
 from .conftest import ROOT
+from .htmlparts import HtmlParts
 
 CORPUS = Path(__file__).parent / "bad_inputs" / "corpus"
 SCHEMA = json.loads((ROOT / "src/supplyscreen/schema/results.schema.json").read_text(encoding="utf-8"))
@@ -315,29 +315,13 @@ def test_rows_without_a_name_carry_the_reason_everywhere(runner: CliRunner, tmp_
     assert html.count("(no supplier name: screened on the other fields only)") == 3  # top table, card, list
 
 
-class _Parsed(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[str] = []
-        self.attrs: list[str] = []
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append(tag)
-        self.attrs += [name for name, _ in attrs]
-
-    def handle_data(self, data: str) -> None:
-        self.text.append(data)
-
-
 def test_hostile_text_is_inert_in_every_output(runner: CliRunner, tmp_path: Path) -> None:
     before = set(tmp_path.rglob("*"))
     out = tmp_path / "deep" / "out"
     assert _screen(runner, CORPUS / "hostile_text.xlsx", out, "--format", ALL_FORMATS).exit_code == 0
     created = set(tmp_path.rglob("*")) - before
     assert created == {tmp_path / "deep", out, *(out / n for n in report.FILENAMES.values())}
-    parsed = _Parsed()
-    parsed.feed((out / "report.html").read_text(encoding="utf-8"))
+    parsed = HtmlParts((out / "report.html").read_text(encoding="utf-8"))
     assert not {"script", "img", "iframe", "object", "embed"} & set(parsed.tags)
     assert parsed.tags.count("svg") == 1  # the tier chart only
     assert not [a for a in parsed.attrs if a.startswith("on")]

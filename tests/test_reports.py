@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from html.parser import HTMLParser
 from pathlib import Path
 
 import jsonschema
@@ -14,6 +13,7 @@ from supplyscreen.api import ScreeningResult, screen
 from supplyscreen.report import write_reports
 
 from .conftest import ROOT, SAMPLES
+from .htmlparts import HtmlParts
 
 SCHEMA = json.loads((ROOT / "src/supplyscreen/schema/results.schema.json").read_text(encoding="utf-8"))
 
@@ -123,24 +123,8 @@ def test_html_is_self_contained(samples: tuple[ScreeningResult, Path]) -> None:
         assert needed in html
 
 
-class _Collector(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[str] = []
-        self.attrs: list[str] = []
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append(tag)
-        self.attrs.extend(name for name, _ in attrs)
-
-    def handle_data(self, data: str) -> None:
-        self.text.append(data)
-
-
 def test_supplier_text_is_escaped_in_html(hostile: tuple[ScreeningResult, Path]) -> None:
-    parser = _Collector()
-    parser.feed((hostile[1] / "report.html").read_text(encoding="utf-8"))
+    parser = HtmlParts((hostile[1] / "report.html").read_text(encoding="utf-8"))
     assert "script" not in parser.tags and "img" not in parser.tags
     assert "onerror" not in parser.attrs
     assert any(HOSTILE in t for t in parser.text)
