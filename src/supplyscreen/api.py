@@ -6,16 +6,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 import multiprocessing
-from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections import Counter, deque
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
 from supplyscreen._version import __version__
 from supplyscreen.io import InputFile, Sheet, read_input
 from supplyscreen.listmatch import ListMatcher
-from supplyscreen.match import Matcher
+from supplyscreen.match import Hit, Matcher
 from supplyscreen.rules import RuleSet, load_rules
 from supplyscreen.score import CLEAR, TIERS, Verdict, score_hits
 from supplyscreen.watchlist import load_watchlist
@@ -54,6 +54,21 @@ class SupplierResult:
 
 
 @dataclass
+class Tally:
+    """Counts over screened rows (kept when the rows themselves are not)."""
+
+    rows: int = 0
+    by_tier: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TIERS, 0))
+    presumption: int = 0
+
+    def add(self, verdicts: Sequence[Verdict]) -> None:
+        self.rows += len(verdicts)
+        for v in verdicts:
+            self.by_tier[v.tier] += 1
+            self.presumption += v.presumption
+
+
+@dataclass
 class ScreeningResult:
     inputs: list[InputFile]
     rules: RuleSet
@@ -62,14 +77,23 @@ class ScreeningResult:
     finished_at: str = ""
     lists: list[dict[str, Any]] = field(default_factory=list)
     tool_version: str = __version__
+    tally: Tally | None = None  # set when the rows were streamed to reports and not kept in ``suppliers``
+
+    @property
+    def rows(self) -> int:
+        return self.tally.rows if self.tally is not None else len(self.suppliers)
 
     @property
     def by_tier(self) -> dict[str, int]:
+        if self.tally is not None:
+            return dict(self.tally.by_tier)
         counts = Counter(s.verdict.tier for s in self.suppliers)
         return {tier: counts.get(tier, 0) for tier in TIERS}
 
     @property
     def presumption_count(self) -> int:
+        if self.tally is not None:
+            return self.tally.presumption
         return sum(1 for s in self.suppliers if s.verdict.presumption)
 
     def header_json(self) -> dict[str, Any]:
@@ -85,7 +109,7 @@ class ScreeningResult:
                 "tiers": {"high": tiers.high, "medium": tiers.medium, "low": tiers.low},
             },
             "summary": {
-                "rows": len(self.suppliers),
+                "rows": self.rows,
                 "by_tier": self.by_tier,
                 "presumption": self.presumption_count,
             },
@@ -95,14 +119,80 @@ class ScreeningResult:
         """The ``results.json`` document (DESIGN §2 contract)."""
         return {**self.header_json(), "suppliers": [s.as_dict() for s in self.suppliers]}
 
+    def json_head(self) -> bytes:
+        """``results.json`` up to its suppliers: what :func:`json_records` output follows."""
+        head = json.dumps(self.header_json(), ensure_ascii=False)
+        return head[:-1].encode("utf-8") + b', "suppliers": ['
+
+    JSON_TAIL = b"\n]}\n"
+
     def write_json(self, handle: IO[bytes]) -> None:
         """``results.json`` written supplier by supplier (one per line), never held whole in memory."""
-        head = json.dumps(self.header_json(), ensure_ascii=False)
-        handle.write(head[:-1].encode("utf-8") + b', "suppliers": [')
-        for i, supplier in enumerate(self.suppliers):
-            handle.write((",\n" if i else "\n").encode("utf-8"))
-            handle.write(json.dumps(supplier.as_dict(), ensure_ascii=False).encode("utf-8"))
-        handle.write(b"\n]}\n")
+        handle.write(self.json_head())
+        first = True
+        for sheet, group in sheet_groups(self.suppliers):
+            for start in range(0, len(group), CHUNK_ROWS):
+                part = group[start : start + CHUNK_ROWS]
+                records = json_records(
+                    sheet, [s.row for s in part], [s.fields for s in part], [s.verdict for s in part]
+                )
+                handle.write(records[1:] if first else records)  # the first record has no comma before
+                first = first and not records
+        handle.write(self.JSON_TAIL)
+
+
+def sheet_groups(suppliers: Sequence[SupplierResult]) -> Iterator[tuple[Sheet, list[SupplierResult]]]:
+    """Consecutive suppliers of the same sheet, in order."""
+    current: Sheet | None = None
+    bucket: list[SupplierResult] = []
+    for supplier in suppliers:
+        if supplier.sheet is not current:
+            if current is not None:
+                yield current, bucket
+            current, bucket = supplier.sheet, []
+        bucket.append(supplier)
+    if current is not None:
+        yield current, bucket
+
+
+def json_records(
+    sheet: Sheet, numbers: Sequence[int], fields: Sequence[dict[str, str]], verdicts: Sequence[Verdict]
+) -> bytes:
+    """Suppliers as ``results.json`` records, each after ``",\\n"``: exactly ``json.dumps(as_dict())``, with
+    the source written once per chunk and each distinct hit serialised once (most recur on many rows)."""
+    dumps = json.dumps
+    source = (
+        f'{{"source": {{"file": {dumps(sheet.file, ensure_ascii=False)}, '
+        f'"sheet": {dumps(sheet.sheet, ensure_ascii=False)}, "row": '
+    )
+    parts: list[str] = [""]
+    for number, row_fields, v in zip(numbers, fields, verdicts, strict=True):
+        hits = ", ".join([hit_json(hit) for hit in v.hits])
+        parts.append(
+            f'{source}{number}}}, "fields": {dumps(row_fields, ensure_ascii=False)}, "score": {v.score}, '
+            f'"tier": "{v.tier}", "presumption": {"true" if v.presumption else "false"}, "hits": [{hits}]}}'
+        )
+    return ",\n".join(parts).encode("utf-8") if len(parts) > 1 else b""
+
+
+def memo(compute: Callable[[Hit], str], size: int = 100_000) -> Callable[[Hit], str]:
+    """``compute`` remembered per distinct hit (hits are values; a list hit, which holds a dict, is not)."""
+    cache: dict[Hit, str] = {}
+
+    def get(hit: Hit) -> str:
+        if hit.list is not None:
+            return compute(hit)
+        known = cache.get(hit)
+        if known is None:
+            if len(cache) >= size:
+                cache.clear()
+            known = cache[hit] = compute(hit)
+        return known
+
+    return get
+
+
+hit_json = memo(lambda hit: json.dumps(hit.as_dict(), ensure_ascii=False))
 
 
 def now_iso() -> str:
@@ -112,71 +202,107 @@ def now_iso() -> str:
 CHUNK_ROWS = 5000  # rows screened together (and between progress reports)
 PARALLEL_MIN_ROWS = 20_000  # smaller sheets are screened in the calling process
 Progress = Callable[[int], None]  # called with the number of rows just screened
+# Writes a chunk of screened rows in one report format: (sheet, row numbers, fields, verdicts) -> bytes.
+# Run where the chunk was screened (in a worker process for large sheets), so it must be a module function.
+Encoder = Callable[[Sheet, Sequence[int], Sequence[dict[str, str]], Sequence[Verdict]], bytes]
 
 
-def _screen_rows(
-    sheet: Sheet, start: int, end: int, matcher: Matcher, rules: RuleSet, lists: ListMatcher | None
-) -> tuple[list[dict[str, str]], list[Verdict]]:
-    """Fields and verdicts for rows ``start:end`` of a sheet: watchlists column-wise, then rules row by row."""
-    rows = [sheet.fields(i) for i in range(start, end)]
-    listed = lists.match_rows(rows) if lists is not None else {}
+@dataclass(frozen=True)
+class Chunk:
+    """Screened rows ``start .. start + size`` of a sheet: their verdicts when they are kept (clear rows as
+    ``CLEAR``), each encoder's output and the counts."""
+
+    sheet: Sheet
+    start: int
+    size: int
+    flagged: list[tuple[int, Verdict]]  # (index in the sheet, verdict) of the rows that are not clear
+    encoded: dict[str, bytes]
+    tally: Tally
+
+
+@dataclass(frozen=True)
+class _Job:
+    sheet: Sheet
+    matcher: Matcher
+    rules: RuleSet
+    lists: ListMatcher | None
+    encoders: Mapping[str, Encoder]
+    keep: bool
+
+
+def _screen_chunk(
+    job: _Job, start: int, numbers: Sequence[int] | None, rows: Sequence[Sequence[str]] | None
+) -> Chunk:
+    """Screen one chunk: watchlists column-wise, then rules row by row; encode it; count it. ``rows`` None
+    means the sheet's own rows from ``start`` (a forked worker has them already)."""
+    sheet = job.sheet
+    if rows is None or numbers is None:
+        rows = sheet.rows[start : start + CHUNK_ROWS]
+        numbers = sheet.row_numbers[start : start + CHUNK_ROWS]
+    read = sheet.field_reader()
+    fields = [read(row) for row in rows]
+    listed = job.lists.match_rows(fields) if job.lists is not None else {}
     verdicts = []
-    for k, fields in enumerate(rows):
-        hits = matcher.match_row(fields)
+    for k, row_fields in enumerate(fields):
+        hits = job.matcher.match_row(row_fields)
         if k in listed:
             hits = [*hits, *listed[k]]
-        verdicts.append(score_hits(hits, rules))
-    return rows, verdicts
+        verdicts.append(score_hits(hits, job.rules))
+    tally = Tally()
+    tally.add(verdicts)
+    return Chunk(
+        sheet,
+        start,
+        len(rows),
+        [(start + k, v) for k, v in enumerate(verdicts) if v is not CLEAR] if job.keep else [],
+        {fmt: encode(sheet, numbers, fields, verdicts) for fmt, encode in job.encoders.items()},
+        tally,
+    )
 
 
 # What forked workers screen: set in the parent just before the pool forks, read by the children.
-_WORK: tuple[Sheet, Matcher, RuleSet, ListMatcher | None] | None = None
+_WORK: _Job | None = None
 
 
-def _work_range(bounds: tuple[int, int]) -> tuple[int, list[tuple[int, Verdict]]]:
+def _work_chunk(task: tuple[int, Sequence[int] | None, Sequence[Sequence[str]] | None]) -> Chunk:
     assert _WORK is not None
-    sheet, matcher, rules, lists = _WORK
-    start, end = bounds
-    _, verdicts = _screen_rows(sheet, start, end, matcher, rules, lists)
-    return start, [
-        (start + k, v) for k, v in enumerate(verdicts) if v is not CLEAR
-    ]  # clear rows cost nothing
+    chunk = _screen_chunk(_WORK, *task)
+    return replace(chunk, sheet=None)  # type: ignore[arg-type]  # the parent puts its own sheet back
 
 
-def screen_sheet(
+def screen_chunks(
     sheet: Sheet,
     matcher: Matcher,
     rules: RuleSet,
     lists: ListMatcher | None = None,
-    on_progress: Progress | None = None,
     workers: int = 1,
-) -> list[SupplierResult]:
-    """Screen every data row of one sheet, in order. With ``workers`` > 1 and a large sheet, row ranges are
-    screened in forked worker processes (each inherits the compiled rules and lists) and put back in order."""
-    n = len(sheet.rows)
-    if workers > 1 and n >= PARALLEL_MIN_ROWS and "fork" in multiprocessing.get_all_start_methods():
+    encoders: Mapping[str, Encoder] | None = None,
+    keep: bool = True,
+) -> Iterator[Chunk]:
+    """Screen every data row of one sheet, chunk by chunk, in order. With ``workers`` > 1 and a large sheet,
+    chunks are screened in forked worker processes (each inherits the compiled rules and lists); at most a
+    few chunks are in flight, so a streamed CSV is never read further ahead than that."""
+    job = _Job(sheet, matcher, rules, lists, dict(encoders or {}), keep)
+    expected = sheet.size + (sheet.stream.estimated_rows if sheet.stream else 0)
+    if workers > 1 and expected >= PARALLEL_MIN_ROWS and "fork" in multiprocessing.get_all_start_methods():
         global _WORK
-        verdicts: list[Verdict] = [CLEAR] * n  # workers send back only the rows that are not clear
-        _WORK = (sheet, matcher, rules, lists)
+        _WORK = job
         try:
-            ranges = [(i, min(n, i + CHUNK_ROWS)) for i in range(0, n, CHUNK_ROWS)]
             with multiprocessing.get_context("fork").Pool(workers) as pool:
-                for start, flagged in pool.imap_unordered(_work_range, ranges):
-                    for i, verdict in flagged:
-                        verdicts[i] = verdict
-                    if on_progress is not None:
-                        on_progress(min(n, start + CHUNK_ROWS) - start)
+                pending: deque[Any] = deque()
+                for start, numbers, rows in sheet.chunks(CHUNK_ROWS):
+                    # rows held in memory are in the children already: send only where they start
+                    task = (start, None, None) if sheet.stream is None else (start, numbers, rows)
+                    pending.append(pool.apply_async(_work_chunk, (task,)))
+                    if len(pending) > 2 * workers:
+                        yield replace(pending.popleft().get(), sheet=sheet)
+                while pending:
+                    yield replace(pending.popleft().get(), sheet=sheet)
         finally:
             _WORK = None
-        return [SupplierResult(sheet, i, sheet.fields(i), verdicts[i]) for i in range(n)]
-    out: list[SupplierResult] = []
-    for start in range(0, n, CHUNK_ROWS):
-        end = min(n, start + CHUNK_ROWS)
-        rows, chunk = _screen_rows(sheet, start, end, matcher, rules, lists)
-        out.extend(SupplierResult(sheet, start + k, rows[k], chunk[k]) for k in range(end - start))
-        if on_progress is not None:
-            on_progress(end - start)
-    return out
+        return
+    for start, numbers, rows in sheet.chunks(CHUNK_ROWS):
+        yield _screen_chunk(job, start, numbers, rows)
 
 
 def screen(
@@ -189,27 +315,48 @@ def screen(
     on_start: Callable[[int], None] | None = None,
     on_progress: Progress | None = None,
     workers: int = 1,
+    encoders: Mapping[str, Encoder] | None = None,
+    on_chunk: Callable[[Chunk], None] | None = None,
+    keep: bool = True,
 ) -> ScreeningResult:
     """Read, match and score every row of every input. Raises SupplyscreenError subclasses on bad input.
 
-    ``on_input`` is called with each file as read; ``on_start`` with the total number of rows once all are
-    read; ``on_progress`` with the number of rows screened since its last call. ``workers`` > 1 screens large
-    sheets in that many forked processes (not from a multi-threaded program such as the web app)."""
+    ``on_input`` is called with each file as read; ``on_start`` with the (estimated) total number of rows
+    once all are open; ``on_progress`` with the number of rows screened since its last call. ``workers`` > 1
+    screens large sheets in that many forked processes (not from a multi-threaded program such as the web
+    app). ``encoders`` turn each screened chunk into report bytes where it was screened, and ``on_chunk``
+    receives every chunk in order. With ``keep`` false, the rows are not kept (``suppliers`` stays empty,
+    ``tally`` counts them) and CSV files stream: memory stays bounded however many rows there are."""
     started = now_iso()
     rules = load_rules([Path(d) for d in rules_dirs] if rules_dirs else None)
     matcher = Matcher(rules)
     watchlists = [load_watchlist(p) for p in lists]
     list_matcher = ListMatcher(watchlists, rules.watchlist) if watchlists else None
-    files = [read_input(path, sheet=sheet, overrides=mapping) for path in inputs]
+    files = [read_input(path, sheet=sheet, overrides=mapping, stream=not keep) for path in inputs]
     for input_file in files:
         if on_input is not None:
             on_input(input_file)
     if on_start is not None:
-        on_start(sum(f.rows for f in files))
+        on_start(sum(f.estimated_rows for f in files))
     suppliers: list[SupplierResult] = []
+    tally = Tally()
     for input_file in files:
         for sh in input_file.sheets:
-            suppliers.extend(screen_sheet(sh, matcher, rules, list_matcher, on_progress, workers))
+            verdicts: dict[int, Verdict] = {}
+            for chunk in screen_chunks(sh, matcher, rules, list_matcher, workers, encoders, keep):
+                tally.rows += chunk.tally.rows
+                tally.presumption += chunk.tally.presumption
+                for tier, count in chunk.tally.by_tier.items():
+                    tally.by_tier[tier] += count
+                verdicts.update(chunk.flagged)
+                if on_chunk is not None:
+                    on_chunk(chunk)
+                if on_progress is not None:
+                    on_progress(chunk.size)
+            if keep:
+                suppliers.extend(
+                    SupplierResult(sh, i, sh.fields(i), verdicts.get(i, CLEAR)) for i in range(sh.size)
+                )
     return ScreeningResult(
         inputs=files,
         rules=rules,
@@ -217,4 +364,5 @@ def screen(
         started_at=started,
         finished_at=now_iso(),
         lists=[w.as_json() for w in watchlists],
+        tally=None if keep else tally,
     )

@@ -157,7 +157,7 @@ def screen(
     """Screen spreadsheets (.xlsx, .xls, .csv) and write report.html, results.json and results.xlsx."""
     from supplyscreen.api import screen as run_screen
     from supplyscreen.io import InputFile
-    from supplyscreen.report import check_out_dir, parse_formats, write_reports
+    from supplyscreen.report import STREAMED, check_out_dir, parse_formats, screen_to_reports, write_reports
 
     chosen = parse_formats(formats)
     mapping = _parse_map(maps)
@@ -167,32 +167,45 @@ def screen(
     def show(input_file: InputFile) -> None:
         if quiet:
             return
-        click.echo(f"{input_file.display}: {input_file.kind}, {input_file.rows} rows")
+        streamed = any(sh.stream is not None for sh in input_file.sheets)
+        rows = (
+            f"about {input_file.estimated_rows:,} rows (read as they are screened)"
+            if streamed
+            else f"{input_file.rows} rows"
+        )
+        click.echo(f"{input_file.display}: {input_file.kind}, {rows}")
         for sh in input_file.sheets:
             label = f"sheet '{sh.sheet}'" if sh.sheet else "table"
             click.echo(f"  {label}: header row {sh.header_row}; {sh.describe_mapping()}")
         for note in input_file.skipped:
             click.echo(f"  note: {note}")
 
+    # JSON and CSV alone are written as the rows are screened (bounded memory, CSV inputs streamed); HTML,
+    # XLSX and --db need every row at the end.
+    streaming = set(chosen) <= set(STREAMED) and db_url is None
     with ProgressBar(enabled=not quiet and sys.stderr.isatty()) as bar:
-        result = run_screen(
-            inputs,
-            rules_dirs=layers,
-            sheet=sheet,
-            mapping=mapping,
-            on_input=show,
-            lists=lists,
-            on_start=bar.start,
-            on_progress=bar.update,
-            workers=workers or os.cpu_count() or 1,
-        )
-    paths = write_reports(result, out_dir, chosen, force=force)
+        options: dict[str, Any] = {
+            "rules_dirs": layers,
+            "sheet": sheet,
+            "mapping": mapping,
+            "on_input": show,
+            "lists": lists,
+            "on_start": bar.start,
+            "on_progress": bar.update,
+            "workers": workers or os.cpu_count() or 1,
+        }
+        if streaming:
+            result, paths = screen_to_reports(inputs, out_dir, chosen, force=force, **options)
+        else:
+            result = run_screen(inputs, **options)
+    if not streaming:
+        paths = write_reports(result, out_dir, chosen, force=force)
     if db_url is not None:
         _record(db_url, result, paths, mapping, sheet, quiet)
     if not quiet:
         tiers = result.by_tier
         click.echo(
-            f"Screened {len(result.suppliers)} rows: {tiers['high']} high, {tiers['medium']} medium, "
+            f"Screened {result.rows} rows: {tiers['high']} high, {tiers['medium']} medium, "
             f"{tiers['low']} low, {tiers['clear']} clear; {result.presumption_count} with the CAATSA §321(b) presumption."
         )
         for path in paths:

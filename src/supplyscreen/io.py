@@ -6,17 +6,19 @@ no content at all are left out, and they are counted.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import hashlib
 import io
+import itertools
 import re
 import string
 import struct
 import unicodedata
 import zipfile
 import zlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -363,6 +365,13 @@ class Sheet:
     row_numbers: list[int] = field(default_factory=list)
     blank_rows: int = 0
     unused_maps: list[tuple[str, str]] = field(default_factory=list)  # --map FIELD=HEADER absent here
+    stream: CsvStream | None = None  # the rest of a streamed CSV, read chunk by chunk as it is screened
+    streamed: int = 0  # data rows delivered by ``stream`` so far (they are not kept in ``rows``)
+
+    @property
+    def size(self) -> int:
+        """Data rows: those held in ``rows`` and those streamed."""
+        return len(self.rows) + self.streamed
 
     def fields(self, i: int) -> dict[str, str]:
         """The canonical fields of data row ``i``: several columns mapped to one field are joined.
@@ -370,15 +379,41 @@ class Sheet:
         A row whose name cell is empty has no ``name`` key at all (see :func:`row_note`): it is screened on
         its other fields, never dropped.
         """
-        row = self.rows[i]
-        out: dict[str, str] = {}
-        for fname in FIELDS:
-            cols = self.mapping.get(fname)
-            if cols:
-                out[fname] = " | ".join(row[c] for c in cols if row[c])
-        if not out.get("name"):
-            out.pop("name", None)
-        return out
+        return self.fields_of(self.rows[i])
+
+    def fields_of(self, row: Sequence[str]) -> dict[str, str]:
+        """The canonical fields of a data row's cells (see :meth:`fields`)."""
+        return self.field_reader()(row)
+
+    def field_reader(self) -> Callable[[Sequence[str]], dict[str, str]]:
+        """:meth:`fields_of` for many rows: the mapping is looked at once."""
+        single = [(f, cols[0]) for f in FIELDS if len(cols := self.mapping.get(f) or []) == 1]
+        joined = [(f, cols) for f in FIELDS if len(cols := self.mapping.get(f) or []) > 1]
+        order = [f for f in FIELDS if self.mapping.get(f)]
+
+        def read(row: Sequence[str]) -> dict[str, str]:
+            width = len(row)
+            out = {f: row[c] if c < width else "" for f, c in single}
+            for f, cols in joined:
+                out[f] = " | ".join(row[c] for c in cols if c < width and row[c])
+            if joined:
+                out = {f: out[f] for f in order}
+            if not out.get("name"):
+                out.pop("name", None)
+            return out
+
+        return read
+
+    def chunks(self, size: int) -> Iterator[tuple[int, list[int], list[list[str]]]]:
+        """The data rows in chunks of ``size``: (index of the first, row numbers, cells). Rows held in
+        memory come first, then those of the stream, which are counted in ``streamed`` and not kept."""
+        for start in range(0, len(self.rows), size):
+            yield start, self.row_numbers[start : start + size], self.rows[start : start + size]
+        if self.stream is not None:
+            for numbers, rows in self.stream.chunks(self, size):
+                start = self.size
+                self.streamed += len(rows)
+                yield start, numbers, rows
 
     def describe_mapping(self) -> str:
         parts = [
@@ -408,7 +443,12 @@ class InputFile:
 
     @property
     def rows(self) -> int:
-        return sum(len(s.rows) for s in self.sheets)
+        return sum(s.size for s in self.sheets)
+
+    @property
+    def estimated_rows(self) -> int:
+        """Data rows, with a streamed CSV's rest estimated from its line count before it is read."""
+        return sum(s.size + (s.stream.estimated_rows if s.stream else 0) for s in self.sheets)
 
 
 # --- cells ---------------------------------------------------------------------------------------------
@@ -1030,6 +1070,7 @@ def _inspect_biff(stream: bytes, display: str) -> None:
             )
 
 
+_WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 _EXPORT_HINT = "copy the table into Excel and save it as .xlsx, or export it as .csv"
 _PASSWORD_HINT = "remove the password in Excel (File › Info › Protect Workbook) and save again"
 
@@ -1171,6 +1212,137 @@ def _read_csv(data: bytes, display: str) -> tuple[list[list[str]], str, str]:
     return rows, decoded.encoding, decoded.note
 
 
+STREAM_HEAD_BYTES = 1 << 16
+_STREAM_BLOCK = 1 << 22
+
+
+@dataclass
+class CsvStream:
+    """The data rows of a CSV file after its first records, read as they are screened: memory stays bounded
+    however long the file. Only files that decode cleanly in one encoding are streamed (checked in a first
+    pass that also takes the sha256); anything else is read whole, as before."""
+
+    path: Path
+    display: str
+    encoding: str
+    dialect: type[csv.Dialect] | csv.Dialect
+    skip: int  # records read already (the head)
+    pending_blank: int  # blank records at the end of the head: counted once a data row follows
+    estimated_rows: int  # lines after the head, for progress
+
+    def chunks(self, sheet: Sheet, size: int) -> Iterator[tuple[list[int], list[list[str]]]]:
+        """(row numbers, cells) of the non-blank rows after the head; blank rows are counted in the sheet
+        (trailing ones are not part of the table, as for a file read whole)."""
+        width = len(sheet.headers)
+        pending = self.pending_blank
+        number = self.skip
+        numbers: list[int] = []
+        rows: list[list[str]] = []
+        try:
+            with self.path.open("r", encoding=self.encoding, newline="") as handle:
+                reader = csv.reader(handle, self.dialect, doublequote=True)
+                for _ in itertools.islice(reader, self.skip):
+                    pass
+                for record in reader:
+                    number += 1
+                    cells = [cell.replace("\x00", "").strip() for cell in record]
+                    if not any(cells):
+                        pending += 1
+                        continue
+                    sheet.blank_rows += pending
+                    pending = 0
+                    if len(cells) < width:
+                        cells += [""] * (width - len(cells))
+                    numbers.append(number)
+                    rows.append(cells)
+                    if len(rows) >= size:
+                        yield numbers, rows
+                        numbers, rows = [], []
+        except csv.Error as exc:
+            raise InputError(
+                f"{self.display}: cannot be read as CSV ({exc})",
+                hint="open it in Excel and save it as .xlsx or .csv",
+            ) from exc
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(
+                f"{self.display}: changed or became unreadable while being screened ({exc})",
+                hint="screen a copy that nothing else writes to",
+            ) from exc
+        if rows:
+            yield numbers, rows
+
+
+def _scan_csv(path: Path, head: bytes) -> tuple[str, str | None, int]:
+    """One pass over a CSV file: its sha256, the single encoding it decodes in without error (None when
+    there is none: mixed or legacy bytes are left to :func:`decode_text`) and its number of lines."""
+    digest = hashlib.sha256()
+    for bom, enc in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        if head.startswith(bom):
+            encoding = enc
+            break
+    else:
+        encoding = _bomless_utf16(head) or "utf-8"
+    decoder = codecs.getincrementaldecoder(encoding)()
+    valid = True
+    lines = 0
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(_STREAM_BLOCK), b""):
+            digest.update(block)
+            if valid:
+                try:
+                    lines += decoder.decode(block).count("\n")
+                except UnicodeDecodeError:
+                    valid = False
+        if valid:
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                valid = False
+    return digest.hexdigest(), encoding if valid else None, lines
+
+
+def _stream_csv(
+    path: Path, display: str, head: bytes, overrides: Mapping[str, Sequence[str]] | None
+) -> InputFile | None:
+    """A CSV file as a sheet whose head is read and mapped now and whose rest streams; None when the file
+    does not decode cleanly in one encoding (the caller reads it whole)."""
+    digest, encoding, lines = _scan_csv(path, head)
+    if encoding is None:
+        return None
+    with path.open("r", encoding=encoding, newline="") as handle:
+        sample = handle.read(20_000)
+    try:
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
+    except csv.Error:
+        dialect = csv.excel
+    grid: list[list[str]] = []
+    try:
+        with path.open("r", encoding=encoding, newline="") as handle:
+            for record in itertools.islice(csv.reader(handle, dialect, doublequote=True), HEADER_SCAN_ROWS):
+                cells = [cell.replace("\x00", "").strip() for cell in record]
+                grid.append(cells if any(cells) else _EMPTY)
+    except csv.Error as exc:
+        raise InputError(
+            f"{display}: cannot be read as CSV ({exc})", hint="open it in Excel and save it as .xlsx or .csv"
+        ) from exc
+    read = len(grid)
+    while grid and not grid[-1]:
+        grid.pop()
+    if read < HEADER_SCAN_ROWS or not grid:  # a small file, or no content in its head: read it whole
+        return None
+    sheet = build_sheet(display, None, grid, overrides)
+    sheet.stream = CsvStream(
+        path,
+        display,
+        encoding,
+        dialect,
+        skip=read,
+        pending_blank=read - len(grid),
+        estimated_rows=max(0, lines - read),
+    )
+    return InputFile(path, display, digest, f"csv ({encoding})", [sheet])
+
+
 # --- workbooks ---------------------------------------------------------------------------------------------
 
 
@@ -1245,8 +1417,12 @@ def read_input(
     path: str | Path,
     sheet: str | None = None,
     overrides: Mapping[str, Sequence[str]] | None = None,
+    stream: bool = False,
 ) -> InputFile:
-    """Read one spreadsheet file into sheets of rows with their mapping. Raises InputError, only."""
+    """Read one spreadsheet file into sheets of rows with their mapping. Raises InputError, only.
+
+    With ``stream``, a CSV file that decodes cleanly is read only as far as its header: the rest of its
+    rows come from ``Sheet.chunks`` as they are screened (see :class:`CsvStream`)."""
     path = Path(path)
     display = str(path)
     try:
@@ -1254,6 +1430,17 @@ def read_input(
             raise InputError(f"{display}: no such file", hint="check the path")
         if path.is_dir():
             raise InputError(f"{display}: is a directory", hint="give the spreadsheet files themselves")
+        if stream and sheet is None and path.suffix.lower() not in _WORKBOOK_SUFFIXES:
+            with path.open("rb") as handle:
+                head = handle.read(STREAM_HEAD_BYTES)
+            if (
+                head.strip()
+                and _sniff(head) == "text"
+                and not (_looks_binary(head) and _bomless_utf16(head) is None)
+            ):
+                streamed = _stream_csv(path, display, head, overrides)
+                if streamed is not None:
+                    return streamed
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(
@@ -1281,7 +1468,7 @@ def read_input(
             kind = "xls"
         grids, notes = _read_workbook(path, display)
     else:
-        if path.suffix.lower() in (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"):
+        if path.suffix.lower() in _WORKBOOK_SUFFIXES:
             raise InputError(
                 f"{display}: is not a real {path.suffix} workbook (its content is plain text)",
                 hint="rename it to .csv if it is a CSV export, or save it again from Excel",

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
-from supplyscreen.api import ScreeningResult
+from supplyscreen.api import Chunk, Encoder, ScreeningResult, json_records, screen
 from supplyscreen.errors import OutputError
 from supplyscreen.report.html import render_html
-from supplyscreen.report.tables import write_csv, write_xlsx
+from supplyscreen.report.tables import csv_head, csv_records, write_csv, write_xlsx
 
 FORMATS = ("html", "json", "xlsx", "csv")
 DEFAULT_FORMATS = ("html", "json", "xlsx")
+STREAMED = ("json", "csv")  # formats written chunk by chunk during the screening, in bounded memory
+ENCODERS: dict[str, Encoder] = {"json": json_records, "csv": csv_records}
 FILENAMES = {"html": "report.html", "json": "results.json", "xlsx": "results.xlsx", "csv": "results.csv"}
 
 
@@ -74,6 +78,93 @@ def check_out_dir(out_dir: str | Path, formats: Sequence[str], force: bool = Fal
     return targets
 
 
+def _make_out_dir(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(
+            f"cannot create {out}: {exc.strerror}", hint="choose a writable --out directory"
+        ) from exc
+
+
+@contextmanager
+def _part(path: Path) -> Iterator[IO[bytes]]:
+    """An open hidden ``.part`` file beside ``path`` (its ``name`` is its path), gone after the block
+    unless :func:`_complete` and a rename made it the report."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)
+    handle = open(tmp, "w+b")  # noqa: SIM115  # closed below
+    try:
+        yield handle
+    finally:
+        handle.close()
+        Path(tmp).unlink(missing_ok=True)
+
+
+def screen_to_reports(
+    inputs: Sequence[str | Path],
+    out_dir: str | Path,
+    formats: Sequence[str] = STREAMED,
+    force: bool = False,
+    **options: Any,
+) -> tuple[ScreeningResult, list[Path]]:
+    """Screen ``inputs`` (``options`` as for :func:`supplyscreen.api.screen`) and write the JSON and CSV
+    reports chunk by chunk as the rows are screened: no row is kept, CSV inputs stream, so memory stays
+    bounded however many rows there are. The reports appear, all at once, only when complete."""
+    unknown = [f for f in formats if f not in STREAMED]
+    if unknown:
+        raise OutputError(f"{', '.join(unknown)} cannot be streamed", hint="use write_reports")
+    out = Path(out_dir)
+    targets = check_out_dir(out, formats, force)
+    _make_out_dir(out)
+    path = out
+    try:
+        with ExitStack() as stack:
+            parts = {fmt: stack.enter_context(_part(p)) for fmt, p in zip(formats, targets, strict=True)}
+            spool = stack.enter_context(_part(out / FILENAMES["json"])) if "json" in parts else None
+            if "csv" in parts:
+                parts["csv"].write(csv_head())
+            first_json = [True]
+
+            def write(chunk: Chunk) -> None:
+                if spool is not None:
+                    records = chunk.encoded["json"]
+                    spool.write(records[1:] if first_json[0] else records)
+                    first_json[0] = first_json[0] and not records
+                if "csv" in parts:
+                    parts["csv"].write(chunk.encoded["csv"])
+
+            result = screen(
+                inputs,
+                encoders={fmt: ENCODERS[fmt] for fmt in formats},
+                on_chunk=write,
+                keep=False,
+                **options,
+            )
+            if spool is not None:  # the head counts every row, so it is written last, before the records
+                handle = parts["json"]
+                handle.write(result.json_head())
+                spool.flush()
+                spool.seek(0)
+                shutil.copyfileobj(spool, handle, 1 << 24)
+                handle.write(result.JSON_TAIL)
+            for fmt in formats:
+                _complete(parts[fmt])
+            for fmt, path in zip(formats, targets, strict=True):
+                os.replace(parts[fmt].name, path)
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write {path}: {exc.strerror or exc}", hint="check the disk and permissions"
+        ) from exc
+    return result, targets
+
+
+def _complete(handle: IO[bytes]) -> None:
+    handle.flush()
+    os.fsync(handle.fileno())
+    os.chmod(handle.name, 0o666 & ~_UMASK)
+
+
 def write_reports(
     result: ScreeningResult,
     out_dir: str | Path,
@@ -88,12 +179,7 @@ def write_reports(
     """
     out = Path(out_dir)
     targets = check_out_dir(out, formats, force)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(
-            f"cannot create {out}: {exc.strerror}", hint="choose a writable --out directory"
-        ) from exc
+    _make_out_dir(out)
 
     def write_html(handle: IO[bytes]) -> None:
         handle.write(render_html(result).encode("utf-8"))

@@ -12,13 +12,16 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Sequence
 from typing import IO
 
 import xlsxwriter
 
-from supplyscreen.api import ScreeningResult, SupplierResult
-from supplyscreen.io import Sheet, row_note
+from supplyscreen.api import ScreeningResult, SupplierResult, memo, sheet_groups
+from supplyscreen.io import NO_NAME_NOTE, Sheet, row_note
+from supplyscreen.match import Hit
+from supplyscreen.rules import FIELDS
+from supplyscreen.score import Verdict
 
 TIER_COLOURS = {"high": "#F4B6B6", "medium": "#FBD9A6", "low": "#FFF2B3", "clear": "#D9EAD3"}
 VERDICT_COLUMNS = ["Score", "Tier", "Presumption", "Reasons", "Note"]
@@ -38,11 +41,17 @@ def neutralise(text: str) -> str:
 
 def reasons(supplier: SupplierResult) -> str:
     """The hits in one line: indicator, field, matched text and points."""
-    parts = []
-    for hit in supplier.verdict.hits:
-        sign = f"+{hit.points}" if hit.points else "0 (counted once per group)"
-        parts.append(f"{hit.indicator} [{hit.field}: “{hit.text}”] {sign}")
-    return "; ".join(parts)
+    return verdict_reasons(supplier.verdict)
+
+
+def verdict_reasons(verdict: Verdict) -> str:
+    return "; ".join([_reason(hit) for hit in verdict.hits])
+
+
+@memo
+def _reason(hit: Hit) -> str:
+    sign = f"+{hit.points}" if hit.points else "0 (counted once per group)"
+    return f"{hit.indicator} [{hit.field}: “{hit.text}”] {sign}"
 
 
 def truncated(text: str, limit: int = XLSX_MAX_CELL_CHARS) -> str:
@@ -51,19 +60,6 @@ def truncated(text: str, limit: int = XLSX_MAX_CELL_CHARS) -> str:
         return text
     marker = f" … [cut at Excel's {limit:,}-character cell limit; {len(text):,} characters in all, see results.json]"
     return text[: limit - len(marker)] + marker
-
-
-def _groups(result: ScreeningResult) -> Iterator[tuple[Sheet, list[SupplierResult]]]:
-    current: Sheet | None = None
-    bucket: list[SupplierResult] = []
-    for supplier in result.suppliers:
-        if supplier.sheet is not current:
-            if current is not None:
-                yield current, bucket
-            current, bucket = supplier.sheet, []
-        bucket.append(supplier)
-    if current is not None:
-        yield current, bucket
 
 
 def _sheet_title(sheet: Sheet, used: set[str]) -> str:
@@ -115,7 +111,7 @@ def write_xlsx(result: ScreeningResult, handle: IO[bytes]) -> None:
     summary = book.add_worksheet("Summary")
     used = {"summary"}
     per_sheet = XLSX_MAX_ROWS - 1
-    for sheet, suppliers in _groups(result):
+    for sheet, suppliers in sheet_groups(result.suppliers):
         keep = min(len(sheet.headers), XLSX_MAX_COLS - len(SOURCE_COLUMNS) - len(VERDICT_COLUMNS))
         if keep < len(sheet.headers):
             limits.append(
@@ -221,16 +217,39 @@ def _write_results_sheet(
         )
 
 
-def write_csv(result: ScreeningResult, handle: IO[bytes]) -> None:
-    text = io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")
-    writer = csv.writer(text)
-    from supplyscreen.rules import FIELDS
+CSV_COLUMNS = [*SOURCE_COLUMNS, *FIELDS, *VERDICT_COLUMNS]
 
-    writer.writerow([*SOURCE_COLUMNS, *FIELDS, *VERDICT_COLUMNS])
-    for s in result.suppliers:
-        row = [s.sheet.file, s.sheet.sheet or "", str(s.row), *(s.fields.get(f, "") for f in FIELDS)]
-        row += [str(s.verdict.score), s.verdict.tier, str(s.verdict.presumption).lower(), reasons(s)]
-        row.append(row_note(s.fields))
-        writer.writerow([neutralise(cell) for cell in row])
-    text.flush()
-    text.detach()
+
+def csv_head() -> bytes:
+    """results.csv's byte-order mark (Excel reads UTF-8 by it) and header line."""
+    return "\ufeff".encode() + _csv_lines([CSV_COLUMNS])
+
+
+def csv_records(
+    sheet: Sheet, numbers: Sequence[int], fields: Sequence[dict[str, str]], verdicts: Sequence[Verdict]
+) -> bytes:
+    """results.csv lines for screened rows: source, the canonical fields, the verdict and a note."""
+    file, label = neutralise(sheet.file), neutralise(sheet.sheet or "")
+    lines = []
+    for number, row_fields, v in zip(numbers, fields, verdicts, strict=True):
+        row = [file, label, str(number), *[neutralise(row_fields.get(f, "")) for f in FIELDS]]
+        reasons = neutralise(verdict_reasons(v)) if v.hits else ""
+        note = "" if row_fields.get("name") else NO_NAME_NOTE
+        lines.append([*row, str(v.score), v.tier, "true" if v.presumption else "false", reasons, note])
+    return _csv_lines(lines)
+
+
+def _csv_lines(rows: Sequence[Sequence[str]]) -> bytes:
+    text = io.StringIO(newline="")
+    csv.writer(text).writerows(rows)
+    return text.getvalue().encode("utf-8")
+
+
+def write_csv(result: ScreeningResult, handle: IO[bytes]) -> None:
+    handle.write(csv_head())
+    for sheet, group in sheet_groups(result.suppliers):
+        for start in range(0, len(group), 5000):
+            part = group[start : start + 5000]
+            handle.write(
+                csv_records(sheet, [s.row for s in part], [s.fields for s in part], [s.verdict for s in part])
+            )
