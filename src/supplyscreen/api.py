@@ -7,7 +7,7 @@ import datetime as dt
 import json
 import multiprocessing
 from collections import Counter, deque
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
@@ -175,24 +175,44 @@ def json_records(
     return ",\n".join(parts).encode("utf-8") if len(parts) > 1 else b""
 
 
-def memo(compute: Callable[[Hit], str], size: int = 100_000) -> Callable[[Hit], str]:
-    """``compute`` remembered per distinct hit (hits are values; a list hit, which holds a dict, is not)."""
-    cache: dict[Hit, str] = {}
+def memo(
+    compute: Callable[[Hit], str], key: Callable[[Hit], Hashable], size: int = 100_000
+) -> Callable[[Hit], str]:
+    """``compute`` remembered per distinct ``key(hit)`` (a hit with a list entry, which holds a dict, is
+    computed each time). The hit is kept with its result, so the ids a key may hold stay its own."""
+    cache: dict[Hashable, tuple[Hit, str]] = {}
 
     def get(hit: Hit) -> str:
         if hit.list is not None:
             return compute(hit)
-        known = cache.get(hit)
+        k = key(hit)
+        known = cache.get(k)
         if known is None:
             if len(cache) >= size:
                 cache.clear()
-            known = cache[hit] = compute(hit)
-        return known
+            known = cache[k] = (hit, compute(hit))
+        return known[1]
 
     return get
 
 
-hit_json = memo(lambda hit: json.dumps(hit.as_dict(), ensure_ascii=False))
+def hit_key(hit: Hit) -> Hashable:
+    """What a hit's JSON is made of; citations by identity (they belong to the rules, compared by value
+    they cost more than the serialisation saved)."""
+    return (
+        hit.rule,
+        hit.indicator,
+        hit.category,
+        hit.field,
+        hit.text,
+        hit.matched,
+        hit.similarity,
+        hit.points,
+        *map(id, hit.citations),
+    )
+
+
+hit_json = memo(lambda hit: json.dumps(hit.as_dict(), ensure_ascii=False), hit_key)
 
 
 def now_iso() -> str:

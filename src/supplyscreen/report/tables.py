@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -27,6 +28,8 @@ TIER_COLOURS = {"high": "#F4B6B6", "medium": "#FBD9A6", "low": "#FFF2B3", "clear
 VERDICT_COLUMNS = ["Score", "Tier", "Presumption", "Reasons", "Note"]
 SOURCE_COLUMNS = ["Source file", "Sheet", "Row"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_FIRST = frozenset(_FORMULA_START)
+_BLANKS = itertools.repeat("")
 
 # Excel's limits (https://support.microsoft.com/office/excel-specifications-and-limits)
 XLSX_MAX_CELL_CHARS = 32_767
@@ -48,10 +51,12 @@ def verdict_reasons(verdict: Verdict) -> str:
     return "; ".join([_reason(hit) for hit in verdict.hits])
 
 
-@memo
-def _reason(hit: Hit) -> str:
+def _reason_of(hit: Hit) -> str:
     sign = f"+{hit.points}" if hit.points else "0 (counted once per group)"
     return f"{hit.indicator} [{hit.field}: “{hit.text}”] {sign}"
+
+
+_reason = memo(_reason_of, lambda hit: (hit.indicator, hit.field, hit.text, hit.points))
 
 
 def truncated(text: str, limit: int = XLSX_MAX_CELL_CHARS) -> str:
@@ -232,7 +237,8 @@ def csv_records(
     file, label = neutralise(sheet.file), neutralise(sheet.sheet or "")
     lines = []
     for number, row_fields, v in zip(numbers, fields, verdicts, strict=True):
-        row = [file, label, str(number), *[neutralise(row_fields.get(f, "")) for f in FIELDS]]
+        row = [file, label, str(number)]
+        row += [("'" + c if c[:1] in _FORMULA_FIRST else c) for c in map(row_fields.get, FIELDS, _BLANKS)]
         reasons = neutralise(verdict_reasons(v)) if v.hits else ""
         note = "" if row_fields.get("name") else NO_NAME_NOTE
         lines.append([*row, str(v.score), v.tier, "true" if v.presumption else "false", reasons, note])
