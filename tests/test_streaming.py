@@ -117,3 +117,27 @@ def test_an_interrupted_stream_leaves_nothing(tmp_path: Path, monkeypatch: pytes
         report.screen_to_reports([src], out, ["json", "csv"], force=True)
     assert [p.name for p in out.iterdir()] == ["results.json"]  # no .part file; the old report untouched
     assert (out / "results.json").read_text(encoding="utf-8") == "old"
+
+
+def test_a_dask_cluster_gives_the_same_reports(tmp_path: Path) -> None:
+    src = _csv(tmp_path, _rows(400))
+    runner = CliRunner()
+    for out, extra in (("dask", ["--scheduler", "local", "--workers", "2"]), ("local", ["--workers", "1"])):
+        args = ["screen", str(src), "--out", str(tmp_path / out), "--format", "json,csv", "-q", *extra]
+        result = runner.invoke(cli, args)
+        assert result.exit_code == 0, result.output
+    for name in ("results.json", "results.csv"):
+        a, b = ((tmp_path / d / name).read_bytes() for d in ("dask", "local"))
+        assert _strip_time(a) == _strip_time(b), name
+
+
+def test_an_unreachable_scheduler_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(api, "DASK_CONNECT_TIMEOUT", "1s")
+    src = _csv(tmp_path, _rows(40))
+    args = ["screen", str(src), "--out", str(tmp_path / "o"), "--scheduler", "tcp://127.0.0.1:1"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: cannot reach the Dask scheduler at tcp://127.0.0.1:1 (Timed out trying to connect to "
+        "tcp://127.0.0.1:1 after 1 s) — check the address (tcp://HOST:8786) and that the scheduler is running\n"
+    )

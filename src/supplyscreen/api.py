@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from supplyscreen._version import __version__
+from supplyscreen.errors import ConfigError
 from supplyscreen.io import InputFile, Sheet, read_input
 from supplyscreen.listmatch import ListMatcher
 from supplyscreen.match import Hit, Matcher
@@ -66,6 +67,12 @@ class Tally:
         for v in verdicts:
             self.by_tier[v.tier] += 1
             self.presumption += v.presumption
+
+    def merge(self, other: Tally) -> None:
+        self.rows += other.rows
+        self.presumption += other.presumption
+        for tier, count in other.by_tier.items():
+            self.by_tier[tier] += count
 
 
 @dataclass
@@ -290,6 +297,57 @@ def _work_chunk(task: tuple[int, Sequence[int] | None, Sequence[Sequence[str]] |
     return replace(chunk, sheet=None)  # type: ignore[arg-type]  # the parent puts its own sheet back
 
 
+DASK_CONNECT_TIMEOUT = "10s"
+
+
+class DaskCluster:
+    """Screening on a Dask cluster, for work bigger than one machine: each sheet's compiled rules and lists
+    go to every worker once, then its chunks (with their rows) are screened there, in order, a few in flight
+    per worker. ``address`` is a scheduler (``tcp://host:8786``) or ``"local"`` for a cluster of ``workers``
+    processes on this machine. Needs the ``dask`` extra (``pip install 'supplyscreen[dask]'``)."""
+
+    def __init__(self, address: str, workers: int = 1) -> None:
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError as exc:
+            raise ConfigError(
+                "screening on Dask needs dask.distributed, which is not installed",
+                hint="pip install 'supplyscreen[dask]'",
+            ) from exc
+        try:
+            if address == "local":
+                self._local: Any = LocalCluster(
+                    n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+                )
+                self.client: Any = Client(self._local)
+            else:
+                self._local = None
+                self.client = Client(address, timeout=DASK_CONNECT_TIMEOUT)
+        except (OSError, TimeoutError) as exc:
+            raise ConfigError(
+                f"cannot reach the Dask scheduler at {address} ({exc})",
+                hint="check the address (tcp://HOST:8786) and that the scheduler is running",
+            ) from exc
+        self.slots = max(1, sum(self.client.nthreads().values()))
+
+    def screen(self, job: _Job) -> Iterator[Chunk]:
+        sheet = job.sheet
+        bare = replace(job, sheet=replace(sheet, rows=[], row_numbers=[], stream=None))
+        remote = self.client.scatter(bare, broadcast=True)
+        pending: deque[Any] = deque()
+        for start, numbers, rows in sheet.chunks(CHUNK_ROWS):
+            pending.append(self.client.submit(_screen_chunk, remote, start, numbers, rows, pure=False))
+            if len(pending) > 2 * self.slots:
+                yield replace(pending.popleft().result(), sheet=sheet)
+        while pending:
+            yield replace(pending.popleft().result(), sheet=sheet)
+
+    def close(self) -> None:
+        self.client.close()
+        if self._local is not None:
+            self._local.close()
+
+
 def screen_chunks(
     sheet: Sheet,
     matcher: Matcher,
@@ -298,11 +356,16 @@ def screen_chunks(
     workers: int = 1,
     encoders: Mapping[str, Encoder] | None = None,
     keep: bool = True,
+    cluster: DaskCluster | None = None,
 ) -> Iterator[Chunk]:
     """Screen every data row of one sheet, chunk by chunk, in order. With ``workers`` > 1 and a large sheet,
-    chunks are screened in forked worker processes (each inherits the compiled rules and lists); at most a
-    few chunks are in flight, so a streamed CSV is never read further ahead than that."""
+    chunks are screened in forked worker processes (each inherits the compiled rules and lists); with a
+    ``cluster``, on Dask workers. At most a few chunks are in flight, so a streamed CSV is never read
+    further ahead than that."""
     job = _Job(sheet, matcher, rules, lists, dict(encoders or {}), keep)
+    if cluster is not None:
+        yield from cluster.screen(job)
+        return
     expected = sheet.size + (sheet.stream.estimated_rows if sheet.stream else 0)
     if workers > 1 and expected >= PARALLEL_MIN_ROWS and "fork" in multiprocessing.get_all_start_methods():
         global _WORK
@@ -338,6 +401,7 @@ def screen(
     encoders: Mapping[str, Encoder] | None = None,
     on_chunk: Callable[[Chunk], None] | None = None,
     keep: bool = True,
+    scheduler: str | None = None,
 ) -> ScreeningResult:
     """Read, match and score every row of every input. Raises SupplyscreenError subclasses on bad input.
 
@@ -346,7 +410,8 @@ def screen(
     screens large sheets in that many forked processes (not from a multi-threaded program such as the web
     app). ``encoders`` turn each screened chunk into report bytes where it was screened, and ``on_chunk``
     receives every chunk in order. With ``keep`` false, the rows are not kept (``suppliers`` stays empty,
-    ``tally`` counts them) and CSV files stream: memory stays bounded however many rows there are."""
+    ``tally`` counts them) and CSV files stream: memory stays bounded however many rows there are. With
+    ``scheduler`` (a Dask scheduler address, or "local"), rows are screened on a Dask cluster instead."""
     started = now_iso()
     rules = load_rules([Path(d) for d in rules_dirs] if rules_dirs else None)
     matcher = Matcher(rules)
@@ -360,23 +425,15 @@ def screen(
         on_start(sum(f.estimated_rows for f in files))
     suppliers: list[SupplierResult] = []
     tally = Tally()
-    for input_file in files:
-        for sh in input_file.sheets:
-            verdicts: dict[int, Verdict] = {}
-            for chunk in screen_chunks(sh, matcher, rules, list_matcher, workers, encoders, keep):
-                tally.rows += chunk.tally.rows
-                tally.presumption += chunk.tally.presumption
-                for tier, count in chunk.tally.by_tier.items():
-                    tally.by_tier[tier] += count
-                verdicts.update(chunk.flagged)
-                if on_chunk is not None:
-                    on_chunk(chunk)
-                if on_progress is not None:
-                    on_progress(chunk.size)
-            if keep:
-                suppliers.extend(
-                    SupplierResult(sh, i, sh.fields(i), verdicts.get(i, CLEAR)) for i in range(sh.size)
-                )
+    cluster = DaskCluster(scheduler, workers) if scheduler else None
+    try:
+        for input_file in files:
+            for sh in input_file.sheets:
+                chunks = screen_chunks(sh, matcher, rules, list_matcher, workers, encoders, keep, cluster)
+                suppliers += _screen_sheet(sh, chunks, keep, tally, on_chunk, on_progress)
+    finally:
+        if cluster is not None:
+            cluster.close()
     return ScreeningResult(
         inputs=files,
         rules=rules,
@@ -386,3 +443,25 @@ def screen(
         lists=[w.as_json() for w in watchlists],
         tally=None if keep else tally,
     )
+
+
+def _screen_sheet(
+    sh: Sheet,
+    chunks: Iterator[Chunk],
+    keep: bool,
+    tally: Tally,
+    on_chunk: Callable[[Chunk], None] | None,
+    on_progress: Progress | None,
+) -> list[SupplierResult]:
+    """Consume a sheet's screened chunks: count them, pass them on and, with ``keep``, collect every row."""
+    verdicts: dict[int, Verdict] = {}
+    for chunk in chunks:
+        tally.merge(chunk.tally)
+        verdicts.update(chunk.flagged)
+        if on_chunk is not None:
+            on_chunk(chunk)
+        if on_progress is not None:
+            on_progress(chunk.size)
+    if not keep:
+        return []
+    return [SupplierResult(sh, i, sh.fields(i), verdicts.get(i, CLEAR)) for i in range(sh.size)]

@@ -127,6 +127,13 @@ def cli(debug: bool) -> None:
     default=None,
     help="Processes for large sheets (default: one per CPU core).",
 )
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help="Screen on a Dask cluster: its scheduler (tcp://HOST:8786), or 'local' for a local Dask cluster "
+    "of --workers processes (needs the dask extra).",
+)
 @click.option("--force", is_flag=True, help="Overwrite existing reports in --out.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors.")
 @click.option(
@@ -150,6 +157,7 @@ def screen(
     formats: str,
     fail_on: str | None,
     workers: int | None,
+    scheduler: str | None,
     force: bool,
     quiet: bool,
     db_url: str | None,
@@ -193,6 +201,7 @@ def screen(
             "on_start": bar.start,
             "on_progress": bar.update,
             "workers": workers or os.cpu_count() or 1,
+            "scheduler": scheduler,
         }
         if streaming:
             result, paths = screen_to_reports(inputs, out_dir, chosen, force=force, **options)

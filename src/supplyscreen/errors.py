@@ -30,3 +30,7 @@ class RulesError(SupplyscreenError):
 
 class OutputError(SupplyscreenError):
     """A report cannot be written."""
+
+
+class ConfigError(SupplyscreenError):
+    """An option or the environment cannot serve the run (a missing extra, an unreachable scheduler)."""
