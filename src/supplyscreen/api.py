@@ -162,21 +162,20 @@ def sheet_groups(suppliers: Sequence[SupplierResult]) -> Iterator[tuple[Sheet, l
         yield current, bucket
 
 
+_encode = json.JSONEncoder(ensure_ascii=False).encode  # what json.dumps(x, ensure_ascii=False) does, made once
+
+
 def json_records(
     sheet: Sheet, numbers: Sequence[int], fields: Sequence[dict[str, str]], verdicts: Sequence[Verdict]
 ) -> bytes:
     """Suppliers as ``results.json`` records, each after ``",\\n"``: exactly ``json.dumps(as_dict())``, with
     the source written once per chunk and each distinct hit serialised once (most recur on many rows)."""
-    dumps = json.dumps
-    source = (
-        f'{{"source": {{"file": {dumps(sheet.file, ensure_ascii=False)}, '
-        f'"sheet": {dumps(sheet.sheet, ensure_ascii=False)}, "row": '
-    )
+    source = f'{{"source": {{"file": {_encode(sheet.file)}, "sheet": {_encode(sheet.sheet)}, "row": '
     parts: list[str] = [""]
     for number, row_fields, v in zip(numbers, fields, verdicts, strict=True):
-        hits = ", ".join([hit_json(hit) for hit in v.hits])
+        hits = ", ".join([hit_json(hit) for hit in v.hits]) if v.hits else ""
         parts.append(
-            f'{source}{number}}}, "fields": {dumps(row_fields, ensure_ascii=False)}, "score": {v.score}, '
+            f'{source}{number}}}, "fields": {_encode(row_fields)}, "score": {v.score}, '
             f'"tier": "{v.tier}", "presumption": {"true" if v.presumption else "false"}, "hits": [{hits}]}}'
         )
     return ",\n".join(parts).encode("utf-8") if len(parts) > 1 else b""
@@ -219,7 +218,7 @@ def hit_key(hit: Hit) -> Hashable:
     )
 
 
-hit_json = memo(lambda hit: json.dumps(hit.as_dict(), ensure_ascii=False), hit_key)
+hit_json = memo(lambda hit: _encode(hit.as_dict()), hit_key)
 
 
 def now_iso() -> str:
