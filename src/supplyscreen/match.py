@@ -15,7 +15,6 @@ Mentions in a negated clause ("no North Korean workers", "无朝鲜工人", "б�
 from __future__ import annotations
 
 import bisect
-import itertools
 import re
 import unicodedata
 from collections import defaultdict
@@ -29,6 +28,7 @@ from anyascii import anyascii
 from rapidfuzz import fuzz, process
 
 from supplyscreen.normalize import (
+    address_matters,
     country_code,
     fold,
     format_hs,
@@ -161,9 +161,9 @@ class _Prepared:
 _STARTS_KEY = 1  # the first word of a term
 _STARTS_JOIN = 2  # the first part of a single-word term written as two words ("dan" of "dandong")
 _NEAR = 4  # a near spelling of a fuzzy single-word term
-_SIMPLE = 8  # the terms it starts have no excluded phrases
-_NEGATOR = 16  # a negator ("no", "without"): it may set a following match aside
+_NEGATOR = 8  # a negator ("no", "without"): it may set a following match aside
 _CACHE_LIMIT = 500_000  # entries per per-word or per-hit cache before it is emptied
+_VALUES_LIMIT = 200_000  # cell values per field whose hits are kept
 
 
 class TermMatcher:
@@ -222,19 +222,14 @@ class TermMatcher:
             for idx, ind in enumerate(indicators)
             for pattern in ind.patterns
         ]
-        # first word of a term -> (its other words, the terms) for each term it starts, shorter first (the
-        # order the automaton reports matches that start at one place in)
-        self._starting: dict[str, list[tuple[tuple[str, ...], list[tuple[int, str]]]]] = {}
-        for key in sorted(latin_keys, key=lambda k: k.count(" ")):
-            first, *rest = key.split()
-            terms = [(idx, term) for idx, term, _, _ in latin_keys[key]]
-            self._starting.setdefault(first, []).append((tuple(rest), terms))
-        self._simple = {  # words whose terms have no excluded phrases
-            first
-            for first, keys in self._starting.items()
-            if not any(idx in self._excludes for _, values in keys for idx, _ in values)
-        }
+        self._key_starts = frozenset(key.split()[0] for key in latin_keys)
         self._join_starts = frozenset(s[:i] for s in self._single for i in range(1, len(s)))
+        self._splits = ahocorasick.Automaton()  # " a b " for each single-word term "ab" written apart
+        for tok in self._single:
+            for i in range(1, len(tok)):
+                self._splits.add_word(f" {tok[:i]} {tok[i:]} ", i)
+        if self._join_starts:
+            self._splits.make_automaton()
         self._stems: dict[str, str] = {}  # word -> its plural-folded form, for the words seen
         self._flags: dict[str, int] = {}  # word -> what it can start or be (the flags above)
         self._plain: set[str] = set()  # the words without flags: a cell of only these cannot match
@@ -313,14 +308,16 @@ class TermMatcher:
         """``find``'s answer when a cheap look at the words settles it, else None (search in full).
 
         Most cells hold no word that can start a match: no hits. Most of the others (a sector word such as
-        "Seafood" in a company name) match terms at one place only, with no negator, near spelling or
-        excluded phrase about: their hits are those terms', quoted from the cell.
+        "Seafood" in a company name) match terms at one place only, with no negator, near spelling, word
+        written apart or excluded phrase about: their hits are those terms', quoted from the cell.
         """
-        folded = text.casefold()
-        if self._patterns or (self._has_cjk and has_cjk(folded)):
+        if self._patterns:
             return None
-        plain_ascii = folded.isascii()  # then the words here are the tokens ``find`` works on
+        plain_ascii = text.isascii()  # then the words here are the tokens ``find`` works on
+        folded = text.casefold()
         if not plain_ascii:
+            if self._has_cjk and has_cjk(folded):
+                return None
             folded = " ".join(map(_anyascii, unicodedata.normalize("NFKC", folded).split(" "))).lower()
         words = _ASCII_WORD.findall(folded)
         if self._plain.issuperset(words):
@@ -332,36 +329,27 @@ class TermMatcher:
             flags |= self._learn(word) if got is None else got
         if flags & _NEAR:
             return None
-        toks = list(map(self._stems.__getitem__, words))
-        if flags & _STARTS_JOIN:
-            single = self._single
-            for a, b in itertools.pairwise(toks):
-                if a + b in single:
-                    return None
+        latin = " " + " ".join(map(self._stems.__getitem__, words)) + " "
+        if flags & _STARTS_JOIN and next(self._splits.iter(latin), None) is not None:
+            return None
         if not flags & _STARTS_KEY:
             return []
-        if not plain_ascii or flags & _NEGATOR:
-            return None if next(self._latin.iter(" " + " ".join(toks) + " "), None) is not None else []
-        at = -1  # where the terms matched start
-        matched: list[tuple[int, list[tuple[int, str]]]] = []  # (last word, terms) of each match
-        starting = self._starting
-        for pos in [p for p, tok in enumerate(toks) if tok in starting]:
-            for rest, terms in starting[toks[pos]]:
-                last = pos + len(rest)
-                if not rest or tuple(toks[pos + 1 : last + 1]) == rest:
-                    if at not in (-1, pos):
-                        return None
-                    at = pos
-                    matched.append((last, terms))
-        if not matched:
+        matches = list(self._latin.iter(latin))  # (end, terms) with the same key of each term
+        if not matches:
             return []
-        if not known[words[at]] & _SIMPLE:
+        if not plain_ascii or flags & _NEGATOR:
             return None
+        start = matches[0][0] - matches[0][1][0][3] + 2  # in ``latin``, where the first match starts
+        for end, terms in matches:
+            if end - terms[0][3] + 2 != start or any(idx in self._excludes for idx, _, _, _ in terms):
+                return None
+        first = latin.count(" ", 0, start) - 1  # the word it starts at
         spans = [m.span() for m in _ASCII_WORD.finditer(folded)]
         hits: list[Hit] = []
-        for last, terms in matched:
-            quoted = text[spans[at][0] : spans[last][1]].strip()
-            for idx, term in terms:
+        for _, terms in matches:
+            last = first + terms[0][2] - 1
+            quoted = text[spans[first][0] : spans[last][1]].strip()
+            for idx, term, _, _ in terms:
                 if field_name in self.indicators[idx].fields:
                     hits.append(self._hit(idx, field_name, quoted, term, 1.0))
         return hits
@@ -370,10 +358,9 @@ class TermMatcher:
         """Note a word's plural-folded form and what it can start or be (see ``_quick``); its flags."""
         tok = stem(word)
         flags = (
-            (_STARTS_KEY if tok in self._starting else 0)
+            (_STARTS_KEY if tok in self._key_starts else 0)
             | (_STARTS_JOIN if tok in self._join_starts else 0)
             | (_NEAR if self._fuzzy_hit(tok) else 0)
-            | (_SIMPLE if tok in self._simple else 0)
             | (_NEGATOR if tok in NEGATORS else 0)
         )
         if len(self._flags) > _CACHE_LIMIT:
@@ -516,17 +503,22 @@ class Matcher:
                 self._by_country[code].append(ind)
             for code in ind.hs_codes:
                 self._by_hs[code.replace(".", "")].append(ind)
-        self._cache: dict[str, dict[str, list[Hit]]] = defaultdict(dict)  # field -> text -> hits
-        self._places: dict[tuple[str, str], list[Hit]] = {}  # (country, address) -> country hits
-        self._goods: dict[str, list[Hit]] = {}  # HS code cell -> HS hits
+        # Hits kept per distinct value, as tuples (most are the empty tuple): a large sheet repeats its
+        # countries, addresses, goods and notes, and many lists kept alive would slow the garbage collector.
+        self._cache: dict[str, dict[str, tuple[Hit, ...]]] = defaultdict(dict)  # field -> text -> hits
+        self._countries: dict[str, tuple[Hit, ...]] = {}  # country cell -> hits, if the address cannot matter
+        self._places: dict[tuple[str, str], tuple[Hit, ...]] = {}  # (country, address) -> hits, otherwise
+        self._goods: dict[str, tuple[Hit, ...]] = {}  # HS code cell -> HS hits
+        if self._by_country:
+            country_code("Germany")  # load the country-name tables now (once, before any workers fork)
 
-    def _terms(self, field_name: str, text: str) -> list[Hit]:
+    def _terms(self, field_name: str, text: str) -> tuple[Hit, ...]:
         cache = self._cache[field_name]
         hits = cache.get(text)
         if hits is None:
-            if len(cache) > 200_000:
+            if len(cache) > _VALUES_LIMIT:
                 cache.clear()
-            hits = cache[text] = self.terms.find(field_name, text)
+            hits = cache[text] = tuple(self.terms.find(field_name, text))
         return hits
 
     def match_row(self, row: Mapping[str, str], trace: list[str] | None = None) -> list[Hit]:
@@ -544,9 +536,11 @@ class Matcher:
                     hits.extend(found)
         country, address = row.get("country", ""), row.get("address", "")
         if country or address:
-            found = self._places.get((country, address))
+            found = self._countries.get(country)
             if found is None:
-                found = self._place_hits(country, address)
+                found = self._places.get((country, address))
+                if found is None:
+                    found = self._place_hits(country, address)
             if found:
                 hits.extend(found)
         goods = row.get("hs_code")
@@ -558,7 +552,7 @@ class Matcher:
                 hits.extend(found)
         return hits
 
-    def _place_hits(self, country: str, address: str) -> list[Hit]:
+    def _place_hits(self, country: str, address: str) -> tuple[Hit, ...]:
         """Hits of country indicators for a row's country and address (kept per distinct pair)."""
         hits: list[Hit] = []
         code = country_code(country, address)
@@ -567,19 +561,23 @@ class Matcher:
             shown = country if country else address
             for ind in self._by_country.get(code, ()):
                 hits.append(hit_for(ind, where, shown, code, 1.0))
-        if len(self._places) > 200_000:
-            self._places.clear()
-        self._places[(country, address)] = hits
-        return hits
+        found = tuple(hits)
+        if not address_matters(country):
+            self._countries[country] = found
+        else:
+            if len(self._places) > _VALUES_LIMIT:
+                self._places.clear()
+            self._places[(country, address)] = found
+        return found
 
-    def _hs_hits(self, cell: str) -> list[Hit]:
+    def _hs_hits(self, cell: str) -> tuple[Hit, ...]:
         """Hits of HS code indicators for an HS code cell (kept per distinct cell)."""
         hits: list[Hit] = []
         for code in hs_codes(cell):
             for length in range(2, len(code) + 1):
                 for ind in self._by_hs.get(code[:length], ()):
                     hits.append(hit_for(ind, "hs_code", cell, format_hs(code[:length]), 1.0))
-        if len(self._goods) > 200_000:
+        if len(self._goods) > _VALUES_LIMIT:
             self._goods.clear()
-        self._goods[cell] = hits
-        return hits
+        found = self._goods[cell] = tuple(hits)
+        return found

@@ -388,6 +388,14 @@ def country_code(country: str, address: str = "") -> str | None:
     return code
 
 
+def address_matters(country: str) -> bool:
+    """Whether ``country_code(country, address)`` can depend on the address; if not, it is the same for
+    every address (the country cell names a country other than a bare or unsettled 'Korea')."""
+    if not country.strip():
+        return True
+    return _lookup_country(country) in (AMBIGUOUS_KOREA, "KR") and not _is_explicit_rok(country)
+
+
 @lru_cache(maxsize=4096)
 def _is_explicit_rok(country: str) -> bool:
     key = " ".join(tokens(country))
