@@ -8,6 +8,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -202,3 +203,18 @@ def test_benchmark_rows_match_and_score_as_before(tmp_path: Path) -> None:
         assert [_verdict_key(v) for v in score_rows(hits, RULES)] == [
             _verdict_key(reference.score_hits(h, RULES)) for h in expected
         ]
+
+
+def test_verdicts_hold_each_rows_own_hits() -> None:
+    """Rows with equal hits get equal verdicts, but each made of that row's own hit objects."""
+    matcher = Matcher(RULES)
+    row = {"name": "Dandong Seafood Co", "country": "China", "hs_code": "0304.87", "notes": "no audit"}
+    first = matcher.match_row(row)
+    again = matcher.match_row(row)
+    copies = [replace(h) for h in first]  # equal, not the same objects
+    for raw in (first, again, copies, first):
+        verdict = score_hits(raw, RULES)
+        assert verdict == reference.score_hits(raw, RULES)
+        for hit in verdict.hits:
+            if hit.category != "combination" and hit.points:
+                assert any(hit is h for h in raw)

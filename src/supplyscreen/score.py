@@ -8,7 +8,8 @@
 
 These decisions depend only on each hit's rule, field, similarity, points, group, tags, nexus flag and
 category, and a large sheet has a few hundred such patterns: they are taken once per pattern (a ``_Plan``
-that names hits by their position) and applied to each row's own hits.
+that names hits by their position) and applied to each row's own hits. Rows that bring the very same hit
+objects (the matcher shares them between rows with equal cell values) share one verdict.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ def _slot_keys(rules: RuleSet) -> list[tuple[Combination, list[frozenset[str]]]]
 _signature = attrgetter("rule", "field", "similarity", "points", "group", "tags", "nexus", "category")
 _PLANS_LIMIT = 100_000  # patterns kept per rule set before the cache is emptied
 _ZEROED_LIMIT = 100_000
+_VERDICTS_LIMIT = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +191,13 @@ def _step_hit(step: int | _Zeroed | _Fired, raw: Sequence[Hit], rules: RuleSet) 
 def score_hits(raw: Sequence[Hit], rules: RuleSet) -> Verdict:
     if not raw:
         return CLEAR
+    # Most hits are shared objects (the matcher keeps them per cell value), so many rows bring the very
+    # same hits: their verdict is made once. An entry keeps its hits alive, so their ids stay theirs.
+    verdicts: dict[tuple[int, ...], tuple[tuple[Hit, ...], Verdict]] = rules.cache.setdefault("verdicts", {})
+    ids = tuple(map(id, raw))
+    known = verdicts.get(ids)
+    if known is not None:
+        return known[1]
     plans: dict[tuple[Any, ...], _Plan] = rules.cache.setdefault("score_plans", {})
     key = tuple(map(_signature, raw))
     plan = plans.get(key)
@@ -200,7 +209,11 @@ def score_hits(raw: Sequence[Hit], rules: RuleSet) -> Verdict:
         hits = tuple([raw[i] for i in plan.picks])
     else:
         hits = tuple([_step_hit(step, raw, rules) for step in plan.steps])
-    return Verdict(score=plan.score, tier=plan.tier, presumption=plan.presumption, hits=hits)
+    verdict = Verdict(plan.score, plan.tier, plan.presumption, hits)
+    if len(verdicts) > _VERDICTS_LIMIT:
+        verdicts.clear()
+    verdicts[ids] = (tuple(raw), verdict)
+    return verdict
 
 
 def score_rows(rows: Sequence[Sequence[Hit]], rules: RuleSet) -> list[Verdict]:
