@@ -52,8 +52,9 @@ _ASCII_WORD = re.compile(r"[a-z0-9]+")
 
 
 # anyascii transliterates character by character, so a text can be transliterated piece by piece; the
-# pieces (words) recur far more often than whole cells.
+# pieces (words and what separates them) recur far more often than whole cells.
 _anyascii = lru_cache(maxsize=65536)(anyascii)
+_PIECES = re.compile(r"(\W+)")  # split keeping the separators, so the pieces join back to the text
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,6 +248,10 @@ class TermMatcher:
             quick = self._quick(field_name, text)
             if quick is not None:
                 return quick
+        return self._search(field_name, text, trace)
+
+    def _search(self, field_name: str, text: str, trace: list[str] | None) -> list[Hit]:
+        """``find`` in full."""
         prep = _Prepared.of(text)
         found: list[_Candidate] = []
         if self._has_cjk and has_cjk(prep.folded):
@@ -318,7 +323,7 @@ class TermMatcher:
         if not plain_ascii:
             if self._has_cjk and has_cjk(folded):
                 return None
-            folded = " ".join(map(_anyascii, unicodedata.normalize("NFKC", folded).split(" "))).lower()
+            folded = "".join(map(_anyascii, _PIECES.split(unicodedata.normalize("NFKC", folded)))).lower()
         words = _ASCII_WORD.findall(folded)
         if self._plain.issuperset(words):
             return []
@@ -512,26 +517,29 @@ class Matcher:
         if self._by_country:
             country_code("Germany")  # load the country-name tables now (once, before any workers fork)
 
-    def _terms(self, field_name: str, text: str) -> tuple[Hit, ...]:
-        cache = self._cache[field_name]
-        hits = cache.get(text)
+    def _terms(self, cache: dict[str, tuple[Hit, ...]], field_name: str, text: str) -> tuple[Hit, ...]:
+        """Term hits of a cell value not in ``cache`` (the field's), found and kept there."""
+        terms = self.terms
+        hits = terms._quick(field_name, text)
         if hits is None:
-            if len(cache) > _VALUES_LIMIT:
-                cache.clear()
-            hits = cache[text] = tuple(self.terms.find(field_name, text))
-        return hits
+            hits = terms._search(field_name, text, None)
+        if len(cache) > _VALUES_LIMIT:
+            cache.clear()
+        found = cache[text] = tuple(hits)
+        return found
 
     def match_row(self, row: Mapping[str, str], trace: list[str] | None = None) -> list[Hit]:
         hits: list[Hit] = []
-        cache = self._cache
+        caches = self._cache
         for field_name, text in row.items():
             if text and field_name != "id":
                 if trace is not None:
                     hits.extend(self.terms.find(field_name, text, trace))
                     continue
-                found = cache[field_name].get(text)
+                cache = caches[field_name]
+                found = cache.get(text)
                 if found is None:
-                    found = self._terms(field_name, text)
+                    found = self._terms(cache, field_name, text)
                 if found:
                     hits.extend(found)
         country, address = row.get("country", ""), row.get("address", "")
