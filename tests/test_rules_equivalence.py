@@ -5,6 +5,8 @@ and on the synthetic benchmark rows; with fresh caches and with caches long in u
 
 from __future__ import annotations
 
+import copy
+import pickle
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -218,3 +220,15 @@ def test_verdicts_hold_each_rows_own_hits() -> None:
         for hit in verdict.hits:
             if hit.category != "combination" and hit.points:
                 assert any(hit is h for h in raw)
+
+
+def test_caches_by_identity_do_not_travel_to_other_processes() -> None:
+    """Verdicts kept by the ids of hit objects are left behind when the rule set is pickled or copied."""
+    rules = load_rules()
+    row = {"name": "Dandong Seafood Co", "country": "China", "hs_code": "0304.87"}
+    score_hits(Matcher(rules).match_row(row), rules)
+    assert rules.cache["verdicts"]
+    for other in (pickle.loads(pickle.dumps(rules)), copy.deepcopy(rules)):
+        assert not other.cache.get("verdicts")
+        raw = Matcher(other).match_row(row)
+        assert score_hits(raw, other) == reference.score_hits(raw, other)

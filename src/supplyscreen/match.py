@@ -15,6 +15,7 @@ Mentions in a negated clause ("no North Korean workers", "无朝鲜工人", "б�
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 import unicodedata
 from collections import defaultdict
@@ -349,11 +350,16 @@ class TermMatcher:
             if end - terms[0][3] + 2 != start or any(idx in self._excludes for idx, _, _, _ in terms):
                 return None
         first = latin.count(" ", 0, start) - 1  # the word it starts at
-        spans = [m.span() for m in _ASCII_WORD.finditer(folded)]
+        found = _ASCII_WORD.finditer(folded)  # the words of ``folded`` with their spans
+        word = next(itertools.islice(found, first, None))
+        begin, at = word.start(), first
         hits: list[Hit] = []
-        for _, terms in matches:
+        for _, terms in matches:  # longer and longer
             last = first + terms[0][2] - 1
-            quoted = text[spans[first][0] : spans[last][1]].strip()
+            if last > at:
+                word = next(itertools.islice(found, last - at - 1, None))
+                at = last
+            quoted = text[begin : word.end()].strip()
             for idx, term, _, _ in terms:
                 if field_name in self.indicators[idx].fields:
                     hits.append(self._hit(idx, field_name, quoted, term, 1.0))

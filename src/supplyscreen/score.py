@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from operator import attrgetter
-from typing import Any
+from typing import Any, TypeVar
 
 from supplyscreen.match import Hit
 from supplyscreen.rules import FIELDS, Combination, RuleSet
@@ -150,16 +150,34 @@ def _plan(raw: Sequence[Hit], rules: RuleSet) -> _Plan:
     )
 
 
+_V = TypeVar("_V")
+
+
+class _ByIdentity(dict[tuple[int, ...], _V]):
+    """Entries keyed by the ids of objects that the entry itself holds (so the ids stay theirs). Ids mean
+    nothing in another process or in a copy: a pickled or copied one comes back empty."""
+
+    def __reduce__(self) -> tuple[type[_ByIdentity[_V]], tuple[()]]:
+        return (type(self), ())
+
+
+def _by_identity(rules: RuleSet, name: str) -> _ByIdentity[Any]:
+    found = rules.cache.get(name)
+    if not isinstance(found, _ByIdentity):
+        found = rules.cache[name] = _ByIdentity()
+    return found
+
+
 def _zeroed(hit: Hit, rules: RuleSet) -> Hit:
     """The hit with 0 points, made once per hit object (most hits are shared by many rows)."""
-    made: dict[int, tuple[Hit, Hit]] = rules.cache.setdefault("zeroed_hits", {})
-    known = made.get(id(hit))
-    if known is not None and known[0] is hit:  # the entry keeps ``hit`` alive, so its id is not reused
+    made: _ByIdentity[tuple[Hit, Hit]] = _by_identity(rules, "zeroed_hits")
+    known = made.get((id(hit),))
+    if known is not None:
         return known[1]
     if len(made) > _ZEROED_LIMIT:
         made.clear()
     zeroed = replace(hit, points=0)
-    made[id(hit)] = (hit, zeroed)
+    made[(id(hit),)] = (hit, zeroed)
     return zeroed
 
 
@@ -188,17 +206,30 @@ def _step_hit(step: int | _Zeroed | _Fired, raw: Sequence[Hit], rules: RuleSet) 
     return _combination_hit(step, raw)
 
 
+_Verdicts = _ByIdentity[tuple[tuple[Hit, ...], Verdict]]
+_Plans = dict[tuple[Any, ...], _Plan]
+
+
 def score_hits(raw: Sequence[Hit], rules: RuleSet) -> Verdict:
     if not raw:
         return CLEAR
+    return _score(raw, rules, _by_identity(rules, "verdicts"), rules.cache.setdefault("score_plans", {}))
+
+
+def score_rows(rows: Sequence[Sequence[Hit]], rules: RuleSet) -> list[Verdict]:
+    """``score_hits`` for many rows (each row's raw hits), in order."""
+    verdicts: _Verdicts = _by_identity(rules, "verdicts")
+    plans: _Plans = rules.cache.setdefault("score_plans", {})
+    return [_score(raw, rules, verdicts, plans) if raw else CLEAR for raw in rows]
+
+
+def _score(raw: Sequence[Hit], rules: RuleSet, verdicts: _Verdicts, plans: _Plans) -> Verdict:
     # Most hits are shared objects (the matcher keeps them per cell value), so many rows bring the very
-    # same hits: their verdict is made once. An entry keeps its hits alive, so their ids stay theirs.
-    verdicts: dict[tuple[int, ...], tuple[tuple[Hit, ...], Verdict]] = rules.cache.setdefault("verdicts", {})
+    # same hits: their verdict is made once.
     ids = tuple(map(id, raw))
     known = verdicts.get(ids)
     if known is not None:
         return known[1]
-    plans: dict[tuple[Any, ...], _Plan] = rules.cache.setdefault("score_plans", {})
     key = tuple(map(_signature, raw))
     plan = plans.get(key)
     if plan is None:
@@ -212,10 +243,5 @@ def score_hits(raw: Sequence[Hit], rules: RuleSet) -> Verdict:
     verdict = Verdict(plan.score, plan.tier, plan.presumption, hits)
     if len(verdicts) > _VERDICTS_LIMIT:
         verdicts.clear()
-    verdicts[ids] = (tuple(raw), verdict)
+    verdicts[ids] = (tuple(raw), verdict)  # the entry keeps the hits alive, so their ids stay theirs
     return verdict
-
-
-def score_rows(rows: Sequence[Sequence[Hit]], rules: RuleSet) -> list[Verdict]:
-    """``score_hits`` for many rows (each row's raw hits)."""
-    return [score_hits(raw, rules) for raw in rows]
