@@ -18,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from supplyscreen import match, score
 from supplyscreen.io import read_input
 from supplyscreen.match import Hit, Matcher, hit_for
 from supplyscreen.normalize import Unit, fold, unit_spans, units
@@ -232,3 +233,17 @@ def test_caches_by_identity_do_not_travel_to_other_processes() -> None:
         assert not other.cache.get("verdicts")
         raw = Matcher(other).match_row(row)
         assert score_hits(raw, other) == reference.score_hits(raw, other)
+
+
+def test_caches_emptied_when_full_change_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With tiny caches (emptied every few cells, words and hits) the results are still the original's."""
+    monkeypatch.setattr(match, "_CACHE_LIMIT", 3)
+    monkeypatch.setattr(match, "_VALUES_LIMIT", 2)
+    monkeypatch.setattr(score, "_PLANS_LIMIT", 2)
+    monkeypatch.setattr(score, "_VERDICTS_LIMIT", 2)
+    monkeypatch.setattr(score, "_ZEROED_LIMIT", 2)
+    matcher = Matcher(RULES)
+    for name in ["vendors.xlsx", "seafood_shipments.xlsx"]:
+        for sheet in read_input(SAMPLES / name).sheets:
+            for i in range(len(sheet.rows)):
+                _same(sheet.fields(i), matcher)

@@ -10,6 +10,11 @@ Each matcher is small and returns hits that say which field, what text, which te
 * country indicators compare ISO codes; HS indicators compare code prefixes.
 
 Mentions in a negated clause ("no North Korean workers", "无朝鲜工人", "без ...") are not hits.
+
+Speed: a large sheet repeats its countries, addresses, goods and notes, so hits are kept per distinct cell
+value (and hit objects are shared); names are mostly unique, but their words are not, so what each word can
+do is kept per word and most cells are settled by a cheap look at their words (``TermMatcher._quick``)
+without the full search.
 """
 
 from __future__ import annotations
@@ -329,13 +334,20 @@ class TermMatcher:
         if self._plain.issuperset(words):
             return []
         known = self._flags
+        if len(known) > _CACHE_LIMIT:  # forget the words seen (never halfway through a cell)
+            known.clear()
+            self._stems.clear()
+            self._plain.clear()
         flags = 0
         for word in set(words).difference(self._plain):  # usually one or two words
             got = known.get(word)
             flags |= self._learn(word) if got is None else got
         if flags & _NEAR:
             return None
-        latin = " " + " ".join(map(self._stems.__getitem__, words)) + " "
+        try:
+            latin = " " + " ".join(map(self._stems.__getitem__, words)) + " "
+        except KeyError:  # forgotten meanwhile: another thread emptied the caches
+            latin = " " + " ".join(map(stem, words)) + " "
         if flags & _STARTS_JOIN and next(self._splits.iter(latin), None) is not None:
             return None
         if not flags & _STARTS_KEY:
@@ -350,16 +362,16 @@ class TermMatcher:
             if end - terms[0][3] + 2 != start or any(idx in self._excludes for idx, _, _, _ in terms):
                 return None
         first = latin.count(" ", 0, start) - 1  # the word it starts at
-        found = _ASCII_WORD.finditer(folded)  # the words of ``folded`` with their spans
-        word = next(itertools.islice(found, first, None))
-        begin, at = word.start(), first
+        spans = _ASCII_WORD.finditer(folded)  # the words of ``folded`` with their spans
+        span = next(itertools.islice(spans, first, None))
+        begin, at = span.start(), first
         hits: list[Hit] = []
         for _, terms in matches:  # longer and longer
             last = first + terms[0][2] - 1
             if last > at:
-                word = next(itertools.islice(found, last - at - 1, None))
+                span = next(itertools.islice(spans, last - at - 1, None))
                 at = last
-            quoted = text[begin : word.end()].strip()
+            quoted = text[begin : span.end()].strip()
             for idx, term, _, _ in terms:
                 if field_name in self.indicators[idx].fields:
                     hits.append(self._hit(idx, field_name, quoted, term, 1.0))
@@ -374,10 +386,6 @@ class TermMatcher:
             | (_NEAR if self._fuzzy_hit(tok) else 0)
             | (_NEGATOR if tok in NEGATORS else 0)
         )
-        if len(self._flags) > _CACHE_LIMIT:
-            self._flags.clear()
-            self._stems.clear()
-            self._plain.clear()
         self._flags[word] = flags
         self._stems[word] = tok
         if not flags:
@@ -577,6 +585,8 @@ class Matcher:
                 hits.append(hit_for(ind, where, shown, code, 1.0))
         found = tuple(hits)
         if not address_matters(country):
+            if len(self._countries) > _VALUES_LIMIT:
+                self._countries.clear()
             self._countries[country] = found
         else:
             if len(self._places) > _VALUES_LIMIT:
