@@ -235,6 +235,16 @@ def test_caches_by_identity_do_not_travel_to_other_processes() -> None:
         assert score_hits(raw, other) == reference.score_hits(raw, other)
 
 
+def test_a_pickled_matcher_leaves_what_it_learnt_behind() -> None:
+    matcher = Matcher(RULES)
+    rows = [{"name": f"Golden {n} Seafood Co", "country": "China", "notes": "no audit"} for n in range(50)]
+    expected = [matcher.match_row(row) for row in rows]
+    other = pickle.loads(pickle.dumps(matcher))
+    assert not other._cache and not other._countries and not other.terms._flags and not other.terms._hits
+    assert matcher._cache and matcher.terms._flags  # the original keeps its caches
+    assert [other.match_row(row) for row in rows] == expected
+
+
 def test_caches_emptied_when_full_change_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     """With tiny caches (emptied every few cells, words and hits) the results are still the original's."""
     monkeypatch.setattr(match, "_CACHE_LIMIT", 3)

@@ -215,7 +215,6 @@ class TermMatcher:
         if self._has_cjk:
             self._cjk.make_automaton()
         self._fuzzy_vocab = sorted(fuzzy_vocab)
-        self._near_cache: dict[str, tuple[str, float] | None] = {}
         # (first letter, length) of the tokens that can be near spellings: only a term with the token's
         # first letter counts, and fuzz.ratio of words of lengths a and b is at most 200 * min(a, b) / (a + b).
         self._near_shapes = {
@@ -237,10 +236,21 @@ class TermMatcher:
                 self._splits.add_word(f" {tok[:i]} {tok[i:]} ", i)
         if self._join_starts:
             self._splits.make_automaton()
+        self._new_caches()
+
+    def _new_caches(self) -> None:
         self._stems: dict[str, str] = {}  # word -> its plural-folded form, for the words seen
         self._flags: dict[str, int] = {}  # word -> what it can start or be (the flags above)
         self._plain: set[str] = set()  # the words without flags: a cell of only these cannot match
         self._hits: dict[tuple[int, str, str, str, float], Hit] = {}
+        self._near_cache: dict[str, tuple[str, float] | None] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (to a worker) without what it learnt: that is quickly learnt again, not sent."""
+        copy = TermMatcher.__new__(TermMatcher)
+        copy.__dict__.update(self.__dict__)
+        copy._new_caches()
+        return copy.__dict__
 
     # -- one field value ------------------------------------------------------------------------------
 
@@ -522,14 +532,24 @@ class Matcher:
                 self._by_country[code].append(ind)
             for code in ind.hs_codes:
                 self._by_hs[code.replace(".", "")].append(ind)
+        self._new_caches()
+        if self._by_country:
+            country_code("Germany")  # load the country-name tables now (once, before any workers fork)
+
+    def _new_caches(self) -> None:
         # Hits kept per distinct value, as tuples (most are the empty tuple): a large sheet repeats its
         # countries, addresses, goods and notes, and many lists kept alive would slow the garbage collector.
         self._cache: dict[str, dict[str, tuple[Hit, ...]]] = defaultdict(dict)  # field -> text -> hits
         self._countries: dict[str, tuple[Hit, ...]] = {}  # country cell -> hits, if the address cannot matter
         self._places: dict[tuple[str, str], tuple[Hit, ...]] = {}  # (country, address) -> hits, otherwise
         self._goods: dict[str, tuple[Hit, ...]] = {}  # HS code cell -> HS hits
-        if self._by_country:
-            country_code("Germany")  # load the country-name tables now (once, before any workers fork)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (to a worker) without the hits it kept: they are quickly found again, not sent."""
+        copy = Matcher.__new__(Matcher)
+        copy.__dict__.update(self.__dict__)
+        copy._new_caches()
+        return copy.__dict__
 
     def _terms(self, cache: dict[str, tuple[Hit, ...]], field_name: str, text: str) -> tuple[Hit, ...]:
         """Term hits of a cell value not in ``cache`` (the field's), found and kept there."""
