@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from supplyscreen.normalize import (
     AMBIGUOUS_KOREA,
+    address_matters,
     country_code,
     fold,
     format_hs,
@@ -144,3 +145,34 @@ def test_hs_codes_never_fail_and_give_even_digit_strings(text: str) -> None:
 def test_country_code_never_fails(country: str, address: str) -> None:
     code = country_code(country, address)
     assert code is None or len(code) in (2, 3)
+
+
+_COUNTRIES = st.one_of(
+    st.sampled_from(
+        ["Korea", "South Korea", "KR", "ROK", "韩国", "Korea, Republic of", "North Korea", "China"]
+    ),
+    st.sampled_from(["Republic of Korea", " ", "", "Koreya", "DPRK", "Germany", "Kore", "uae", "Россия"]),
+    st.text(max_size=12),
+)
+_ADDRESSES = st.one_of(
+    st.sampled_from(
+        ["", "Seoul", "1 Main St, Pyongyang", "Busan, Korea", "平壤", "Dandong, China", "x, DPRK"]
+    ),
+    st.text(max_size=20),
+)
+
+
+@given(_COUNTRIES, _ADDRESSES, _ADDRESSES)
+def test_address_matters_only_when_it_can_change_the_country_code(
+    country: str, address: str, other: str
+) -> None:
+    if not address_matters(country):
+        assert country_code(country, address) == country_code(country, other) == country_code(country)
+
+
+@pytest.mark.parametrize(
+    ("country", "matters"),
+    [("Korea", True), ("", True), ("  ", True), ("South Korea", False), ("KR", True), ("China", False)],
+)
+def test_address_matters(country: str, matters: bool) -> None:
+    assert address_matters(country) is matters

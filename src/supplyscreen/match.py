@@ -10,6 +10,11 @@ Each matcher is small and returns hits that say which field, what text, which te
 * country indicators compare ISO codes; HS indicators compare code prefixes.
 
 Mentions in a negated clause ("no North Korean workers", "无朝鲜工人", "без ...") are not hits.
+
+Speed: a large sheet repeats its countries, addresses, goods and notes, so hits are kept per distinct cell
+value (and hit objects are shared); names are mostly unique, but their words are not, so what each word can
+do is kept per word and most cells are settled by a cheap look at their words (``TermMatcher._quick``)
+without the full search.
 """
 
 from __future__ import annotations
@@ -21,14 +26,15 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from functools import lru_cache
+from typing import Any, Final, NamedTuple
 
 import ahocorasick
 from anyascii import anyascii
 from rapidfuzz import fuzz, process
 
 from supplyscreen.normalize import (
-    Unit,
+    address_matters,
     country_code,
     fold,
     format_hs,
@@ -36,7 +42,7 @@ from supplyscreen.normalize import (
     hs_codes,
     stem,
     tokens,
-    units,
+    unit_spans,
     vessel_key,
 )
 from supplyscreen.rules import Citation, Indicator, RuleSet
@@ -49,6 +55,12 @@ NEGATORS = frozenset(
 )
 CJK_NEGATORS = ("无", "没有", "未", "不", "非", "否")
 _ASCII_WORD = re.compile(r"[a-z0-9]+")
+
+
+# anyascii transliterates character by character, so a text can be transliterated piece by piece; the
+# pieces (words and what separates them) recur far more often than whole cells.
+_anyascii = lru_cache(maxsize=65536)(anyascii)
+_PIECES = re.compile(r"(\W+)")  # split keeping the separators, so the pieces join back to the text
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,8 +113,7 @@ def hit_for(ind: Indicator, field_name: str, text: str, matched: str, similarity
     )
 
 
-@dataclass(frozen=True, slots=True)
-class _Candidate:
+class _Candidate(NamedTuple):
     idx: int
     term: str
     start: int
@@ -111,33 +122,38 @@ class _Candidate:
     negated: bool
 
 
+# One non-Chinese unit of a field value: (ASCII token, start, end, clause), spans in the folded text.
+# A plain tuple: names are mostly unique, so these are built for every name a sector word fires in.
+_Latin = tuple[str, int, int, int]
+_TOKEN: Final = 0
+_START: Final = 1
+_END: Final = 2
+_CLAUSE: Final = 3
+
+
 @dataclass
 class _Prepared:
     """A field value in the forms the matchers need."""
 
     original: str
     folded: str
-    units: list[Unit]
-    latin: str = ""  # " tok tok tok " of the non-Chinese units
-    offsets: list[int] = field(default_factory=list)  # start of each latin token in ``latin``
-    index: list[int] = field(default_factory=list)  # latin token -> position in ``units``
+    units: list[_Latin]  # the non-Chinese units (Chinese text is searched in ``folded``)
+    latin: str = ""  # " tok tok tok " of ``units``
+    offsets: list[int] = field(default_factory=list)  # start of each unit's token in ``latin``
+    negators: bool = False  # whether any token is a negator (else nothing is negated)
     _source: str | None = None  # the text spans are quoted from
 
     @classmethod
     def of(cls, text: str) -> _Prepared:
         folded = fold(text)
-        us = units(folded)
-        prep = cls(text, folded, us)
-        parts: list[str] = []
+        us = [(tok, start, end, clause) for tok, start, end, clause, cjk in unit_spans(folded) if not cjk]
+        toks = [u[_TOKEN] for u in us]
+        prep = cls(text, folded, us, " " + " ".join(toks) + " ")
         pos = 1
-        for i, unit in enumerate(us):
-            if unit.cjk:
-                continue
+        for tok in toks:
             prep.offsets.append(pos)
-            prep.index.append(i)
-            parts.append(unit.token)
-            pos += len(unit.token) + 1
-        prep.latin = " " + " ".join(parts) + " "
+            pos += len(tok) + 1
+        prep.negators = not NEGATORS.isdisjoint(toks)
         return prep
 
     def quote(self, start: int, end: int) -> str:
@@ -146,6 +162,15 @@ class _Prepared:
             nfkc = unicodedata.normalize("NFKC", self.original)
             self._source = nfkc if len(nfkc) == len(self.folded) else self.folded
         return self._source[start:end].strip()
+
+
+# What a word can do, for the cheap look in ``TermMatcher._quick`` (flags of its plural-folded form).
+_STARTS_KEY = 1  # the first word of a term
+_STARTS_JOIN = 2  # the first part of a single-word term written as two words ("dan" of "dandong")
+_NEAR = 4  # a near spelling of a fuzzy single-word term
+_NEGATOR = 8  # a negator ("no", "without"): it may set a following match aside
+_CACHE_LIMIT = 500_000  # entries per per-word or per-hit cache before it is emptied
+_VALUES_LIMIT = 200_000  # cell values per field whose hits are kept
 
 
 class TermMatcher:
@@ -190,12 +215,42 @@ class TermMatcher:
         if self._has_cjk:
             self._cjk.make_automaton()
         self._fuzzy_vocab = sorted(fuzzy_vocab)
-        self._fuzzy_cache: dict[str, bool] = {}
+        # (first letter, length) of the tokens that can be near spellings: only a term with the token's
+        # first letter counts, and fuzz.ratio of words of lengths a and b is at most 200 * min(a, b) / (a + b).
+        self._near_shapes = {
+            (word[0], n)
+            for word in self._fuzzy_vocab
+            for n in range(FUZZY_MIN_LEN, 2 * len(word) + 1)
+            if 200 * min(n, len(word)) >= FUZZY_CUTOFF * (n + len(word))
+        }
         self._patterns = [
             (idx, re.compile(pattern, re.IGNORECASE))
             for idx, ind in enumerate(indicators)
             for pattern in ind.patterns
         ]
+        self._key_starts = frozenset(key.split()[0] for key in latin_keys)
+        self._join_starts = frozenset(s[:i] for s in self._single for i in range(1, len(s)))
+        self._splits = ahocorasick.Automaton()  # " a b " for each single-word term "ab" written apart
+        for tok in self._single:
+            for i in range(1, len(tok)):
+                self._splits.add_word(f" {tok[:i]} {tok[i:]} ", i)
+        if self._join_starts:
+            self._splits.make_automaton()
+        self._new_caches()
+
+    def _new_caches(self) -> None:
+        self._stems: dict[str, str] = {}  # word -> its plural-folded form, for the words seen
+        self._flags: dict[str, int] = {}  # word -> what it can start or be (the flags above)
+        self._plain: set[str] = set()  # the words without flags: a cell of only these cannot match
+        self._hits: dict[tuple[int, str, str, str, float], Hit] = {}
+        self._near_cache: dict[str, tuple[str, float] | None] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (to a worker) without what it learnt: that is quickly learnt again, not sent."""
+        copy = TermMatcher.__new__(TermMatcher)
+        copy.__dict__.update(self.__dict__)
+        copy._new_caches()
+        return copy.__dict__
 
     # -- one field value ------------------------------------------------------------------------------
 
@@ -205,8 +260,14 @@ class TermMatcher:
         With ``trace``, also records why candidate matches were set aside (negated, excluded, wrong field)
         and near spellings that fell below the fuzzy cut-off: the material of ``supplyscreen explain``.
         """
-        if trace is None and not self._may_match(text):
-            return []
+        if trace is None:
+            quick = self._quick(field_name, text)
+            if quick is not None:
+                return quick
+        return self._search(field_name, text, trace)
+
+    def _search(self, field_name: str, text: str, trace: list[str] | None) -> list[Hit]:
+        """``find`` in full."""
         prep = _Prepared.of(text)
         found: list[_Candidate] = []
         if self._has_cjk and has_cjk(prep.folded):
@@ -220,9 +281,10 @@ class TermMatcher:
                 for idx, term, ntoks, key_len in values:
                     first = bisect.bisect_left(prep.offsets, end - key_len + 2)
                     last = first + ntoks - 1
-                    ustart, uend = prep.units[prep.index[first]], prep.units[prep.index[last]]
                     negated = self._negated(prep, first)
-                    found.append(_Candidate(idx, term, ustart.start, uend.end, 1.0, negated))
+                    found.append(
+                        _Candidate(idx, term, prep.units[first][_START], prep.units[last][_END], 1.0, negated)
+                    )
                     if ntoks == 1:
                         exact_single.add(first)
             found.extend(self._joined_and_fuzzy(prep, exact_single, trace))
@@ -244,7 +306,7 @@ class TermMatcher:
                 else None
             )
             if reason is None:
-                hits.append(hit_for(ind, field_name, quoted, c.term, c.similarity))
+                hits.append(self._hit(c.idx, field_name, quoted, c.term, c.similarity))
             elif trace is not None:
                 line = f"{ind.id}: {field_name} “{quoted}” matches “{c.term}” but is set aside: {reason}"
                 head = f"{ind.id}: {field_name} “{quoted}”"
@@ -252,73 +314,146 @@ class TermMatcher:
                     trace.append(line)
         return hits
 
-    def _may_match(self, text: str) -> bool:
-        """A cheap test that is true whenever ``find`` could return a hit (most cells have none)."""
+    def _hit(self, idx: int, field_name: str, text: str, matched: str, similarity: float) -> Hit:
+        """The hit for these values, made once and shared (hits are immutable): a sector word such as
+        "Seafood" fires the same way in thousands of names."""
+        key = (idx, field_name, text, matched, similarity)
+        hit = self._hits.get(key)
+        if hit is None:
+            if len(self._hits) > _CACHE_LIMIT:
+                self._hits.clear()
+            hit = self._hits[key] = hit_for(self.indicators[idx], field_name, text, matched, similarity)
+        return hit
+
+    def _quick(self, field_name: str, text: str) -> list[Hit] | None:
+        """``find``'s answer when a cheap look at the words settles it, else None (search in full).
+
+        Most cells hold no word that can start a match: no hits. Most of the others (a sector word such as
+        "Seafood" in a company name) match terms at one place only, with no negator, near spelling, word
+        written apart or excluded phrase about: their hits are those terms', quoted from the cell.
+        """
+        if self._patterns:
+            return None
+        plain_ascii = text.isascii()  # then the words here are the tokens ``find`` works on
         folded = text.casefold()
-        if self._patterns or (self._has_cjk and has_cjk(folded)):
-            return True
-        if not folded.isascii():
-            folded = anyascii(unicodedata.normalize("NFKC", folded)).lower()
-        toks = [stem(t) for t in _ASCII_WORD.findall(folded)]
-        if not toks:
-            return False
-        if self._has_latin and next(self._latin.iter(" " + " ".join(toks) + " "), None) is not None:
-            return True
-        single = self._single
-        for a, b in itertools.pairwise(toks):
-            if a + b in single:
-                return True
-        return any(self._fuzzy_hit(t) for t in toks)
+        if not plain_ascii:
+            if self._has_cjk and has_cjk(folded):
+                return None
+            folded = "".join(map(_anyascii, _PIECES.split(unicodedata.normalize("NFKC", folded)))).lower()
+        words = _ASCII_WORD.findall(folded)
+        if self._plain.issuperset(words):
+            return []
+        known = self._flags
+        if len(known) > _CACHE_LIMIT:  # forget the words seen (never halfway through a cell)
+            known.clear()
+            self._stems.clear()
+            self._plain.clear()
+        flags = 0
+        for word in set(words).difference(self._plain):  # usually one or two words
+            got = known.get(word)
+            flags |= self._learn(word) if got is None else got
+        if flags & _NEAR:
+            return None
+        try:
+            latin = " " + " ".join(map(self._stems.__getitem__, words)) + " "
+        except KeyError:  # forgotten meanwhile: another thread emptied the caches
+            latin = " " + " ".join(map(stem, words)) + " "
+        if flags & _STARTS_JOIN and next(self._splits.iter(latin), None) is not None:
+            return None
+        if not flags & _STARTS_KEY:
+            return []
+        matches = list(self._latin.iter(latin))  # (end, terms) with the same key of each term
+        if not matches:
+            return []
+        if not plain_ascii or flags & _NEGATOR:
+            return None
+        start = matches[0][0] - matches[0][1][0][3] + 2  # in ``latin``, where the first match starts
+        for end, terms in matches:
+            if end - terms[0][3] + 2 != start or any(idx in self._excludes for idx, _, _, _ in terms):
+                return None
+        first = latin.count(" ", 0, start) - 1  # the word it starts at
+        spans = _ASCII_WORD.finditer(folded)  # the words of ``folded`` with their spans
+        span = next(itertools.islice(spans, first, None))
+        begin, at = span.start(), first
+        hits: list[Hit] = []
+        for _, terms in matches:  # longer and longer
+            last = first + terms[0][2] - 1
+            if last > at:
+                span = next(itertools.islice(spans, last - at - 1, None))
+                at = last
+            quoted = text[begin : span.end()].strip()
+            for idx, term, _, _ in terms:
+                if field_name in self.indicators[idx].fields:
+                    hits.append(self._hit(idx, field_name, quoted, term, 1.0))
+        return hits
+
+    def _learn(self, word: str) -> int:
+        """Note a word's plural-folded form and what it can start or be (see ``_quick``); its flags."""
+        tok = stem(word)
+        flags = (
+            (_STARTS_KEY if tok in self._key_starts else 0)
+            | (_STARTS_JOIN if tok in self._join_starts else 0)
+            | (_NEAR if self._fuzzy_hit(tok) else 0)
+            | (_NEGATOR if tok in NEGATORS else 0)
+        )
+        self._flags[word] = flags
+        self._stems[word] = tok
+        if not flags:
+            self._plain.add(word)
+        return flags
+
+    def _near(self, tok: str) -> tuple[str, float] | None:
+        """The fuzzy single-word term ``tok`` is a near spelling of and the similarity score, if any: the
+        closest term at or above the cut-off, when it starts with the same letter (cached per token)."""
+        if (tok[0], len(tok)) not in self._near_shapes:  # no term of its first letter is close in length
+            return None
+        if tok in self._near_cache:
+            return self._near_cache[tok]
+        best = process.extractOne(tok, self._fuzzy_vocab, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+        near = (best[0], best[1]) if best is not None and best[0][0] == tok[0] else None
+        if len(self._near_cache) > _CACHE_LIMIT:
+            self._near_cache.clear()
+        self._near_cache[tok] = near
+        return near
 
     def _fuzzy_hit(self, tok: str) -> bool:
-        """Whether a token is a near spelling of a fuzzy single-word term (cached per token)."""
+        """Whether a token is a near spelling of a fuzzy single-word term."""
         if len(tok) < FUZZY_MIN_LEN or tok in self._single or not tok.isalpha() or not self._fuzzy_vocab:
             return False
-        known = self._fuzzy_cache.get(tok)
-        if known is None:
-            best = process.extractOne(tok, self._fuzzy_vocab, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
-            known = best is not None and best[0][0] == tok[0]
-            if len(self._fuzzy_cache) > 500_000:
-                self._fuzzy_cache.clear()
-            self._fuzzy_cache[tok] = known
-        return known
+        return self._near(tok) is not None
 
     def _joined_and_fuzzy(
         self, prep: _Prepared, exact: set[int], trace: list[str] | None
     ) -> list[_Candidate]:
         out: list[_Candidate] = []
-        latin_units = [prep.units[i] for i in prep.index]
-        for pos in range(len(latin_units) - 1):
-            a, b = latin_units[pos], latin_units[pos + 1]
-            if a.clause != b.clause:
+        us = prep.units
+        single = self._single
+        for pos in range(len(us) - 1):
+            a, b = us[pos], us[pos + 1]
+            if a[_CLAUSE] != b[_CLAUSE]:
                 continue
-            for idx, term in self._single.get(a.token + b.token, ()):
-                out.append(_Candidate(idx, term, a.start, b.end, 0.95, self._negated(prep, pos)))
-        for pos, unit in enumerate(latin_units):
-            tok = unit.token
-            if pos in exact or len(tok) < FUZZY_MIN_LEN or tok in self._single or not tok.isalpha():
+            for idx, term in single.get(a[_TOKEN] + b[_TOKEN], ()):
+                out.append(_Candidate(idx, term, a[_START], b[_END], 0.95, self._negated(prep, pos)))
+        for pos, (tok, start, end, _) in enumerate(us):
+            if pos in exact or len(tok) < FUZZY_MIN_LEN or tok in single or not tok.isalpha():
                 continue
-            best = (
-                process.extractOne(tok, self._fuzzy_vocab, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
-                if self._fuzzy_vocab
-                else None
-            )
-            if best is not None and best[0][0] == tok[0]:
-                for idx, term in self._single[best[0]]:
+            best = self._near(tok)
+            if best is not None:
+                for idx, term in single[best[0]]:
                     if self.indicators[idx].fuzzy:
                         sim = round(best[1] / 100, 3)
-                        out.append(_Candidate(idx, term, unit.start, unit.end, sim, self._negated(prep, pos)))
+                        out.append(_Candidate(idx, term, start, end, sim, self._negated(prep, pos)))
             elif trace is not None:
-                near = process.extractOne(tok, list(self._single), scorer=fuzz.ratio, score_cutoff=75)
+                near = process.extractOne(tok, list(single), scorer=fuzz.ratio, score_cutoff=75)
                 if near is not None:
-                    ids = ", ".join(self.indicators[i].id for i, _ in self._single[near[0]])
+                    ids = ", ".join(self.indicators[i].id for i, _ in single[near[0]])
                     why = (
                         "different first letter"
                         if near[0][0] != tok[0]
                         else f"below the cut-off {FUZZY_CUTOFF:.0f}"
                     )
                     if near[1] >= FUZZY_CUTOFF and not any(
-                        self.indicators[i].fuzzy for i, _ in self._single[near[0]]
+                        self.indicators[i].fuzzy for i, _ in single[near[0]]
                     ):
                         why = "the rule allows no near spellings"
                     trace.append(
@@ -329,10 +464,12 @@ class TermMatcher:
     @staticmethod
     def _negated(prep: _Prepared, pos: int) -> bool:
         """True when a negator stands in the same clause within a few words before latin token ``pos``."""
-        unit = prep.units[prep.index[pos]]
+        if not prep.negators:
+            return False
+        clause = prep.units[pos][_CLAUSE]
         for back in range(max(0, pos - NEGATION_WINDOW), pos):
-            other = prep.units[prep.index[back]]
-            if other.clause == unit.clause and other.token in NEGATORS:
+            other = prep.units[back]
+            if other[_CLAUSE] == clause and other[_TOKEN] in NEGATORS:
                 return True
         return False
 
@@ -349,8 +486,8 @@ class TermMatcher:
                 while pos >= 0:
                     first = bisect.bisect_left(prep.offsets, pos + 1)
                     last = first + key.count(" ") - 2
-                    if last < len(prep.index):
-                        s, e = prep.units[prep.index[first]].start, prep.units[prep.index[last]].end
+                    if last < len(prep.units):
+                        s, e = prep.units[first][_START], prep.units[last][_END]
                         if s < end and start < e:
                             return True
                     pos = prep.latin.find(key, pos + 1)
@@ -395,37 +532,96 @@ class Matcher:
                 self._by_country[code].append(ind)
             for code in ind.hs_codes:
                 self._by_hs[code.replace(".", "")].append(ind)
-        self._cache: dict[tuple[str, str], list[Hit]] = {}
+        self._new_caches()
+        if self._by_country:
+            country_code("Germany")  # load the country-name tables now (once, before any workers fork)
 
-    def _terms(self, field_name: str, text: str) -> list[Hit]:
-        key = (field_name, text)
-        hits = self._cache.get(key)
+    def _new_caches(self) -> None:
+        # Hits kept per distinct value, as tuples (most are the empty tuple): a large sheet repeats its
+        # countries, addresses, goods and notes, and many lists kept alive would slow the garbage collector.
+        self._cache: dict[str, dict[str, tuple[Hit, ...]]] = defaultdict(dict)  # field -> text -> hits
+        self._countries: dict[str, tuple[Hit, ...]] = {}  # country cell -> hits, if the address cannot matter
+        self._places: dict[tuple[str, str], tuple[Hit, ...]] = {}  # (country, address) -> hits, otherwise
+        self._goods: dict[str, tuple[Hit, ...]] = {}  # HS code cell -> HS hits
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (to a worker) without the hits it kept: they are quickly found again, not sent."""
+        copy = Matcher.__new__(Matcher)
+        copy.__dict__.update(self.__dict__)
+        copy._new_caches()
+        return copy.__dict__
+
+    def _terms(self, cache: dict[str, tuple[Hit, ...]], field_name: str, text: str) -> tuple[Hit, ...]:
+        """Term hits of a cell value not in ``cache`` (the field's), found and kept there."""
+        terms = self.terms
+        hits = terms._quick(field_name, text)
         if hits is None:
-            if len(self._cache) > 200_000:
-                self._cache.clear()
-            hits = self.terms.find(field_name, text)
-            self._cache[key] = hits
-        return hits
+            hits = terms._search(field_name, text, None)
+        if len(cache) > _VALUES_LIMIT:
+            cache.clear()
+        found = cache[text] = tuple(hits)
+        return found
 
     def match_row(self, row: Mapping[str, str], trace: list[str] | None = None) -> list[Hit]:
         hits: list[Hit] = []
+        caches = self._cache
         for field_name, text in row.items():
             if text and field_name != "id":
-                if trace is None:
-                    hits.extend(self._terms(field_name, text))
-                else:
+                if trace is not None:
                     hits.extend(self.terms.find(field_name, text, trace))
+                    continue
+                cache = caches[field_name]
+                found = cache.get(text)
+                if found is None:
+                    found = self._terms(cache, field_name, text)
+                if found:
+                    hits.extend(found)
         country, address = row.get("country", ""), row.get("address", "")
         if country or address:
-            code = country_code(country, address)
-            if code:
-                where = "country" if country else "address"
-                shown = country if country else address
-                for ind in self._by_country.get(code, ()):
-                    hits.append(hit_for(ind, where, shown, code, 1.0))
-        if row.get("hs_code"):
-            for code in hs_codes(row["hs_code"]):
-                for length in range(2, len(code) + 1):
-                    for ind in self._by_hs.get(code[:length], ()):
-                        hits.append(hit_for(ind, "hs_code", row["hs_code"], format_hs(code[:length]), 1.0))
+            found = self._countries.get(country)
+            if found is None:
+                found = self._places.get((country, address))
+                if found is None:
+                    found = self._place_hits(country, address)
+            if found:
+                hits.extend(found)
+        goods = row.get("hs_code")
+        if goods:
+            found = self._goods.get(goods)
+            if found is None:
+                found = self._hs_hits(goods)
+            if found:
+                hits.extend(found)
         return hits
+
+    def _place_hits(self, country: str, address: str) -> tuple[Hit, ...]:
+        """Hits of country indicators for a row's country and address (kept per distinct pair)."""
+        hits: list[Hit] = []
+        code = country_code(country, address)
+        if code:
+            where = "country" if country else "address"
+            shown = country if country else address
+            for ind in self._by_country.get(code, ()):
+                hits.append(hit_for(ind, where, shown, code, 1.0))
+        found = tuple(hits)
+        if not address_matters(country):
+            if len(self._countries) > _VALUES_LIMIT:
+                self._countries.clear()
+            self._countries[country] = found
+        else:
+            if len(self._places) > _VALUES_LIMIT:
+                self._places.clear()
+            self._places[(country, address)] = found
+        return found
+
+    def _hs_hits(self, cell: str) -> tuple[Hit, ...]:
+        """Hits of HS code indicators for an HS code cell (kept per distinct cell)."""
+        hits: list[Hit] = []
+        for code in hs_codes(cell):
+            for length in range(2, len(code) + 1):
+                for ind in self._by_hs.get(code[:length], ()):
+                    hits.append(hit_for(ind, "hs_code", cell, format_hs(code[:length]), 1.0))
+        if len(self._goods) > _VALUES_LIMIT:
+            self._goods.clear()
+        found = self._goods[cell] = tuple(hits)
+        return found

@@ -33,6 +33,7 @@ _CJK_RE = re.compile(f"[{_CJK}]")
 _WORD_RE = re.compile(r"[^\W_]+")
 _RUN_RE = re.compile(f"[{_CJK}]+|[^{_CJK}]+")
 _ASCII_WORD_RE = re.compile(r"[a-z0-9]+")
+_ASCII_ALNUM_RE = re.compile(r"[A-Za-z0-9]+")  # _WORD_RE on ASCII text
 _CLAUSE_BREAK_RE = re.compile(r"[.;!?,:\n\r。；！？，：、]")
 
 
@@ -72,27 +73,51 @@ def _translit_word(word: str) -> tuple[str, ...]:
     return tuple(_ASCII_WORD_RE.findall(anyascii(word).lower()))
 
 
-def units(folded: str) -> list[Unit]:
-    """Tokenise already-folded text into ASCII units with spans into it."""
-    out: list[Unit] = []
+@lru_cache(maxsize=262144)
+def _word_units(word: str) -> tuple[tuple[str, int, int, bool], ...]:
+    """The units of one word (a run of letters and digits) as (token, start, end, cjk), spans in the word.
+
+    A word's units depend on the word alone, so they are worked out once per distinct word."""
+    out: list[tuple[str, int, int, bool]] = []
+    for run in _RUN_RE.finditer(word):
+        start = run.start()
+        chunk = run.group()
+        if _CJK_RE.match(chunk):
+            for i, syllable in enumerate(lazy_pinyin(chunk, errors="ignore")):
+                if i < len(chunk):
+                    out.append((syllable, start + i, start + i + 1, True))
+        else:
+            for token in _translit_word(chunk):
+                out.append((stem(token), start, start + len(chunk), False))
+    return tuple(out)
+
+
+def unit_spans(folded: str) -> list[tuple[str, int, int, int, bool]]:
+    """``units`` as plain (token, start, end, clause, cjk) tuples, for callers that build many."""
+    out: list[tuple[str, int, int, int, bool]] = []
     clause = 0
     last = 0
+    if folded.isascii():  # fast path, same result as below: each word is one unit, its own token
+        for m in _ASCII_ALNUM_RE.finditer(folded):
+            start, end = m.span()
+            if _CLAUSE_BREAK_RE.search(folded, last, start):
+                clause += 1
+            last = end
+            out.append((stem(m.group().lower()), start, end, clause, False))
+        return out
     for m in _WORD_RE.finditer(folded):
-        if _CLAUSE_BREAK_RE.search(folded, last, m.start()):
+        start = m.start()
+        if _CLAUSE_BREAK_RE.search(folded, last, start):
             clause += 1
         last = m.end()
-        word = m.group()
-        for run in _RUN_RE.finditer(word):
-            start = m.start() + run.start()
-            chunk = run.group()
-            if _CJK_RE.match(chunk):
-                for i, syllable in enumerate(lazy_pinyin(chunk, errors="ignore")):
-                    if i < len(chunk):
-                        out.append(Unit(syllable, start + i, start + i + 1, clause, True))
-            else:
-                for token in _translit_word(chunk):
-                    out.append(Unit(stem(token), start, start + len(chunk), clause, False))
+        for token, begin, end, cjk in _word_units(m.group()):
+            out.append((token, start + begin, start + end, clause, cjk))
     return out
+
+
+def units(folded: str) -> list[Unit]:
+    """Tokenise already-folded text into ASCII units with spans into it."""
+    return [Unit(*span) for span in unit_spans(folded)]
 
 
 def tokens(text: str) -> list[str]:
@@ -319,6 +344,7 @@ _ROK_CJK = ("首尔", "汉城", "釜山", "仁川", "서울", "부산", "сеу�
 _DPRK_CJK = ("平壤", "罗先", "新义州", "평양", "пхеньян")
 
 
+@lru_cache(maxsize=4096)
 def _lookup_country(text: str) -> str | None:
     folded = fold(text).strip()
     if not folded:
@@ -362,6 +388,15 @@ def country_code(country: str, address: str = "") -> str | None:
     return code
 
 
+def address_matters(country: str) -> bool:
+    """Whether ``country_code(country, address)`` can depend on the address; if not, it is the same for
+    every address (the country cell names a country other than a bare or unsettled 'Korea')."""
+    if not country.strip():
+        return True
+    return _lookup_country(country) in (AMBIGUOUS_KOREA, "KR") and not _is_explicit_rok(country)
+
+
+@lru_cache(maxsize=4096)
 def _is_explicit_rok(country: str) -> bool:
     key = " ".join(tokens(country))
     return _COUNTRY_ALIASES.get(key) == "KR" or fold(country).strip() in ("韩国", "南韩", "大韩民国")

@@ -5,11 +5,19 @@
 * a combination fires when every one of its ``all_of`` slots is filled by a hit, and adds its own points;
 * score = min(100, sum of points); tier from the rule set's thresholds;
 * ``presumption`` is true only for a direct DPRK-labour nexus hit, and such a supplier is always ``high``.
+
+These decisions depend only on each hit's rule, field, similarity, points, group, tags, nexus flag and
+category, and a large sheet has a few hundred such patterns: they are taken once per pattern (a ``_Plan``
+that names hits by their position) and applied to each row's own hits. Rows that bring the very same hit
+objects (the matcher shares them between rows with equal cell values) share one verdict.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from operator import attrgetter
+from typing import Any, TypeVar
 
 from supplyscreen.match import Hit
 from supplyscreen.rules import FIELDS, Combination, RuleSet
@@ -25,56 +33,8 @@ class Verdict:
     hits: tuple[Hit, ...]
 
 
-def _best_per_rule(hits: list[Hit]) -> list[Hit]:
-    best: dict[str, Hit] = {}
-    for hit in hits:
-        current = best.get(hit.rule)
-        if current is None or (hit.similarity, -FIELDS.index(hit.field)) > (
-            current.similarity,
-            -FIELDS.index(current.field),
-        ):
-            best[hit.rule] = hit
-    return list(best.values())
-
-
-def _apply_groups(hits: list[Hit]) -> list[Hit]:
-    counted: set[str] = set()
-    out: list[Hit] = []
-    for hit in sorted(hits, key=lambda h: (-h.points, -h.similarity, h.rule)):
-        group = hit.group
-        if group is not None:
-            if group in counted:
-                hit = replace(hit, points=0)
-            else:
-                counted.add(group)
-        out.append(hit)
-    return out
-
-
 def fills(slot: list[str], hit: Hit) -> bool:
     return any(ref == hit.rule or (ref.startswith("tag:") and ref[4:] in hit.tags) for ref in slot)
-
-
-def _combination_hit(combo: Combination, hits: list[Hit]) -> Hit | None:
-    parts: list[Hit] = []
-    for slot in combo.all_of:
-        filler = next((h for h in hits if fills(slot, h) and h not in parts), None)
-        if filler is None:
-            return None
-        parts.append(filler)
-    fields = list(dict.fromkeys(h.field for h in parts))
-    return Hit(
-        rule=combo.id,
-        indicator=combo.name,
-        category="combination",
-        field="+".join(fields),
-        text=" + ".join(h.text for h in parts),
-        matched=" + ".join(h.rule for h in parts),
-        similarity=min(h.similarity for h in parts),
-        points=combo.points,
-        citations=tuple(combo.citations),
-        group=combo.group,
-    )
 
 
 CLEAR = Verdict(score=0, tier="clear", presumption=False, hits=())
@@ -89,21 +49,199 @@ def _slot_keys(rules: RuleSet) -> list[tuple[Combination, list[frozenset[str]]]]
     return cached
 
 
-def score_hits(raw: list[Hit], rules: RuleSet) -> Verdict:
+# Everything about a hit that the decisions depend on: hits with equal signatures are scored alike.
+_signature = attrgetter("rule", "field", "similarity", "points", "group", "tags", "nexus", "category")
+_PLANS_LIMIT = 100_000  # patterns kept per rule set before the cache is emptied
+_ZEROED_LIMIT = 100_000
+_VERDICTS_LIMIT = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class _Zeroed:
+    """The raw hit at ``pos``, listed with 0 points: its group already counted."""
+
+    pos: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Fired:
+    """A combination filled, slot by slot, by the raw hits at ``parts``."""
+
+    combo: Combination
+    parts: tuple[int, ...]
+    points: int  # 0 when its group already counted
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """The verdict for one pattern of hits, with hits named by their position in the raw hits."""
+
+    score: int
+    tier: str
+    presumption: bool
+    steps: tuple[int | _Zeroed | _Fired, ...]  # the verdict's hits in order; an int: that raw hit as is
+    picks: tuple[int, ...] | None  # the steps, when every one is an int (the common case)
+
+
+def _plan(raw: Sequence[Hit], rules: RuleSet) -> _Plan:
+    # one hit per rule: the most similar, then the one in the earliest field, then the first
+    best: dict[str, int] = {}
+    for i, hit in enumerate(raw):
+        j = best.get(hit.rule)
+        if j is None or (hit.similarity, -FIELDS.index(hit.field)) > (
+            raw[j].similarity,
+            -FIELDS.index(raw[j].field),
+        ):
+            best[hit.rule] = i
+    # within a group, only the first by points, similarity and rule counts
+    counted: set[str] = set()
+    kept: list[tuple[int, int]] = []  # (position, points)
+    for i in sorted(best.values(), key=lambda i: (-raw[i].points, -raw[i].similarity, raw[i].rule)):
+        hit = raw[i]
+        points = hit.points
+        if hit.group is not None:
+            if hit.group in counted:
+                points = 0
+            else:
+                counted.add(hit.group)
+        kept.append((i, points))
+    # combinations, each slot filled by the first kept hit that fits and fills no earlier slot
+    fired: list[tuple[Combination, tuple[int, ...], float]] = []
+    if len(kept) > 1:  # a combination needs two different hits
+        keys = {raw[i].rule for i, _ in kept} | {f"tag:{t}" for i, _ in kept for t in raw[i].tags}
+        for combo, slots in _slot_keys(rules):
+            if not all(slot & keys for slot in slots):
+                continue
+            parts: list[int] = []
+            for slot in combo.all_of:
+                filler = next((i for i, _ in kept if fills(slot, raw[i]) and i not in parts), None)
+                if filler is None:
+                    break
+                parts.append(filler)
+            else:
+                fired.append((combo, tuple(parts), min(raw[i].similarity for i in parts)))
+    counted.clear()
+    combos: list[_Fired] = []
+    for combo, parts_, _ in sorted(fired, key=lambda f: (-f[0].points, -f[2], f[0].id)):
+        points = combo.points
+        if combo.group is not None:
+            if combo.group in counted:
+                points = 0
+            else:
+                counted.add(combo.group)
+        combos.append(_Fired(combo, parts_, points))
+    # the verdict's order: points, nexus first, rule
+    order: list[tuple[tuple[int, bool, str], int | _Zeroed | _Fired]] = [
+        ((-points, raw[i].category != "nexus", raw[i].rule), i if points == raw[i].points else _Zeroed(i))
+        for i, points in kept
+    ]
+    order.extend(((-f.points, True, f.combo.id), f) for f in combos)
+    order.sort(key=lambda o: o[0])
+    score = min(100, sum(points for _, points in kept) + sum(f.points for f in combos))
+    presumption = any(raw[i].nexus for i, _ in kept)
+    steps = tuple(step for _, step in order)
+    all_ints = all(isinstance(step, int) for step in steps)
+    return _Plan(
+        score=score,
+        tier="high" if presumption else rules.tiers.tier(score),
+        presumption=presumption,
+        steps=steps,
+        picks=tuple(step for step in steps if isinstance(step, int)) if all_ints else None,
+    )
+
+
+_V = TypeVar("_V")
+
+
+class _ByIdentity(dict[tuple[int, ...], _V]):
+    """Entries keyed by the ids of objects that the entry itself holds (so the ids stay theirs). Ids mean
+    nothing in another process or in a copy: a pickled or copied one comes back empty."""
+
+    def __reduce__(self) -> tuple[type[_ByIdentity[_V]], tuple[()]]:
+        return (type(self), ())
+
+
+def _by_identity(rules: RuleSet, name: str) -> _ByIdentity[Any]:
+    found = rules.cache.get(name)
+    if not isinstance(found, _ByIdentity):
+        found = rules.cache[name] = _ByIdentity()
+    return found
+
+
+def _zeroed(hit: Hit, rules: RuleSet) -> Hit:
+    """The hit with 0 points, made once per hit object (most hits are shared by many rows)."""
+    made: _ByIdentity[tuple[Hit, Hit]] = _by_identity(rules, "zeroed_hits")
+    known = made.get((id(hit),))
+    if known is not None:
+        return known[1]
+    if len(made) > _ZEROED_LIMIT:
+        made.clear()
+    zeroed = replace(hit, points=0)
+    made[(id(hit),)] = (hit, zeroed)
+    return zeroed
+
+
+def _combination_hit(fired: _Fired, raw: Sequence[Hit]) -> Hit:
+    parts = [raw[i] for i in fired.parts]
+    combo = fired.combo
+    return Hit(
+        rule=combo.id,
+        indicator=combo.name,
+        category="combination",
+        field="+".join(dict.fromkeys(h.field for h in parts)),
+        text=" + ".join(h.text for h in parts),
+        matched=" + ".join(h.rule for h in parts),
+        similarity=min(h.similarity for h in parts),
+        points=fired.points,
+        citations=tuple(combo.citations),
+        group=combo.group,
+    )
+
+
+def _step_hit(step: int | _Zeroed | _Fired, raw: Sequence[Hit], rules: RuleSet) -> Hit:
+    if isinstance(step, int):
+        return raw[step]
+    if isinstance(step, _Zeroed):
+        return _zeroed(raw[step.pos], rules)
+    return _combination_hit(step, raw)
+
+
+_Verdicts = _ByIdentity[tuple[tuple[Hit, ...], Verdict]]
+_Plans = dict[tuple[Any, ...], _Plan]
+
+
+def score_hits(raw: Sequence[Hit], rules: RuleSet) -> Verdict:
     if not raw:
         return CLEAR
-    hits = _apply_groups(_best_per_rule(raw))
-    combos: list[Hit] = []
-    if len(hits) > 1:  # a combination needs two different hits
-        keys = {h.rule for h in hits} | {f"tag:{t}" for h in hits for t in h.tags}
-        for combo, slots in _slot_keys(rules):
-            if all(slot & keys for slot in slots):
-                found = _combination_hit(combo, hits)
-                if found is not None:
-                    combos.append(found)
-    hits.extend(_apply_groups(combos))
-    hits.sort(key=lambda h: (-h.points, h.category != "nexus", h.rule))
-    score = min(100, sum(h.points for h in hits))
-    presumption = any(h.nexus for h in hits)
-    tier = "high" if presumption else rules.tiers.tier(score)
-    return Verdict(score=score, tier=tier, presumption=presumption, hits=tuple(hits))
+    return _score(raw, rules, _by_identity(rules, "verdicts"), rules.cache.setdefault("score_plans", {}))
+
+
+def score_rows(rows: Sequence[Sequence[Hit]], rules: RuleSet) -> list[Verdict]:
+    """``score_hits`` for many rows (each row's raw hits), in order."""
+    verdicts: _Verdicts = _by_identity(rules, "verdicts")
+    plans: _Plans = rules.cache.setdefault("score_plans", {})
+    return [_score(raw, rules, verdicts, plans) if raw else CLEAR for raw in rows]
+
+
+def _score(raw: Sequence[Hit], rules: RuleSet, verdicts: _Verdicts, plans: _Plans) -> Verdict:
+    # Most hits are shared objects (the matcher keeps them per cell value), so many rows bring the very
+    # same hits: their verdict is made once.
+    ids = tuple(map(id, raw))
+    known = verdicts.get(ids)
+    if known is not None:
+        return known[1]
+    key = tuple(map(_signature, raw))
+    plan = plans.get(key)
+    if plan is None:
+        if len(plans) > _PLANS_LIMIT:
+            plans.clear()
+        plan = plans[key] = _plan(raw, rules)
+    if plan.picks is not None:
+        hits = tuple([raw[i] for i in plan.picks])
+    else:
+        hits = tuple([_step_hit(step, raw, rules) for step in plan.steps])
+    verdict = Verdict(plan.score, plan.tier, plan.presumption, hits)
+    if len(verdicts) > _VERDICTS_LIMIT:
+        verdicts.clear()
+    verdicts[ids] = (tuple(raw), verdict)  # the entry keeps the hits alive, so their ids stay theirs
+    return verdict
