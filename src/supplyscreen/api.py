@@ -18,7 +18,7 @@ from supplyscreen.io import InputFile, Sheet, read_input
 from supplyscreen.listmatch import ListMatcher
 from supplyscreen.match import Hit, Matcher
 from supplyscreen.rules import RuleSet, load_rules
-from supplyscreen.score import CLEAR, TIERS, Verdict, score_hits
+from supplyscreen.score import CLEAR, TIERS, Verdict, score_rows
 from supplyscreen.watchlist import load_watchlist
 
 
@@ -268,12 +268,10 @@ def _screen_chunk(
     read = sheet.field_reader()
     fields = [read(row) for row in rows]
     listed = job.lists.match_rows(fields) if job.lists is not None else {}
-    verdicts = []
-    for k, row_fields in enumerate(fields):
-        hits = job.matcher.match_row(row_fields)
-        if k in listed:
-            hits = [*hits, *listed[k]]
-        verdicts.append(score_hits(hits, job.rules))
+    raw = [job.matcher.match_row(row_fields) for row_fields in fields]
+    for k, found in listed.items():
+        raw[k] = [*raw[k], *found]
+    verdicts = score_rows(raw, job.rules)
     tally = Tally()
     tally.add(verdicts)
     return Chunk(
