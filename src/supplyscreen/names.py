@@ -63,6 +63,8 @@ EXTRA_GENERIC = frozenset(
     aquatic technology center centre economic economy
     """.split()
 )
+_GENERIC = GENERIC_WORDS | PINYIN_GENERIC_WORDS | EXTRA_GENERIC
+_PHRASE_STARTS = frozenset(p.split()[0] for p in PINYIN_GENERIC)  # a name without these has no such phrase
 # Place names inside a country: a supplier may write the capital or a city for the country a list names.
 PLACE_IN = {
     **{c: "korea" for c in "pyongyang rason rajin nampo sinuiju chongjin wonsan hamhung kaesong".split()},
@@ -77,6 +79,7 @@ PLACE_IN = {
 }
 _ADMIN_CJK = str.maketrans("", "", "市省县")
 _PERSON_RE = re.compile(r"^[A-Z][A-Z'\-]+,\s+[A-Z]")
+_WORD_RE = re.compile(r"[^\W_]+")  # the words ``tokens`` reads, as normalize.units finds them
 _CLOSE_SYLLABLE = re.compile(r"(?<=[zcs])h|(?<=n)g$")
 ABBREVIATIONS = {
     "int": "international",
@@ -136,6 +139,7 @@ def _all_syllables() -> frozenset[str]:
     return frozenset(s for s in lazy_pinyin(chars, errors="ignore") if s.isascii() and s.isalpha())
 
 
+@lru_cache(maxsize=1)
 def _syllables() -> frozenset[str]:
     return _all_syllables() - _VOWEL_INITIAL
 
@@ -168,17 +172,28 @@ def is_pinyin_word(token: str) -> bool:
     return len(_segment(token)) > 1
 
 
-def _drop_phrases(toks: list[str], phrases: Sequence[str]) -> list[str]:
+def _drop_generic_phrases(toks: list[str]) -> list[str]:
+    """Drop the generic words written as pinyin syllables (PINYIN_GENERIC: 'you xian gong si')."""
+    if _PHRASE_STARTS.isdisjoint(toks):  # the usual case: nothing to drop
+        return toks
     text = " " + " ".join(toks) + " "
-    for phrase in phrases:
+    for phrase in PINYIN_GENERIC:
         while f" {phrase} " in text:
             text = text.replace(f" {phrase} ", " ")
     return text.split()
 
 
+@lru_cache(maxsize=262144)
+def _starts_syllable_run(tok: str) -> bool:
+    """Whether ``_group_syllables`` puts the word in a run of syllables (else it keeps it as it is)."""
+    return tok in _all_syllables() or len(_segment(tok)) >= 4
+
+
 def _group_syllables(toks: list[str]) -> list[str]:
     """Join runs of single pinyin syllables two by two ('hun chun dong yang' -> 'hunchun dongyang'); an odd
     run ends with a three-syllable word."""
+    if not any(map(_starts_syllable_run, toks)):  # the usual case: no pinyin syllables to group
+        return toks
     syl = _all_syllables()
     out: list[str] = []
     run: list[str] = []
@@ -205,6 +220,17 @@ def _group_syllables(toks: list[str]) -> list[str]:
     return out
 
 
+def _name_tokens(folded: str) -> list[str]:
+    """``tokens(folded)``, a word at a time: no token spans a space or punctuation, so a name's tokens are its
+    words' tokens, and words repeat across names where whole names do not."""
+    return [t for word in _WORD_RE.findall(folded) for t in _word_tokens(word)]
+
+
+@lru_cache(maxsize=262144)
+def _word_tokens(word: str) -> tuple[str, ...]:
+    return tuple(tokens(word))
+
+
 @dataclass(frozen=True, slots=True)
 class NameKey:
     full: str  # sorted words
@@ -219,19 +245,20 @@ class NameKey:
 def name_key(text: str) -> NameKey:
     """The comparison key of an organisation name."""
     # 东港市 -> 东港: the 'city' character would split the pinyin; CH'OLHYO'N -> cholhyon (McCune-Reischauer)
-    folded = fold(text).translate(_ADMIN_CJK).replace("'", "").replace("’", "")
-    raw = tokens(folded)
+    folded = fold(text)
+    if not folded.isascii():
+        folded = folded.translate(_ADMIN_CJK).replace("’", "")
+    raw = _name_tokens(folded.replace("'", ""))
     stripped = strip_legal_forms(raw)
     toks = [ABBREVIATIONS.get(t, t) for t in stripped]
-    toks = _group_syllables(_drop_phrases(toks, PINYIN_GENERIC))
-    generic = GENERIC_WORDS | PINYIN_GENERIC_WORDS | EXTRA_GENERIC
-    informative = [t for t in toks if t not in generic and len(t) > 1]
+    toks = _group_syllables(_drop_generic_phrases(toks))
+    informative = [t for t in toks if t not in _GENERIC and len(t) > 1]
     if not [t for t in informative if t not in PLACE_WORDS]:
         informative = [t for t in toks if len(t) > 1] or toks  # nothing distinctive: keep the generic words
     core = [t for t in informative if t not in PLACE_WORDS]
     full = " ".join(sorted(informative))
     core_key = " ".join(sorted(core)) if core and core != informative else ""
-    company = len(stripped) < len(raw) or any(t in generic for t in toks)
+    company = len(stripped) < len(raw) or any(t in _GENERIC for t in toks)
     person = bool(_PERSON_RE.match(text.strip()))
     return NameKey(full, core_key, tuple(informative), "".join(core or informative), company, person)
 
