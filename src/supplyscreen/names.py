@@ -42,6 +42,7 @@ TOKEN_MIN = 0.8  # two (non-pinyin) words count as the same word from this simil
 PREFILTER = 80  # rapidfuzz ratio (0-100) a pair needs on its sorted, place-free or run-together key
 MAX_BLOCK_DF = 200  # a gram shared with more list names than this is too common to block on
 MAX_TYPO_DF = 40  # the same for the one-letter-deleted forms of a word
+RARE_WORD_DF = 20  # a supplier name is compared with list names sharing any of its words this rare
 
 # Generic words as pinyin syllables, removed before syllables are grouped into words.
 PINYIN_GENERIC = tuple(
@@ -389,6 +390,12 @@ class NameMatch:
     similarity: float
 
 
+def _unique(ids: np.ndarray) -> np.ndarray:
+    """np.unique for integers, by sorting (np.unique's hash table is many times slower here)."""
+    ids = np.sort(ids)
+    return ids[np.concatenate(([True], ids[1:] != ids[:-1]))]
+
+
 class NameIndex:
     """List names indexed for blocked matching; word weights come from the list itself (IDF)."""
 
@@ -416,6 +423,7 @@ class NameIndex:
         self._postings = {
             g: np.asarray(ids, dtype=np.int64) for g, ids in postings.items() if len(ids) <= MAX_GRAM_DF
         }
+        self._blocks: dict[str, tuple[int, np.ndarray | None]] = {}  # by query word, see _word_block
 
     def weight(self, token: str) -> float:
         known = self._weights.get(token)
@@ -424,28 +432,57 @@ class NameIndex:
             self._weights[token] = known
         return known
 
-    def candidates(self, key: NameKey) -> np.ndarray:
-        """List names sharing one of the query's rarest words, up to one typo (SymSpell-style deletion keys:
-        'berar', 'bervar' and 'bekar' share a key), or one of its rarest 4-letter grams (split words)."""
-        words = sorted(set(key.words), key=lambda w: self._df.get("w:" + w, 0))
-        chosen: list[str] = []
-        for n, word in enumerate(words):
-            if n >= 1 and self._df.get("w:" + word, 0) > 20:
-                break
-            chosen += [k for k in ("w:" + word, "d:" + word) if k in self._postings]
-            chosen += [  # a typo'd form is only worth following when it is rare
+    def _word_block(self, word: str) -> tuple[int, np.ndarray | None]:
+        """How many list names have the word, and the list names sharing it up to one typo (SymSpell-style
+        deletion keys: 'berar', 'bervar' and 'bekar' share a key; a typo'd form only when it is rare; not
+        deduplicated), or None when all of those are too common to block on. Kept per word: words repeat
+        across queries where names do not."""
+        found = self._blocks.get(word)
+        if found is None:
+            keys = [k for k in ("w:" + word, "d:" + word) if k in self._postings]
+            keys += [
                 k
                 for v in _deletions(word)
                 for k in (f"w:{v}", f"d:{v}")
                 if k in self._postings and self._df[k] <= MAX_TYPO_DF
             ]
-        chosen = [k for k in chosen if self._df[k] <= MAX_BLOCK_DF]
-        if not chosen:  # no rare word in common, even with a typo: words split or joined differently
-            grams = sorted((g for g in _grams(key) if g in self._postings), key=self._df.__getitem__)
-            chosen = [g for g in grams[:RAREST] if self._df[g] <= MAX_BLOCK_DF]
-        if not chosen:
-            return np.empty(0, dtype=np.int64)
-        return np.unique(np.concatenate([self._postings[k] for k in chosen]))
+            ids = [self._postings[k] for k in keys if self._df[k] <= MAX_BLOCK_DF]
+            found = (self._df.get("w:" + word, 0), np.concatenate(ids) if ids else None)
+            self._blocks[word] = found
+        return found
+
+    def _candidate_blocks(self, key: NameKey) -> list[np.ndarray]:
+        """The arrays of list names whose union is the query's candidates: those sharing its rarest word or
+        any word of at most RARE_WORD_DF names (each up to one typo), else one of its rarest 4-letter grams
+        (words split or joined differently)."""
+        found = [self._word_block(w) for w in dict.fromkeys(key.words)]
+        rarest = min(found, key=lambda f: f[0], default=None)  # the first of equally rare words
+        blocks = [ids for f in found if (f is rarest or f[0] <= RARE_WORD_DF) and (ids := f[1]) is not None]
+        if not blocks:
+            grams = sorted((g for g in _grams(key) if g in self._postings), key=lambda g: (self._df[g], g))
+            blocks = [self._postings[g] for g in grams[:RAREST] if self._df[g] <= MAX_BLOCK_DF]
+        return blocks
+
+    def candidates(self, key: NameKey) -> np.ndarray:
+        """The list names a query is compared with (sorted indexes)."""
+        blocks = self._candidate_blocks(key)
+        return _unique(np.concatenate(blocks)) if blocks else np.empty(0, dtype=np.int64)
+
+    def _candidate_pairs(self, qkeys: list[NameKey]) -> tuple[np.ndarray, np.ndarray]:
+        """``candidates`` of all queries as (query, list name) index pairs, ordered by query then list name:
+        one np.unique over pair codes instead of small numpy calls per query."""
+        blocks: list[np.ndarray] = []
+        owners: list[int] = []
+        for i, key in enumerate(qkeys):
+            for ids in self._candidate_blocks(key):
+                blocks.append(ids)
+                owners.append(i)
+        if not blocks:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+        n = len(self.keys)
+        sizes = np.fromiter(map(len, blocks), dtype=np.int64, count=len(blocks))
+        codes = _unique(np.repeat(np.asarray(owners, dtype=np.int64) * n, sizes) + np.concatenate(blocks))
+        return codes // n, codes % n
 
     def _forms(self, qkeys: list[NameKey]) -> list[tuple[list[str], list[str]]]:
         """The three key forms the prefilter compares: sorted words, without places, run together."""
@@ -473,16 +510,9 @@ class NameIndex:
         out: list[NameMatch] = []
         for start in range(0, len(queries), chunk):
             qkeys = [name_key(q) for q in queries[start : start + chunk]]
-            q_idx: list[np.ndarray] = []
-            t_idx: list[np.ndarray] = []
-            for i, key in enumerate(qkeys):
-                cands = self.candidates(key)
-                if cands.size:
-                    q_idx.append(np.full(cands.size, i, dtype=np.int64))
-                    t_idx.append(cands)
-            if not q_idx:
+            qi, ti = self._candidate_pairs(qkeys)
+            if not qi.size:
                 continue
-            qi, ti = np.concatenate(q_idx), np.concatenate(t_idx)
             keep = self._prefilter(qkeys, qi, ti)
             out.extend(
                 NameMatch(m.query + start, m.target, m.similarity)
