@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import random
+
+import numpy as np
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from rapidfuzz import fuzz
 
-from supplyscreen.names import _name_tokens, name_key
+from supplyscreen.names import PREFILTER, NameIndex, _Form, _maybe_close, _name_tokens, name_key
 from supplyscreen.normalize import fold, tokens
 
 NAME_TEXT = st.text(
@@ -61,3 +65,54 @@ def test_name_keys(name: str, full: str, core: str, words: tuple[str, ...], comp
     key = name_key(name)
     assert (key.full, key.core, key.words, key.compact) == (full, core, words, compact)
     assert key.company
+
+
+ALPHABET = "abcdeghn z"
+
+
+@st.composite
+def near_pairs(draw: st.DrawFn) -> tuple[str, str]:
+    """A string and a copy with a few letters inserted, deleted or replaced."""
+    s = draw(st.text(ALPHABET, max_size=25))
+    t = s
+    for _ in range(draw(st.integers(0, 5))):
+        i = draw(st.integers(0, len(t)))
+        c = draw(st.sampled_from(ALPHABET))
+        t = draw(st.sampled_from([t[:i] + c + t[i:], t[:i] + t[i + 1 :], t[:i] + c + t[i + 1 :]]))
+    return s, t
+
+
+@given(st.lists(near_pairs(), min_size=1, max_size=40))
+@settings(max_examples=300)
+def test_the_prefilter_bound_keeps_every_close_pair(pairs: list[tuple[str, str]]) -> None:
+    q, t = _Form.of([a for a, _ in pairs]), _Form.of([b for _, b in pairs])
+    at = np.arange(len(pairs))
+    close = _maybe_close(q, at, t, at)
+    for (a, b), maybe in zip(pairs, close.tolist(), strict=True):
+        if fuzz.ratio(a, b) >= PREFILTER:
+            assert maybe, (a, b)
+
+
+def test_the_prefilter_keeps_what_the_three_ratios_keep() -> None:
+    rng = random.Random(11)
+    syllables = "ka ren to mi sel var lo den tra bis kor nel fa ri um qua ber gen sta vi".split()
+    places = ["Dandong", "Korea", "Pyongyang", ""]
+
+    def name() -> str:
+        words = ["".join(rng.choice(syllables) for _ in range(rng.randrange(1, 4))) for _ in range(2)]
+        return " ".join([rng.choice(places), *words]).strip()
+
+    listed = [name() for _ in range(2000)]
+    index = NameIndex(listed)
+    queries = [rng.choice(listed)[: -rng.randrange(0, 3) or None] + " Ltd" for _ in range(1000)]
+    queries += [name() for _ in range(1000)]
+    qkeys = [name_key(q) for q in queries]
+    qi, ti = index._candidate_pairs(qkeys)
+    plain = np.zeros(len(qi), dtype=bool)
+    for q_strings, t_strings in zip(
+        index._query_forms(qkeys), (index.full, index.core, index.compact), strict=True
+    ):
+        scores = [fuzz.ratio(q_strings[i], t_strings[j]) for i, j in zip(qi, ti, strict=True)]
+        plain |= np.array(scores) >= PREFILTER
+    assert 100 < plain.sum() < len(qi) / 2
+    assert np.flatnonzero(plain).tolist() == index._prefilter(qkeys, qi, ti).tolist()

@@ -396,6 +396,57 @@ def _unique(ids: np.ndarray) -> np.ndarray:
     return ids[np.concatenate(([True], ids[1:] != ids[:-1]))]
 
 
+_BYTE_BITS = np.array([bin(i).count("1") for i in range(256)], dtype=np.int64)
+
+
+def _popcount(x: np.ndarray) -> np.ndarray:
+    """The number of set bits of each uint64."""
+    if hasattr(np, "bitwise_count"):  # numpy 2
+        counts: np.ndarray = np.bitwise_count(x)
+    else:  # pragma: no cover
+        counts = _BYTE_BITS[x.view(np.uint8)].reshape(-1, 8).sum(axis=1)
+    return counts.astype(np.int64)
+
+
+@dataclass(frozen=True, slots=True)
+class _Form:
+    """Strings of one key form, with what the prefilter's cheap bound needs: lengths and letter counts.
+
+    ``low`` and ``high`` hold 128 bits: bit 32*(k-1)+b (k = 1..4) is set when the string has at least k
+    characters whose code point is b modulo 32. Two strings' differing bits count characters that one has and
+    the other lacks, each an insertion or a deletion: a lower bound on their Indel distance, which
+    ``fuzz.ratio`` normalises by their total length."""
+
+    strings: np.ndarray  # object array of str
+    lengths: np.ndarray
+    low: np.ndarray  # uint64: counts 1 and 2
+    high: np.ndarray  # uint64: counts 3 and 4
+
+    @classmethod
+    def of(cls, strings: Sequence[str]) -> _Form:
+        n = len(strings)
+        lengths = np.fromiter(map(len, strings), dtype=np.int64, count=n)
+        text = "".join(strings).encode("utf-32-le", errors="surrogatepass")
+        codes = np.frombuffer(text, dtype=np.uint32) % 32
+        owner = np.repeat(np.arange(n, dtype=np.int64), lengths)
+        counts = np.bincount(owner * 32 + codes, minlength=n * 32).reshape(n, 32)
+        bits = counts[:, None, :] > np.arange(4)[None, :, None]  # (n, 4, 32): at least 1, 2, 3, 4
+        words = np.packbits(bits.reshape(n, 128), axis=1, bitorder="little").view(np.uint64)
+        array = np.empty(n, dtype=object)
+        array[:] = strings
+        return cls(array, lengths, words[:, 0].copy(), words[:, 1].copy())
+
+
+def _maybe_close(q: _Form, qi: np.ndarray, t: _Form, ti: np.ndarray) -> np.ndarray:
+    """Pairs that may reach PREFILTER: ``fuzz.ratio`` = 100 * (1 - Indel / total length), and the Indel
+    distance is at least the length difference and the count of letters one string lacks (``_Form``)."""
+    lq, lt = q.lengths[qi], t.lengths[ti]
+    differ = _popcount(q.low[qi] ^ t.low[ti]) + _popcount(q.high[qi] ^ t.high[ti])
+    indel = np.maximum(differ, np.abs(lq - lt))
+    close: np.ndarray = indel * 100 <= (100 - PREFILTER) * (lq + lt)
+    return close
+
+
 class NameIndex:
     """List names indexed for blocked matching; word weights come from the list itself (IDF)."""
 
@@ -424,6 +475,8 @@ class NameIndex:
             g: np.asarray(ids, dtype=np.int64) for g, ids in postings.items() if len(ids) <= MAX_GRAM_DF
         }
         self._blocks: dict[str, tuple[int, np.ndarray | None]] = {}  # by query word, see _word_block
+        self._forms = [_Form.of(self.full), _Form.of(self.core), _Form.of(self.compact)]
+        self._has_core = np.fromiter((bool(k.core) for k in self.keys), dtype=bool, count=len(self.keys))
 
     def weight(self, token: str) -> float:
         known = self._weights.get(token)
@@ -484,23 +537,28 @@ class NameIndex:
         codes = _unique(np.repeat(np.asarray(owners, dtype=np.int64) * n, sizes) + np.concatenate(blocks))
         return codes // n, codes % n
 
-    def _forms(self, qkeys: list[NameKey]) -> list[tuple[list[str], list[str]]]:
+    def _query_forms(self, qkeys: list[NameKey]) -> list[list[str]]:
         """The three key forms the prefilter compares: sorted words, without places, run together."""
-        return [
-            ([k.full for k in qkeys], self.full),
-            ([k.core or k.full for k in qkeys], self.core),
-            ([k.compact for k in qkeys], self.compact),
-        ]
+        return [[k.full for k in qkeys], [k.core or k.full for k in qkeys], [k.compact for k in qkeys]]
 
     def _prefilter(self, qkeys: list[NameKey], qi: np.ndarray, ti: np.ndarray) -> np.ndarray:
-        """Positions of the candidate pairs whose sorted, place-free or run-together keys are close enough."""
+        """Positions of the candidate pairs whose sorted, place-free or run-together keys are close enough
+        (``fuzz.ratio`` >= PREFILTER on one of them). Each form scores only the pairs no earlier form kept
+        and that can still reach PREFILTER (``_maybe_close``); the place-free form only pairs where a name
+        has a place word to leave out (else it is the sorted form again)."""
         keep = np.zeros(len(qi), dtype=bool)
-        for q_strings, t_strings in self._forms(qkeys):
-            scores = process.cpdist(
-                [q_strings[i] for i in qi], [t_strings[j] for j in ti], scorer=fuzz.ratio, workers=-1
-            )
-            keep |= scores >= PREFILTER
-        return np.nonzero(keep)[0]
+        has_core = np.fromiter((bool(k.core) for k in qkeys), dtype=bool, count=len(qkeys))
+        for n, (strings, t) in enumerate(zip(self._query_forms(qkeys), self._forms, strict=True)):
+            q = _Form.of(strings)
+            todo = ~keep
+            if n == 1:
+                todo &= has_core[qi] | self._has_core[ti]
+            pos = np.flatnonzero(todo)
+            pos = pos[_maybe_close(q, qi[pos], t, ti[pos])]
+            if pos.size:
+                scores = process.cpdist(q.strings[qi[pos]], t.strings[ti[pos]], scorer=fuzz.ratio, workers=-1)
+                keep[pos[scores >= PREFILTER]] = True
+        return np.flatnonzero(keep)
 
     def match(
         self, queries: Sequence[str], threshold: float = THRESHOLD, chunk: int = 5000
@@ -540,7 +598,8 @@ class NameIndex:
         for start in range(0, len(qkeys), chunk):
             part = qkeys[start : start + chunk]
             keep = np.zeros((len(part), len(self.full)), dtype=bool)
-            for q_strings, t_strings in self._forms(part):
+            t_forms = (self.full, self.core, self.compact)
+            for q_strings, t_strings in zip(self._query_forms(part), t_forms, strict=True):
                 scores = process.cdist(
                     q_strings,
                     t_strings,
