@@ -10,7 +10,18 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz
 
-from supplyscreen.names import PREFILTER, NameIndex, _Form, _maybe_close, _name_tokens, name_key
+from supplyscreen.names import (
+    PLACE_WORDS,
+    PREFILTER,
+    TOKEN_MIN,
+    NameIndex,
+    _alignment,
+    _Form,
+    _maybe_close,
+    _name_tokens,
+    name_key,
+    word_similarity,
+)
 from supplyscreen.normalize import fold, tokens
 
 NAME_TEXT = st.text(
@@ -83,7 +94,7 @@ def near_pairs(draw: st.DrawFn) -> tuple[str, str]:
 
 
 @given(st.lists(near_pairs(), min_size=1, max_size=40))
-@settings(max_examples=300)
+@settings(max_examples=150)
 def test_the_prefilter_bound_keeps_every_close_pair(pairs: list[tuple[str, str]]) -> None:
     q, t = _Form.of([a for a, _ in pairs]), _Form.of([b for _, b in pairs])
     at = np.arange(len(pairs))
@@ -116,3 +127,48 @@ def test_the_prefilter_keeps_what_the_three_ratios_keep() -> None:
         plain |= np.array(scores) >= PREFILTER
     assert 100 < plain.sum() < len(qi) / 2
     assert np.flatnonzero(plain).tolist() == index._prefilter(qkeys, qi, ti).tolist()
+
+
+def _plain_alignment(a: list[str], b: list[str], weight: dict[str, float]) -> float:
+    """The weighted word alignment as first written, for comparison with names._alignment."""
+    total = sum(weight[t] for t in a) + sum(weight[t] for t in b)
+    if total <= 0:
+        return 0.0
+    used_a: set[int] = set()
+    used_b: set[int] = set()
+    matched = 0.0
+    for i in sorted(range(len(a)), key=lambda k: weight[a[k]], reverse=True):
+        best_j, best_s = -1, 0.0
+        for j, tb in enumerate(b):
+            if j not in used_b:
+                sim = word_similarity(a[i], tb)
+                if sim > best_s:
+                    best_j, best_s = j, sim
+        if best_j >= 0:
+            used_a.add(i)
+            used_b.add(best_j)
+            matched += best_s * (weight[a[i]] + weight[b[best_j]])
+    rest_a = [t for k, t in enumerate(a) if k not in used_a and t not in PLACE_WORDS]
+    rest_b = [t for k, t in enumerate(b) if k not in used_b and t not in PLACE_WORDS]
+    if rest_a and rest_b and len(rest_a) != len(rest_b):
+        sim = fuzz.ratio("".join(rest_a), "".join(rest_b), score_cutoff=TOKEN_MIN * 100) / 100
+        matched += sim * (sum(weight[t] for t in rest_a) + sum(weight[t] for t in rest_b))
+    return matched / total
+
+
+WORDS = (
+    "dongyang dongyan tongyang hunchun korea pyongyang china dalian rungrado rung ra do rungra taewon daewon "
+    "sobaeksoo sobaeksu golden goldan star tianyu tianfu zhangsan zangsan haluk hauk amur"
+).split()
+
+
+@given(
+    st.lists(st.sampled_from(WORDS), max_size=5),
+    st.lists(st.sampled_from(WORDS), max_size=5),
+    st.dictionaries(st.sampled_from(WORDS), st.sampled_from([0.0, 0.1, 0.2, 0.5, 0.7, 1.0])),
+)
+@settings(max_examples=500)
+def test_alignment_gives_the_plain_score(a: list[str], b: list[str], weights: dict[str, float]) -> None:
+    weight = {w: weights.get(w, 0.35) for w in WORDS}
+    wa, wb = [weight[t] for t in a], [weight[t] for t in b]
+    assert _alignment(a, wa, b, wb) == _plain_alignment(a, b, weight)

@@ -279,8 +279,8 @@ def _close_syllables(a: str, b: str) -> bool:
     return _CLOSE_SYLLABLE.sub("", a) == _CLOSE_SYLLABLE.sub("", b) or sorted(a) == sorted(b)
 
 
-def _pinyin_typo(a: str, b: str) -> bool:
-    sa, sb = _segment(a), _segment(b)
+def _pinyin_typo(sa: tuple[str, ...], sb: tuple[str, ...]) -> bool:
+    """Two words' syllables differ in one syllable, and that a typist's slip."""
     if len(sa) != len(sb):
         return False
     differ = [(x, y) for x, y in zip(sa, sb, strict=True) if x != y]
@@ -308,8 +308,9 @@ def word_similarity(a: str, b: str) -> float:
         return 1.0
     if a in PLACE_WORDS or b in PLACE_WORDS:
         return 0.8 if PLACE_IN.get(a) == b or PLACE_IN.get(b) == a else 0.0
-    if is_pinyin_word(a) and is_pinyin_word(b):
-        return 0.9 if _pinyin_typo(a, b) else 0.0
+    sa, sb = _segment(a), _segment(b)
+    if len(sa) > 1 and len(sb) > 1:  # two pinyin words
+        return 0.9 if _pinyin_typo(sa, sb) else 0.0
     if _korean_fold(a) == _korean_fold(b):
         return 0.95
     if a[:1] != b[:1]:  # typos rarely hit the first letter; near-miss names often do (Pyongjin/Yongjin)
@@ -325,38 +326,52 @@ def weighted_similarity(a: Sequence[str], b: Sequence[str], weight: Callable[[st
     Each word of ``a`` (heaviest first) is paired with the most similar unused word of ``b``; a pair
     contributes its similarity times both words' weights. The words left over on both sides are then
     compared run together, which catches names split differently ('Rung Ra Do' / 'Rungrado')."""
-    total = sum(weight(t) for t in a) + sum(weight(t) for t in b)
+    return _alignment(a, [weight(t) for t in a], b, [weight(t) for t in b])
+
+
+def _alignment(a: Sequence[str], wa: Sequence[float], b: Sequence[str], wb: Sequence[float]) -> float:
+    """``weighted_similarity`` with the words' weights given (``wa[i]`` is the weight of ``a[i]``)."""
+    total = sum(wa) + sum(wb)
     if total <= 0:
         return 0.0
-    used_a: set[int] = set()
-    used_b: set[int] = set()
+    rest_a: list[int] = []
+    free_b = list(range(len(b)))  # the words of b not paired yet, in order
     matched = 0.0
-    for i in sorted(range(len(a)), key=lambda k: weight(a[k]), reverse=True):
+    for i in sorted(range(len(a)), key=wa.__getitem__, reverse=True):
+        word = a[i]
         best_j, best_s = -1, 0.0
-        for j, tb in enumerate(b):
-            if j not in used_b:
-                sim = word_similarity(a[i], tb)
-                if sim > best_s:
-                    best_j, best_s = j, sim
+        for j in free_b:
+            sim = 1.0 if word == b[j] else word_similarity(word, b[j])
+            if sim > best_s:
+                best_j, best_s = j, sim
+                if sim == 1.0:  # nothing scores more: the first equal word wins either way
+                    break
         if best_j >= 0:
-            used_a.add(i)
-            used_b.add(best_j)
-            matched += best_s * (weight(a[i]) + weight(b[best_j]))
-    rest_a = [t for k, t in enumerate(a) if k not in used_a and t not in PLACE_WORDS]
-    rest_b = [t for k, t in enumerate(b) if k not in used_b and t not in PLACE_WORDS]
+            free_b.remove(best_j)
+            matched += best_s * (wa[i] + wb[best_j])
+        elif word not in PLACE_WORDS:
+            rest_a.append(i)
+    rest_b = [j for j in free_b if b[j] not in PLACE_WORDS]
     if rest_a and rest_b and len(rest_a) != len(rest_b):  # split differently, not different words
-        sim = fuzz.ratio("".join(rest_a), "".join(rest_b), score_cutoff=TOKEN_MIN * 100) / 100
-        matched += sim * (sum(weight(t) for t in rest_a) + sum(weight(t) for t in rest_b))
+        rest_a.sort()
+        joined_a, joined_b = "".join(a[i] for i in rest_a), "".join(b[j] for j in rest_b)
+        sim = fuzz.ratio(joined_a, joined_b, score_cutoff=TOKEN_MIN * 100) / 100
+        matched += sim * (sum(wa[i] for i in rest_a) + sum(wb[j] for j in rest_b))
     return matched / total
 
 
 def _score(ka: NameKey, kb: NameKey, weight: Callable[[str], float] = default_weight) -> float:
     """The weighted word alignment; a person ('SURNAME, Given') only matches a name with no other words."""
+    return _weighed_score(ka, [weight(t) for t in ka.words], kb, [weight(t) for t in kb.words])
+
+
+def _weighed_score(ka: NameKey, wa: Sequence[float], kb: NameKey, wb: Sequence[float]) -> float:
+    """``_score`` with the words' weights given."""
     if ka.person or kb.person:
         person, other = (ka, kb) if ka.person else (kb, ka)
         if other.company or len(other.words) > len(person.words):
             return 0.0
-    return weighted_similarity(ka.words, kb.words, weight)
+    return _alignment(ka.words, wa, kb.words, wb)
 
 
 def similarity(a: str, b: str) -> float:
@@ -477,6 +492,7 @@ class NameIndex:
         self._blocks: dict[str, tuple[int, np.ndarray | None]] = {}  # by query word, see _word_block
         self._forms = [_Form.of(self.full), _Form.of(self.core), _Form.of(self.compact)]
         self._has_core = np.fromiter((bool(k.core) for k in self.keys), dtype=bool, count=len(self.keys))
+        self._key_weights = [[self.weight(t) for t in key.words] for key in self.keys]
 
     def weight(self, token: str) -> float:
         known = self._weights.get(token)
@@ -583,8 +599,12 @@ class NameIndex:
     ) -> list[NameMatch]:
         """The weighted score for the pairs that passed the prefilter."""
         out = []
+        query_weights: dict[int, list[float]] = {}
         for i, j in zip(qi.tolist(), ti.tolist(), strict=True):
-            score = _score(qkeys[i], self.keys[j], self.weight)
+            wq = query_weights.get(i)
+            if wq is None:
+                wq = query_weights[i] = [self.weight(t) for t in qkeys[i].words]
+            score = _weighed_score(qkeys[i], wq, self.keys[j], self._key_weights[j])
             if score >= threshold - 1e-9:
                 out.append(NameMatch(i, j, round(score, 3)))
         return out
