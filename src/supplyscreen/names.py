@@ -24,6 +24,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 
 import numpy as np
 from pypinyin import lazy_pinyin
@@ -471,25 +472,28 @@ class NameIndex:
         self.full = [k.full for k in self.keys]
         self.core = [k.core or k.full for k in self.keys]
         self.compact = [k.compact for k in self.keys]
-        word_df: dict[str, int] = defaultdict(int)
-        postings: dict[str, list[int]] = defaultdict(list)
+        exact: dict[str, list[int]] = defaultdict(list)  # list names by word
+        deleted: dict[str, list[int]] = defaultdict(list)  # by a word with one letter left out
+        grams: dict[str, list[int]] = defaultdict(list)  # by 4-letter gram
         for i, key in enumerate(self.keys):
             for word in set(key.words):
-                word_df[word] += 1
-                postings["w:" + word].append(i)
+                exact[word].append(i)
                 for variant in _deletions(word):
-                    postings["d:" + variant].append(i)
+                    deleted[variant].append(i)
             for gram in _grams(key):
-                postings[gram].append(i)
+                grams[gram].append(i)
         n = max(1, len(self.keys))
-        self._idf = {w: math.log((n + 1) / (df + 1)) + 1.0 for w, df in word_df.items()}
+        self._word_df = {w: len(ids) for w, ids in exact.items()}
+        self._idf = {w: math.log((n + 1) / (df + 1)) + 1.0 for w, df in self._word_df.items()}
         self._max_idf = math.log(n + 1) + 1.0
         self._weights: dict[str, float] = {}
-        self._df = {g: len(ids) for g, ids in postings.items()}
-        self._postings = {
-            g: np.asarray(ids, dtype=np.int64) for g, ids in postings.items() if len(ids) <= MAX_GRAM_DF
-        }
+        # postings of more than MAX_GRAM_DF names are never followed; an array's size is its key's frequency
+        self._exact, self._deleted, self._grams = (
+            {k: np.asarray(ids, dtype=np.int64) for k, ids in p.items() if len(ids) <= MAX_GRAM_DF}
+            for p in (exact, deleted, grams)
+        )
         self._blocks: dict[str, tuple[int, np.ndarray | None]] = {}  # by query word, see _word_block
+        self._gram_lists: dict[str, list[tuple[int, str]]] = {}  # by query word, see _word_grams
         self._forms = [_Form.of(self.full), _Form.of(self.core), _Form.of(self.compact)]
         self._has_core = np.fromiter((bool(k.core) for k in self.keys), dtype=bool, count=len(self.keys))
         self._key_weights = [[self.weight(t) for t in key.words] for key in self.keys]
@@ -508,15 +512,15 @@ class NameIndex:
         across queries where names do not."""
         found = self._blocks.get(word)
         if found is None:
-            keys = [k for k in ("w:" + word, "d:" + word) if k in self._postings]
-            keys += [
-                k
-                for v in _deletions(word)
-                for k in (f"w:{v}", f"d:{v}")
-                if k in self._postings and self._df[k] <= MAX_TYPO_DF
-            ]
-            ids = [self._postings[k] for k in keys if self._df[k] <= MAX_BLOCK_DF]
-            found = (self._df.get("w:" + word, 0), np.concatenate(ids) if ids else None)
+            ids = [a for a in (self._exact.get(word), self._deleted.get(word)) if a is not None]
+            ids = [a for a in ids if a.size <= MAX_BLOCK_DF]
+            for variant in _deletions(word):
+                ids += [
+                    a
+                    for a in (self._exact.get(variant), self._deleted.get(variant))
+                    if a is not None and a.size <= MAX_TYPO_DF
+                ]
+            found = (self._word_df.get(word, 0), np.concatenate(ids) if ids else None)
             self._blocks[word] = found
         return found
 
@@ -524,13 +528,29 @@ class NameIndex:
         """The arrays of list names whose union is the query's candidates: those sharing its rarest word or
         any word of at most RARE_WORD_DF names (each up to one typo), else one of its rarest 4-letter grams
         (words split or joined differently)."""
-        found = [self._word_block(w) for w in dict.fromkeys(key.words)]
-        rarest = min(found, key=lambda f: f[0], default=None)  # the first of equally rare words
-        blocks = [ids for f in found if (f is rarest or f[0] <= RARE_WORD_DF) and (ids := f[1]) is not None]
+        known = self._blocks.get
+        found = [known(w) or self._word_block(w) for w in key.words]
+        blocks: list[np.ndarray] = []
+        if found:
+            rarest = min(found, key=itemgetter(0))  # the first of equally rare words
+            if rarest[0] > RARE_WORD_DF:
+                blocks = [] if rarest[1] is None else [rarest[1]]
+            else:
+                blocks = [ids for df, ids in found if df <= RARE_WORD_DF and ids is not None]
         if not blocks:
-            grams = sorted((g for g in _grams(key) if g in self._postings), key=lambda g: (self._df[g], g))
-            blocks = [self._postings[g] for g in grams[:RAREST] if self._df[g] <= MAX_BLOCK_DF]
+            grams = sorted({found for w in key.words for found in self._word_grams(w)})
+            blocks = [self._grams[g] for df, g in grams[:RAREST] if df <= MAX_BLOCK_DF]
         return blocks
+
+    def _word_grams(self, word: str) -> list[tuple[int, str]]:
+        """The word's grams that list names have, with how many list names have them; kept per word."""
+        found = self._gram_lists.get(word)
+        if found is None:
+            grams = (
+                (word,) if len(word) <= GRAM else {word[i : i + GRAM] for i in range(len(word) - GRAM + 1)}
+            )
+            found = self._gram_lists[word] = [(self._grams[g].size, g) for g in grams if g in self._grams]
+        return found
 
     def candidates(self, key: NameKey) -> np.ndarray:
         """The list names a query is compared with (sorted indexes)."""
