@@ -188,7 +188,7 @@ def _drop_generic_phrases(toks: list[str]) -> list[str]:
 @lru_cache(maxsize=262144)
 def _starts_syllable_run(tok: str) -> bool:
     """Whether ``_group_syllables`` puts the word in a run of syllables (else it keeps it as it is)."""
-    return tok in _all_syllables() or len(_segment(tok)) >= 4
+    return tok in _all_syllables() or (len(tok) >= 8 and len(_segment(tok)) >= 4)  # syllables of 2+ letters
 
 
 def _group_syllables(toks: list[str]) -> list[str]:
@@ -252,15 +252,16 @@ def name_key(text: str) -> NameKey:
         folded = folded.translate(_ADMIN_CJK).replace("’", "")
     raw = _name_tokens(folded.replace("'", ""))
     stripped = strip_legal_forms(raw)
-    toks = [ABBREVIATIONS.get(t, t) for t in stripped]
+    toks = list(map(ABBREVIATIONS.get, stripped, stripped))
     toks = _group_syllables(_drop_generic_phrases(toks))
     informative = [t for t in toks if t not in _GENERIC and len(t) > 1]
-    if not [t for t in informative if t not in PLACE_WORDS]:
-        informative = [t for t in toks if len(t) > 1] or toks  # nothing distinctive: keep the generic words
     core = [t for t in informative if t not in PLACE_WORDS]
+    if not core:
+        informative = [t for t in toks if len(t) > 1] or toks  # nothing distinctive: keep the generic words
+        core = [t for t in informative if t not in PLACE_WORDS]
     full = " ".join(sorted(informative))
     core_key = " ".join(sorted(core)) if core and core != informative else ""
-    company = len(stripped) < len(raw) or any(t in _GENERIC for t in toks)
+    company = len(stripped) < len(raw) or not _GENERIC.isdisjoint(toks)
     person = bool(_PERSON_RE.match(text.strip()))
     return NameKey(full, core_key, tuple(informative), "".join(core or informative), company, person)
 
@@ -421,7 +422,7 @@ def _popcount(x: np.ndarray) -> np.ndarray:
         counts: np.ndarray = np.bitwise_count(x)
     else:  # pragma: no cover
         counts = _BYTE_BITS[x.view(np.uint8)].reshape(-1, 8).sum(axis=1)
-    return counts.astype(np.int64)
+    return counts.astype(np.int32)
 
 
 @dataclass(frozen=True, slots=True)
@@ -441,7 +442,7 @@ class _Form:
     @classmethod
     def of(cls, strings: Sequence[str]) -> _Form:
         n = len(strings)
-        lengths = np.fromiter(map(len, strings), dtype=np.int64, count=n)
+        lengths = np.fromiter(map(len, strings), dtype=np.int32, count=n)
         text = "".join(strings).encode("utf-32-le", errors="surrogatepass")
         codes = np.frombuffer(text, dtype=np.uint32) % 32
         owner = np.repeat(np.arange(n, dtype=np.int64), lengths)
@@ -457,8 +458,9 @@ def _maybe_close(q: _Form, qi: np.ndarray, t: _Form, ti: np.ndarray) -> np.ndarr
     """Pairs that may reach PREFILTER: ``fuzz.ratio`` = 100 * (1 - Indel / total length), and the Indel
     distance is at least the length difference and the count of letters one string lacks (``_Form``)."""
     lq, lt = q.lengths[qi], t.lengths[ti]
-    differ = _popcount(q.low[qi] ^ t.low[ti]) + _popcount(q.high[qi] ^ t.high[ti])
-    indel = np.maximum(differ, np.abs(lq - lt))
+    indel = _popcount(q.low[qi] ^ t.low[ti])
+    indel += _popcount(q.high[qi] ^ t.high[ti])
+    np.maximum(indel, np.abs(lq - lt), out=indel)
     close: np.ndarray = indel * 100 <= (100 - PREFILTER) * (lq + lt)
     return close
 
@@ -579,22 +581,26 @@ class NameIndex:
 
     def _prefilter(self, qkeys: list[NameKey], qi: np.ndarray, ti: np.ndarray) -> np.ndarray:
         """Positions of the candidate pairs whose sorted, place-free or run-together keys are close enough
-        (``fuzz.ratio`` >= PREFILTER on one of them). Each form scores only the pairs no earlier form kept
-        and that can still reach PREFILTER (``_maybe_close``); the place-free form only pairs where a name
-        has a place word to leave out (else it is the sorted form again)."""
-        keep = np.zeros(len(qi), dtype=bool)
+        (``fuzz.ratio`` >= PREFILTER on one of them). Only pairs that may reach PREFILTER on a form
+        (``_maybe_close``) are scored on it, and only if no earlier form kept them; the place-free form only
+        where a name has a place word to leave out (else it is the sorted form again)."""
+        queries = [_Form.of(strings) for strings in self._query_forms(qkeys)]
         has_core = np.fromiter((bool(k.core) for k in qkeys), dtype=bool, count=len(qkeys))
-        for n, (strings, t) in enumerate(zip(self._query_forms(qkeys), self._forms, strict=True)):
-            q = _Form.of(strings)
-            todo = ~keep
-            if n == 1:
-                todo &= has_core[qi] | self._has_core[ti]
-            pos = np.flatnonzero(todo)
-            pos = pos[_maybe_close(q, qi[pos], t, ti[pos])]
-            if pos.size:
-                scores = process.cpdist(q.strings[qi[pos]], t.strings[ti[pos]], scorer=fuzz.ratio, workers=-1)
-                keep[pos[scores >= PREFILTER]] = True
-        return np.flatnonzero(keep)
+        maybe = [_maybe_close(q, qi, t, ti) for q, t in zip(queries, self._forms, strict=True)]
+        places = np.flatnonzero(has_core[qi] | self._has_core[ti])
+        maybe[1] = np.zeros(len(qi), dtype=bool)
+        maybe[1][places] = _maybe_close(queries[1], qi[places], self._forms[1], ti[places])
+        pos = np.flatnonzero(maybe[0] | maybe[1] | maybe[2])
+        qi, ti = qi[pos], ti[pos]
+        keep = np.zeros(len(pos), dtype=bool)
+        for q, t, close in zip(queries, self._forms, maybe, strict=True):
+            todo = np.flatnonzero(close[pos] & ~keep)
+            if todo.size:
+                scores = process.cpdist(
+                    q.strings[qi[todo]], t.strings[ti[todo]], scorer=fuzz.ratio, workers=1
+                )
+                keep[todo[scores >= PREFILTER]] = True
+        return pos[keep]
 
     def match(
         self, queries: Sequence[str], threshold: float = THRESHOLD, chunk: int = 5000
