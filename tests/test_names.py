@@ -15,11 +15,11 @@ from supplyscreen.names import (
     PREFILTER,
     TOKEN_MIN,
     NameIndex,
-    _alignment,
     _Form,
     _maybe_close,
     _name_tokens,
     name_key,
+    weighted_similarity,
     word_similarity,
 )
 from supplyscreen.normalize import fold, tokens
@@ -168,7 +168,8 @@ WORDS = (
     st.dictionaries(st.sampled_from(WORDS), st.sampled_from([0.0, 0.1, 0.2, 0.5, 0.7, 1.0])),
 )
 @settings(max_examples=500)
-def test_alignment_gives_the_plain_score(a: list[str], b: list[str], weights: dict[str, float]) -> None:
+def test_weighted_similarity_gives_the_plain_score(
+    a: list[str], b: list[str], weights: dict[str, float]
+) -> None:
     weight = {w: weights.get(w, 0.35) for w in WORDS}
-    wa, wb = [weight[t] for t in a], [weight[t] for t in b]
-    assert _alignment(a, wa, b, wb) == _plain_alignment(a, b, weight)
+    assert weighted_similarity(a, b, weight.__getitem__) == _plain_alignment(a, b, weight)

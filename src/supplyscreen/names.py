@@ -328,52 +328,71 @@ def weighted_similarity(a: Sequence[str], b: Sequence[str], weight: Callable[[st
     Each word of ``a`` (heaviest first) is paired with the most similar unused word of ``b``; a pair
     contributes its similarity times both words' weights. The words left over on both sides are then
     compared run together, which catches names split differently ('Rung Ra Do' / 'Rungrado')."""
-    return _alignment(a, [weight(t) for t in a], b, [weight(t) for t in b])
+    return _alignment(_Weighed.of(a, weight), _Weighed.of(b, weight))
 
 
-def _alignment(a: Sequence[str], wa: Sequence[float], b: Sequence[str], wb: Sequence[float]) -> float:
-    """``weighted_similarity`` with the words' weights given (``wa[i]`` is the weight of ``a[i]``)."""
-    total = sum(wa) + sum(wb)
+@dataclass(frozen=True, slots=True)
+class _Weighed:
+    """A name's words with what the alignment needs of them: weights, total weight, heaviest first."""
+
+    words: Sequence[str]
+    weights: tuple[float, ...]
+    total: float
+    order: tuple[int, ...]  # word positions, heaviest first (equal weights in the name's order)
+
+    @classmethod
+    def of(cls, words: Sequence[str], weight: Callable[[str], float]) -> _Weighed:
+        weights = tuple(map(weight, words))
+        order = sorted(range(len(words)), key=weights.__getitem__, reverse=True)
+        return cls(words, weights, sum(weights), tuple(order))
+
+
+def _alignment(a: _Weighed, b: _Weighed) -> float:
+    """``weighted_similarity`` of two names' weighed words."""
+    total = a.total + b.total
     if total <= 0:
         return 0.0
     rest_a: list[int] = []
-    free_b = list(range(len(b)))  # the words of b not paired yet, in order
+    words_b, wb = b.words, b.weights
+    free_b = list(range(len(words_b)))  # the words of b not paired yet, in order
     matched = 0.0
-    for i in sorted(range(len(a)), key=wa.__getitem__, reverse=True):
-        word = a[i]
+    for i in a.order:
+        word = a.words[i]
         best_j, best_s = -1, 0.0
         for j in free_b:
-            sim = 1.0 if word == b[j] else word_similarity(word, b[j])
+            if word == words_b[j]:  # nothing scores more, and the first equal word wins either way
+                best_j, best_s = j, 1.0
+                break
+            sim = word_similarity(word, words_b[j])
             if sim > best_s:
                 best_j, best_s = j, sim
-                if sim == 1.0:  # nothing scores more: the first equal word wins either way
-                    break
         if best_j >= 0:
             free_b.remove(best_j)
-            matched += best_s * (wa[i] + wb[best_j])
+            matched += best_s * (a.weights[i] + wb[best_j])
         elif word not in PLACE_WORDS:
             rest_a.append(i)
-    rest_b = [j for j in free_b if b[j] not in PLACE_WORDS]
-    if rest_a and rest_b and len(rest_a) != len(rest_b):  # split differently, not different words
-        rest_a.sort()
-        joined_a, joined_b = "".join(a[i] for i in rest_a), "".join(b[j] for j in rest_b)
-        sim = fuzz.ratio(joined_a, joined_b, score_cutoff=TOKEN_MIN * 100) / 100
-        matched += sim * (sum(wa[i] for i in rest_a) + sum(wb[j] for j in rest_b))
+    if rest_a and free_b:
+        rest_b = [j for j in free_b if words_b[j] not in PLACE_WORDS]
+        if rest_b and len(rest_a) != len(rest_b):  # split differently, not different words
+            rest_a.sort()
+            joined_a, joined_b = "".join(a.words[i] for i in rest_a), "".join(words_b[j] for j in rest_b)
+            sim = fuzz.ratio(joined_a, joined_b, score_cutoff=TOKEN_MIN * 100) / 100
+            matched += sim * (sum(a.weights[i] for i in rest_a) + sum(wb[j] for j in rest_b))
     return matched / total
 
 
 def _score(ka: NameKey, kb: NameKey, weight: Callable[[str], float] = default_weight) -> float:
     """The weighted word alignment; a person ('SURNAME, Given') only matches a name with no other words."""
-    return _weighed_score(ka, [weight(t) for t in ka.words], kb, [weight(t) for t in kb.words])
+    return _weighed_score(ka, _Weighed.of(ka.words, weight), kb, _Weighed.of(kb.words, weight))
 
 
-def _weighed_score(ka: NameKey, wa: Sequence[float], kb: NameKey, wb: Sequence[float]) -> float:
-    """``_score`` with the words' weights given."""
+def _weighed_score(ka: NameKey, a: _Weighed, kb: NameKey, b: _Weighed) -> float:
+    """``_score`` with the keys' words weighed."""
     if ka.person or kb.person:
         person, other = (ka, kb) if ka.person else (kb, ka)
         if other.company or len(other.words) > len(person.words):
             return 0.0
-    return _alignment(ka.words, wa, kb.words, wb)
+    return _alignment(a, b)
 
 
 def similarity(a: str, b: str) -> float:
@@ -397,7 +416,7 @@ def _deletions(word: str) -> tuple[str, ...]:
     """The word with one letter left out, for words long enough that this stays specific."""
     if len(word) < 5:
         return ()
-    return tuple(dict.fromkeys(word[:i] + word[i + 1 :] for i in range(len(word))))
+    return tuple(dict.fromkeys([word[:i] + word[i + 1 :] for i in range(len(word))]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -498,7 +517,7 @@ class NameIndex:
         self._gram_lists: dict[str, list[tuple[int, str]]] = {}  # by query word, see _word_grams
         self._forms = [_Form.of(self.full), _Form.of(self.core), _Form.of(self.compact)]
         self._has_core = np.fromiter((bool(k.core) for k in self.keys), dtype=bool, count=len(self.keys))
-        self._key_weights = [[self.weight(t) for t in key.words] for key in self.keys]
+        self._weighed = [_Weighed.of(key.words, self.weight) for key in self.keys]
 
     def weight(self, token: str) -> float:
         known = self._weights.get(token)
@@ -509,20 +528,18 @@ class NameIndex:
 
     def _word_block(self, word: str) -> tuple[int, np.ndarray | None]:
         """How many list names have the word, and the list names sharing it up to one typo (SymSpell-style
-        deletion keys: 'berar', 'bervar' and 'bekar' share a key; a typo'd form only when it is rare; not
-        deduplicated), or None when all of those are too common to block on. Kept per word: words repeat
-        across queries where names do not."""
+        deletion keys: 'berar', 'bervar' and 'bekar' share a key; a typo'd form only when it is rare), or None
+        when all of those are too common to block on. Kept per word: words repeat across queries where names
+        do not."""
         found = self._blocks.get(word)
         if found is None:
-            ids = [a for a in (self._exact.get(word), self._deleted.get(word)) if a is not None]
-            ids = [a for a in ids if a.size <= MAX_BLOCK_DF]
-            for variant in _deletions(word):
-                ids += [
-                    a
-                    for a in (self._exact.get(variant), self._deleted.get(variant))
-                    if a is not None and a.size <= MAX_TYPO_DF
-                ]
-            found = (self._word_df.get(word, 0), np.concatenate(ids) if ids else None)
+            exact, deleted = self._exact.get, self._deleted.get
+            ids = [a for a in (exact(word), deleted(word)) if a is not None and a.size <= MAX_BLOCK_DF]
+            variants = _deletions(word)
+            for typo in (*map(exact, variants), *map(deleted, variants)):
+                if typo is not None and typo.size <= MAX_TYPO_DF:
+                    ids.append(typo)
+            found = (self._word_df.get(word, 0), _unique(np.concatenate(ids)) if ids else None)
             self._blocks[word] = found
         return found
 
@@ -565,9 +582,9 @@ class NameIndex:
         blocks: list[np.ndarray] = []
         owners: list[int] = []
         for i, key in enumerate(qkeys):
-            for ids in self._candidate_blocks(key):
-                blocks.append(ids)
-                owners.append(i)
+            found = self._candidate_blocks(key)
+            blocks += found
+            owners += [i] * len(found)
         if not blocks:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
         n = len(self.keys)
@@ -625,12 +642,12 @@ class NameIndex:
     ) -> list[NameMatch]:
         """The weighted score for the pairs that passed the prefilter."""
         out = []
-        query_weights: dict[int, list[float]] = {}
+        weighed: dict[int, _Weighed] = {}
         for i, j in zip(qi.tolist(), ti.tolist(), strict=True):
-            wq = query_weights.get(i)
-            if wq is None:
-                wq = query_weights[i] = [self.weight(t) for t in qkeys[i].words]
-            score = _weighed_score(qkeys[i], wq, self.keys[j], self._key_weights[j])
+            query = weighed.get(i)
+            if query is None:
+                query = weighed[i] = _Weighed.of(qkeys[i].words, self.weight)
+            score = _weighed_score(qkeys[i], query, self.keys[j], self._weighed[j])
             if score >= threshold - 1e-9:
                 out.append(NameMatch(i, j, round(score, 3)))
         return out
