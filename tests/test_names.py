@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 from rapidfuzz import fuzz
 
 from supplyscreen.names import (
+    _CLOSE_SYLLABLE,
+    PLACE_IN,
     PLACE_WORDS,
     PREFILTER,
     TOKEN_MIN,
@@ -18,6 +20,7 @@ from supplyscreen.names import (
     _Form,
     _maybe_close,
     _name_tokens,
+    _segment,
     name_key,
     weighted_similarity,
     word_similarity,
@@ -173,3 +176,30 @@ def test_weighted_similarity_gives_the_plain_score(
 ) -> None:
     weight = {w: weights.get(w, 0.35) for w in WORDS}
     assert weighted_similarity(a, b, weight.__getitem__) == _plain_alignment(a, b, weight)
+
+
+def _plain_word_similarity(a: str, b: str) -> float:
+    """word_similarity as first written (pinyin typos through regex and sorting), for comparison."""
+    if a == b:
+        return 1.0
+    if a in PLACE_WORDS or b in PLACE_WORDS:
+        return 0.8 if PLACE_IN.get(a) == b or PLACE_IN.get(b) == a else 0.0
+    sa, sb = _segment(a), _segment(b)
+    if len(sa) > 1 and len(sb) > 1:
+        differ = [(x, y) for x, y in zip(sa, sb, strict=True) if x != y] if len(sa) == len(sb) else []
+        close = len(differ) == 1 and (
+            _CLOSE_SYLLABLE.sub("", differ[0][0]) == _CLOSE_SYLLABLE.sub("", differ[0][1])
+            or sorted(differ[0][0]) == sorted(differ[0][1])
+        )
+        return 0.9 if close else 0.0
+    return word_similarity(a, b)  # the other branches are unchanged
+
+
+def test_word_similarity_of_pinyin_words() -> None:
+    syllables = (
+        "zhang zang chang cang shan san sang min ming rui hang han wei dong yang yan lei lie dui diu".split()
+    )
+    words = [x + y for x in syllables for y in syllables] + ["dongyangzhang", "dongyangzang", "pyongyang"]
+    sims = [(a, b, word_similarity(a, b)) for a in words for b in words]
+    assert {s for _, _, s in sims} == {0.0, 0.9, 1.0}
+    assert [(a, b) for a, b, s in sims if s != _plain_word_similarity(a, b)] == []

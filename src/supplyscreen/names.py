@@ -278,15 +278,28 @@ def default_weight(token: str) -> float:
 
 def _close_syllables(a: str, b: str) -> bool:
     """Syllables a typist confuses: zh/z, ch/c, sh/s, ng/n, or two letters swapped."""
-    return _CLOSE_SYLLABLE.sub("", a) == _CLOSE_SYLLABLE.sub("", b) or sorted(a) == sorted(b)
+    fold_a, letters_a = _syllable_forms(a)
+    fold_b, letters_b = _syllable_forms(b)
+    return fold_a == fold_b or letters_a == letters_b
+
+
+@lru_cache(maxsize=4096)  # pinyin has ~400 syllables
+def _syllable_forms(syllable: str) -> tuple[str, str]:
+    """The syllable without the letters typists confuse (zh/z, ch/c, sh/s, ng/n), and its letters sorted."""
+    return _CLOSE_SYLLABLE.sub("", syllable), "".join(sorted(syllable))
 
 
 def _pinyin_typo(sa: tuple[str, ...], sb: tuple[str, ...]) -> bool:
     """Two words' syllables differ in one syllable, and that a typist's slip."""
     if len(sa) != len(sb):
         return False
-    differ = [(x, y) for x, y in zip(sa, sb, strict=True) if x != y]
-    return len(differ) == 1 and _close_syllables(*differ[0])
+    differ: tuple[str, str] | None = None
+    for x, y in zip(sa, sb, strict=True):
+        if x != y:
+            if differ:
+                return False
+            differ = (x, y)
+    return differ is not None and _close_syllables(*differ)
 
 
 _KOREAN_FOLD = (("oo", "u"), ("eo", "o"), ("ch", "j"))
