@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections import defaultdict
 
 import numpy as np
 import pytest
@@ -10,14 +11,23 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz
 
+from supplyscreen import names
 from supplyscreen.names import (
     _CLOSE_SYLLABLE,
+    MAX_BLOCK_DF,
+    MAX_GRAM_DF,
+    MAX_TYPO_DF,
     PLACE_IN,
     PLACE_WORDS,
     PREFILTER,
+    RARE_WORD_DF,
+    RAREST,
     TOKEN_MIN,
     NameIndex,
+    NameKey,
+    _deletions,
     _Form,
+    _grams,
     _maybe_close,
     _name_tokens,
     _segment,
@@ -203,3 +213,65 @@ def test_word_similarity_of_pinyin_words() -> None:
     sims = [(a, b, word_similarity(a, b)) for a in words for b in words]
     assert {s for _, _, s in sims} == {0.0, 0.9, 1.0}
     assert [(a, b) for a, b, s in sims if s != _plain_word_similarity(a, b)] == []
+
+
+def _plain_postings(index: NameIndex) -> tuple[dict[str, list[int]], dict[str, int]]:
+    """The postings of NameIndex as first written: by word ('w:'), deleted form ('d:') and gram, in dicts."""
+    postings: dict[str, list[int]] = defaultdict(list)
+    for i, k in enumerate(index.keys):
+        for word in set(k.words):
+            postings["w:" + word].append(i)
+            for variant in _deletions(word):
+                postings["d:" + variant].append(i)
+        for gram in _grams(k):
+            postings[gram].append(i)
+    return postings, {g: len(ids) for g, ids in postings.items()}
+
+
+def _plain_candidates(postings: dict[str, list[int]], df: dict[str, int], key: NameKey) -> list[int]:
+    """NameIndex.candidates as first written, looking up one string at a time."""
+    words = sorted(dict.fromkeys(key.words), key=lambda w: df.get("w:" + w, 0))
+    chosen: list[str] = []
+    for n, word in enumerate(words):
+        if n >= 1 and df.get("w:" + word, 0) > RARE_WORD_DF:
+            break
+        chosen += [k for k in ("w:" + word, "d:" + word) if df.get(k, MAX_GRAM_DF + 1) <= MAX_GRAM_DF]
+        chosen += [
+            k
+            for v in _deletions(word)
+            for k in (f"w:{v}", f"d:{v}")
+            if df.get(k, MAX_GRAM_DF + 1) <= MAX_TYPO_DF
+        ]
+    chosen = [k for k in chosen if df[k] <= MAX_BLOCK_DF]
+    if not chosen:
+        grams = sorted(
+            (g for g in _grams(key) if df.get(g, MAX_GRAM_DF + 1) <= MAX_GRAM_DF), key=lambda g: (df[g], g)
+        )
+        chosen = [g for g in grams[:RAREST] if df[g] <= MAX_BLOCK_DF]
+    return sorted({i for k in chosen for i in postings[k]})
+
+
+@pytest.mark.parametrize("collide", [False, True])
+def test_candidates_are_the_plain_lookups(monkeypatch: pytest.MonkeyPatch, collide: bool) -> None:
+    if collide:  # every anagram hashes alike: only the comparison of the strings tells keys apart
+        monkeypatch.setattr(names, "_HASH_BASE", 1)
+        monkeypatch.setattr(names, "_HASH_INVERSE", 1)
+    rng = random.Random(5)
+    syllables = "ka ren to mi sel var lo den ak ne ot im les rav ol ned".split()
+
+    def word() -> str:
+        return "".join(rng.choice(syllables) for _ in range(rng.randrange(1, 4)))
+
+    listed = [f"{word()} {word()}" for _ in range(1500)] + [f"{word()}{word()}" for _ in range(100)]
+    index = NameIndex(listed)
+    queries = [name_key(f"{word()} {word()}") for _ in range(400)]
+    queries += [name_key(rng.choice(listed).replace(rng.choice("aeiou"), "", 1)) for _ in range(200)]
+    postings, df = _plain_postings(index)
+    plain = [_plain_candidates(postings, df, k) for k in queries]
+    assert sum(map(len, plain)) > 10 * len(queries)
+    assert [index.candidates(k).tolist() for k in queries] == plain
+    index = NameIndex(listed)
+    qi, ti = index._candidate_pairs(queries)
+    assert list(zip(qi.tolist(), ti.tolist(), strict=True)) == [
+        (q, t) for q, ts in enumerate(plain) for t in ts
+    ]

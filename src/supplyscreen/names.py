@@ -21,9 +21,10 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from itertools import chain
 from operator import itemgetter
 
 import numpy as np
@@ -442,7 +443,9 @@ class NameMatch:
 def _unique(ids: np.ndarray) -> np.ndarray:
     """np.unique for integers, by sorting (np.unique's hash table is many times slower here)."""
     ids = np.sort(ids)
-    return ids[np.concatenate(([True], ids[1:] != ids[:-1]))]
+    first = np.ones(len(ids), dtype=bool)
+    first[1:] = ids[1:] != ids[:-1]
+    return ids[first]
 
 
 _BYTE_BITS = np.array([bin(i).count("1") for i in range(256)], dtype=np.int64)
@@ -497,6 +500,119 @@ def _maybe_close(q: _Form, qi: np.ndarray, t: _Form, ti: np.ndarray) -> np.ndarr
     return close
 
 
+_HASH_BASE = 0x9E3779B97F4A7C15  # odd, so invertible modulo 2**64
+_HASH_INVERSE = pow(_HASH_BASE, -1, 2**64)
+
+
+def _powers(base: int, n: int) -> np.ndarray:
+    """base**0 .. base**(n-1) modulo 2**64."""
+    out = np.ones(n, dtype=np.uint64)
+    out[1:] = np.cumprod(np.full(max(n - 1, 0), base, dtype=np.uint64))
+    return out
+
+
+def _offsets(counts: np.ndarray) -> np.ndarray:
+    """0 .. counts[i] - 1 for each i, concatenated."""
+    ends = np.cumsum(counts)
+    return np.arange(ends[-1] if len(ends) else 0) - np.repeat(ends - counts, counts)  # type: ignore[no-any-return]
+
+
+def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """starts[i] .. starts[i] + counts[i] - 1 for each i, concatenated."""
+    return np.repeat(starts, counts) + _offsets(counts)  # type: ignore[no-any-return]
+
+
+class _Strings:
+    """A batch of strings in numpy: their code points concatenated, and 64-bit polynomial hashes of their
+    parts (the sum of (code point + 1) * BASE**position modulo 2**64). A part is characters begin..end-1 of
+    string ``owner``, without the one at ``skip`` if given: grams and one-letter deletions of query words
+    hash from prefix sums, with no Python string each."""
+
+    def __init__(self, strings: Sequence[str]) -> None:
+        self.lengths = np.fromiter(map(len, strings), dtype=np.int64, count=len(strings))
+        self.starts = np.cumsum(self.lengths) - self.lengths
+        text = "".join(strings).encode("utf-32-le", errors="surrogatepass")
+        self.codes = np.frombuffer(text, dtype=np.uint32)
+
+    @cached_property
+    def _prefix(self) -> tuple[np.ndarray, np.ndarray]:
+        """Prefix sums of (code point + 1) * BASE**position (prefix[k]: characters 0..k-1), BASE**-position."""
+        n = len(self.codes)
+        prefix = np.zeros(n + 1, dtype=np.uint64)
+        np.cumsum((self.codes.astype(np.uint64) + np.uint64(1)) * _powers(_HASH_BASE, n), out=prefix[1:])
+        return prefix, _powers(_HASH_INVERSE, n + 1)
+
+    def hashes(
+        self, owner: np.ndarray, begin: np.ndarray, end: np.ndarray, skip: np.ndarray | None = None
+    ) -> np.ndarray:
+        prefix, inverse = self._prefix
+        a, b = self.starts[owner] + begin, self.starts[owner] + end
+        if skip is None:
+            whole: np.ndarray = (prefix[b] - prefix[a]) * inverse[a]
+            return whole
+        s = self.starts[owner] + skip  # the characters after it move one place down
+        parts: np.ndarray = (prefix[s] - prefix[a]) * inverse[a] + (prefix[b] - prefix[s + 1]) * inverse[
+            a + 1
+        ]
+        return parts
+
+
+class _Postings:
+    """List names by key, looked up for a whole batch of query strings at once: keys are found by their
+    hashes (``_Strings``) and then compared character by character, so a hash collision cannot add a wrong
+    key. The ids of key k are ``ids[starts[k] : starts[k] + sizes[k]]``; a key's size is its frequency."""
+
+    def __init__(self, postings: Mapping[str, list[int]], limit: int) -> None:
+        keys = [k for k, ids in postings.items() if len(ids) <= limit]  # larger ones are never followed
+        unsorted = _Strings(keys)
+        hashes = unsorted.hashes(np.arange(len(keys)), np.zeros(len(keys), dtype=np.int64), unsorted.lengths)
+        order = np.argsort(hashes, kind="stable")
+        self.keys = [keys[i] for i in order.tolist()]
+        self.hashes = hashes[order]
+        change = np.flatnonzero(self.hashes[1:] != self.hashes[:-1]) + 1
+        runs = np.diff(np.concatenate(([0], change, [len(keys)])))
+        self._same_hash = np.repeat(runs, runs)  # how many keys have the key's hash (a collision: 2 or more)
+        self.text = _Strings(self.keys)
+        self.sizes = np.fromiter((len(postings[k]) for k in self.keys), dtype=np.int64, count=len(keys))
+        self.starts = np.cumsum(self.sizes) - self.sizes
+        ids = chain.from_iterable(postings[k] for k in self.keys)
+        self.ids = np.fromiter(ids, dtype=np.int64, count=int(self.sizes.sum()))
+
+    def ids_of(self, key: int) -> np.ndarray:
+        start = int(self.starts[key])
+        return self.ids[start : start + int(self.sizes[key])]
+
+    def find(
+        self,
+        queries: _Strings,
+        owner: np.ndarray,
+        begin: np.ndarray,
+        end: np.ndarray,
+        skip: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(query part, key) for every key equal to a part of the query strings (see ``_Strings``)."""
+        hashes = queries.hashes(owner, begin, end, skip)
+        if not len(self.keys):
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+        low = np.minimum(np.searchsorted(self.hashes, hashes), len(self.keys) - 1)  # first with the hash
+        count = np.where(self.hashes[low] == hashes, self._same_hash[low], 0)
+        part, key = np.repeat(np.arange(len(hashes)), count), _ranges(low, count)
+        length = end[part] - begin[part] - (0 if skip is None else 1)
+        part, key, length = (a[self.text.lengths[key] == length] for a in (part, key, length))
+        pair, at = np.repeat(np.arange(len(part)), length), _offsets(length)
+        theirs = self.text.starts[key][pair] + at
+        ours = queries.starts[owner[part]][pair] + begin[part][pair] + at
+        if skip is not None:
+            ours += at >= skip[part][pair] - begin[part][pair]
+        differ = np.bincount(pair[queries.codes[ours] != self.text.codes[theirs]], minlength=len(part))
+        return part[differ == 0], key[differ == 0]
+
+    def expand(self, owner: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(owner, list name) for every list name of each (owner, key)."""
+        sizes = self.sizes[key]
+        return np.repeat(owner, sizes), self.ids[_ranges(self.starts[key], sizes)]
+
+
 class NameIndex:
     """List names indexed for blocked matching; word weights come from the list itself (IDF)."""
 
@@ -521,13 +637,13 @@ class NameIndex:
         self._idf = {w: math.log((n + 1) / (df + 1)) + 1.0 for w, df in self._word_df.items()}
         self._max_idf = math.log(n + 1) + 1.0
         self._weights: dict[str, float] = {}
-        # postings of more than MAX_GRAM_DF names are never followed; an array's size is its key's frequency
-        self._exact, self._deleted, self._grams = (
-            {k: np.asarray(ids, dtype=np.int64) for k, ids in p.items() if len(ids) <= MAX_GRAM_DF}
-            for p in (exact, deleted, grams)
-        )
-        self._blocks: dict[str, tuple[int, np.ndarray | None]] = {}  # by query word, see _word_block
-        self._gram_lists: dict[str, list[tuple[int, str]]] = {}  # by query word, see _word_grams
+        self._exact = _Postings(exact, MAX_BLOCK_DF)
+        self._deleted = _Postings(deleted, MAX_BLOCK_DF)
+        self._grams = _Postings(grams, MAX_GRAM_DF)
+        # by query word, see _learn: how many list names have it, the list names sharing it up to one typo
+        # (None when none to block on), the grams it shares with list names (frequency, gram, key)
+        self._blocks: dict[str, tuple[int, np.ndarray | None]] = {}
+        self._gram_lists: dict[str, list[tuple[int, str, int]]] = {}
         self._forms = [_Form.of(self.full), _Form.of(self.core), _Form.of(self.compact)]
         self._has_core = np.fromiter((bool(k.core) for k in self.keys), dtype=bool, count=len(self.keys))
         self._weighed = [_Weighed.of(key.words, self.weight) for key in self.keys]
@@ -539,29 +655,51 @@ class NameIndex:
             self._weights[token] = known
         return known
 
-    def _word_block(self, word: str) -> tuple[int, np.ndarray | None]:
-        """How many list names have the word, and the list names sharing it up to one typo (SymSpell-style
-        deletion keys: 'berar', 'bervar' and 'bekar' share a key; a typo'd form only when it is rare), or None
-        when all of those are too common to block on. Kept per word: words repeat across queries where names
-        do not."""
-        found = self._blocks.get(word)
-        if found is None:
-            exact, deleted = self._exact.get, self._deleted.get
-            ids = [a for a in (exact(word), deleted(word)) if a is not None and a.size <= MAX_BLOCK_DF]
-            variants = _deletions(word)
-            for typo in (*map(exact, variants), *map(deleted, variants)):
-                if typo is not None and typo.size <= MAX_TYPO_DF:
-                    ids.append(typo)
-            found = (self._word_df.get(word, 0), _unique(np.concatenate(ids)) if ids else None)
-            self._blocks[word] = found
-        return found
+    def _learn(self, words: Sequence[str]) -> None:
+        """For words not seen yet, all at once: the list names sharing each word up to one typo (SymSpell-
+        style deletion keys: 'berar', 'bervar' and 'bekar' share the key 'berr'; a typo'd form only when it
+        is rare), and the grams each word shares with list names. Kept per word: words repeat across
+        queries where names do not."""
+        new = [w for w in dict.fromkeys(words) if w not in self._blocks]
+        if not new:
+            return
+        batch = _Strings(new)
+        lengths = batch.lengths
+        every, zero = np.arange(len(new)), np.zeros(len(new), dtype=np.int64)
+        count = np.where(lengths >= 5, lengths, 0)  # as _deletions: words of 5 letters or more
+        owner, skip = np.repeat(every, count), _offsets(count)
+        found: list[tuple[np.ndarray, np.ndarray]] = []
+        for postings, parts, limit in (
+            (self._exact, (every, zero, lengths), MAX_BLOCK_DF),
+            (self._deleted, (every, zero, lengths), MAX_BLOCK_DF),
+            (self._exact, (owner, zero[owner], lengths[owner], skip), MAX_TYPO_DF),
+            (self._deleted, (owner, zero[owner], lengths[owner], skip), MAX_TYPO_DF),
+        ):
+            part, key = postings.find(batch, *parts)
+            rare = postings.sizes[key] <= limit
+            found.append(postings.expand(parts[0][part[rare]], key[rare]))
+        n = len(self.keys)
+        codes = _unique(np.concatenate([w * n + ids for w, ids in found]))
+        bounds = np.searchsorted(codes // n, np.arange(len(new) + 1)).tolist()
+        targets = codes % n
+        for i, word in enumerate(new):
+            ids = targets[bounds[i] : bounds[i + 1]]
+            self._blocks[word] = (self._word_df.get(word, 0), ids if ids.size else None)
+        # the grams of each word (a word of up to GRAM letters is its own gram)
+        count = np.maximum(lengths - GRAM + 1, 1)
+        owner, begin = np.repeat(every, count), _offsets(count)
+        part, key = self._grams.find(batch, owner, begin, np.minimum(begin + GRAM, lengths[owner]))
+        grams: dict[str, list[tuple[int, str, int]]] = {w: [] for w in new}
+        sizes = self._grams.sizes[key].tolist()
+        for w, size, k in zip(owner[part].tolist(), sizes, key.tolist(), strict=True):
+            grams[new[w]].append((size, self._grams.keys[k], k))
+        self._gram_lists.update(grams)
 
     def _candidate_blocks(self, key: NameKey) -> list[np.ndarray]:
         """The arrays of list names whose union is the query's candidates: those sharing its rarest word or
         any word of at most RARE_WORD_DF names (each up to one typo), else one of its rarest 4-letter grams
-        (words split or joined differently)."""
-        known = self._blocks.get
-        found = [known(w) or self._word_block(w) for w in key.words]
+        (words split or joined differently). The query's words must have been learnt (``_learn``)."""
+        found = [self._blocks[w] for w in key.words]
         blocks: list[np.ndarray] = []
         if found:
             rarest = min(found, key=itemgetter(0))  # the first of equally rare words
@@ -570,28 +708,20 @@ class NameIndex:
             else:
                 blocks = [ids for df, ids in found if df <= RARE_WORD_DF and ids is not None]
         if not blocks:
-            grams = sorted({found for w in key.words for found in self._word_grams(w)})
-            blocks = [self._grams[g] for df, g in grams[:RAREST] if df <= MAX_BLOCK_DF]
+            grams = sorted({gram for w in key.words for gram in self._gram_lists[w]})
+            blocks = [self._grams.ids_of(k) for df, _, k in grams[:RAREST] if df <= MAX_BLOCK_DF]
         return blocks
-
-    def _word_grams(self, word: str) -> list[tuple[int, str]]:
-        """The word's grams that list names have, with how many list names have them; kept per word."""
-        found = self._gram_lists.get(word)
-        if found is None:
-            grams = (
-                (word,) if len(word) <= GRAM else {word[i : i + GRAM] for i in range(len(word) - GRAM + 1)}
-            )
-            found = self._gram_lists[word] = [(self._grams[g].size, g) for g in grams if g in self._grams]
-        return found
 
     def candidates(self, key: NameKey) -> np.ndarray:
         """The list names a query is compared with (sorted indexes)."""
+        self._learn(key.words)
         blocks = self._candidate_blocks(key)
         return _unique(np.concatenate(blocks)) if blocks else np.empty(0, dtype=np.int64)
 
     def _candidate_pairs(self, qkeys: list[NameKey]) -> tuple[np.ndarray, np.ndarray]:
         """``candidates`` of all queries as (query, list name) index pairs, ordered by query then list name:
         one np.unique over pair codes instead of small numpy calls per query."""
+        self._learn([w for key in qkeys for w in key.words])
         blocks: list[np.ndarray] = []
         owners: list[int] = []
         for i, key in enumerate(qkeys):
