@@ -25,7 +25,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from itertools import chain
-from operator import itemgetter
 
 import numpy as np
 from pypinyin import lazy_pinyin
@@ -361,6 +360,12 @@ class _Weighed:
         return cls(words, weights, sum(weights), tuple(order))
 
 
+# word_similarity of the word pairs aligned so far, by 'a b' (words have no spaces): string keys, unlike
+# lru_cache's tuples, are not tracked by the garbage collector, whose full passes grow with what it tracks
+_SIMILARITY: dict[str, float] = {}
+_SIMILARITY_MAX = 1_000_000
+
+
 def _alignment(a: _Weighed, b: _Weighed) -> float:
     """``weighted_similarity`` of two names' weighed words."""
     total = a.total + b.total
@@ -374,10 +379,15 @@ def _alignment(a: _Weighed, b: _Weighed) -> float:
         word = a.words[i]
         best_j, best_s = -1, 0.0
         for j in free_b:
-            if word == words_b[j]:  # nothing scores more, and the first equal word wins either way
+            other = words_b[j]
+            if word == other:  # nothing scores more, and the first equal word wins either way
                 best_j, best_s = j, 1.0
                 break
-            sim = word_similarity(word, words_b[j])
+            sim = _SIMILARITY.get(pair := f"{word} {other}")  # word_similarity, cached by a string
+            if sim is None:
+                if len(_SIMILARITY) >= _SIMILARITY_MAX:
+                    _SIMILARITY.clear()
+                sim = _SIMILARITY[pair] = word_similarity.__wrapped__(word, other)
             if sim > best_s:
                 best_j, best_s = j, sim
         if best_j >= 0:
@@ -640,10 +650,13 @@ class NameIndex:
         self._exact = _Postings(exact, MAX_BLOCK_DF)
         self._deleted = _Postings(deleted, MAX_BLOCK_DF)
         self._grams = _Postings(grams, MAX_GRAM_DF)
-        # by query word, see _learn: how many list names have it, the list names sharing it up to one typo
-        # (None when none to block on), the grams it shares with list names (frequency, gram, key)
-        self._blocks: dict[str, tuple[int, np.ndarray | None]] = {}
-        self._gram_lists: dict[str, list[tuple[int, str, int]]] = {}
+        # grams ranked by frequency, then alphabetically: the order in which a query falls back on them
+        self._gram_by_rank = np.lexsort((np.array(self._grams.keys, dtype=str), self._grams.sizes))
+        self._gram_rank = np.argsort(self._gram_by_rank)
+        # by query word, see _learn: the list names sharing it up to one typo (None when none to block on),
+        # and the ranks of the grams it shares with list names
+        self._blocks: dict[str, np.ndarray | None] = {}
+        self._gram_ranks: dict[str, tuple[int, ...]] = {}
         self._forms = [_Form.of(self.full), _Form.of(self.core), _Form.of(self.compact)]
         self._has_core = np.fromiter((bool(k.core) for k in self.keys), dtype=bool, count=len(self.keys))
         self._weighed = [_Weighed.of(key.words, self.weight) for key in self.keys]
@@ -684,32 +697,38 @@ class NameIndex:
         targets = codes % n
         for i, word in enumerate(new):
             ids = targets[bounds[i] : bounds[i + 1]]
-            self._blocks[word] = (self._word_df.get(word, 0), ids if ids.size else None)
-        # the grams of each word (a word of up to GRAM letters is its own gram)
+            self._blocks[word] = ids if ids.size else None
+        # the grams of each word (a word of up to GRAM letters is its own gram), by rank
         count = np.maximum(lengths - GRAM + 1, 1)
         owner, begin = np.repeat(every, count), _offsets(count)
         part, key = self._grams.find(batch, owner, begin, np.minimum(begin + GRAM, lengths[owner]))
-        grams: dict[str, list[tuple[int, str, int]]] = {w: [] for w in new}
-        sizes = self._grams.sizes[key].tolist()
-        for w, size, k in zip(owner[part].tolist(), sizes, key.tolist(), strict=True):
-            grams[new[w]].append((size, self._grams.keys[k], k))
-        self._gram_lists.update(grams)
+        bounds = np.searchsorted(owner[part], np.arange(len(new) + 1)).tolist()
+        ranks = self._gram_rank[key].tolist()
+        for i, word in enumerate(new):
+            self._gram_ranks[word] = tuple(ranks[bounds[i] : bounds[i + 1]])
 
     def _candidate_blocks(self, key: NameKey) -> list[np.ndarray]:
         """The arrays of list names whose union is the query's candidates: those sharing its rarest word or
         any word of at most RARE_WORD_DF names (each up to one typo), else one of its rarest 4-letter grams
         (words split or joined differently). The query's words must have been learnt (``_learn``)."""
-        found = [self._blocks[w] for w in key.words]
+        words, block = key.words, self._blocks
         blocks: list[np.ndarray] = []
-        if found:
-            rarest = min(found, key=itemgetter(0))  # the first of equally rare words
-            if rarest[0] > RARE_WORD_DF:
-                blocks = [] if rarest[1] is None else [rarest[1]]
+        if words:
+            df = [self._word_df.get(w, 0) for w in words]
+            rarest = min(df)
+            if rarest > RARE_WORD_DF:
+                ids = block[words[df.index(rarest)]]  # the first of equally rare words
+                blocks = [] if ids is None else [ids]
             else:
-                blocks = [ids for df, ids in found if df <= RARE_WORD_DF and ids is not None]
+                blocks = [
+                    ids
+                    for w, n in zip(words, df, strict=True)
+                    if n <= RARE_WORD_DF and (ids := block[w]) is not None
+                ]
         if not blocks:
-            grams = sorted({gram for w in key.words for gram in self._gram_lists[w]})
-            blocks = [self._grams.ids_of(k) for df, _, k in grams[:RAREST] if df <= MAX_BLOCK_DF]
+            ranks = sorted({rank for w in words for rank in self._gram_ranks[w]})[:RAREST]
+            grams = self._gram_by_rank[ranks].tolist()
+            blocks = [self._grams.ids_of(g) for g in grams if self._grams.sizes[g] <= MAX_BLOCK_DF]
         return blocks
 
     def candidates(self, key: NameKey) -> np.ndarray:
