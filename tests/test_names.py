@@ -31,11 +31,12 @@ from supplyscreen.names import (
     _maybe_close,
     _name_tokens,
     _segment,
+    _strip_legal_forms,
     name_key,
     weighted_similarity,
     word_similarity,
 )
-from supplyscreen.normalize import fold, tokens
+from supplyscreen.normalize import _legal_forms, fold, strip_legal_forms, tokens
 
 NAME_TEXT = st.text(
     st.sampled_from(
@@ -275,3 +276,19 @@ def test_candidates_are_the_plain_lookups(monkeypatch: pytest.MonkeyPatch, colli
     assert list(zip(qi.tolist(), ti.tolist(), strict=True)) == [
         (q, t) for q, ts in enumerate(plain) for t in ts
     ]
+
+
+LEGAL_FORMS = sorted({form for forms in _legal_forms()[0].values() for form in forms})
+WORDS_AND_FORMS = st.sampled_from(
+    [*LEGAL_FORMS, *[(w,) for w in ("dongyang", "beacon", "trading", "s", "co")]]
+)
+
+
+@given(st.lists(WORDS_AND_FORMS, max_size=5), st.integers(0, 2))
+@settings(max_examples=1000)
+@example([("beacon",), ("gorsinar",), ("trading",), ("s",), ("a",)], 0)
+@example([("sa",), ("beacon",), ("co", "ltd")], 0)
+def test_legal_forms_are_stripped_as_normalize_strips_them(parts: list[tuple[str, ...]], cut: int) -> None:
+    toks = [t for part in parts for t in part]
+    toks = toks[: len(toks) - cut]  # forms cut short too
+    assert _strip_legal_forms(toks) == strip_legal_forms(toks)
