@@ -30,6 +30,7 @@ from supplyscreen.names import (
     _grams,
     _maybe_close,
     _name_tokens,
+    _pinyin_patterns,
     _segment,
     _strip_legal_forms,
     name_key,
@@ -214,6 +215,13 @@ def test_word_similarity_of_pinyin_words() -> None:
     sims = [(a, b, word_similarity(a, b)) for a in words for b in words]
     assert {s for _, _, s in sims} == {0.0, 0.9, 1.0}
     assert [(a, b) for a, b, s in sims if s != _plain_word_similarity(a, b)] == []
+    patterns = {w: _pinyin_patterns(w) for w in words}
+    assert patterns["pyongyang"] is None  # a place
+    share = {
+        (a, b) for a, b, _ in sims if patterns[a] and patterns[b] and set(patterns[a]) & set(patterns[b])
+    }
+    assert share == {(a, b) for a, b, s in sims if s > 0 and patterns[a] and patterns[b]}
+    assert len(share) > len(words) and patterns["shandong"] is None
 
 
 def _plain_postings(index: NameIndex) -> tuple[dict[str, list[int]], dict[str, int]]:

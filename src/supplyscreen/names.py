@@ -369,18 +369,39 @@ def weighted_similarity(a: Sequence[str], b: Sequence[str], weight: Callable[[st
 
 @dataclass(frozen=True, slots=True)
 class _Weighed:
-    """A name's words with what the alignment needs of them: weights, total weight, heaviest first."""
+    """A name's words with what the alignment needs of them: weights, total weight, heaviest first, and for
+    a name of pinyin words only, their syllable patterns (``_pinyin_patterns``)."""
 
     words: Sequence[str]
     weights: tuple[float, ...]
     total: float
     order: tuple[int, ...]  # word positions, heaviest first (equal weights in the name's order)
+    pinyin: frozenset[str] | None
 
     @classmethod
     def of(cls, words: Sequence[str], weight: Callable[[str], float]) -> _Weighed:
         weights = tuple(map(weight, words))
         order = sorted(range(len(words)), key=weights.__getitem__, reverse=True)
-        return cls(words, weights, sum(weights), tuple(order))
+        patterns = [found for w in words if (found := _pinyin_patterns(w)) is not None]
+        pinyin = frozenset(chain.from_iterable(patterns)) if len(patterns) == len(words) else None
+        return cls(words, weights, sum(weights), tuple(order), pinyin)
+
+
+@lru_cache(maxsize=262144)
+def _pinyin_patterns(word: str) -> tuple[str, ...] | None:
+    """For a word of two or more pinyin syllables (not a place name), each syllable in turn left out, with
+    the forms a typist's slip keeps of it (``_syllable_forms``): two such words have a pattern in common iff
+    they are equal or a pinyin typo of each other, which is when word_similarity is not 0. None for other
+    words."""
+    syllables = _segment(word)
+    if len(syllables) < 2 or word in PLACE_WORDS:
+        return None
+    out = []
+    for i, syllable in enumerate(syllables):
+        rest = " ".join((*syllables[:i], "_", *syllables[i + 1 :]))
+        folded, letters = _syllable_forms(syllable)
+        out += [f"{rest} {folded}", f"{rest} ={letters}"]
+    return tuple(out)
 
 
 # word_similarity of the word pairs aligned so far, by 'a b' (words have no spaces): string keys, unlike
@@ -393,6 +414,13 @@ def _alignment(a: _Weighed, b: _Weighed) -> float:
     """``weighted_similarity`` of two names' weighed words."""
     total = a.total + b.total
     if total <= 0:
+        return 0.0
+    if (
+        a.pinyin is not None
+        and b.pinyin is not None
+        and len(a.words) == len(b.words)
+        and a.pinyin.isdisjoint(b.pinyin)
+    ):  # pinyin words only, none pairs with another, and no words left over on one side only: 0
         return 0.0
     rest_a: list[int] = []
     words_b, wb = b.words, b.weights
