@@ -639,10 +639,6 @@ class _Postings:
         ids = chain.from_iterable(postings[k] for k in self.keys)
         self.ids = np.fromiter(ids, dtype=np.int64, count=int(self.sizes.sum()))
 
-    def ids_of(self, key: int) -> np.ndarray:
-        start = int(self.starts[key])
-        return self.ids[start : start + int(self.sizes[key])]
-
     def find(
         self,
         queries: _Strings,
@@ -702,8 +698,10 @@ class NameIndex:
         self._deleted = _Postings(deleted, MAX_BLOCK_DF)
         self._grams = _Postings(grams, MAX_GRAM_DF)
         # grams ranked by frequency, then alphabetically: the order in which a query falls back on them
-        self._gram_by_rank = np.lexsort((np.array(self._grams.keys, dtype=str), self._grams.sizes))
-        self._gram_rank = np.argsort(self._gram_by_rank)
+        by_rank = np.lexsort((np.array(self._grams.keys, dtype=str), self._grams.sizes))
+        self._gram_rank = np.argsort(by_rank)
+        spans = zip(self._grams.starts[by_rank].tolist(), self._grams.sizes[by_rank].tolist(), strict=True)
+        self._gram_spans = list(spans)  # (start in _grams.ids, size) by rank
         # by query word, see _learn: the list names sharing it up to one typo (None when none to block on),
         # and the ranks of the grams it shares with list names
         self._blocks: dict[str, np.ndarray | None] = {}
@@ -778,8 +776,10 @@ class NameIndex:
                 ]
         if not blocks:
             ranks = sorted({rank for w in words for rank in self._gram_ranks[w]})[:RAREST]
-            grams = self._gram_by_rank[ranks].tolist()
-            blocks = [self._grams.ids_of(g) for g in grams if self._grams.sizes[g] <= MAX_BLOCK_DF]
+            ids = self._grams.ids
+            blocks = [
+                ids[at : at + n] for at, n in map(self._gram_spans.__getitem__, ranks) if n <= MAX_BLOCK_DF
+            ]
         return blocks
 
     def candidates(self, key: NameKey) -> np.ndarray:
@@ -855,12 +855,12 @@ class NameIndex:
     ) -> list[NameMatch]:
         """The weighted score for the pairs that passed the prefilter."""
         out = []
-        weighed: dict[int, _Weighed] = {}
+        keys, weighed = self.keys, self._weighed
+        last, query = -1, _Weighed.of((), self.weight)
         for i, j in zip(qi.tolist(), ti.tolist(), strict=True):
-            query = weighed.get(i)
-            if query is None:
-                query = weighed[i] = _Weighed.of(qkeys[i].words, self.weight)
-            score = _weighed_score(qkeys[i], query, self.keys[j], self._weighed[j])
+            if i != last:  # the pairs come query by query
+                last, query = i, _Weighed.of(qkeys[i].words, self.weight)
+            score = _weighed_score(qkeys[i], query, keys[j], weighed[j])
             if score >= threshold - 1e-9:
                 out.append(NameMatch(i, j, round(score, 3)))
         return out
