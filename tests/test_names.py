@@ -33,6 +33,7 @@ from supplyscreen.names import (
     _pinyin_patterns,
     _segment,
     _strip_legal_forms,
+    _syllables,
     name_key,
     weighted_similarity,
     word_similarity,
@@ -300,3 +301,33 @@ def test_legal_forms_are_stripped_as_normalize_strips_them(parts: list[tuple[str
     toks = [t for part in parts for t in part]
     toks = toks[: len(toks) - cut]  # forms cut short too
     assert _strip_legal_forms(toks) == strip_legal_forms(toks)
+
+
+def _plain_segment(word: str) -> tuple[str, ...]:
+    """_segment as first written: every slice of two to six letters looked up, tuples built as it goes."""
+    if len(word) < 4 or not word.isalpha():
+        return (word,)
+    syl = _syllables()
+    n = len(word)
+    best: list[tuple[str, ...] | None] = [None] * (n + 1)
+    best[0] = ()
+    for i in range(n):
+        prev = best[i]
+        if prev is None:
+            continue
+        for j in range(i + 2, min(n, i + 6) + 1):
+            if word[i:j] in syl:
+                cand = (*prev, word[i:j])
+                cur = best[j]
+                if cur is None or len(cand) < len(cur):
+                    best[j] = cand
+    return best[n] or (word,)
+
+
+def test_segment_splits_as_first_written() -> None:
+    rng = random.Random(3)
+    syllables = sorted(_syllables())
+    words = ["".join(rng.choice(syllables) for _ in range(rng.randrange(1, 5))) for _ in range(20000)]
+    words += [w[:-1] for w in words[:5000]] + [w[1:] for w in words[5000:10000]]
+    words += ["dongyang", "xian", "xi'an", "daliantianyi", "gorsinar", "zhuangchuang", "ab", "dong1"]
+    assert [w for w in words if _segment(w) != _plain_segment(w)] == []

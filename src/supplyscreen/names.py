@@ -32,7 +32,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 from wordfreq import zipf_frequency
 
-from supplyscreen.normalize import GENERIC_WORDS, fold, strip_legal_forms, tokens
+from supplyscreen.normalize import GENERIC_WORDS, fold, stem, strip_legal_forms, tokens
 
 THRESHOLD = 0.88  # default similarity for a list hit
 GRAM = 4
@@ -146,27 +146,42 @@ def _syllables() -> frozenset[str]:
     return _all_syllables() - _VOWEL_INITIAL
 
 
+@lru_cache(maxsize=1)
+def _syllables_by_start() -> dict[str, tuple[str, ...]]:
+    """The syllables of two to six letters by their first two letters, shortest first."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for syllable in sorted(_syllables(), key=len):
+        if 2 <= len(syllable) <= 6:
+            out[syllable[:2]].append(syllable)
+    return {start: tuple(found) for start, found in out.items()}
+
+
 @lru_cache(maxsize=262144)
 def _segment(word: str) -> tuple[str, ...]:
-    """Split a word that is a run of pinyin syllables ('dongyang' -> ('dong', 'yang')); else keep it."""
+    """Split a word that is a run of pinyin syllables ('dongyang' -> ('dong', 'yang')); else keep it.
+
+    The split with the fewest syllables (of two letters or more); among as few, the first found going left
+    to right, shorter syllables first."""
     if len(word) < 4 or not word.isalpha():
         return (word,)
-    syl = _syllables()
+    starting = _syllables_by_start()
     n = len(word)
-    best: list[tuple[str, ...] | None] = [None] * (n + 1)
-    best[0] = ()
-    for i in range(n):
-        prev = best[i]
-        if prev is None:
+    fewest = [0] + [n + 1] * n  # syllables up to each position (n + 1: not reached)
+    back = [0] * (n + 1)  # where the last of them starts
+    for i in range(n - 1):
+        if fewest[i] > n:
             continue
-        for j in range(i + 2, min(n, i + 6) + 1):
-            if word[i:j] in syl:
-                cand = (*prev, word[i:j])
-                cur = best[j]
-                if cur is None or len(cand) < len(cur):
-                    best[j] = cand
-    result = best[n]
-    return result if result else (word,)
+        for syllable in starting.get(word[i : i + 2], ()):
+            j = i + len(syllable)
+            if j <= n and fewest[i] + 1 < fewest[j] and word.startswith(syllable, i):
+                fewest[j], back[j] = fewest[i] + 1, i
+    if fewest[n] > n:
+        return (word,)
+    out = []
+    while n:
+        out.append(word[back[n] : n])
+        n = back[n]
+    return tuple(reversed(out))
 
 
 def is_pinyin_word(token: str) -> bool:
@@ -230,6 +245,8 @@ def _name_tokens(folded: str) -> list[str]:
 
 @lru_cache(maxsize=262144)
 def _word_tokens(word: str) -> tuple[str, ...]:
+    if word.isascii() and word.isalnum() and word.islower():  # what tokens() makes of it, sooner
+        return (stem(word),)
     return tuple(tokens(word))
 
 
