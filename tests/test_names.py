@@ -261,11 +261,13 @@ def _plain_candidates(postings: dict[str, list[int]], df: dict[str, int], key: N
     return sorted({i for k in chosen for i in postings[k]})
 
 
-@pytest.mark.parametrize("collide", [False, True])
-def test_candidates_are_the_plain_lookups(monkeypatch: pytest.MonkeyPatch, collide: bool) -> None:
-    if collide:  # every anagram hashes alike: only the comparison of the strings tells keys apart
+@pytest.mark.parametrize("case", ["plain", "collide", "forget"])
+def test_candidates_are_the_plain_lookups(monkeypatch: pytest.MonkeyPatch, case: str) -> None:
+    if case == "collide":  # every anagram hashes alike: only the comparison of the strings tells keys apart
         monkeypatch.setattr(names, "_HASH_BASE", 1)
         monkeypatch.setattr(names, "_HASH_INVERSE", 1)
+    if case == "forget":  # the words learnt are forgotten all the time
+        monkeypatch.setattr(names, "MAX_LEARNT_WORDS", 10)
     rng = random.Random(5)
     syllables = "ka ren to mi sel var lo den ak ne ot im les rav ol ned".split()
 

@@ -44,6 +44,7 @@ PREFILTER = 80  # rapidfuzz ratio (0-100) a pair needs on its sorted, place-free
 MAX_BLOCK_DF = 200  # a gram shared with more list names than this is too common to block on
 MAX_TYPO_DF = 40  # the same for the one-letter-deleted forms of a word
 RARE_WORD_DF = 20  # a supplier name is compared with list names sharing any of its words this rare
+MAX_LEARNT_WORDS = 200_000  # query words whose candidates a NameIndex keeps (see NameIndex._learn)
 
 # Generic words as pinyin syllables, removed before syllables are grouped into words.
 PINYIN_GENERIC = tuple(
@@ -739,6 +740,9 @@ class NameIndex:
         style deletion keys: 'berar', 'bervar' and 'bekar' share the key 'berr'; a typo'd form only when it
         is rare), and the grams each word shares with list names. Kept per word: words repeat across
         queries where names do not."""
+        if len(self._blocks) > MAX_LEARNT_WORDS:  # memory stays bounded however many names are screened
+            self._blocks.clear()
+            self._gram_ranks.clear()
         new = [w for w in dict.fromkeys(words) if w not in self._blocks]
         if not new:
             return
