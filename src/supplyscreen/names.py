@@ -9,11 +9,14 @@ weights come from the watchlist itself (rare words weigh more, IDF), place names
 exactly, and two different pinyin words are different words (Tianyu is not Tianfu), so one shared common
 word cannot carry a match.
 
-Blocking: each list name is indexed by its words and by the 4-letter grams of its words; a supplier name is
-compared only with the list names that share its rarest words or grams. A cheap rapidfuzz prefilter scores
-the candidate pairs in bulk (``process.cpdist``), and only the survivors get the weighted score. The
-exhaustive run (``match_exhaustive``) uses ``process.cdist`` over all pairs with the same prefilter and the
-same score, so the two can be compared.
+Blocking: each list name is indexed by its words, their one-letter deletions (typos, SymSpell-style) and the
+4-letter grams of its words; a supplier name is compared only with the list names that share its rarest words
+(up to a typo) or grams. The words a chunk of supplier names brings are looked up all at once in numpy
+(hashed, then compared letter by letter) and remembered. A cheap rapidfuzz prefilter scores the candidate
+pairs in bulk (``process.cpdist``), after an exact bound on lengths and letter counts has set aside the pairs
+that cannot reach it, and only the survivors get the weighted score. The exhaustive run
+(``match_exhaustive``) uses ``process.cdist`` over all pairs with the same prefilter and the same score, so
+the two can be compared.
 """
 
 from __future__ import annotations
@@ -593,12 +596,14 @@ def _powers(base: int, n: int) -> np.ndarray:
 def _offsets(counts: np.ndarray) -> np.ndarray:
     """0 .. counts[i] - 1 for each i, concatenated."""
     ends = np.cumsum(counts)
-    return np.arange(ends[-1] if len(ends) else 0) - np.repeat(ends - counts, counts)  # type: ignore[no-any-return]
+    offsets: np.ndarray = np.arange(ends[-1] if len(ends) else 0) - np.repeat(ends - counts, counts)
+    return offsets
 
 
 def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """starts[i] .. starts[i] + counts[i] - 1 for each i, concatenated."""
-    return np.repeat(starts, counts) + _offsets(counts)  # type: ignore[no-any-return]
+    ranges: np.ndarray = np.repeat(starts, counts) + _offsets(counts)
+    return ranges
 
 
 class _Strings:
@@ -624,16 +629,22 @@ class _Strings:
     def hashes(
         self, owner: np.ndarray, begin: np.ndarray, end: np.ndarray, skip: np.ndarray | None = None
     ) -> np.ndarray:
+        """Hashes of the parts ``strings[owner][begin:end]``, each without its character ``skip`` if given."""
         prefix, inverse = self._prefix
         a, b = self.starts[owner] + begin, self.starts[owner] + end
         if skip is None:
             whole: np.ndarray = (prefix[b] - prefix[a]) * inverse[a]
             return whole
-        s = self.starts[owner] + skip  # the characters after it move one place down
-        parts: np.ndarray = (prefix[s] - prefix[a]) * inverse[a] + (prefix[b] - prefix[s + 1]) * inverse[
-            a + 1
-        ]
+        s = self.starts[owner] + skip
+        before = (prefix[s] - prefix[a]) * inverse[a]
+        after = (prefix[b] - prefix[s + 1]) * inverse[a + 1]  # one place down: the skipped one is gone
+        parts: np.ndarray = before + after
         return parts
+
+    def whole(self) -> np.ndarray:
+        """Hashes of the strings."""
+        every = np.arange(len(self.lengths))
+        return self.hashes(every, np.zeros_like(every), self.lengths)
 
 
 class _Postings:
@@ -643,8 +654,7 @@ class _Postings:
 
     def __init__(self, postings: Mapping[str, list[int]], limit: int) -> None:
         keys = [k for k, ids in postings.items() if len(ids) <= limit]  # larger ones are never followed
-        unsorted = _Strings(keys)
-        hashes = unsorted.hashes(np.arange(len(keys)), np.zeros(len(keys), dtype=np.int64), unsorted.lengths)
+        hashes = _Strings(keys).whole()
         order = np.argsort(hashes, kind="stable")
         self.keys = [keys[i] for i in order.tolist()]
         self.hashes = hashes[order]
@@ -717,7 +727,7 @@ class NameIndex:
         self._grams = _Postings(grams, MAX_GRAM_DF)
         # grams ranked by frequency, then alphabetically: the order in which a query falls back on them
         by_rank = np.lexsort((np.array(self._grams.keys, dtype=str), self._grams.sizes))
-        self._gram_rank = np.argsort(by_rank)
+        self._rank_of_gram = np.argsort(by_rank)
         spans = zip(self._grams.starts[by_rank].tolist(), self._grams.sizes[by_rank].tolist(), strict=True)
         self._gram_spans = list(spans)  # (start in _grams.ids, size) by rank
         # by query word, see _learn: the list names sharing it up to one typo (None when none to block on),
@@ -773,7 +783,7 @@ class NameIndex:
         owner, begin = np.repeat(every, count), _offsets(count)
         part, key = self._grams.find(batch, owner, begin, np.minimum(begin + GRAM, lengths[owner]))
         bounds = np.searchsorted(owner[part], np.arange(len(new) + 1)).tolist()
-        ranks = self._gram_rank[key].tolist()
+        ranks = self._rank_of_gram[key].tolist()
         for i, word in enumerate(new):
             self._gram_ranks[word] = tuple(ranks[bounds[i] : bounds[i + 1]])
 
