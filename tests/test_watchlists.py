@@ -123,6 +123,20 @@ def test_list_hits_name_the_list_entry_alias_and_similarity(tmp_path: Path) -> N
     ]
 
 
+def test_every_row_of_a_listed_name_is_hit(tmp_path: Path) -> None:
+    from supplyscreen.listmatch import ListMatcher
+    from supplyscreen.rules import load_rules
+
+    matcher = ListMatcher([load_watchlist(_simple(tmp_path))], load_rules(None).watchlist)
+    rows = [
+        {"name": n}
+        for n in ("Haegumgang Trading", "Plain Wines", "", "Haegumgang Trading", "Haegumgang Trading")
+    ]
+    hits = matcher.match_rows(rows)
+    assert sorted(hits) == [0, 3, 4]
+    assert all(h.text == "Haegumgang Trading" and h.similarity == 1.0 for i in (0, 3, 4) for h in hits[i])
+
+
 def test_near_misses_do_not_hit_the_list(tmp_path: Path) -> None:
     src = tmp_path / "vendors.csv"
     src.write_text("Supplier,Vessel\nHaegumgang Hotel Management,\nSea Star,Kum Song 8\n", encoding="utf-8")

@@ -89,15 +89,19 @@ class ListMatcher:
         """List hits by row position, for every row of a sheet."""
         out: dict[int, list[Hit]] = defaultdict(list)
         if self._index is not None:
-            by_name: dict[str, list[int]] = defaultdict(list)
+            first: dict[str, int] = {}  # the row of each name, and the rows of names written again
+            again: dict[str, list[int]] = defaultdict(list)  # (not a list per row: fewer objects to collect)
             for i, row in enumerate(rows):
-                if row.get("name"):
-                    by_name[row["name"]].append(i)
-            names = list(by_name)
+                if name := row.get("name"):
+                    if name in first:
+                        again[name].append(i)
+                    else:
+                        first[name] = i
+            names = list(first)
             for m in self._index.match(names, self.threshold):
-                target = self._names[m.target]
-                for i in by_name[names[m.query]]:
-                    out[i].append(self._hit(target, "name", names[m.query], m.similarity, "name"))
+                target, name = self._names[m.target], names[m.query]
+                for i in (first[name], *again.get(name, ())):
+                    out[i].append(self._hit(target, "name", name, m.similarity, "name"))
         if self._people_index is not None:
             # a listed person matches only a supplier written as a person: no legal form or business word
             people = [n for n in {r.get("name", "") for r in rows} if n and not name_key(n).company]

@@ -9,11 +9,14 @@ weights come from the watchlist itself (rare words weigh more, IDF), place names
 exactly, and two different pinyin words are different words (Tianyu is not Tianfu), so one shared common
 word cannot carry a match.
 
-Blocking: each list name is indexed by its words and by the 4-letter grams of its words; a supplier name is
-compared only with the list names that share its rarest words or grams. A cheap rapidfuzz prefilter scores
-the candidate pairs in bulk (``process.cpdist``), and only the survivors get the weighted score. The
-exhaustive run (``match_exhaustive``) uses ``process.cdist`` over all pairs with the same prefilter and the
-same score, so the two can be compared.
+Blocking: each list name is indexed by its words, their one-letter deletions (typos, SymSpell-style) and the
+4-letter grams of its words; a supplier name is compared only with the list names that share its rarest words
+(up to a typo) or grams. The words a chunk of supplier names brings are looked up all at once in numpy
+(hashed, then compared letter by letter) and remembered. A cheap rapidfuzz prefilter scores the candidate
+pairs in bulk (``process.cpdist``), after an exact bound on lengths and letter counts has set aside the pairs
+that cannot reach it, and only the survivors get the weighted score. The exhaustive run
+(``match_exhaustive``) uses ``process.cdist`` over all pairs with the same prefilter and the same score, so
+the two can be compared.
 """
 
 from __future__ import annotations
@@ -21,9 +24,10 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from itertools import chain
 
 import numpy as np
 from pypinyin import lazy_pinyin
@@ -31,7 +35,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 from wordfreq import zipf_frequency
 
-from supplyscreen.normalize import GENERIC_WORDS, fold, strip_legal_forms, tokens
+from supplyscreen.normalize import GENERIC_WORDS, fold, stem, strip_legal_forms, tokens
 
 THRESHOLD = 0.88  # default similarity for a list hit
 GRAM = 4
@@ -42,6 +46,8 @@ TOKEN_MIN = 0.8  # two (non-pinyin) words count as the same word from this simil
 PREFILTER = 80  # rapidfuzz ratio (0-100) a pair needs on its sorted, place-free or run-together key
 MAX_BLOCK_DF = 200  # a gram shared with more list names than this is too common to block on
 MAX_TYPO_DF = 40  # the same for the one-letter-deleted forms of a word
+RARE_WORD_DF = 20  # a supplier name is compared with list names sharing any of its words this rare
+MAX_LEARNT_WORDS = 200_000  # query words whose candidates a NameIndex keeps (see NameIndex._learn)
 
 # Generic words as pinyin syllables, removed before syllables are grouped into words.
 PINYIN_GENERIC = tuple(
@@ -63,6 +69,8 @@ EXTRA_GENERIC = frozenset(
     aquatic technology center centre economic economy
     """.split()
 )
+_GENERIC = GENERIC_WORDS | PINYIN_GENERIC_WORDS | EXTRA_GENERIC
+_PHRASE_STARTS = frozenset(p.split()[0] for p in PINYIN_GENERIC)  # a name without these has no such phrase
 # Place names inside a country: a supplier may write the capital or a city for the country a list names.
 PLACE_IN = {
     **{c: "korea" for c in "pyongyang rason rajin nampo sinuiju chongjin wonsan hamhung kaesong".split()},
@@ -77,6 +85,7 @@ PLACE_IN = {
 }
 _ADMIN_CJK = str.maketrans("", "", "市省县")
 _PERSON_RE = re.compile(r"^[A-Z][A-Z'\-]+,\s+[A-Z]")
+_WORD_RE = re.compile(r"[^\W_]+")  # the words ``tokens`` reads, as normalize.units finds them
 _CLOSE_SYLLABLE = re.compile(r"(?<=[zcs])h|(?<=n)g$")
 ABBREVIATIONS = {
     "int": "international",
@@ -136,31 +145,47 @@ def _all_syllables() -> frozenset[str]:
     return frozenset(s for s in lazy_pinyin(chars, errors="ignore") if s.isascii() and s.isalpha())
 
 
+@lru_cache(maxsize=1)
 def _syllables() -> frozenset[str]:
     return _all_syllables() - _VOWEL_INITIAL
 
 
+@lru_cache(maxsize=1)
+def _syllables_by_start() -> dict[str, tuple[str, ...]]:
+    """The syllables of two to six letters by their first two letters, shortest first."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for syllable in sorted(_syllables(), key=len):
+        if 2 <= len(syllable) <= 6:
+            out[syllable[:2]].append(syllable)
+    return {start: tuple(found) for start, found in out.items()}
+
+
 @lru_cache(maxsize=262144)
 def _segment(word: str) -> tuple[str, ...]:
-    """Split a word that is a run of pinyin syllables ('dongyang' -> ('dong', 'yang')); else keep it."""
+    """Split a word that is a run of pinyin syllables ('dongyang' -> ('dong', 'yang')); else keep it.
+
+    The split with the fewest syllables (of two letters or more); among as few, the first found going left
+    to right, shorter syllables first."""
     if len(word) < 4 or not word.isalpha():
         return (word,)
-    syl = _syllables()
+    starting = _syllables_by_start()
     n = len(word)
-    best: list[tuple[str, ...] | None] = [None] * (n + 1)
-    best[0] = ()
-    for i in range(n):
-        prev = best[i]
-        if prev is None:
+    fewest = [0] + [n + 1] * n  # syllables up to each position (n + 1: not reached)
+    back = [0] * (n + 1)  # where the last of them starts
+    for i in range(n - 1):
+        if fewest[i] > n:
             continue
-        for j in range(i + 2, min(n, i + 6) + 1):
-            if word[i:j] in syl:
-                cand = (*prev, word[i:j])
-                cur = best[j]
-                if cur is None or len(cand) < len(cur):
-                    best[j] = cand
-    result = best[n]
-    return result if result else (word,)
+        for syllable in starting.get(word[i : i + 2], ()):
+            j = i + len(syllable)
+            if j <= n and fewest[i] + 1 < fewest[j] and word.startswith(syllable, i):
+                fewest[j], back[j] = fewest[i] + 1, i
+    if fewest[n] > n:
+        return (word,)
+    out = []
+    while n:
+        out.append(word[back[n] : n])
+        n = back[n]
+    return tuple(reversed(out))
 
 
 def is_pinyin_word(token: str) -> bool:
@@ -168,17 +193,28 @@ def is_pinyin_word(token: str) -> bool:
     return len(_segment(token)) > 1
 
 
-def _drop_phrases(toks: list[str], phrases: Sequence[str]) -> list[str]:
+def _drop_generic_phrases(toks: list[str]) -> list[str]:
+    """Drop the generic words written as pinyin syllables (PINYIN_GENERIC: 'you xian gong si')."""
+    if _PHRASE_STARTS.isdisjoint(toks):  # the usual case: nothing to drop
+        return toks
     text = " " + " ".join(toks) + " "
-    for phrase in phrases:
+    for phrase in PINYIN_GENERIC:
         while f" {phrase} " in text:
             text = text.replace(f" {phrase} ", " ")
     return text.split()
 
 
+@lru_cache(maxsize=262144)
+def _starts_syllable_run(tok: str) -> bool:
+    """Whether ``_group_syllables`` puts the word in a run of syllables (else it keeps it as it is)."""
+    return tok in _all_syllables() or (len(tok) >= 8 and len(_segment(tok)) >= 4)  # syllables of 2+ letters
+
+
 def _group_syllables(toks: list[str]) -> list[str]:
     """Join runs of single pinyin syllables two by two ('hun chun dong yang' -> 'hunchun dongyang'); an odd
     run ends with a three-syllable word."""
+    if not any(map(_starts_syllable_run, toks)):  # the usual case: no pinyin syllables to group
+        return toks
     syl = _all_syllables()
     out: list[str] = []
     run: list[str] = []
@@ -205,6 +241,42 @@ def _group_syllables(toks: list[str]) -> list[str]:
     return out
 
 
+def _name_tokens(folded: str) -> list[str]:
+    """``tokens(folded)``, a word at a time: no token spans a space or punctuation, so a name's tokens are its
+    words' tokens, and words repeat across names where whole names do not."""
+    return [t for word in _WORD_RE.findall(folded) for t in _word_tokens(word)]
+
+
+@lru_cache(maxsize=262144)
+def _word_tokens(word: str) -> tuple[str, ...]:
+    if word.isascii() and word.isalnum() and word.islower():  # what tokens() makes of it, sooner
+        return (stem(word),)
+    return tuple(tokens(word))
+
+
+def _strip_legal_forms(toks: list[str]) -> list[str]:
+    """``strip_legal_forms(toks)``: it reads the tokens left to right, so the ones before the first that can
+    start a legal form stay as they are, and only the rest goes through it, cached (names end alike:
+    'co ltd', 'gmbh', 's a')."""
+    starts = _legal_form_starts()
+    for i, tok in enumerate(toks):
+        if tok in starts:
+            return toks[:i] + list(_strip_tail(tuple(toks[i:])))
+    return toks
+
+
+@lru_cache(maxsize=1)
+def _legal_form_starts() -> frozenset[str]:
+    from supplyscreen.normalize import _legal_forms
+
+    return frozenset(_legal_forms()[0])
+
+
+@lru_cache(maxsize=65536)
+def _strip_tail(toks: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(strip_legal_forms(list(toks)))
+
+
 @dataclass(frozen=True, slots=True)
 class NameKey:
     full: str  # sorted words
@@ -219,20 +291,22 @@ class NameKey:
 def name_key(text: str) -> NameKey:
     """The comparison key of an organisation name."""
     # 东港市 -> 东港: the 'city' character would split the pinyin; CH'OLHYO'N -> cholhyon (McCune-Reischauer)
-    folded = fold(text).translate(_ADMIN_CJK).replace("'", "").replace("’", "")
-    raw = tokens(folded)
-    stripped = strip_legal_forms(raw)
-    toks = [ABBREVIATIONS.get(t, t) for t in stripped]
-    toks = _group_syllables(_drop_phrases(toks, PINYIN_GENERIC))
-    generic = GENERIC_WORDS | PINYIN_GENERIC_WORDS | EXTRA_GENERIC
-    informative = [t for t in toks if t not in generic and len(t) > 1]
-    if not [t for t in informative if t not in PLACE_WORDS]:
-        informative = [t for t in toks if len(t) > 1] or toks  # nothing distinctive: keep the generic words
+    folded = fold(text)
+    if not folded.isascii():
+        folded = folded.translate(_ADMIN_CJK).replace("’", "")
+    raw = _name_tokens(folded.replace("'", ""))
+    stripped = _strip_legal_forms(raw)
+    toks = list(map(ABBREVIATIONS.get, stripped, stripped))
+    toks = _group_syllables(_drop_generic_phrases(toks))
+    informative = [t for t in toks if t not in _GENERIC and len(t) > 1]
     core = [t for t in informative if t not in PLACE_WORDS]
+    if not core:
+        informative = [t for t in toks if len(t) > 1] or toks  # nothing distinctive: keep the generic words
+        core = [t for t in informative if t not in PLACE_WORDS]
     full = " ".join(sorted(informative))
     core_key = " ".join(sorted(core)) if core and core != informative else ""
-    company = len(stripped) < len(raw) or any(t in generic for t in toks)
-    person = bool(_PERSON_RE.match(text.strip()))
+    company = len(stripped) < len(raw) or not _GENERIC.isdisjoint(toks)
+    person = "," in text and _PERSON_RE.match(text.strip()) is not None
     return NameKey(full, core_key, tuple(informative), "".join(core or informative), company, person)
 
 
@@ -248,15 +322,28 @@ def default_weight(token: str) -> float:
 
 def _close_syllables(a: str, b: str) -> bool:
     """Syllables a typist confuses: zh/z, ch/c, sh/s, ng/n, or two letters swapped."""
-    return _CLOSE_SYLLABLE.sub("", a) == _CLOSE_SYLLABLE.sub("", b) or sorted(a) == sorted(b)
+    fold_a, letters_a = _syllable_forms(a)
+    fold_b, letters_b = _syllable_forms(b)
+    return fold_a == fold_b or letters_a == letters_b
 
 
-def _pinyin_typo(a: str, b: str) -> bool:
-    sa, sb = _segment(a), _segment(b)
+@lru_cache(maxsize=4096)  # pinyin has ~400 syllables
+def _syllable_forms(syllable: str) -> tuple[str, str]:
+    """The syllable without the letters typists confuse (zh/z, ch/c, sh/s, ng/n), and its letters sorted."""
+    return _CLOSE_SYLLABLE.sub("", syllable), "".join(sorted(syllable))
+
+
+def _pinyin_typo(sa: tuple[str, ...], sb: tuple[str, ...]) -> bool:
+    """Two words' syllables differ in one syllable, and that a typist's slip."""
     if len(sa) != len(sb):
         return False
-    differ = [(x, y) for x, y in zip(sa, sb, strict=True) if x != y]
-    return len(differ) == 1 and _close_syllables(*differ[0])
+    differ: tuple[str, str] | None = None
+    for x, y in zip(sa, sb, strict=True):
+        if x != y:
+            if differ:
+                return False
+            differ = (x, y)
+    return differ is not None and _close_syllables(*differ)
 
 
 _KOREAN_FOLD = (("oo", "u"), ("eo", "o"), ("ch", "j"))
@@ -280,8 +367,9 @@ def word_similarity(a: str, b: str) -> float:
         return 1.0
     if a in PLACE_WORDS or b in PLACE_WORDS:
         return 0.8 if PLACE_IN.get(a) == b or PLACE_IN.get(b) == a else 0.0
-    if is_pinyin_word(a) and is_pinyin_word(b):
-        return 0.9 if _pinyin_typo(a, b) else 0.0
+    sa, sb = _segment(a), _segment(b)
+    if len(sa) > 1 and len(sb) > 1:  # two pinyin words
+        return 0.9 if _pinyin_typo(sa, sb) else 0.0
     if _korean_fold(a) == _korean_fold(b):
         return 0.95
     if a[:1] != b[:1]:  # typos rarely hit the first letter; near-miss names often do (Pyongjin/Yongjin)
@@ -297,38 +385,110 @@ def weighted_similarity(a: Sequence[str], b: Sequence[str], weight: Callable[[st
     Each word of ``a`` (heaviest first) is paired with the most similar unused word of ``b``; a pair
     contributes its similarity times both words' weights. The words left over on both sides are then
     compared run together, which catches names split differently ('Rung Ra Do' / 'Rungrado')."""
-    total = sum(weight(t) for t in a) + sum(weight(t) for t in b)
+    return _alignment(_Weighed.of(a, weight), _Weighed.of(b, weight))
+
+
+@dataclass(frozen=True, slots=True)
+class _Weighed:
+    """A name's words with what the alignment needs of them: weights, total weight, heaviest first, and for
+    a name of pinyin words only, their syllable patterns (``_pinyin_patterns``)."""
+
+    words: Sequence[str]
+    weights: tuple[float, ...]
+    total: float
+    order: tuple[int, ...]  # word positions, heaviest first (equal weights in the name's order)
+    pinyin: frozenset[str] | None
+
+    @classmethod
+    def of(cls, words: Sequence[str], weight: Callable[[str], float]) -> _Weighed:
+        weights = tuple(map(weight, words))
+        order = sorted(range(len(words)), key=weights.__getitem__, reverse=True)
+        patterns = [found for w in words if (found := _pinyin_patterns(w)) is not None]
+        pinyin = frozenset(chain.from_iterable(patterns)) if len(patterns) == len(words) else None
+        return cls(words, weights, sum(weights), tuple(order), pinyin)
+
+
+@lru_cache(maxsize=262144)
+def _pinyin_patterns(word: str) -> tuple[str, ...] | None:
+    """For a word of two or more pinyin syllables (not a place name), each syllable in turn left out, with
+    the forms a typist's slip keeps of it (``_syllable_forms``): two such words have a pattern in common iff
+    they are equal or a pinyin typo of each other, which is when word_similarity is not 0. None for other
+    words."""
+    syllables = _segment(word)
+    if len(syllables) < 2 or word in PLACE_WORDS:
+        return None
+    out = []
+    for i, syllable in enumerate(syllables):
+        rest = " ".join((*syllables[:i], "_", *syllables[i + 1 :]))
+        folded, letters = _syllable_forms(syllable)
+        out += [f"{rest} {folded}", f"{rest} ={letters}"]
+    return tuple(out)
+
+
+# word_similarity of the word pairs aligned so far, by 'a b' (words have no spaces): string keys, unlike
+# lru_cache's tuples, are not tracked by the garbage collector, whose full passes grow with what it tracks
+_SIMILARITY: dict[str, float] = {}
+_SIMILARITY_MAX = 1_000_000
+
+
+def _alignment(a: _Weighed, b: _Weighed) -> float:
+    """``weighted_similarity`` of two names' weighed words."""
+    total = a.total + b.total
     if total <= 0:
         return 0.0
-    used_a: set[int] = set()
-    used_b: set[int] = set()
+    if (
+        a.pinyin is not None
+        and b.pinyin is not None
+        and len(a.words) == len(b.words)
+        and a.pinyin.isdisjoint(b.pinyin)
+    ):  # pinyin words only, none pairs with another, and no words left over on one side only: 0
+        return 0.0
+    rest_a: list[int] = []
+    words_b, wb = b.words, b.weights
+    free_b = list(range(len(words_b)))  # the words of b not paired yet, in order
     matched = 0.0
-    for i in sorted(range(len(a)), key=lambda k: weight(a[k]), reverse=True):
+    for i in a.order:
+        word = a.words[i]
         best_j, best_s = -1, 0.0
-        for j, tb in enumerate(b):
-            if j not in used_b:
-                sim = word_similarity(a[i], tb)
-                if sim > best_s:
-                    best_j, best_s = j, sim
+        for j in free_b:
+            other = words_b[j]
+            if word == other:  # nothing scores more, and the first equal word wins either way
+                best_j, best_s = j, 1.0
+                break
+            sim = _SIMILARITY.get(pair := f"{word} {other}")  # word_similarity, cached by a string
+            if sim is None:
+                if len(_SIMILARITY) >= _SIMILARITY_MAX:
+                    _SIMILARITY.clear()
+                sim = _SIMILARITY[pair] = word_similarity.__wrapped__(word, other)
+            if sim > best_s:
+                best_j, best_s = j, sim
         if best_j >= 0:
-            used_a.add(i)
-            used_b.add(best_j)
-            matched += best_s * (weight(a[i]) + weight(b[best_j]))
-    rest_a = [t for k, t in enumerate(a) if k not in used_a and t not in PLACE_WORDS]
-    rest_b = [t for k, t in enumerate(b) if k not in used_b and t not in PLACE_WORDS]
-    if rest_a and rest_b and len(rest_a) != len(rest_b):  # split differently, not different words
-        sim = fuzz.ratio("".join(rest_a), "".join(rest_b), score_cutoff=TOKEN_MIN * 100) / 100
-        matched += sim * (sum(weight(t) for t in rest_a) + sum(weight(t) for t in rest_b))
+            free_b.remove(best_j)
+            matched += best_s * (a.weights[i] + wb[best_j])
+        elif word not in PLACE_WORDS:
+            rest_a.append(i)
+    if rest_a and free_b:
+        rest_b = [j for j in free_b if words_b[j] not in PLACE_WORDS]
+        if rest_b and len(rest_a) != len(rest_b):  # split differently, not different words
+            rest_a.sort()
+            joined_a, joined_b = "".join(a.words[i] for i in rest_a), "".join(words_b[j] for j in rest_b)
+            sim = fuzz.ratio(joined_a, joined_b, score_cutoff=TOKEN_MIN * 100) / 100
+            matched += sim * (sum(a.weights[i] for i in rest_a) + sum(wb[j] for j in rest_b))
     return matched / total
 
 
 def _score(ka: NameKey, kb: NameKey, weight: Callable[[str], float] = default_weight) -> float:
     """The weighted word alignment; a person ('SURNAME, Given') only matches a name with no other words."""
+    return _weighed_score(ka, _Weighed.of(ka.words, weight), kb, _Weighed.of(kb.words, weight))
+
+
+def _weighed_score(ka: NameKey, a: _Weighed, kb: NameKey, b: _Weighed) -> float:
+    """``_score`` with the keys' words weighed."""
     if ka.person or kb.person:
         person, other = (ka, kb) if ka.person else (kb, ka)
         if other.company or len(other.words) > len(person.words):
             return 0.0
-    return weighted_similarity(ka.words, kb.words, weight)
+    return _alignment(a, b)
 
 
 def similarity(a: str, b: str) -> float:
@@ -352,7 +512,7 @@ def _deletions(word: str) -> tuple[str, ...]:
     """The word with one letter left out, for words long enough that this stays specific."""
     if len(word) < 5:
         return ()
-    return tuple(dict.fromkeys(word[:i] + word[i + 1 :] for i in range(len(word))))
+    return tuple(dict.fromkeys([word[:i] + word[i + 1 :] for i in range(len(word))]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -360,6 +520,182 @@ class NameMatch:
     query: int  # index into the queried names
     target: int  # index into the index's names
     similarity: float
+
+
+def _unique(ids: np.ndarray) -> np.ndarray:
+    """np.unique for integers, by sorting (np.unique's hash table is many times slower here)."""
+    ids = np.sort(ids)
+    first = np.ones(len(ids), dtype=bool)
+    first[1:] = ids[1:] != ids[:-1]
+    return ids[first]
+
+
+_BYTE_BITS = np.array([bin(i).count("1") for i in range(256)], dtype=np.int64)
+
+
+def _popcount(x: np.ndarray) -> np.ndarray:
+    """The number of set bits of each uint64."""
+    if hasattr(np, "bitwise_count"):  # numpy 2
+        counts: np.ndarray = np.bitwise_count(x)
+    else:  # pragma: no cover
+        counts = _BYTE_BITS[x.view(np.uint8)].reshape(-1, 8).sum(axis=1)
+    return counts.astype(np.int32)
+
+
+@dataclass(frozen=True, slots=True)
+class _Form:
+    """Strings of one key form, with what the prefilter's cheap bound needs: lengths and letter counts.
+
+    ``low`` and ``high`` hold 128 bits: bit 32*(k-1)+b (k = 1..4) is set when the string has at least k
+    characters whose code point is b modulo 32. Two strings' differing bits count characters that one has and
+    the other lacks, each an insertion or a deletion: a lower bound on their Indel distance, which
+    ``fuzz.ratio`` normalises by their total length."""
+
+    strings: np.ndarray  # object array of str
+    lengths: np.ndarray
+    low: np.ndarray  # uint64: counts 1 and 2
+    high: np.ndarray  # uint64: counts 3 and 4
+
+    @classmethod
+    def of(cls, strings: Sequence[str]) -> _Form:
+        n = len(strings)
+        lengths = np.fromiter(map(len, strings), dtype=np.int32, count=n)
+        text = "".join(strings).encode("utf-32-le", errors="surrogatepass")
+        codes = np.frombuffer(text, dtype=np.uint32) % 32
+        owner = np.repeat(np.arange(n, dtype=np.int64), lengths)
+        counts = np.bincount(owner * 32 + codes, minlength=n * 32).reshape(n, 32)
+        bits = counts[:, None, :] > np.arange(4)[None, :, None]  # (n, 4, 32): at least 1, 2, 3, 4
+        words = np.packbits(bits.reshape(n, 128), axis=1, bitorder="little").view(np.uint64)
+        array = np.empty(n, dtype=object)
+        array[:] = strings
+        return cls(array, lengths, words[:, 0].copy(), words[:, 1].copy())
+
+
+def _maybe_close(q: _Form, qi: np.ndarray, t: _Form, ti: np.ndarray) -> np.ndarray:
+    """Pairs that may reach PREFILTER: ``fuzz.ratio`` = 100 * (1 - Indel / total length), and the Indel
+    distance is at least the length difference and the count of letters one string lacks (``_Form``)."""
+    lq, lt = q.lengths[qi], t.lengths[ti]
+    indel = _popcount(q.low[qi] ^ t.low[ti])
+    indel += _popcount(q.high[qi] ^ t.high[ti])
+    np.maximum(indel, np.abs(lq - lt), out=indel)
+    close: np.ndarray = indel * 100 <= (100 - PREFILTER) * (lq + lt)
+    return close
+
+
+_HASH_BASE = 0x9E3779B97F4A7C15  # odd, so invertible modulo 2**64
+_HASH_INVERSE = pow(_HASH_BASE, -1, 2**64)
+
+
+def _powers(base: int, n: int) -> np.ndarray:
+    """base**0 .. base**(n-1) modulo 2**64."""
+    out = np.ones(n, dtype=np.uint64)
+    out[1:] = np.cumprod(np.full(max(n - 1, 0), base, dtype=np.uint64))
+    return out
+
+
+def _offsets(counts: np.ndarray) -> np.ndarray:
+    """0 .. counts[i] - 1 for each i, concatenated."""
+    ends = np.cumsum(counts)
+    offsets: np.ndarray = np.arange(ends[-1] if len(ends) else 0) - np.repeat(ends - counts, counts)
+    return offsets
+
+
+def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """starts[i] .. starts[i] + counts[i] - 1 for each i, concatenated."""
+    ranges: np.ndarray = np.repeat(starts, counts) + _offsets(counts)
+    return ranges
+
+
+class _Strings:
+    """A batch of strings in numpy: their code points concatenated, and 64-bit polynomial hashes of their
+    parts (the sum of (code point + 1) * BASE**position modulo 2**64). A part is characters begin..end-1 of
+    string ``owner``, without the one at ``skip`` if given: grams and one-letter deletions of query words
+    hash from prefix sums, with no Python string each."""
+
+    def __init__(self, strings: Sequence[str]) -> None:
+        self.lengths = np.fromiter(map(len, strings), dtype=np.int64, count=len(strings))
+        self.starts = np.cumsum(self.lengths) - self.lengths
+        text = "".join(strings).encode("utf-32-le", errors="surrogatepass")
+        self.codes = np.frombuffer(text, dtype=np.uint32)
+
+    @cached_property
+    def _prefix(self) -> tuple[np.ndarray, np.ndarray]:
+        """Prefix sums of (code point + 1) * BASE**position (prefix[k]: characters 0..k-1), BASE**-position."""
+        n = len(self.codes)
+        prefix = np.zeros(n + 1, dtype=np.uint64)
+        np.cumsum((self.codes.astype(np.uint64) + np.uint64(1)) * _powers(_HASH_BASE, n), out=prefix[1:])
+        return prefix, _powers(_HASH_INVERSE, n + 1)
+
+    def hashes(
+        self, owner: np.ndarray, begin: np.ndarray, end: np.ndarray, skip: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Hashes of the parts ``strings[owner][begin:end]``, each without its character ``skip`` if given."""
+        prefix, inverse = self._prefix
+        a, b = self.starts[owner] + begin, self.starts[owner] + end
+        if skip is None:
+            whole: np.ndarray = (prefix[b] - prefix[a]) * inverse[a]
+            return whole
+        s = self.starts[owner] + skip
+        before = (prefix[s] - prefix[a]) * inverse[a]
+        after = (prefix[b] - prefix[s + 1]) * inverse[a + 1]  # one place down: the skipped one is gone
+        parts: np.ndarray = before + after
+        return parts
+
+    def whole(self) -> np.ndarray:
+        """Hashes of the strings."""
+        every = np.arange(len(self.lengths))
+        return self.hashes(every, np.zeros_like(every), self.lengths)
+
+
+class _Postings:
+    """List names by key, looked up for a whole batch of query strings at once: keys are found by their
+    hashes (``_Strings``) and then compared character by character, so a hash collision cannot add a wrong
+    key. The ids of key k are ``ids[starts[k] : starts[k] + sizes[k]]``; a key's size is its frequency."""
+
+    def __init__(self, postings: Mapping[str, list[int]], limit: int) -> None:
+        keys = [k for k, ids in postings.items() if len(ids) <= limit]  # larger ones are never followed
+        hashes = _Strings(keys).whole()
+        order = np.argsort(hashes, kind="stable")
+        self.keys = [keys[i] for i in order.tolist()]
+        self.hashes = hashes[order]
+        change = np.flatnonzero(self.hashes[1:] != self.hashes[:-1]) + 1
+        runs = np.diff(np.concatenate(([0], change, [len(keys)])))
+        self._same_hash = np.repeat(runs, runs)  # how many keys have the key's hash (a collision: 2 or more)
+        self.text = _Strings(self.keys)
+        self.sizes = np.fromiter((len(postings[k]) for k in self.keys), dtype=np.int64, count=len(keys))
+        self.starts = np.cumsum(self.sizes) - self.sizes
+        ids = chain.from_iterable(postings[k] for k in self.keys)
+        self.ids = np.fromiter(ids, dtype=np.int64, count=int(self.sizes.sum()))
+
+    def find(
+        self,
+        queries: _Strings,
+        owner: np.ndarray,
+        begin: np.ndarray,
+        end: np.ndarray,
+        skip: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(query part, key) for every key equal to a part of the query strings (see ``_Strings``)."""
+        hashes = queries.hashes(owner, begin, end, skip)
+        if not len(self.keys):
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+        low = np.minimum(np.searchsorted(self.hashes, hashes), len(self.keys) - 1)  # first with the hash
+        count = np.where(self.hashes[low] == hashes, self._same_hash[low], 0)
+        part, key = np.repeat(np.arange(len(hashes)), count), _ranges(low, count)
+        length = end[part] - begin[part] - (0 if skip is None else 1)
+        part, key, length = (a[self.text.lengths[key] == length] for a in (part, key, length))
+        pair, at = np.repeat(np.arange(len(part)), length), _offsets(length)
+        theirs = self.text.starts[key][pair] + at
+        ours = queries.starts[owner[part]][pair] + begin[part][pair] + at
+        if skip is not None:
+            ours += at >= skip[part][pair] - begin[part][pair]
+        differ = np.bincount(pair[queries.codes[ours] != self.text.codes[theirs]], minlength=len(part))
+        return part[differ == 0], key[differ == 0]
+
+    def expand(self, owner: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(owner, list name) for every list name of each (owner, key)."""
+        sizes = self.sizes[key]
+        return np.repeat(owner, sizes), self.ids[_ranges(self.starts[key], sizes)]
 
 
 class NameIndex:
@@ -371,24 +707,36 @@ class NameIndex:
         self.full = [k.full for k in self.keys]
         self.core = [k.core or k.full for k in self.keys]
         self.compact = [k.compact for k in self.keys]
-        word_df: dict[str, int] = defaultdict(int)
-        postings: dict[str, list[int]] = defaultdict(list)
+        exact: dict[str, list[int]] = defaultdict(list)  # list names by word
+        deleted: dict[str, list[int]] = defaultdict(list)  # by a word with one letter left out
+        grams: dict[str, list[int]] = defaultdict(list)  # by 4-letter gram
         for i, key in enumerate(self.keys):
             for word in set(key.words):
-                word_df[word] += 1
-                postings["w:" + word].append(i)
+                exact[word].append(i)
                 for variant in _deletions(word):
-                    postings["d:" + variant].append(i)
+                    deleted[variant].append(i)
             for gram in _grams(key):
-                postings[gram].append(i)
+                grams[gram].append(i)
         n = max(1, len(self.keys))
-        self._idf = {w: math.log((n + 1) / (df + 1)) + 1.0 for w, df in word_df.items()}
+        self._word_df = {w: len(ids) for w, ids in exact.items()}
+        self._idf = {w: math.log((n + 1) / (df + 1)) + 1.0 for w, df in self._word_df.items()}
         self._max_idf = math.log(n + 1) + 1.0
         self._weights: dict[str, float] = {}
-        self._df = {g: len(ids) for g, ids in postings.items()}
-        self._postings = {
-            g: np.asarray(ids, dtype=np.int64) for g, ids in postings.items() if len(ids) <= MAX_GRAM_DF
-        }
+        self._exact = _Postings(exact, MAX_BLOCK_DF)
+        self._deleted = _Postings(deleted, MAX_BLOCK_DF)
+        self._grams = _Postings(grams, MAX_GRAM_DF)
+        # grams ranked by frequency, then alphabetically: the order in which a query falls back on them
+        by_rank = np.lexsort((np.array(self._grams.keys, dtype=str), self._grams.sizes))
+        self._rank_of_gram = np.argsort(by_rank)
+        spans = zip(self._grams.starts[by_rank].tolist(), self._grams.sizes[by_rank].tolist(), strict=True)
+        self._gram_spans = list(spans)  # (start in _grams.ids, size) by rank
+        # by query word, see _learn: the list names sharing it up to one typo (None when none to block on),
+        # and the ranks of the grams it shares with list names
+        self._blocks: dict[str, np.ndarray | None] = {}
+        self._gram_ranks: dict[str, tuple[int, ...]] = {}
+        self._forms = [_Form.of(self.full), _Form.of(self.core), _Form.of(self.compact)]
+        self._has_core = np.fromiter((bool(k.core) for k in self.keys), dtype=bool, count=len(self.keys))
+        self._weighed = [_Weighed.of(key.words, self.weight) for key in self.keys]
 
     def weight(self, token: str) -> float:
         known = self._weights.get(token)
@@ -397,46 +745,123 @@ class NameIndex:
             self._weights[token] = known
         return known
 
-    def candidates(self, key: NameKey) -> np.ndarray:
-        """List names sharing one of the query's rarest words, up to one typo (SymSpell-style deletion keys:
-        'berar', 'bervar' and 'bekar' share a key), or one of its rarest 4-letter grams (split words)."""
-        words = sorted(set(key.words), key=lambda w: self._df.get("w:" + w, 0))
-        chosen: list[str] = []
-        for n, word in enumerate(words):
-            if n >= 1 and self._df.get("w:" + word, 0) > 20:
-                break
-            chosen += [k for k in ("w:" + word, "d:" + word) if k in self._postings]
-            chosen += [  # a typo'd form is only worth following when it is rare
-                k
-                for v in _deletions(word)
-                for k in (f"w:{v}", f"d:{v}")
-                if k in self._postings and self._df[k] <= MAX_TYPO_DF
-            ]
-        chosen = [k for k in chosen if self._df[k] <= MAX_BLOCK_DF]
-        if not chosen:  # no rare word in common, even with a typo: words split or joined differently
-            grams = sorted((g for g in _grams(key) if g in self._postings), key=self._df.__getitem__)
-            chosen = [g for g in grams[:RAREST] if self._df[g] <= MAX_BLOCK_DF]
-        if not chosen:
-            return np.empty(0, dtype=np.int64)
-        return np.unique(np.concatenate([self._postings[k] for k in chosen]))
+    def _learn(self, words: Sequence[str]) -> None:
+        """For words not seen yet, all at once: the list names sharing each word up to one typo (SymSpell-
+        style deletion keys: 'berar', 'bervar' and 'bekar' share the key 'berr'; a typo'd form only when it
+        is rare), and the grams each word shares with list names. Kept per word: words repeat across
+        queries where names do not."""
+        if len(self._blocks) > MAX_LEARNT_WORDS:  # memory stays bounded however many names are screened
+            self._blocks.clear()
+            self._gram_ranks.clear()
+        new = [w for w in dict.fromkeys(words) if w not in self._blocks]
+        if not new:
+            return
+        batch = _Strings(new)
+        lengths = batch.lengths
+        every, zero = np.arange(len(new)), np.zeros(len(new), dtype=np.int64)
+        count = np.where(lengths >= 5, lengths, 0)  # as _deletions: words of 5 letters or more
+        owner, skip = np.repeat(every, count), _offsets(count)
+        found: list[tuple[np.ndarray, np.ndarray]] = []
+        for postings, parts, limit in (
+            (self._exact, (every, zero, lengths), MAX_BLOCK_DF),
+            (self._deleted, (every, zero, lengths), MAX_BLOCK_DF),
+            (self._exact, (owner, zero[owner], lengths[owner], skip), MAX_TYPO_DF),
+            (self._deleted, (owner, zero[owner], lengths[owner], skip), MAX_TYPO_DF),
+        ):
+            part, key = postings.find(batch, *parts)
+            rare = postings.sizes[key] <= limit
+            found.append(postings.expand(parts[0][part[rare]], key[rare]))
+        n = len(self.keys)
+        codes = _unique(np.concatenate([w * n + ids for w, ids in found]))
+        bounds = np.searchsorted(codes // n, np.arange(len(new) + 1)).tolist()
+        targets = codes % n
+        for i, word in enumerate(new):
+            ids = targets[bounds[i] : bounds[i + 1]]
+            self._blocks[word] = ids if ids.size else None
+        # the grams of each word (a word of up to GRAM letters is its own gram), by rank
+        count = np.maximum(lengths - GRAM + 1, 1)
+        owner, begin = np.repeat(every, count), _offsets(count)
+        part, key = self._grams.find(batch, owner, begin, np.minimum(begin + GRAM, lengths[owner]))
+        bounds = np.searchsorted(owner[part], np.arange(len(new) + 1)).tolist()
+        ranks = self._rank_of_gram[key].tolist()
+        for i, word in enumerate(new):
+            self._gram_ranks[word] = tuple(ranks[bounds[i] : bounds[i + 1]])
 
-    def _forms(self, qkeys: list[NameKey]) -> list[tuple[list[str], list[str]]]:
+    def _candidate_blocks(self, key: NameKey) -> list[np.ndarray]:
+        """The arrays of list names whose union is the query's candidates: those sharing its rarest word or
+        any word of at most RARE_WORD_DF names (each up to one typo), else one of its rarest 4-letter grams
+        (words split or joined differently). The query's words must have been learnt (``_learn``)."""
+        words, block = key.words, self._blocks
+        blocks: list[np.ndarray] = []
+        if words:
+            df = [self._word_df.get(w, 0) for w in words]
+            rarest = min(df)
+            if rarest > RARE_WORD_DF:
+                ids = block[words[df.index(rarest)]]  # the first of equally rare words
+                blocks = [] if ids is None else [ids]
+            else:
+                blocks = [
+                    ids
+                    for w, n in zip(words, df, strict=True)
+                    if n <= RARE_WORD_DF and (ids := block[w]) is not None
+                ]
+        if not blocks:
+            ranks = sorted({rank for w in words for rank in self._gram_ranks[w]})[:RAREST]
+            ids = self._grams.ids
+            blocks = [
+                ids[at : at + n] for at, n in map(self._gram_spans.__getitem__, ranks) if n <= MAX_BLOCK_DF
+            ]
+        return blocks
+
+    def candidates(self, key: NameKey) -> np.ndarray:
+        """The list names a query is compared with (sorted indexes)."""
+        self._learn(key.words)
+        blocks = self._candidate_blocks(key)
+        return _unique(np.concatenate(blocks)) if blocks else np.empty(0, dtype=np.int64)
+
+    def _candidate_pairs(self, qkeys: list[NameKey]) -> tuple[np.ndarray, np.ndarray]:
+        """``candidates`` of all queries as (query, list name) index pairs, ordered by query then list name:
+        one np.unique over pair codes instead of small numpy calls per query."""
+        self._learn([w for key in qkeys for w in key.words])
+        blocks: list[np.ndarray] = []
+        owners: list[int] = []
+        for i, key in enumerate(qkeys):
+            found = self._candidate_blocks(key)
+            blocks += found
+            owners += [i] * len(found)
+        if not blocks:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+        n = len(self.keys)
+        sizes = np.fromiter(map(len, blocks), dtype=np.int64, count=len(blocks))
+        codes = _unique(np.repeat(np.asarray(owners, dtype=np.int64) * n, sizes) + np.concatenate(blocks))
+        return codes // n, codes % n
+
+    def _query_forms(self, qkeys: list[NameKey]) -> list[list[str]]:
         """The three key forms the prefilter compares: sorted words, without places, run together."""
-        return [
-            ([k.full for k in qkeys], self.full),
-            ([k.core or k.full for k in qkeys], self.core),
-            ([k.compact for k in qkeys], self.compact),
-        ]
+        return [[k.full for k in qkeys], [k.core or k.full for k in qkeys], [k.compact for k in qkeys]]
 
     def _prefilter(self, qkeys: list[NameKey], qi: np.ndarray, ti: np.ndarray) -> np.ndarray:
-        """Positions of the candidate pairs whose sorted, place-free or run-together keys are close enough."""
-        keep = np.zeros(len(qi), dtype=bool)
-        for q_strings, t_strings in self._forms(qkeys):
-            scores = process.cpdist(
-                [q_strings[i] for i in qi], [t_strings[j] for j in ti], scorer=fuzz.ratio, workers=-1
-            )
-            keep |= scores >= PREFILTER
-        return np.nonzero(keep)[0]
+        """Positions of the candidate pairs whose sorted, place-free or run-together keys are close enough
+        (``fuzz.ratio`` >= PREFILTER on one of them). Only pairs that may reach PREFILTER on a form
+        (``_maybe_close``) are scored on it, and only if no earlier form kept them; the place-free form only
+        where a name has a place word to leave out (else it is the sorted form again)."""
+        queries = [_Form.of(strings) for strings in self._query_forms(qkeys)]
+        has_core = np.fromiter((bool(k.core) for k in qkeys), dtype=bool, count=len(qkeys))
+        maybe = [_maybe_close(q, qi, t, ti) for q, t in zip(queries, self._forms, strict=True)]
+        places = np.flatnonzero(has_core[qi] | self._has_core[ti])
+        maybe[1] = np.zeros(len(qi), dtype=bool)
+        maybe[1][places] = _maybe_close(queries[1], qi[places], self._forms[1], ti[places])
+        pos = np.flatnonzero(maybe[0] | maybe[1] | maybe[2])
+        qi, ti = qi[pos], ti[pos]
+        keep = np.zeros(len(pos), dtype=bool)
+        for q, t, close in zip(queries, self._forms, maybe, strict=True):
+            todo = np.flatnonzero(close[pos] & ~keep)
+            if todo.size:
+                scores = process.cpdist(
+                    q.strings[qi[todo]], t.strings[ti[todo]], scorer=fuzz.ratio, workers=1
+                )
+                keep[todo[scores >= PREFILTER]] = True
+        return pos[keep]
 
     def match(
         self, queries: Sequence[str], threshold: float = THRESHOLD, chunk: int = 5000
@@ -446,16 +871,9 @@ class NameIndex:
         out: list[NameMatch] = []
         for start in range(0, len(queries), chunk):
             qkeys = [name_key(q) for q in queries[start : start + chunk]]
-            q_idx: list[np.ndarray] = []
-            t_idx: list[np.ndarray] = []
-            for i, key in enumerate(qkeys):
-                cands = self.candidates(key)
-                if cands.size:
-                    q_idx.append(np.full(cands.size, i, dtype=np.int64))
-                    t_idx.append(cands)
-            if not q_idx:
+            qi, ti = self._candidate_pairs(qkeys)
+            if not qi.size:
                 continue
-            qi, ti = np.concatenate(q_idx), np.concatenate(t_idx)
             keep = self._prefilter(qkeys, qi, ti)
             out.extend(
                 NameMatch(m.query + start, m.target, m.similarity)
@@ -468,8 +886,12 @@ class NameIndex:
     ) -> list[NameMatch]:
         """The weighted score for the pairs that passed the prefilter."""
         out = []
+        keys, weighed = self.keys, self._weighed
+        last, query = -1, _Weighed.of((), self.weight)
         for i, j in zip(qi.tolist(), ti.tolist(), strict=True):
-            score = _score(qkeys[i], self.keys[j], self.weight)
+            if i != last:  # the pairs come query by query
+                last, query = i, _Weighed.of(qkeys[i].words, self.weight)
+            score = _weighed_score(qkeys[i], query, keys[j], weighed[j])
             if score >= threshold - 1e-9:
                 out.append(NameMatch(i, j, round(score, 3)))
         return out
@@ -483,7 +905,8 @@ class NameIndex:
         for start in range(0, len(qkeys), chunk):
             part = qkeys[start : start + chunk]
             keep = np.zeros((len(part), len(self.full)), dtype=bool)
-            for q_strings, t_strings in self._forms(part):
+            t_forms = (self.full, self.core, self.compact)
+            for q_strings, t_strings in zip(self._query_forms(part), t_forms, strict=True):
                 scores = process.cdist(
                     q_strings,
                     t_strings,
