@@ -1194,22 +1194,30 @@ _EMPTY: list[str] = []  # every blank row shares it (a sheet may have a million)
 def _read_csv(data: bytes, display: str) -> tuple[list[list[str]], str, str]:
     decoded = decode_text(data)
     text = decoded.text
-    sample = text[:20_000]
+    dialect = _dialect(text[:20_000])
+    rows = list(_cells(csv.reader(io.StringIO(text, newline=""), dialect, doublequote=True), display))
+    return rows, decoded.encoding, decoded.note
+
+
+def _dialect(sample: str) -> type[csv.Dialect] | csv.Dialect:
     try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|")
     except csv.Error:
-        dialect = csv.excel
-    rows: list[list[str]] = []
+        return csv.excel
+
+
+def _cells(records: Iterator[list[str]], display: str) -> Iterator[list[str]]:
+    """Cleaned cells of CSV records (NULs dropped, whitespace stripped; a blank row is ``_EMPTY``); a
+    malformed file is an InputError. Readers are made with doublequote=True: Excel doubles a quote inside a
+    quoted field, and the sniffer sometimes guesses otherwise."""
     try:
-        # doublequote: Excel doubles a quote inside a quoted field; the sniffer sometimes guesses otherwise
-        for record in csv.reader(io.StringIO(text, newline=""), dialect, doublequote=True):
+        for record in records:
             cells = [cell.replace("\x00", "").strip() for cell in record]
-            rows.append(cells if any(cells) else _EMPTY)
+            yield cells if any(cells) else _EMPTY
     except csv.Error as exc:
         raise InputError(
             f"{display}: cannot be read as CSV ({exc})", hint="open it in Excel and save it as .xlsx or .csv"
         ) from exc
-    return rows, decoded.encoding, decoded.note
 
 
 STREAM_HEAD_BYTES = 1 << 16
@@ -1243,10 +1251,9 @@ class CsvStream:
                 reader = csv.reader(handle, self.dialect, doublequote=True)
                 for _ in itertools.islice(reader, self.skip):
                     pass
-                for record in reader:
+                for cells in _cells(reader, self.display):
                     number += 1
-                    cells = [cell.replace("\x00", "").strip() for cell in record]
-                    if not any(cells):
+                    if not cells:
                         pending += 1
                         continue
                     sheet.blank_rows += pending
@@ -1258,11 +1265,6 @@ class CsvStream:
                     if len(rows) >= size:
                         yield numbers, rows
                         numbers, rows = [], []
-        except csv.Error as exc:
-            raise InputError(
-                f"{self.display}: cannot be read as CSV ({exc})",
-                hint="open it in Excel and save it as .xlsx or .csv",
-            ) from exc
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError(
                 f"{self.display}: changed or became unreadable while being screened ({exc})",
@@ -1310,21 +1312,10 @@ def _stream_csv(
     if encoding is None:
         return None
     with path.open("r", encoding=encoding, newline="") as handle:
-        sample = handle.read(20_000)
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
-    except csv.Error:
-        dialect = csv.excel
-    grid: list[list[str]] = []
-    try:
-        with path.open("r", encoding=encoding, newline="") as handle:
-            for record in itertools.islice(csv.reader(handle, dialect, doublequote=True), HEADER_SCAN_ROWS):
-                cells = [cell.replace("\x00", "").strip() for cell in record]
-                grid.append(cells if any(cells) else _EMPTY)
-    except csv.Error as exc:
-        raise InputError(
-            f"{display}: cannot be read as CSV ({exc})", hint="open it in Excel and save it as .xlsx or .csv"
-        ) from exc
+        dialect = _dialect(handle.read(20_000))
+    with path.open("r", encoding=encoding, newline="") as handle:
+        reader = csv.reader(handle, dialect, doublequote=True)
+        grid = list(itertools.islice(_cells(reader, display), HEADER_SCAN_ROWS))
     read = len(grid)
     while grid and not grid[-1]:
         grid.pop()
