@@ -141,3 +141,14 @@ def test_an_unreachable_scheduler_is_one_line(tmp_path: Path, monkeypatch: pytes
         "Error: cannot reach the Dask scheduler at tcp://127.0.0.1:1 (Timed out trying to connect to "
         "tcp://127.0.0.1:1 after 1 s) — check the address (tcp://HOST:8786) and that the scheduler is running\n"
     )
+
+
+def test_fail_on_counts_streamed_rows(tmp_path: Path) -> None:
+    src = _csv(tmp_path, _rows(120))  # the Hunchun seafood rows reach high
+    args = ["screen", str(src), "--out", str(tmp_path / "o"), "--format", "json", "--fail-on", "high"]
+    result = CliRunner().invoke(cli, args)
+    doc = json.loads((tmp_path / "o/results.json").read_text(encoding="utf-8"))
+    high = doc["summary"]["by_tier"]["high"]
+    assert high == sum(1 for s in doc["suppliers"] if s["tier"] == "high") > 0
+    assert result.exit_code == 3
+    assert f"--fail-on high: {high} supplier(s) at or above high" in result.stderr
