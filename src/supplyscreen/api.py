@@ -138,16 +138,31 @@ class ScreeningResult:
     def write_json(self, handle: IO[bytes]) -> None:
         """``results.json`` written supplier by supplier (one per line), never held whole in memory."""
         handle.write(self.json_head())
-        first = True
-        for sheet, group in sheet_groups(self.suppliers):
-            for start in range(0, len(group), CHUNK_ROWS):
-                part = group[start : start + CHUNK_ROWS]
-                records = json_records(
-                    sheet, [s.row for s in part], [s.fields for s in part], [s.verdict for s in part]
-                )
-                handle.write(records[1:] if first else records)  # the first record has no comma before
-                first = first and not records
+        body = JsonBody(handle)
+        for records in encode_held(self.suppliers, json_records):
+            body.write(records)
         handle.write(self.JSON_TAIL)
+
+
+class JsonBody:
+    """Writes :func:`json_records` output in order, leaving out the comma before the very first record."""
+
+    def __init__(self, handle: IO[bytes]) -> None:
+        self.handle = handle
+        self.first = True
+
+    def write(self, records: bytes) -> None:
+        if records:
+            self.handle.write(records[1:] if self.first else records)
+            self.first = False
+
+
+def encode_held(suppliers: Sequence[SupplierResult], encode: Encoder) -> Iterator[bytes]:
+    """Results held whole, through a chunk encoder: sheet by sheet, ``CHUNK_ROWS`` at a time."""
+    for sheet, group in sheet_groups(suppliers):
+        for start in range(0, len(group), CHUNK_ROWS):
+            part = group[start : start + CHUNK_ROWS]
+            yield encode(sheet, [s.row for s in part], [s.fields for s in part], [s.verdict for s in part])
 
 
 def sheet_groups(suppliers: Sequence[SupplierResult]) -> Iterator[tuple[Sheet, list[SupplierResult]]]:
@@ -164,9 +179,8 @@ def sheet_groups(suppliers: Sequence[SupplierResult]) -> Iterator[tuple[Sheet, l
         yield current, bucket
 
 
-_encode = json.JSONEncoder(
-    ensure_ascii=False
-).encode  # what json.dumps(x, ensure_ascii=False) does, made once
+# what json.dumps(x, ensure_ascii=False) does, with the encoder made once
+_encode = json.JSONEncoder(ensure_ascii=False).encode
 _KEYS = {f: f'"{f}": ' for f in FIELDS}
 
 

@@ -254,29 +254,6 @@ def _word_tokens(word: str) -> tuple[str, ...]:
     return tuple(tokens(word))
 
 
-def _strip_legal_forms(toks: list[str]) -> list[str]:
-    """``strip_legal_forms(toks)``: it reads the tokens left to right, so the ones before the first that can
-    start a legal form stay as they are, and only the rest goes through it, cached (names end alike:
-    'co ltd', 'gmbh', 's a')."""
-    starts = _legal_form_starts()
-    for i, tok in enumerate(toks):
-        if tok in starts:
-            return toks[:i] + list(_strip_tail(tuple(toks[i:])))
-    return toks
-
-
-@lru_cache(maxsize=1)
-def _legal_form_starts() -> frozenset[str]:
-    from supplyscreen.normalize import _legal_forms
-
-    return frozenset(_legal_forms()[0])
-
-
-@lru_cache(maxsize=65536)
-def _strip_tail(toks: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(strip_legal_forms(list(toks)))
-
-
 @dataclass(frozen=True, slots=True)
 class NameKey:
     full: str  # sorted words
@@ -295,7 +272,7 @@ def name_key(text: str) -> NameKey:
     if not folded.isascii():
         folded = folded.translate(_ADMIN_CJK).replace("’", "")
     raw = _name_tokens(folded.replace("'", ""))
-    stripped = _strip_legal_forms(raw)
+    stripped = strip_legal_forms(raw)
     toks = list(map(ABBREVIATIONS.get, stripped, stripped))
     toks = _group_syllables(_drop_generic_phrases(toks))
     informative = [t for t in toks if t not in _GENERIC and len(t) > 1]

@@ -227,7 +227,23 @@ def _legal_forms() -> tuple[dict[str, list[tuple[str, ...]]], int]:
 def strip_legal_forms(toks: list[str]) -> list[str]:
     """Drop legal forms ('co ltd', 'ooo', 'obshchestvo s ogranichennoy …', 'gmbh', 'sdn bhd') from tokens.
 
-    Forms of one or two letters ('sa', 'as', 'kk') are dropped only among the last two tokens."""
+    Forms of one or two letters ('sa', 'as', 'kk') are dropped only among the last two tokens. Tokens are
+    read left to right, so those before the first that can start a form stay as they are and only the rest
+    is stripped, once per distinct ending (names end alike: 'co ltd', 'gmbh', 's a')."""
+    starts = _form_starts()
+    for i, tok in enumerate(toks):
+        if tok in starts:
+            return toks[:i] + list(_strip_ending(tuple(toks[i:])))
+    return list(toks)
+
+
+@lru_cache(maxsize=1)
+def _form_starts() -> frozenset[str]:
+    return frozenset(_legal_forms()[0])
+
+
+@lru_cache(maxsize=65536)
+def _strip_ending(toks: tuple[str, ...]) -> tuple[str, ...]:
     forms, _ = _legal_forms()
     out: list[str] = []
     i = 0
@@ -235,13 +251,13 @@ def strip_legal_forms(toks: list[str]) -> list[str]:
     while i < n:
         for form in forms.get(toks[i], ()):
             size = len(form)
-            if tuple(toks[i : i + size]) == form and (size > 1 or len(form[0]) > 2 or i >= n - 2):
+            if toks[i : i + size] == form and (size > 1 or len(form[0]) > 2 or i >= n - 2):
                 i += size
                 break
         else:
             out.append(toks[i])
             i += 1
-    return out
+    return tuple(out)
 
 
 # --- countries -----------------------------------------------------------------------------------------

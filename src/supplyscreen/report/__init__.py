@@ -10,7 +10,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from supplyscreen.api import Chunk, Encoder, ScreeningResult, json_records, screen
+from supplyscreen.api import Chunk, Encoder, JsonBody, ScreeningResult, json_records, screen
 from supplyscreen.errors import OutputError
 from supplyscreen.report.html import render_html
 from supplyscreen.report.tables import csv_head, csv_records, write_csv, write_xlsx
@@ -122,15 +122,13 @@ def screen_to_reports(
         with ExitStack() as stack:
             parts = {fmt: stack.enter_context(_part(p)) for fmt, p in zip(formats, targets, strict=True)}
             spool = stack.enter_context(_part(out / FILENAMES["json"])) if "json" in parts else None
+            body = JsonBody(spool) if spool is not None else None
             if "csv" in parts:
                 parts["csv"].write(csv_head())
-            first_json = [True]
 
             def write(chunk: Chunk) -> None:
-                if spool is not None:
-                    records = chunk.encoded["json"]
-                    spool.write(records[1:] if first_json[0] else records)
-                    first_json[0] = first_json[0] and not records
+                if body is not None:
+                    body.write(chunk.encoded["json"])
                 if "csv" in parts:
                     parts["csv"].write(chunk.encoded["csv"])
 

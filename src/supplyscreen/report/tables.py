@@ -18,7 +18,7 @@ from typing import IO
 
 import xlsxwriter
 
-from supplyscreen.api import ScreeningResult, SupplierResult, memo, sheet_groups
+from supplyscreen.api import ScreeningResult, SupplierResult, encode_held, memo, sheet_groups
 from supplyscreen.io import NO_NAME_NOTE, Sheet, row_note
 from supplyscreen.match import Hit
 from supplyscreen.rules import FIELDS
@@ -253,9 +253,5 @@ def _csv_lines(rows: Sequence[Sequence[str]]) -> bytes:
 
 def write_csv(result: ScreeningResult, handle: IO[bytes]) -> None:
     handle.write(csv_head())
-    for sheet, group in sheet_groups(result.suppliers):
-        for start in range(0, len(group), 5000):
-            part = group[start : start + 5000]
-            handle.write(
-                csv_records(sheet, [s.row for s in part], [s.fields for s in part], [s.verdict for s in part])
-            )
+    for lines in encode_held(result.suppliers, csv_records):
+        handle.write(lines)
