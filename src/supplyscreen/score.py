@@ -83,6 +83,16 @@ class _Plan:
     picks: tuple[int, ...] | None  # the steps, when every one is an int (the common case)
 
 
+def _counted_points(points: int, group: str | None, counted: set[str]) -> int:
+    """Within a group only the first hit (or combination) counts; the others keep 0 points."""
+    if group is None:
+        return points
+    if group in counted:
+        return 0
+    counted.add(group)
+    return points
+
+
 def _plan(raw: Sequence[Hit], rules: RuleSet) -> _Plan:
     # one hit per rule: the most similar, then the one in the earliest field, then the first
     best: dict[str, int] = {}
@@ -97,14 +107,7 @@ def _plan(raw: Sequence[Hit], rules: RuleSet) -> _Plan:
     counted: set[str] = set()
     kept: list[tuple[int, int]] = []  # (position, points)
     for i in sorted(best.values(), key=lambda i: (-raw[i].points, -raw[i].similarity, raw[i].rule)):
-        hit = raw[i]
-        points = hit.points
-        if hit.group is not None:
-            if hit.group in counted:
-                points = 0
-            else:
-                counted.add(hit.group)
-        kept.append((i, points))
+        kept.append((i, _counted_points(raw[i].points, raw[i].group, counted)))
     # combinations, each slot filled by the first kept hit that fits and fills no earlier slot
     fired: list[tuple[Combination, tuple[int, ...], float]] = []
     if len(kept) > 1:  # a combination needs two different hits
@@ -123,13 +126,7 @@ def _plan(raw: Sequence[Hit], rules: RuleSet) -> _Plan:
     counted.clear()
     combos: list[_Fired] = []
     for combo, parts_, _ in sorted(fired, key=lambda f: (-f[0].points, -f[2], f[0].id)):
-        points = combo.points
-        if combo.group is not None:
-            if combo.group in counted:
-                points = 0
-            else:
-                counted.add(combo.group)
-        combos.append(_Fired(combo, parts_, points))
+        combos.append(_Fired(combo, parts_, _counted_points(combo.points, combo.group, counted)))
     # the verdict's order: points, nexus first, rule
     order: list[tuple[tuple[int, bool, str], int | _Zeroed | _Fired]] = [
         ((-points, raw[i].category != "nexus", raw[i].rule), i if points == raw[i].points else _Zeroed(i))
