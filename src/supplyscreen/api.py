@@ -489,4 +489,5 @@ def _screen_sheet(
             on_progress(chunk.size)
     if not keep:
         return []
-    return [SupplierResult(sh, i, sh.fields(i), verdicts.get(i, CLEAR)) for i in range(sh.size)]
+    read = sh.field_reader()
+    return [SupplierResult(sh, i, read(row), verdicts.get(i, CLEAR)) for i, row in enumerate(sh.rows)]

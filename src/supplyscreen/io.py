@@ -379,14 +379,10 @@ class Sheet:
         A row whose name cell is empty has no ``name`` key at all (see :func:`row_note`): it is screened on
         its other fields, never dropped.
         """
-        return self.fields_of(self.rows[i])
-
-    def fields_of(self, row: Sequence[str]) -> dict[str, str]:
-        """The canonical fields of a data row's cells (see :meth:`fields`)."""
-        return self.field_reader()(row)
+        return self.field_reader()(self.rows[i])
 
     def field_reader(self) -> Callable[[Sequence[str]], dict[str, str]]:
-        """:meth:`fields_of` for many rows: the mapping is looked at once."""
+        """:meth:`fields` of a row's cells, for many rows: the mapping is looked at once."""
         single = [(f, cols[0]) for f in FIELDS if len(cols := self.mapping.get(f) or []) == 1]
         joined = [(f, cols) for f in FIELDS if len(cols := self.mapping.get(f) or []) > 1]
         order = [f for f in FIELDS if self.mapping.get(f)]
