@@ -389,8 +389,11 @@ def screen_chunks(
     if cluster is not None:
         yield from cluster.screen(job)
         return
-    expected = sheet.size + (sheet.stream.estimated_rows if sheet.stream else 0)
-    if workers > 1 and expected >= PARALLEL_MIN_ROWS and "fork" in multiprocessing.get_all_start_methods():
+    if (
+        workers > 1
+        and sheet.estimated_rows >= PARALLEL_MIN_ROWS
+        and "fork" in multiprocessing.get_all_start_methods()
+    ):
         global _WORK
         _WORK = job
         gc.freeze()  # what the children inherit stays out of their collections (and shared with the parent)

@@ -373,6 +373,11 @@ class Sheet:
         """Data rows: those held in ``rows`` and those streamed."""
         return len(self.rows) + self.streamed
 
+    @property
+    def estimated_rows(self) -> int:
+        """Data rows, with a stream's rest estimated from its line count before it is read."""
+        return self.size + (self.stream.estimated_rows if self.stream is not None else 0)
+
     def fields(self, i: int) -> dict[str, str]:
         """The canonical fields of data row ``i``: several columns mapped to one field are joined.
 
@@ -444,7 +449,7 @@ class InputFile:
     @property
     def estimated_rows(self) -> int:
         """Data rows, with a streamed CSV's rest estimated from its line count before it is read."""
-        return sum(s.size + (s.stream.estimated_rows if s.stream else 0) for s in self.sheets)
+        return sum(s.estimated_rows for s in self.sheets)
 
 
 # --- cells ---------------------------------------------------------------------------------------------
