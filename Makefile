@@ -28,6 +28,7 @@ samples: $(BIN)/python
 
 eval: $(VENV)/.installed-test
 	$(BIN)/python tests/eval/evaluate.py
+	$(BIN)/python tests/eval/evaluate_text.py --json tests/eval/text/results.json
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/run.py
