@@ -23,6 +23,7 @@ from pypinyin import lazy_pinyin
 from rapidfuzz import fuzz, process
 
 from supplyscreen.match import Hit, hit_for
+from supplyscreen.match import Matcher as ProductMatcher
 from supplyscreen.normalize import (
     _CJK_RE,
     _CLAUSE_BREAK_RE,
@@ -350,6 +351,11 @@ class Matcher:
             for code in ind.hs_codes:
                 self._by_hs[code.replace(".", "")].append(ind)
         self._cache: dict[tuple[str, str], list[Hit]] = {}
+        # Concept patterns (``when``) came after this reference was written: their hits come from the
+        # product's own matcher, so this reference keeps checking the term, place and HS matching it was
+        # written for, and the row-level ``unless_country`` rule is restated here.
+        self._meaning = ProductMatcher(rules)
+        self._unless_country = {i.id: set(i.unless_country) for i in rules.indicators if i.unless_country}
 
     def _terms(self, field_name: str, text: str) -> list[Hit]:
         key = (field_name, text)
@@ -369,6 +375,7 @@ class Matcher:
                     hits.extend(self._terms(field_name, text))
                 else:
                     hits.extend(self.terms.find(field_name, text, trace))
+                hits.extend(self._meaning.concept_hits(field_name, text, trace))
         country, address = row.get("country", ""), row.get("address", "")
         if country or address:
             code = country_code(country, address)
@@ -382,7 +389,17 @@ class Matcher:
                 for length in range(2, len(code) + 1):
                     for ind in self._by_hs.get(code[:length], ()):
                         hits.append(hit_for(ind, "hs_code", row["hs_code"], format_hs(code[:length]), 1.0))
-        return hits
+        code = country_code(country, address) if country or address else None
+        kept = []
+        for hit in hits:
+            if code in self._unless_country.get(hit.rule, ()):
+                if trace is not None:
+                    trace.append(
+                        f"{hit.rule}: {hit.field} “{hit.text}” set aside: the supplier's country is {code}"
+                    )
+                continue
+            kept.append(hit)
+        return kept
 
 
 def _best_per_rule(hits: list[Hit]) -> list[Hit]:

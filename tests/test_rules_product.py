@@ -218,7 +218,7 @@ def test_explain_shows_fired_set_aside_and_score(ruleset: RuleSet) -> None:
     )
     text = "\n".join(e.lines())
     assert "place.hunchun" in text.split("Combinations:")[0]
-    assert "negated in its clause" in text
+    assert "set aside: negated" in text
     assert f"{e.verdict.score} (capped at 100) → tier {e.verdict.tier}" in text
     assert e.verdict.score == sum(h.points for h in e.verdict.hits)
     silent = sum(len(v) for v in e.silent.values())

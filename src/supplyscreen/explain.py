@@ -63,10 +63,15 @@ class Explanation:
 
 def _hit_lines(hit: Hit) -> list[str]:
     points = f"+{hit.points}" if hit.points else "0 (group already counted)"
-    lines = [
-        f"  {points:>4}  {hit.rule} — {hit.indicator} [{hit.category}]",
-        f"        {hit.field} “{hit.text}” matched “{hit.matched}”, similarity {hit.similarity:.2f}",
-    ]
+    lines = [f"  {points:>4}  {hit.rule} — {hit.indicator} [{hit.category}]"]
+    pattern, arrow, words = hit.matched.partition(" ← ")
+    if arrow:  # a concept pattern: the clause and the words that filled each of its slots
+        lines.append(f"        concept pattern “{pattern}” in {hit.field}: “{hit.text}”")
+        lines.append(f"        words: {words}")
+    else:
+        lines.append(
+            f"        {hit.field} “{hit.text}” matched “{hit.matched}”, similarity {hit.similarity:.2f}"
+        )
     for c in hit.citations[:2]:
         lines.append(f"        evidence: “{c.quote}” — {c.source}")
     return lines

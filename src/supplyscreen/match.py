@@ -33,6 +33,7 @@ import ahocorasick
 from anyascii import anyascii
 from rapidfuzz import fuzz, process
 
+from supplyscreen.concepts import ConceptMatch, ConceptMatcher
 from supplyscreen.normalize import (
     address_matters,
     country_code,
@@ -228,6 +229,7 @@ class TermMatcher:
             for idx, ind in enumerate(indicators)
             for pattern in ind.patterns
         ]
+        self._pattern_fields = frozenset(f for idx, _ in self._patterns for f in indicators[idx].fields)
         self._key_starts = frozenset(key.split()[0] for key in latin_keys)
         self._join_starts = frozenset(s[:i] for s in self._single for i in range(1, len(s)))
         self._splits = ahocorasick.Automaton()  # " a b " for each single-word term "ab" written apart
@@ -332,7 +334,7 @@ class TermMatcher:
         "Seafood" in a company name) match terms at one place only, with no negator, near spelling, word
         written apart or excluded phrase about: their hits are those terms', quoted from the cell.
         """
-        if self._patterns:
+        if field_name in self._pattern_fields:
             return None
         plain_ascii = text.isascii()  # then the words here are the tokens ``find`` works on
         folded = text.casefold()
@@ -494,6 +496,15 @@ class TermMatcher:
         return False
 
 
+def concept_matched(m: ConceptMatch) -> str:
+    """What a concept hit matched: its pattern and the words that filled each slot."""
+    return f"{m.pattern} ← {m.describe()}"
+
+
+def _clip(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def compare_vessels(a: str, b: str) -> tuple[float, str]:
     """Similarity of two vessel references and why: IMO numbers decide when both have one; otherwise the
     hull numbers must be equal and the names close ('Fu Yuan Yu 7788' = 'FUYUANYU 7788' != 'Fu Yuan Yu 7789')."""
@@ -525,6 +536,10 @@ class Matcher:
     def __init__(self, rules: RuleSet) -> None:
         self.rules = rules
         self.terms = TermMatcher([i for i in rules.indicators if i.terms or i.patterns])
+        self.concepts = ConceptMatcher([i for i in rules.indicators if i.when], rules.concepts)
+        self._unless_country = {
+            i.id: frozenset(i.unless_country) for i in rules.indicators if i.unless_country
+        }
         self._by_country: dict[str, list[Indicator]] = defaultdict(list)
         self._by_hs: dict[str, list[Indicator]] = defaultdict(list)
         for ind in rules.indicators:
@@ -557,10 +572,32 @@ class Matcher:
         hits = terms._quick(field_name, text)
         if hits is None:
             hits = terms._search(field_name, text, None)
+        if field_name in self.concepts.fields:
+            found_by_meaning = self.concept_hits(field_name, text)
+            if found_by_meaning:
+                hits = [*hits, *found_by_meaning]
         if len(cache) > _VALUES_LIMIT:
             cache.clear()
         found = cache[text] = tuple(hits)
         return found
+
+    def concept_hits(self, field_name: str, text: str, trace: list[str] | None = None) -> list[Hit]:
+        """Hits of the concept patterns (``when``) in one field value; with ``trace``, the matches set
+        aside and why."""
+        hits: list[Hit] = []
+        seen: set[str] = set()
+        for m in self.concepts.matches(field_name, text):
+            ind = self.concepts.indicators[m.indicator]
+            if m.set_aside is None:
+                if ind.id not in seen:  # one hit per indicator and value: the first sentence that fills it
+                    seen.add(ind.id)
+                    hits.append(hit_for(ind, field_name, _clip(m.sentence), concept_matched(m), 1.0))
+            elif trace is not None:
+                trace.append(
+                    f"{ind.id}: {field_name} “{_clip(m.sentence)}” fills “{m.pattern}” with "
+                    f"{m.describe()} but is set aside: {m.set_aside}"
+                )
+        return hits
 
     def match_row(self, row: Mapping[str, str], trace: list[str] | None = None) -> list[Hit]:
         hits: list[Hit] = []
@@ -569,6 +606,7 @@ class Matcher:
             if text and field_name != "id":
                 if trace is not None:
                     hits.extend(self.terms.find(field_name, text, trace))
+                    hits.extend(self.concept_hits(field_name, text, trace))
                     continue
                 cache = caches[field_name]
                 found = cache.get(text)
@@ -592,7 +630,28 @@ class Matcher:
                 found = self._hs_hits(goods)
             if found:
                 hits.extend(found)
+        if self._unless_country and any(h.rule in self._unless_country for h in hits):
+            hits = self._country_set_aside(hits, country, address, trace)
         return hits
+
+    def _country_set_aside(
+        self, hits: list[Hit], country: str, address: str, trace: list[str] | None
+    ) -> list[Hit]:
+        """Hits of indicators that do not apply to a supplier of its country (``unless_country``): "朝鲜"
+        or "Chosun" in the name of a company of the Republic of Korea is a brand, not the DPRK."""
+        code = country_code(country, address) if country or address else None
+        if code is None:
+            return hits
+        kept = []
+        for hit in hits:
+            if code in self._unless_country.get(hit.rule, ()):
+                if trace is not None:
+                    trace.append(
+                        f"{hit.rule}: {hit.field} “{hit.text}” set aside: the supplier's country is {code}"
+                    )
+                continue
+            kept.append(hit)
+        return kept
 
     def _place_hits(self, country: str, address: str) -> tuple[Hit, ...]:
         """Hits of country indicators for a row's country and address (kept per distinct pair)."""

@@ -376,12 +376,32 @@ def _lookup_country(text: str) -> str | None:
     return str(code) if code and len(code) == 2 else None
 
 
+# Korean sub-city units: a city's name followed by one of these names a neighbourhood or street (Busan's
+# "Nampo-dong", Seoul's "Pyongyang-ro" would be a street), not the city itself.
+_KOREAN_UNITS = frozenset(["dong", "gu", "ro", "gil", "ri", "eup", "myeon", "daero", "ga"])
+_KOREAN_UNITS_HANGUL = ("동", "구", "로", "길", "리", "읍", "면")
+
+
+def _whole_city(folded: str, name: str) -> bool:
+    """Whether a city name written in Hangul or Han stands for the city, not a district named after it."""
+    at = folded.find(name)
+    return at >= 0 and (folded[at + len(name) : at + len(name) + 1] or " ") not in _KOREAN_UNITS_HANGUL
+
+
 def _korea_from_address(address: str) -> str | None:
+    """KP or KR when the address settles which Korea, else None.
+
+    The most specific place wins: a place name written as part of a district or street ("Nampo-dong,
+    Jung-gu, Busan") is that district, not the city it is named after, so only whole city names count; when
+    both Koreas' cities remain, the address does not settle it."""
     folded = fold(address)
-    toks = set(tokens(folded))
-    if toks & _DPRK_PLACES or any(p in folded for p in _DPRK_CJK):
+    toks = tokens(folded)
+    cities = {tok for i, tok in enumerate(toks) if i + 1 >= len(toks) or toks[i + 1] not in _KOREAN_UNITS}
+    kp = bool(cities & _DPRK_PLACES) or any(_whole_city(folded, p) for p in _DPRK_CJK)
+    kr = bool(cities & _ROK_PLACES) or any(p in folded for p in _ROK_CJK)
+    if kp and not kr:
         return "KP"
-    if toks & _ROK_PLACES or any(p in folded for p in _ROK_CJK):
+    if kr and not kp:
         return "KR"
     return None
 

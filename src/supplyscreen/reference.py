@@ -19,7 +19,8 @@ def _selected(rules: RuleSet, category: str | None) -> list[Indicator]:
 
 
 def _matches(ind: Indicator) -> str:
-    parts = list(ind.terms) + [f"/{p}/" for p in ind.patterns]
+    parts = [f"⟨{w}⟩" for w in ind.when] + list(ind.terms) + [f"/{p}/" for p in ind.patterns]
+    parts += [f"unless ⟨{u}⟩" for u in ind.unless] + [f"not for country {c}" for c in ind.unless_country]
     parts += [f"country {c}" for c in ind.countries] + [f"HS {h}" for h in ind.hs_codes]
     return ", ".join(parts)
 
@@ -30,6 +31,7 @@ def indicators_json(rules: RuleSet, category: str | None = None) -> str:
         "tiers": rules.tiers.model_dump(),
         "indicators": [i.model_dump() for i in _selected(rules, category)],
         "combinations": [c.model_dump() for c in rules.combinations] if category is None else [],
+        "concepts": [c.model_dump() for c in rules.concepts] if category is None else [],
     }
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
@@ -95,6 +97,17 @@ def indicators_markdown(rules: RuleSet, category: str | None = None) -> str:
         for combo in rules.combinations:
             slots = " AND ".join("(" + " or ".join(slot) + ")" for slot in combo.all_of)
             out.append(f"| `{combo.id}` | {_md(combo.name)} | {combo.points} | {_md(slots)} |")
+    if category is None and rules.concepts:
+        out += [
+            "",
+            "#### concepts (⟨a|b + c⟩: a term of a or b and a term of c in one sentence; rules/concepts.yaml)",
+            "",
+            "| concept | meaning | terms | set aside |",
+            "| --- | --- | ---: | --- |",
+        ]
+        for concept in rules.concepts:
+            asides = "; ".join(a.reason for a in concept.set_aside)
+            out.append(f"| `{concept.id}` | {_md(concept.name)} | {len(concept.terms)} | {_md(asides)} |")
     return "\n".join(out).lstrip("\n") + "\n"
 
 

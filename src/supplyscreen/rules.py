@@ -25,6 +25,7 @@ FIELDS = ("id", "name", "country", "address", "description", "hs_code", "vessel"
 FieldName = Literal["id", "name", "country", "address", "description", "hs_code", "vessel", "notes"]
 Category = Literal["nexus", "entity", "place", "country", "sector", "vessel", "hs_code", "ilo"]
 TOP_LEVEL_KEYS = (
+    "concepts",
     "indicators",
     "combinations",
     "tiers",
@@ -69,6 +70,54 @@ class Citation(_Model):
         return self.source.startswith("seeds/")
 
 
+def _check_terms(value: list[str]) -> list[str]:
+    for term in value:
+        if not term.strip():
+            raise ValueError("a term must not be empty")
+        if "*" in term and not all(
+            part.endswith("*") and part.count("*") == 1
+            for part in re.findall(r"[^\s*]*\*+", term)
+            if part.count("*")
+        ):
+            raise ValueError(f"term {term!r}: '*' may only end a word")
+    return value
+
+
+class SetAside(_Model):
+    """Phrases in which a concept's term does not count, and why (shown to the auditor)."""
+
+    reason: str = Field(min_length=1)
+    terms: list[str] = Field(min_length=1)
+
+    @field_validator("terms")
+    @classmethod
+    def _terms(cls, value: list[str]) -> list[str]:
+        return _check_terms(value)
+
+
+class Concept(_Item):
+    """A named set of terms (one meaning, several languages) that rules combine with ``when``."""
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    terms: list[str] = Field(min_length=1)
+    set_aside: list[SetAside] = []
+
+    @field_validator("terms")
+    @classmethod
+    def _terms(cls, value: list[str]) -> list[str]:
+        return _check_terms(value)
+
+
+_WHEN = re.compile(r"^\s*[a-z0-9_]+(\s*\|\s*[a-z0-9_]+)*(\s*\+\s*[a-z0-9_]+(\s*\|\s*[a-z0-9_]+)*)*\s*$")
+
+
+def parse_when(pattern: str) -> list[list[str]]:
+    """'dprk|dprk_place + workers' -> [['dprk', 'dprk_place'], ['workers']]: slots that must all be filled
+    in one sentence, each by a term of one of its concepts."""
+    return [[name.strip() for name in slot.split("|")] for slot in pattern.split("+")]
+
+
 class Indicator(_Item):
     name: str = Field(min_length=1)
     category: Category
@@ -84,9 +133,22 @@ class Indicator(_Item):
     tags: list[str] = []
     group: str | None = None
     fuzzy: bool = True
+    when: list[str] = []  # concept patterns, e.g. "dprk|dprk_place + workers" (see rules/concepts.yaml)
+    unless: list[str] = []  # concepts that set a concept match aside when in the same sentence
+    unless_country: list[str] = []  # set aside for suppliers of these countries (ISO alpha-2)
     citations: list[Citation] = Field(min_length=1)
 
-    @field_validator("countries")
+    @field_validator("when")
+    @classmethod
+    def _when(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            if not _WHEN.match(pattern):
+                raise ValueError(
+                    f"concept pattern {pattern!r} must look like 'concept_a|concept_b + concept_c'"
+                )
+        return value
+
+    @field_validator("countries", "unless_country")
     @classmethod
     def _countries(cls, value: list[str]) -> list[str]:
         for code in value:
@@ -114,8 +176,10 @@ class Indicator(_Item):
 
     @model_validator(mode="after")
     def _something_to_match(self) -> Indicator:
-        if not (self.terms or self.patterns or self.countries or self.hs_codes):
-            raise ValueError("an indicator needs at least one of terms, patterns, countries or hs_codes")
+        if not (self.terms or self.patterns or self.countries or self.hs_codes or self.when):
+            raise ValueError(
+                "an indicator needs at least one of terms, patterns, when, countries or hs_codes"
+            )
         return self
 
 
@@ -184,6 +248,9 @@ class Override(_Item):
     group: str | None = None
     fuzzy: bool | None = None
     nexus: bool | None = None
+    when: list[str] | None = None
+    unless: list[str] | None = None
+    unless_country: list[str] | None = None
 
     def apply(self, item: Indicator | Combination) -> Indicator | Combination:
         changes: dict[str, Any] = {
@@ -197,6 +264,7 @@ class Override(_Item):
 
 
 class RuleFile(_Model):
+    concepts: list[Concept] = []
     indicators: list[Indicator] = []
     combinations: list[Combination] = []
     tiers: Tiers | None = None
@@ -222,6 +290,7 @@ class RuleSet:
     frameworks: list[Framework]
     checklist: list[ChecklistItem]
     sources: list[RuleSource] = field(default_factory=list)
+    concepts: list[Concept] = field(default_factory=list)
     watchlist: WatchlistPoints = field(default_factory=WatchlistPoints)
     cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)  # derived data, built once
 
@@ -266,6 +335,8 @@ def _strip_lines(value: Any) -> Any:
 
 _KNOWN_KEYS: dict[str, tuple[str, ...]] = {
     "": TOP_LEVEL_KEYS,
+    "concepts": tuple(Concept.model_fields),
+    "set_aside": tuple(SetAside.model_fields),
     "indicators": tuple(Indicator.model_fields),
     "combinations": tuple(Combination.model_fields),
     "tiers": tuple(Tiers.model_fields),
@@ -305,6 +376,7 @@ def _hint(loc: Sequence[int | str], msg: str, kind: str) -> str:
 
 
 _ITEM_MODELS: dict[str, type[_Item]] = {
+    "concepts": Concept,
     "indicators": Indicator,
     "combinations": Combination,
     "frameworks": Framework,
@@ -414,6 +486,7 @@ def load_rules(dirs: Sequence[Path] | None = None) -> RuleSet:
     combinations: dict[str, Combination] = {}
     frameworks: dict[str, Framework] = {}
     checklist: dict[str, ChecklistItem] = {}
+    concepts: dict[str, Concept] = {}
     tiers: Tiers | None = None
     disabled: list[tuple[str, str]] = []
     overrides: list[tuple[str, Override]] = []
@@ -439,6 +512,7 @@ def load_rules(dirs: Sequence[Path] | None = None) -> RuleSet:
             if parsed is None:
                 continue
             stores: tuple[tuple[str, Sequence[_Item], dict[str, Any]], ...] = (
+                ("concepts", parsed.concepts, concepts),
                 ("indicators", parsed.indicators, indicators),
                 ("combinations", parsed.combinations, combinations),
                 ("frameworks", parsed.frameworks, frameworks),
@@ -454,7 +528,7 @@ def load_rules(dirs: Sequence[Path] | None = None) -> RuleSet:
                         )
                         continue
                     seen_here[key] = f"{path}:{line}"
-                    where[item.id] = f"{path}:{line}"
+                    where[key if kind == "concepts" else item.id] = f"{path}:{line}"
                     store[item.id] = item
                     if isinstance(item, Indicator | Combination):
                         for citation in item.citations:
@@ -492,6 +566,14 @@ def load_rules(dirs: Sequence[Path] | None = None) -> RuleSet:
 
     if broken:  # items that failed validation: their ids and tags are not reported again as unknown
         return _finish(problems, tiers, indicators, combinations, frameworks, checklist, sources, dirs)
+    for ind in indicators.values():
+        for ref in [
+            name for pattern in ind.when for slot in parse_when(pattern) for name in slot
+        ] + ind.unless:
+            if ref not in concepts:
+                close = difflib.get_close_matches(ref, list(concepts), n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                problems.append(f"{where[ind.id]}: {ind.id}: unknown concept '{ref}'{hint}")
     known_tags = {tag for ind in indicators.values() for tag in ind.tags}
     for combo in combinations.values():
         for options in combo.all_of:
@@ -511,6 +593,9 @@ def load_rules(dirs: Sequence[Path] | None = None) -> RuleSet:
                 problems.append(f"{where[item.id]}: {item.id}: 'when' names unknown indicator '{ref}'")
     ruleset = _finish(problems, tiers, indicators, combinations, frameworks, checklist, sources, dirs)
     ruleset.watchlist = watchlist_points
+    used = {name for ind in indicators.values() for p in ind.when for slot in parse_when(p) for name in slot}
+    used |= {name for ind in indicators.values() for name in ind.unless}
+    ruleset.concepts = [c for c in concepts.values() if c.id in used]
     return ruleset
 
 

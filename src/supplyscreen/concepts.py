@@ -1,0 +1,649 @@
+"""Concept patterns: read free text by meaning, not by literal phrase.
+
+A *concept* is a named set of terms with one meaning in several languages (``rules/concepts.yaml``: the
+DPRK, workers, recruitment, identity documents, holding, wages…). An indicator's ``when`` pattern names
+slots of concepts, ``"dprk|dprk_place + workers"``, and fires when every slot is filled by a term of one of
+its concepts inside one sentence: "Six deckhands came through a manning company in Rason" fills
+``dprk_place + recruitment`` without any rule listing that sentence.
+
+The engine, not the rule files, decides when a match is not evidence:
+
+* **negation** in the clause: a determiner negator before a term ("no", "without", "free of", "无", "без",
+  "ни"), a negated verb of presence ("we do *not use* DPRK labour", "*не работают*", "*不使用*"), or a
+  negation after the terms ("DPRK workers: none", "DPRK-free", "рабочих из КНДР *нет*", "북한 노동자를
+  고용하지 *않음*");
+* **questionnaire answers**: "North Korean workers: none", "Number of DPRK nationals: 0", "DPRK workers -
+  N/A", a yes/no question answered "No"/"нет"/"无"/"없음" (a question with no answer, or a yes/no question
+  answered with anything but "yes", is not evidence either);
+* **set-aside phrases** of a concept, each with its reason (朝鲜族 ethnic-Korean citizens of China,
+  Korean-style food, the China–DPRK border as a place, sanctions wording…);
+* an indicator's ``unless`` concepts in the same sentence ("passports kept by the workers *themselves*").
+
+Every decision is explained: a hit says the pattern and the words that filled each slot; ``trace`` says
+why a match was set aside.
+
+Term syntax: Han and Hangul terms are substrings of the text (Chinese has no spaces; Korean endings and
+particles need no variants). Other terms are whole words, case-insensitive, English plurals folded on both
+sides; ``word*`` matches any word that starts with ``word`` (Russian endings, English verb forms).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import ahocorasick
+
+from supplyscreen.normalize import stem
+from supplyscreen.rules import Concept, Indicator, parse_when
+
+# --- text ----------------------------------------------------------------------------------------------
+
+_EAST = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af\u1100-\u11ff\u3130-\u318f\u3040-\u30ff"
+_EAST_RE = re.compile(f"[{_EAST}]")
+_WORD_RE = re.compile(f"[^\\W_{_EAST}]+")
+# sentence ends: always at these, at a full stop followed by a space (unless it ends an abbreviation or an
+# initial), and at a question mark, which also opens the answer (see ``_Sentence``)
+_HARD_BREAK = re.compile(r"[!。！\n\r|•]+|\.(?=\s|$)")
+_ABBREVIATIONS = frozenset(
+    "approx ca no nr vs etc co inc ltd st dr mr mrs ms jsc llc corp dept fig ref p pp q e g i".split()
+)
+# a label and its answer: "North Korean workers: none", "DPRK workers - N/A", "Q2. Do you…? Yes"
+_STATEMENT_BREAK = re.compile(r"[;；]")
+_ANSWER_SEP = re.compile(r"(?<!\d)[:：=](?!\d)|\s[-–—]+\s|\?|？")
+# commas and contrasts bound the reach of a negator
+_CLAUSE_BREAK = re.compile(
+    r"[,，、:：;；()（）\[\]]|\s[-–—]+\s|\b(?:but|however|although|though|whereas|while)\b"
+    r"|但是|但|然而|可是|不过|\b(?:но|однако|хотя|зато)\b|하지만|그러나|그런데"
+)
+_NEGATED_AUX = re.compile(r"n['’]t\b")  # don't, isn't, wasn't… (the words split at the apostrophe)
+
+# Negators, by how far they reach. A *strong* one negates a term after it in its clause ("no North Korean
+# workers", "without DPRK labour", "free of…"); a *weak* one only when a verb of presence or a matched term
+# follows within a few words ("we do not use DPRK labour", but "DPRK workers did not receive wages" is
+# still a DPRK workforce). *After* negators follow the terms ("DPRK workers none", "DPRK-free").
+_STRONG = frozenset(
+    "no none without zero nil neither nor free absence absent nobody никаких никакие никакого ни без нет никто"
+    " отсутствие отсутствии".split()
+)
+_CLAUSE_WIDE = frozenset(
+    "none nobody neither никто".split()
+)  # "none of its sub-suppliers employ DPRK workers"
+_WEAK = frozenset("not never cannot n't не".split())
+_AFTER = frozenset("none nil zero free нет отсутствуют отсутствует".split())
+_PRESENCE_WORDS = frozenset(
+    "be been is are was were have has had there see seen use used uses using hire hired hires hiring buy"
+    " bought any есть был была были было".split()
+)
+_PRESENCE_PREFIXES = (
+    "employ", "engag", "work", "found", "present", "exist", "involv", "accept", "recruit", "sourc",
+    "purchas", "import", "contain", "includ", "identif", "observ", "detect", "staff", "rely", "relie",
+    "работ", "использ", "привлека", "привлеч", "нанима", "наня", "трудоустр", "выявл", "обнаруж", "имее",
+    "имеют", "явля", "закуп", "ввоз",
+)  # fmt: skip
+_WEAK_REACH = 3  # words from a weak negator to the verb it negates
+_STRONG_REACH = 3  # words from a strong negator to the term it negates ("no North Korean workers")
+_EAST_STRONG = ("无", "没有", "沒有", "并无", "從未", "从未", "未曾", "未", "非", "否", "禁止", "杜绝", "零")
+_EAST_WEAK = ("不",)
+_EAST_PRESENCE = ("使用", "雇", "聘", "招", "用", "存在", "涉及", "接收", "接受", "有", "采购", "进口")
+_EAST_REACH = 8  # characters from a Chinese negator to the term
+_EAST_NOT_CUES = (
+    "无锡",
+    "非洲",
+    "南非",
+    "未来",
+    "非常",
+    "不同",
+    "不仅",
+    "不但",
+)  # words holding a cue character
+_EAST_AFTER = (
+    "为零",
+    "为0",
+    "0人",
+    "零人",
+    "없",
+    "않",
+    "아니",
+    "아님",
+    "아닙",
+    "미고용",
+    "미채용",
+    "미사용",
+    "0명",
+)
+# answers
+_NONE_WORDS = frozenset(
+    "none no nil na zero nobody nothing never not нет ноль отсутствуют отсутствует никого не".split()
+)
+_NONE_EAST = (
+    "无",
+    "没有",
+    "沒有",
+    "否",
+    "零",
+    "不适用",
+    "不",
+    "未",
+    "없음",
+    "없다",
+    "없습니다",
+    "없어",
+    "아니",
+    "아님",
+    "해당 없음",
+    "해당없음",
+    "무",
+)
+_YES_WORDS = frozenset("yes y true да есть имеются имеется".split())
+_YES_EAST = ("是", "有", "예", "네", "있음", "있습니다", "있다")
+_WH_WORDS = frozenset(
+    "what who whom whose which where when how why что кто где как какие какой какая каких сколько кому"
+    " чей чьи когда почему".split()
+)
+_WH_EAST = (
+    "什么",
+    "谁",
+    "哪",
+    "如何",
+    "怎么",
+    "怎样",
+    "多少",
+    "几",
+    "무엇",
+    "누가",
+    "누구",
+    "어디",
+    "어떻게",
+    "몇",
+    "어느",
+    "언제",
+    "왜",
+)
+
+
+def _lower(text: str) -> str:
+    """NFKC and case-folded, with the same length as the NFKC text (spans are quoted from it)."""
+    low = text.casefold()
+    if len(low) == len(text):
+        return low
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+
+
+class _Word(NamedTuple):
+    text: str  # lower-case
+    key: str  # plural-folded
+    start: int
+    end: int
+
+
+@dataclass(slots=True)
+class _Sentence:
+    start: int
+    end: int
+    answer_at: int  # where the answer starts (after "label:" or "question?"), or -1
+    question: str  # "" (no question), "yes_no" or "wh"
+    answer: str  # "", "none", "yes" or "other"
+
+
+@dataclass(slots=True)
+class _Text:
+    nfkc: str
+    low: str
+    words: list[_Word]
+    sentences: list[_Sentence]  # where the slots of a pattern must co-occur
+    clause_breaks: list[int]  # character positions where a clause ends
+    statements: list[_Sentence]  # sentences cut at ";" too: each "label: answer" pair is one statement
+
+    def statement_of(self, pos: int) -> _Sentence:
+        for s in self.statements:
+            if s.start <= pos < s.end:
+                return s
+        return self.statements[-1]
+
+    def sentence_of(self, pos: int) -> int:
+        for i, s in enumerate(self.sentences):
+            if s.start <= pos < s.end:
+                return i
+        return len(self.sentences) - 1
+
+    def clause_bounds(self, start: int, end: int) -> tuple[int, int]:
+        sent = self.sentences[self.sentence_of(start)]
+        lo, hi = sent.start, sent.end
+        for b in self.clause_breaks:
+            if b < start and b >= lo:
+                lo = b + 1
+            elif b >= end and b < hi:
+                hi = b
+        return lo, hi
+
+
+def _answer_kind(answer: str) -> str:
+    text = answer.strip(" \t\"'“”‘’.,:;-–—()[]")
+    if not text:
+        return ""
+    if text.startswith(("n/a", "n.a", "n / a")):
+        return "none"
+    first = _WORD_RE.search(text)
+    if _EAST_RE.match(text):
+        if text.startswith(_NONE_EAST):
+            return "none"
+        if text.startswith(_YES_EAST):
+            return "yes"
+        return "other"
+    if first is not None and first.start() == 0:
+        word = first.group()
+        if word in _NONE_WORDS or (word.isdigit() and int(word) == 0):
+            return "none"
+        if word in _YES_WORDS:
+            return "yes"
+    return "other"
+
+
+def _question_kind(question: str) -> str:
+    words = {w.group() for w in _WORD_RE.finditer(question)}
+    if words & _WH_WORDS or any(w in question for w in _WH_EAST):
+        return "wh"
+    return "yes_no"
+
+
+def prepare(text: str) -> _Text:
+    nfkc = unicodedata.normalize("NFKC", text)
+    low = _lower(nfkc)
+    words = [_Word(m.group(), stem(m.group()), m.start(), m.end()) for m in _WORD_RE.finditer(low)]
+    for m in _NEGATED_AUX.finditer(low):  # "don't" -> a negator word "n't" where the "t" is
+        words.append(_Word("n't", "n't", m.start(), m.end()))
+    words.sort(key=lambda w: w.start)
+    sentences: list[_Sentence] = []
+    start = 0
+    for m in _HARD_BREAK.finditer(low):
+        if m.group() == "." and _is_abbreviation(low, m.start()):
+            continue
+        sentences.append(_Sentence(start, m.start(), -1, "", ""))
+        start = m.end()
+    sentences.append(_Sentence(start, len(low), -1, "", ""))
+    sentences = [s for s in sentences if low[s.start : s.end].strip()] or [_Sentence(0, len(low), -1, "", "")]
+    statements: list[_Sentence] = []
+    for sent in sentences:
+        at = sent.start
+        for m in _STATEMENT_BREAK.finditer(low, sent.start, sent.end):
+            statements.append(_Sentence(at, m.start(), -1, "", ""))
+            at = m.end()
+        statements.append(_Sentence(at, sent.end, -1, "", ""))
+    for s in statements:
+        body = low[s.start : s.end]
+        seps = list(_ANSWER_SEP.finditer(body))
+        if not seps:
+            continue
+        sep = seps[-1]  # the last: "Q: North Korean workers? A: none" is answered by "none"
+        if not body[sep.end() :].strip() and len(seps) > 1:
+            sep = seps[-2]  # "…: none." or a trailing "?" with nothing after it
+        label, answer = body[: sep.start()], body[sep.end() :]
+        s.answer_at = s.start + sep.end()
+        is_question = sep.group().strip() in ("?", "？") or "?" in label or "？" in label
+        s.question = _question_kind(label) if is_question else ""
+        s.answer = _answer_kind(answer)
+    breaks = [m.start() for m in _CLAUSE_BREAK.finditer(low)]
+    return _Text(nfkc, low, words, sentences, breaks, statements)
+
+
+def _is_abbreviation(low: str, dot: int) -> bool:
+    m = re.search(r"([^\W\d_]+)$", low[max(0, dot - 12) : dot])
+    if m is None:
+        return False
+    word = m.group(1)
+    return len(word) == 1 or word in _ABBREVIATIONS
+
+
+# --- terms ---------------------------------------------------------------------------------------------
+
+
+class _Term(NamedTuple):
+    owner: int  # concept index
+    aside: int  # -1 for a term of the concept, else the index of its set-aside reason
+    text: str  # as written in the rules
+    words: tuple[tuple[str, bool], ...]  # (word, is prefix) for Latin/Cyrillic terms
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    concept: str
+    start: int
+    end: int
+    term: str
+
+
+def _term_words(term: str) -> tuple[tuple[str, bool], ...]:
+    out: list[tuple[str, bool]] = []
+    for m in re.finditer(r"[^\W_]+\*?", _lower(unicodedata.normalize("NFKC", term))):
+        word = m.group()
+        out.append((word[:-1], True) if word.endswith("*") else (stem(word), False))
+    return tuple(out)
+
+
+class _Terms:
+    """Every term of a set of concepts, found in a prepared text in one pass."""
+
+    def __init__(self, concepts: Sequence[Concept]) -> None:
+        self.concepts = list(concepts)
+        self._east = ahocorasick.Automaton()
+        east: dict[str, list[_Term]] = defaultdict(list)
+        self._exact: dict[str, list[_Term]] = defaultdict(list)
+        self._prefix: dict[str, list[_Term]] = defaultdict(list)
+        self.reasons: list[str] = []
+        for ci, concept in enumerate(self.concepts):
+            entries: list[tuple[int, str]] = [(-1, t) for t in concept.terms]
+            for aside in concept.set_aside:
+                self.reasons.append(aside.reason)
+                entries += [(len(self.reasons) - 1, t) for t in aside.terms]
+            for aside_idx, term in entries:
+                if _EAST_RE.search(term) and not _WORD_RE.search(term.replace(" ", "")):
+                    east[_lower(unicodedata.normalize("NFKC", term))].append(_Term(ci, aside_idx, term, ()))
+                    continue
+                if _EAST_RE.search(term):  # mixed scripts: searched as a substring too
+                    east[_lower(unicodedata.normalize("NFKC", term))].append(_Term(ci, aside_idx, term, ()))
+                    continue
+                words = _term_words(term)
+                if not words:
+                    continue
+                first, is_prefix = words[0]
+                (self._prefix if is_prefix else self._exact)[first].append(_Term(ci, aside_idx, term, words))
+        for key, values in east.items():
+            self._east.add_word(key, (len(key), values))
+        self._has_east = bool(east)
+        if self._has_east:
+            self._east.make_automaton()
+        self._prefix_lengths = sorted({len(p) for p in self._prefix})
+        self._first_cache: dict[str, frozenset[int]] = {}
+        self.plain: set[str] = set()  # words that start no term: a text of only these holds no concept
+
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled (to a worker) without the words it has seen."""
+        return {**self.__dict__, "_first_cache": {}, "plain": set()}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+
+    def present(self, low: str) -> frozenset[int]:
+        """The concepts (indices) whose terms may occur in a lower-cased text: those with a Han or Hangul
+        term in it and those with a term starting with one of its words (a cheap look, cached per word).
+        A superset of what ``find`` finds, so a pattern none of whose slots it can fill need not be tried."""
+        found: set[int] = set()
+        if self._has_east and _EAST_RE.search(low):
+            for _, (_, values) in self._east.iter(low):
+                found.update(t.owner for t in values if t.aside < 0)
+        cache = self._first_cache
+        for word in _WORD_RE.findall(low):
+            known = cache.get(word)
+            if known is None:
+                if len(cache) > 200_000:
+                    cache.clear()
+                    self.plain.clear()
+                known = cache[word] = frozenset(t.owner for t in self._starting(word, stem(word)) if t.aside < 0)
+                if not known:
+                    self.plain.add(word)
+            if known:
+                found.update(known)
+        return frozenset(found)
+
+    def _starting(self, word: str, key: str) -> list[_Term]:
+        found = list(self._exact.get(key, ()))
+        for n in self._prefix_lengths:
+            if n > len(word):
+                break
+            found += self._prefix.get(word[:n], ())
+        return found
+
+    def find(self, text: _Text) -> tuple[list[tuple[_Term, int, int]], list[tuple[_Term, int, int]]]:
+        """(terms of concepts, set-aside phrases) found, each with its character span."""
+        found: list[tuple[_Term, int, int]] = []
+        if self._has_east and _EAST_RE.search(text.low):
+            for end, (length, values) in self._east.iter(text.low):
+                for term in values:
+                    found.append((term, end - length + 1, end + 1))
+        words = text.words
+        for i, w in enumerate(words):
+            for term in self._starting(w.text, w.key):
+                if i + len(term.words) > len(words):
+                    continue
+                ok = True
+                for (want, is_prefix), got in zip(term.words[1:], words[i + 1 :], strict=False):
+                    if not (got.text.startswith(want) if is_prefix else got.key == want):
+                        ok = False
+                        break
+                if ok:
+                    found.append((term, w.start, words[i + len(term.words) - 1].end))
+        terms = [f for f in found if f[0].aside < 0]
+        asides = [f for f in found if f[0].aside >= 0]
+        return terms, asides
+
+
+# --- patterns ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ConceptMatch:
+    """An indicator's concept pattern filled in one sentence of a field value."""
+
+    indicator: int
+    pattern: str
+    sentence: str  # the sentence, as the user wrote it
+    parts: tuple[tuple[str, str], ...]  # (concept, the user's words) per slot
+    set_aside: str | None  # why it is not evidence, or None
+
+    def describe(self) -> str:
+        return " + ".join(f"{concept} “{words}”" for concept, words in self.parts)
+
+
+@dataclass(frozen=True, slots=True)
+class _Pattern:
+    indicator: int
+    text: str
+    slots: tuple[frozenset[str], ...]
+
+
+class ConceptMatcher:
+    """The ``when`` patterns of a rule set's indicators."""
+
+    def __init__(self, indicators: Sequence[Indicator], concepts: Sequence[Concept]) -> None:
+        self.indicators = list(indicators)
+        self.terms = _Terms(concepts)
+        self.patterns = [
+            _Pattern(i, p, tuple(frozenset(slot) for slot in parse_when(p)))
+            for i, ind in enumerate(self.indicators)
+            for p in ind.when
+        ]
+        self.fields = {f for ind in self.indicators for f in ind.fields}
+        index = {c.id: i for i, c in enumerate(self.terms.concepts)}
+        # per field, the patterns that apply to it, each as its slots of concept indices
+        self._slots: dict[str, list[tuple[frozenset[int], ...]]] = {
+            f: [
+                tuple(frozenset(index[name] for name in slot if name in index) for slot in p.slots)
+                for p in self.patterns
+                if f in self.indicators[p.indicator].fields
+            ]
+            for f in self.fields
+        }
+
+    def matches(self, field_name: str, text: str) -> list[ConceptMatch]:
+        """Every pattern filled in ``text`` (a value of ``field_name``), set aside or not."""
+        if field_name not in self.fields or not text:
+            return []
+        if text.isascii():  # the common case, cheaply: NFKC leaves ASCII alone
+            low = text.lower()
+            if self.terms.plain.issuperset(_WORD_RE.findall(low)):
+                return []
+        else:
+            low = _lower(unicodedata.normalize("NFKC", text))
+        present = self.terms.present(low)
+        if not present or not any(all(slot & present for slot in slots) for slots in self._slots[field_name]):
+            return []
+        prepared = prepare(text)
+        terms, asides = self.terms.find(prepared)
+        names = [c.id for c in self.terms.concepts]
+        occurrences: list[Occurrence] = []
+        aside_of: dict[Occurrence, str] = {}
+        for term, start, end in terms:
+            occ = Occurrence(names[term.owner], start, end, term.text)
+            for other, a_start, a_end in asides:
+                if other.owner == term.owner and a_start < end and start < a_end:
+                    aside_of[occ] = self.terms.reasons[other.aside]
+                    break
+            occurrences.append(occ)
+        if not occurrences:
+            return []
+        by_sentence: dict[int, list[Occurrence]] = defaultdict(list)
+        for occ in sorted(set(occurrences), key=lambda o: (o.start, -o.end)):
+            by_sentence[prepared.sentence_of(occ.start)].append(occ)
+        out: list[ConceptMatch] = []
+        for pattern in self.patterns:
+            ind = self.indicators[pattern.indicator]
+            if field_name not in ind.fields:
+                continue
+            for si, occs in by_sentence.items():
+                match = self._fill(pattern, ind, prepared, si, occs, aside_of, occurrences)
+                if match is not None:
+                    out.append(match)
+        return out
+
+    def _fill(
+        self,
+        pattern: _Pattern,
+        ind: Indicator,
+        text: _Text,
+        si: int,
+        occs: list[Occurrence],
+        aside_of: dict[Occurrence, str],
+        everything: list[Occurrence],
+    ) -> ConceptMatch | None:
+        options = [[o for o in occs if o.concept in slot] for slot in pattern.slots]
+        if not all(options):
+            return None
+        sentence = text.sentences[si]
+        best: tuple[int, tuple[Occurrence, ...], str | None] | None = None
+        for choice in itertools.islice(itertools.product(*options), 200):
+            if len({(o.start, o.end) for o in choice}) < len(choice) or _overlap(choice):
+                continue
+            reason = next((f"{aside_of[o]} (“{_quote(text, o)}”)" for o in choice if o in aside_of), None)
+            if reason is None:
+                reason = self._negation(text, sentence, choice, everything)
+            rank = 0 if reason is None else 1
+            if best is None or rank < best[0]:
+                best = (rank, choice, reason)
+                if rank == 0:
+                    break
+        if best is None:
+            return None
+        _, choice, reason = best
+        if reason is None and ind.unless:
+            blocker = next((o for o in occs if o.concept in ind.unless and o not in aside_of), None)
+            if blocker is not None:
+                reason = f"{blocker.concept} in the same sentence (“{_quote(text, blocker)}”)"
+        parts = tuple((o.concept, _quote(text, o)) for o in choice)
+        quoted = text.nfkc[sentence.start : sentence.end].strip()
+        return ConceptMatch(pattern.indicator, pattern.text, quoted, parts, reason)
+
+    @staticmethod
+    def _negation(
+        text: _Text, sentence: _Sentence, choice: Sequence[Occurrence], everything: list[Occurrence]
+    ) -> str | None:
+        """Why the terms of a match are negated in their sentence, or None."""
+        for occ in choice:
+            reason = _answered(text, text.statement_of(occ.start), occ)
+            if reason is not None:
+                return reason
+        covered = [(o.start, o.end) for o in everything]
+
+        def inside(start: int, end: int) -> bool:
+            return any(s <= start and end <= e for s, e in covered)
+
+        own = [(o.start, o.end) for o in choice]
+        for occ in choice:
+            lo, hi = text.clause_bounds(occ.start, occ.end)
+            words = [w for w in text.words if lo <= w.start and w.end <= hi]
+            before = [w for w in words if w.end <= occ.start and not inside(w.start, w.end)]
+            after = [w for w in words if w.start >= occ.end and not inside(w.start, w.end)]
+            for back, w in enumerate(reversed(before)):
+                if w.text in _STRONG and (back < _STRONG_REACH or w.text in _CLAUSE_WIDE):
+                    return f"negated by “{text.nfkc[w.start : w.end]}”"
+            for w in words:
+                if w.text in _WEAK and not inside(w.start, w.end):
+                    following = [x for x in words if x.start > w.start][:_WEAK_REACH]
+                    if any(
+                        x.text in _PRESENCE_WORDS or x.text.startswith(_PRESENCE_PREFIXES) for x in following
+                    ) or any(s <= x.start < e for x in following for s, e in own):
+                        verb = next(
+                            (
+                                x
+                                for x in following
+                                if x.text in _PRESENCE_WORDS
+                                or x.text.startswith(_PRESENCE_PREFIXES)
+                                or any(s <= x.start < e for s, e in own)
+                            ),
+                            w,
+                        )
+                        return f"negated by “{text.nfkc[w.start : verb.end]}”"
+            for w in after[:4]:
+                if w.text in _AFTER:
+                    return f"negated by “{text.nfkc[w.start : w.end]}”"
+            if _EAST_RE.search(text.low, lo, hi):
+                reason = _east_negation(text.low, occ, lo, hi, inside)
+                if reason is not None:
+                    return reason
+        return None
+
+
+def _answered(text: _Text, statement: _Sentence, occ: Occurrence) -> str | None:
+    """Why a term in a questionnaire statement is not evidence ("DPRK workers: none", "Do you employ DPRK
+    nationals? No", a question without an answer), or None."""
+    in_label = statement.answer_at < 0 or occ.start < statement.answer_at
+    if not in_label:
+        return None
+    if statement.question:
+        if statement.answer == "none":
+            return "a question answered “no”"
+        if statement.answer == "":
+            return "a question, not an answer"
+        if statement.question == "yes_no" and statement.answer != "yes":
+            return "a yes/no question not answered “yes”"
+    elif statement.answer == "none":
+        return f"answer “{text.nfkc[statement.answer_at : statement.end].strip()}”"
+    return None
+
+
+def _east_negation(
+    low: str, occ: Occurrence, lo: int, hi: int, inside: Callable[[int, int], bool]
+) -> str | None:
+    """Chinese and Korean negation of a term in its clause ``low[lo:hi]``, or None."""
+    begin = max(lo, occ.start - _EAST_REACH)
+    for cue in (*_EAST_STRONG, *_EAST_WEAK):
+        at = low.rfind(cue, begin, occ.start)
+        while at >= 0:
+            if not inside(at, at + len(cue)) and not any(
+                low.startswith(word, max(0, at - word.index(cue))) for word in _EAST_NOT_CUES if cue in word
+            ):
+                after = low[at + len(cue) : occ.start + 3]
+                if cue not in _EAST_WEAK or at + len(cue) == occ.start or after.startswith(_EAST_PRESENCE):
+                    return f"negated by “{low[at : min(occ.start, at + len(cue) + 2)]}”"
+            at = low.rfind(cue, begin, at)
+    for cue in _EAST_AFTER:
+        at = low.find(cue, occ.end, hi)
+        if at >= 0 and cue[0].isdigit() and at > 0 and low[at - 1].isdigit():
+            continue  # "30명" is thirty people, not "0명"
+        if at >= 0 and not inside(at, at + len(cue)):
+            return f"negated by “{cue}”"
+    return None
+
+
+def _overlap(choice: Sequence[Occurrence]) -> bool:
+    spans = sorted((o.start, o.end) for o in choice)
+    return any(b[0] < a[1] for a, b in itertools.pairwise(spans))
+
+
+def _quote(text: _Text, occ: Occurrence) -> str:
+    return text.nfkc[occ.start : occ.end]

@@ -1,0 +1,228 @@
+"""Concept patterns: text read by meaning, negation and questionnaire answers handled by the engine.
+
+Table-driven through the product's matcher and scoring (the same path as `screen` and `explain`), plus
+properties of the engine on arbitrary text. The cases are illustrations written for these tests; the
+measured figures come from the labelled corpus (tests/eval/text, `make eval`).
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from supplyscreen.concepts import ConceptMatcher, prepare
+from supplyscreen.explain import explain
+from supplyscreen.match import Matcher
+from supplyscreen.normalize import country_code
+from supplyscreen.rules import Citation, Concept, Indicator, RuleSet, SetAside
+from supplyscreen.score import score_hits
+
+TIERS = ["clear", "low", "medium", "high"]
+
+
+def screen(matcher: Matcher, ruleset: RuleSet, **fields: str) -> tuple[set[str], str, bool]:
+    verdict = score_hits(matcher.match_row(fields), ruleset)
+    return {h.rule for h in verdict.hits if h.points}, verdict.tier, verdict.presumption
+
+
+# notes that state a direct DPRK-labour nexus in words no rule lists literally: presumption
+NEXUS = [
+    "Six deckhands came through a manning company in Rason",
+    "Line workers were hired through a Sinuiju labour bureau",
+    "audit 2025: approx. 60 North Korean workers in fillet line",
+    "Q1. What are the nationalities of workers at the facility?: about 60 workers from the DPRK",
+    "Q2. Do you employ DPRK nationals? Yes",
+    "No child labour found. 45 workers from the DPRK in the fillet line.",
+    "North Korean workers did not receive their wages for March",
+    "车间有朝鲜籍女工约60名",
+    "бригада рабочих из КНДР, 30 человек",
+    "북한 근로자 30명이 가공 라인에서 일함",
+]
+
+# notes that deny it: never a presumption
+NEGATED = [
+    "North Korean workers: none",
+    "Number of DPRK nationals: 0",
+    "DPRK workers - N/A",
+    "free of North Korean labour",
+    "We do not use DPRK labour or North Korean subcontractors",
+    "None of the 200 workers are from North Korea.",
+    "Q: Do you employ North Korean nationals? A: No",
+    "Do you employ workers from the DPRK?",
+    "朝鲜籍员工：无；外籍员工：越南籍3人",
+    "本厂未雇用朝鲜劳务人员",
+    "рабочих из КНДР нет",
+    "Вопрос: используете ли вы труд граждан КНДР? Ответ: нет.",
+    "북한 노동자: 없음",
+    "북한 근로자를 고용하지 않음",
+]
+
+# look-alikes: no presumption
+LOOKALIKES = [
+    ("notes", "Interpreters are ethnic Korean Chinese citizens (朝鲜族) from Yanbian"),
+    ("name", "延边朝鲜风味餐饮有限公司"),
+    (
+        "notes",
+        "Our procurement team read a news article about North Korean labour; unrelated to this supplier",
+    ),
+    ("notes", "Supplier policy prohibits forced labour, including labour from the DPRK"),
+    ("notes", "Plant is 40 km from the North Korean border"),
+]
+
+
+@pytest.mark.parametrize("note", NEXUS)
+def test_paraphrased_nexus_sets_the_presumption(matcher: Matcher, ruleset: RuleSet, note: str) -> None:
+    fired, tier, presumption = screen(matcher, ruleset, name="Acme", notes=note)
+    assert presumption and tier == "high", (note, fired)
+
+
+@pytest.mark.parametrize("note", NEGATED)
+def test_negated_answers_set_no_presumption(matcher: Matcher, ruleset: RuleSet, note: str) -> None:
+    fired, _, presumption = screen(matcher, ruleset, name="Acme", notes=note)
+    assert not presumption, (note, fired)
+
+
+@pytest.mark.parametrize(("field", "text"), LOOKALIKES)
+def test_look_alikes_set_no_presumption(matcher: Matcher, ruleset: RuleSet, field: str, text: str) -> None:
+    fired, _, presumption = screen(matcher, ruleset, **{field: text})
+    assert not presumption, (text, fired)
+
+
+def test_chosun_in_a_south_korean_name_is_a_brand(matcher: Matcher, ruleset: RuleSet) -> None:
+    assert not screen(matcher, ruleset, name="朝鲜大学产学合作团", country="韩国")[2]
+    assert screen(matcher, ruleset, name="朝鲜大同江贸易公司", country="中国")[2]
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "Zinc ore shipped from Chongjin and relabelled as Russian origin",
+        "Suits are sewn at a factory in Pyongyang and packed in Khabarovsk",
+        "裁片送往朝鲜新义州缝制，成衣返回沈阳包装",
+    ],
+)
+def test_dprk_origin_is_its_own_finding(matcher: Matcher, ruleset: RuleSet, note: str) -> None:
+    fired, tier, presumption = screen(matcher, ruleset, name="Acme", notes=note)
+    assert presumption and tier == "high"
+    assert fired & {"nexus.dprk_goods", "nexus.dprk_made"}, fired
+
+
+# ILO indicators in an auditor's own words, in neutral places: grave ones reach medium on their own
+ILO = [
+    (
+        "The agent keeps the workers' ID cards until their loan is repaid",
+        "ilo.retention_of_identity_documents",
+    ),
+    ("Workers hand their bank cards to the supervisor, who draws their pay", "ilo.withholding_of_wages"),
+    ("Passports confiscated on arrival by the dormitory manager", "ilo.retention_of_identity_documents"),
+    ("The owner warned he would call immigration if they complained", "ilo.intimidation_threats"),
+    ("Guards stop workers leaving the compound at night", "ilo.restriction_of_movement"),
+    ("工资由线长统一代领后再发给工人", "ilo.withholding_of_wages"),
+    ("паспорта рабочих хранятся у бригадира", "ilo.retention_of_identity_documents"),
+    ("근로자 여권을 회사가 보관함", "ilo.retention_of_identity_documents"),
+]
+
+
+@pytest.mark.parametrize(("note", "rule"), ILO)
+def test_grave_ilo_indicator_in_free_words_is_medium(
+    matcher: Matcher, ruleset: RuleSet, note: str, rule: str
+) -> None:
+    fired, tier, presumption = screen(matcher, ruleset, name="Acme", country="Thailand", notes=note)
+    assert rule in fired, (note, fired)
+    assert TIERS.index(tier) >= TIERS.index("medium") and not presumption
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "Workers keep their own passports in personal lockers",
+        "Passports are not held by the employer",
+        "Wages paid monthly into the workers' own bank accounts",
+        "No passports retained; no recruitment fees",
+    ],
+)
+def test_good_practice_is_not_an_ilo_finding(matcher: Matcher, ruleset: RuleSet, note: str) -> None:
+    fired, _, _ = screen(matcher, ruleset, name="Acme", country="Thailand", notes=note)
+    assert not {r for r in fired if r.startswith("ilo.")}, (note, fired)
+
+
+def test_busan_district_beats_a_dprk_city_name_inside_it() -> None:
+    assert country_code("Korea", "Nampo-dong, Jung-gu, Busan") == "KR"
+    assert country_code("Korea", "Nampo, South Pyongan") == "KP"
+    assert country_code("KP") == "KP" and country_code("PRK") == "KP" and country_code("KOR") == "KR"
+
+
+def test_explain_shows_pattern_clause_words_and_why_set_aside(ruleset: RuleSet) -> None:
+    text = "\n".join(
+        explain(
+            {"name": "Acme", "notes": "Line workers were hired through a Sinuiju labour bureau"}, ruleset
+        ).lines()
+    )
+    assert "concept pattern “dprk|dprk_place + recruitment”" in text
+    assert "dprk_place “Sinuiju”" in text and "recruitment “hired through”" in text
+    negated = "\n".join(explain({"name": "Acme", "notes": "North Korean workers: none"}, ruleset).lines())
+    assert "set aside: answer “none”" in negated
+    assert "Presumption: no" in negated
+
+
+def _matcher(*concepts: Concept, when: str, unless: tuple[str, ...] = ()) -> ConceptMatcher:
+    ind = Indicator(
+        id="test.x",
+        name="x",
+        category="nexus",
+        when=[when],
+        unless=list(unless),
+        fields=["notes"],
+        points=90,
+        citations=[Citation(source="test", quote="test")],
+    )
+    return ConceptMatcher([ind], list(concepts))
+
+
+A = Concept(
+    id="a",
+    name="a",
+    terms=["alpha", "al*", "甲", "가나"],
+    set_aside=[SetAside(reason="r", terms=["alpha beta"])],
+)
+B = Concept(id="b", name="b", terms=["gamma", "乙", "다라"])
+
+
+@pytest.mark.parametrize(
+    ("text", "fires", "why"),
+    [
+        ("alpha and gamma", True, None),
+        ("gamma, then alps", True, None),  # prefix term
+        ("alpha. gamma", False, None),  # two sentences
+        ("alpha beta gamma", False, "r"),  # set aside
+        ("no alpha gamma", False, "negated"),
+        ("alpha gamma: none", False, "answer"),
+        ("甲乙", True, None),
+        ("无甲乙", False, "negated"),
+        ("가나 다라 없음", False, "negated"),
+    ],
+)
+def test_engine_table(text: str, fires: bool, why: str | None) -> None:
+    matches = _matcher(A, B, when="a + b").matches("notes", text)
+    fired = [m for m in matches if m.set_aside is None]
+    assert bool(fired) == fires
+    if why is not None:
+        assert matches and all(why in (m.set_aside or "") for m in matches), matches
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=120))
+def test_engine_never_fails_and_quotes_the_text(text: str) -> None:
+    for m in _matcher(A, B, when="a + b").matches("notes", text):
+        for _, words in m.parts:
+            assert words and words in prepare(text).nfkc
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("abglmph ,.;:?!-甲乙无的")), max_size=60))
+def test_a_negated_copy_never_fires_more(text: str) -> None:
+    matcher = _matcher(A, B, when="a + b")
+    plain = [m for m in matcher.matches("notes", f"alpha gamma {text}") if m.set_aside is None]
+    negated = [m for m in matcher.matches("notes", f"no alpha gamma {text}") if m.set_aside is None]
+    assert len(negated) <= len(plain)
