@@ -384,7 +384,9 @@ class _Terms:
                 if len(cache) > 200_000:
                     cache.clear()
                     self.plain.clear()
-                known = cache[word] = frozenset(t.owner for t in self._starting(word, stem(word)) if t.aside < 0)
+                known = cache[word] = frozenset(
+                    t.owner for t in self._starting(word, stem(word)) if t.aside < 0
+                )
                 if not known:
                     self.plain.add(word)
             if known:
