@@ -540,6 +540,7 @@ class Matcher:
         self._unless_country = {
             i.id: frozenset(i.unless_country) for i in rules.indicators if i.unless_country
         }
+        self._fallback = {i.id: tuple(i.unless_fired) for i in rules.indicators if i.unless_fired}
         self._by_country: dict[str, list[Indicator]] = defaultdict(list)
         self._by_hs: dict[str, list[Indicator]] = defaultdict(list)
         for ind in rules.indicators:
@@ -597,6 +598,18 @@ class Matcher:
                     f"{ind.id}: {field_name} “{_clip(m.sentence)}” fills “{m.pattern}” with "
                     f"{m.describe()} but is set aside: {m.set_aside}"
                 )
+        if any(self._fallback.get(h.rule, ()) for h in hits):  # fallbacks give way to what they stand in for
+            kept = []
+            for hit in hits:
+                instead = [r for r in self._fallback.get(hit.rule, ()) if r in seen]
+                if instead:
+                    if trace is not None:
+                        trace.append(
+                            f"{hit.rule}: {field_name} “{hit.text}” set aside: {', '.join(instead)} fired on it"
+                        )
+                    continue
+                kept.append(hit)
+            hits = kept
         return hits
 
     def match_row(self, row: Mapping[str, str], trace: list[str] | None = None) -> list[Hit]:

@@ -136,6 +136,7 @@ class Indicator(_Item):
     when: list[str] = []  # concept patterns, e.g. "dprk|dprk_place + workers" (see rules/concepts.yaml)
     unless: list[str] = []  # concepts that set a concept match aside when in the same sentence
     unless_country: list[str] = []  # set aside for suppliers of these countries (ISO alpha-2)
+    unless_fired: list[str] = []  # a fallback: set aside when one of these indicators fired on the same text
     citations: list[Citation] = Field(min_length=1)
 
     @field_validator("when")
@@ -251,6 +252,7 @@ class Override(_Item):
     when: list[str] | None = None
     unless: list[str] | None = None
     unless_country: list[str] | None = None
+    unless_fired: list[str] | None = None
 
     def apply(self, item: Indicator | Combination) -> Indicator | Combination:
         changes: dict[str, Any] = {
@@ -574,6 +576,11 @@ def load_rules(dirs: Sequence[Path] | None = None) -> RuleSet:
                 close = difflib.get_close_matches(ref, list(concepts), n=1)
                 hint = f" (did you mean '{close[0]}'?)" if close else ""
                 problems.append(f"{where[ind.id]}: {ind.id}: unknown concept '{ref}'{hint}")
+        for ref in ind.unless_fired:
+            if ref not in indicators:
+                close = difflib.get_close_matches(ref, list(indicators), n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                problems.append(f"{where[ind.id]}: {ind.id}: unless_fired names unknown indicator '{ref}'{hint}")
     known_tags = {tag for ind in indicators.values() for tag in ind.tags}
     for combo in combinations.values():
         for options in combo.all_of:
