@@ -40,7 +40,7 @@ from supplyscreen.normalize import (
     tokens,
 )
 from supplyscreen.rules import FIELDS, Combination, Indicator, RuleSet
-from supplyscreen.score import CLEAR, Verdict
+from supplyscreen.score import CLEAR, Verdict, track_of
 
 
 def units(folded: str) -> list[Unit]:
@@ -480,4 +480,5 @@ def score_hits(raw: list[Hit], rules: RuleSet) -> Verdict:
     score = min(100, sum(h.points for h in hits))
     presumption = any(h.nexus for h in hits)
     tier = "high" if presumption else rules.tiers.tier(score)
-    return Verdict(score=score, tier=tier, presumption=presumption, hits=tuple(hits))
+    track = track_of(raw, presumption, tier)
+    return Verdict(score=score, tier=tier, presumption=presumption, hits=tuple(hits), track=track)

@@ -22,7 +22,7 @@ from supplyscreen import api, report
 from supplyscreen.cli import cli
 from supplyscreen.errors import InputError
 from supplyscreen.io import NO_NAME_NOTE, read_input
-from supplyscreen.report.tables import XLSX_MAX_CELL_CHARS, neutralise
+from supplyscreen.report.tables import SOURCE_COLUMNS, VERDICT_COLUMNS, XLSX_MAX_CELL_CHARS, neutralise
 
 from .bad_inputs import generate
 from .conftest import ROOT
@@ -373,7 +373,7 @@ def test_sixteen_thousand_columns(
     assert [(r[1], r[2]["name"]) for r in rows] == [(n, f"Supplier {n - 1}") for n in range(2, 7)]
     book = openpyxl.load_workbook(out / "results.xlsx", read_only=True)
     ws = book.worksheets[1]
-    assert ws.max_column == 16_000 + 8 and ws.max_row == 6
+    assert ws.max_column == 16_000 + len(SOURCE_COLUMNS) + len(VERDICT_COLUMNS) and ws.max_row == 6
 
 
 @pytest.mark.parametrize("name", ["long_cells_1mb.csv", "long_cells_1mb.xlsx"])

@@ -27,9 +27,45 @@ def test_frameworks_are_data(ruleset: RuleSet) -> None:
         "unsc_2375",
         "unsc_2397",
         "uflpa",
+        "eo_13570",
+        "unsc_dprk_export_bans",
     } <= ids
     caatsa = next(f for f in ruleset.frameworks if f.id == "caatsa_321b")
     assert "clear and convincing evidence" in caatsa.text
+    assert '"convict labor, forced labor, or indentured labor"' in caatsa.text
+
+
+ORIGIN_ITEMS = [
+    "origin_do_not_import",
+    "origin_stop_shipment",
+    "origin_ofac_licence",
+    "origin_voluntary_disclosure",
+]
+
+
+def test_goods_from_the_dprk_get_what_to_do_and_no_rebuttal_evidence(
+    matcher: Matcher, ruleset: RuleSet
+) -> None:
+    s = _supplier(matcher, ruleset, name="Sinpo Marine Products", country="KP", description="Frozen squid")
+    assert s.verdict.track == "dprk_origin" and s.verdict.presumption
+    entries = checklist_for(s, ruleset)
+    assert [e.item.id for e in entries] == ORIGIN_ITEMS
+    assert all(h.rule == "nexus.dprk_origin" for e in entries for h in e.because)
+    assert {"eo_13570", "unsc_dprk_export_bans", "caatsa_321b"} <= {f.id for f in frameworks_for(s, ruleset)}
+    eo = next(f for f in ruleset.frameworks if f.id == "eo_13570")
+    assert (
+        '"the importation into the United States, directly or indirectly, of any goods, services, or technology '
+        'from North Korea is prohibited"'
+    ) in eo.text
+
+
+def test_medium_supplier_without_nexus_gets_due_diligence(matcher: Matcher, ruleset: RuleSet) -> None:
+    s = _supplier(matcher, ruleset, name="Dandong Apparel", country="China", description="Garment factory")
+    assert s.verdict.tier == "medium" and s.verdict.track == "due_diligence"
+    ids = [e.item.id for e in checklist_for(s, ruleset)]
+    assert "supply_chain_map" in ids and "worker_nationality" in ids
+    assert not set(ids) & set(ORIGIN_ITEMS)
+    assert "eo_13570" not in {f.id for f in frameworks_for(s, ruleset)}
 
 
 def test_dprk_workers_call_for_nationality_and_payroll_records(matcher: Matcher, ruleset: RuleSet) -> None:

@@ -104,6 +104,7 @@ def test_xlsx_has_original_columns_verdict_freeze_and_filter(samples: tuple[Scre
         "Score",
         "Tier",
         "Presumption",
+        "Track",
         "Reasons",
         "Note",
     ]
@@ -112,7 +113,8 @@ def test_xlsx_has_original_columns_verdict_freeze_and_filter(samples: tuple[Scre
     assert len(ws.conditional_formatting) >= 1
     first = result.suppliers[0]
     assert ws.cell(2, 3).value == first.row
-    assert ws.cell(2, len(header) - 3).value == first.verdict.tier
+    assert ws.cell(2, len(header) - 4).value == first.verdict.tier
+    assert ws.cell(2, len(header) - 2).value == first.verdict.track
 
 
 def test_html_is_self_contained(samples: tuple[ScreeningResult, Path]) -> None:
@@ -140,9 +142,14 @@ def test_formulas_are_neutralised(hostile: tuple[ScreeningResult, Path]) -> None
     assert not any(isinstance(v, str) and v.startswith("=") for v in values)
 
 
-def test_presumption_supplier_gets_rebuttal_checklist(hostile: tuple[ScreeningResult, Path]) -> None:
+def test_dprk_origin_supplier_is_barred_outright_not_rebuttable(
+    hostile: tuple[ScreeningResult, Path],
+) -> None:
     result, out = hostile
     dprk = next(s for s in result.suppliers if s.name == "Pyongyang Trading")
-    assert dprk.verdict.presumption and dprk.verdict.tier == "high"
+    assert dprk.verdict.presumption and dprk.verdict.tier == "high" and dprk.verdict.track == "dprk_origin"
     html = (out / "report.html").read_text(encoding="utf-8")
-    assert "Evidence to gather to rebut the presumption" in html
+    assert "Barred outright: goods from the DPRK" in html
+    assert (
+        "Evidence to gather to rebut the presumption" not in html
+    )  # no supplier here has only the presumption

@@ -51,6 +51,9 @@ def _roundtrip(store: Store, tmp_path: Path) -> None:
     beta = store.supplier(run_id, 2)
     assert beta is not None and beta.supplier["source"] == {"file": str(src), "sheet": None, "row": 4}
     assert beta.checklist and all({"id", "text", "source", "because"} <= set(e) for e in beta.checklist)
+    # the legal track, read from the stored results.json object (no column of its own)
+    assert [s.track for s in store.suppliers(run_id)] == ["none", "dprk_origin", "presumption"]
+    assert store.track_counts(run_id) == {"none": 1, "dprk_origin": 1, "presumption": 1}
     assert store.report(run_id, "html") == b"<html>" and store.report(run_id, "csv") is None
     assert store.countries(run_id) == ["Chile", "China", "DPRK"]
     assert {r.id for r in store.list_runs()} == {again, run_id}

@@ -140,11 +140,17 @@ def test_upload_map_screen_and_downloads_match_the_cli(client: TestClient, tmp_p
     russia = client.get(run_url, params={"country": "Россия"}).text
     assert "ООО" in russia and "Korea Rungrado" not in russia
 
-    # supplier page: hits, evidence quotes, rebuttal checklist
-    first = re.search(r'href="(/runs/[0-9a-f]+/suppliers/\d+)"', high)
+    # supplier page: hits, evidence quotes, the checklist of its legal track
+    first = re.search(r'href="(/runs/[0-9a-f]+/suppliers/(\d+))"', high)
     assert first
     supplier = client.get(first.group(1)).text
-    assert "<blockquote>" in supplier and "Evidence to gather to rebut the presumption" in supplier
+    track = web_json["suppliers"][int(first.group(2))]["track"]
+    heading = {
+        "dprk_origin": "Barred outright: goods from the DPRK",
+        "presumption": "Evidence to gather to rebut the presumption",
+        "due_diligence": "Evidence to gather before import",
+    }[track]
+    assert "<blockquote>" in supplier and heading in supplier
     assert "Same as" in client.get(run_url).text
 
 

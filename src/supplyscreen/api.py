@@ -20,7 +20,7 @@ from supplyscreen.io import InputFile, Sheet, read_input
 from supplyscreen.listmatch import ListMatcher
 from supplyscreen.match import Hit, Matcher
 from supplyscreen.rules import FIELDS, RuleSet, load_rules
-from supplyscreen.score import CLEAR, TIERS, Verdict, score_rows
+from supplyscreen.score import CLEAR, TIERS, TRACKS, Verdict, score_rows
 from supplyscreen.watchlist import load_watchlist
 
 
@@ -52,6 +52,7 @@ class SupplierResult:
             "score": self.verdict.score,
             "tier": self.verdict.tier,
             "presumption": self.verdict.presumption,
+            "track": self.verdict.track,
             "hits": [hit.as_dict() for hit in self.verdict.hits],
         }
 
@@ -63,18 +64,22 @@ class Tally:
     rows: int = 0
     by_tier: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TIERS, 0))
     presumption: int = 0
+    by_track: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TRACKS, 0))
 
     def add(self, verdicts: Sequence[Verdict]) -> None:
         self.rows += len(verdicts)
         for v in verdicts:
             self.by_tier[v.tier] += 1
             self.presumption += v.presumption
+            self.by_track[v.track] += 1
 
     def merge(self, other: Tally) -> None:
         self.rows += other.rows
         self.presumption += other.presumption
         for tier, count in other.by_tier.items():
             self.by_tier[tier] += count
+        for track, count in other.by_track.items():
+            self.by_track[track] += count
 
 
 @dataclass
@@ -98,6 +103,14 @@ class ScreeningResult:
             return dict(self.tally.by_tier)
         counts = Counter(s.verdict.tier for s in self.suppliers)
         return {tier: counts.get(tier, 0) for tier in TIERS}
+
+    @property
+    def by_track(self) -> dict[str, int]:
+        """Suppliers by legal track (``score.TRACKS``), strictest first."""
+        if self.tally is not None:
+            return dict(self.tally.by_track)
+        counts = Counter(s.verdict.track for s in self.suppliers)
+        return {track: counts.get(track, 0) for track in TRACKS}
 
     @property
     def presumption_count(self) -> int:
@@ -202,7 +215,8 @@ def json_records(
         hits = ", ".join([hit_json(hit) for hit in v.hits]) if v.hits else ""
         parts.append(
             f'{source}{number}}}, "fields": {_fields_json(row_fields)}, "score": {v.score}, '
-            f'"tier": "{v.tier}", "presumption": {"true" if v.presumption else "false"}, "hits": [{hits}]}}'
+            f'"tier": "{v.tier}", "presumption": {"true" if v.presumption else "false"}, '
+            f'"track": "{v.track}", "hits": [{hits}]}}'
         )
     return ",\n".join(parts).encode("utf-8") if len(parts) > 1 else b""
 

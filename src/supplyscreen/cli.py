@@ -215,7 +215,8 @@ def screen(
         tiers = result.by_tier
         click.echo(
             f"Screened {result.rows} rows: {tiers['high']} high, {tiers['medium']} medium, "
-            f"{tiers['low']} low, {tiers['clear']} clear; {result.presumption_count} with the CAATSA §321(b) presumption."
+            f"{tiers['low']} low, {tiers['clear']} clear; {result.presumption_count} with the CAATSA §321(b) presumption"
+            f" (of which {result.by_track['dprk_origin']} goods from the DPRK, barred outright)."
         )
         for path in paths:
             click.echo(f"Wrote {path}")

@@ -9,7 +9,7 @@ from supplyscreen.match import Hit, Matcher
 from supplyscreen.names import name_key
 from supplyscreen.normalize import country_code, format_hs, hs_codes
 from supplyscreen.rules import Combination, RuleSet
-from supplyscreen.score import Verdict, fills, score_hits
+from supplyscreen.score import ORIGIN_TAG, Verdict, fills, origin_hits, score_hits
 
 
 @dataclass
@@ -21,6 +21,7 @@ class Explanation:
     set_aside: list[str]
     silent: dict[str, list[str]] = field(default_factory=dict)
     rules: RuleSet | None = None
+    raw: tuple[Hit, ...] = ()  # every hit the matcher found (each occurrence), which the track is decided on
 
     def lines(self) -> list[str]:
         assert self.rules is not None
@@ -58,7 +59,32 @@ class Explanation:
             )
         else:
             out.append("Presumption: no — no direct DPRK-labour nexus among the hits")
+        out.append(f"Track: {v.track} — {_track_line(v, self.raw)}")
         return out
+
+
+def _evidence(hits: list[Hit]) -> str:
+    return ", ".join(dict.fromkeys(f"{h.rule} {h.field} “{h.text}”" for h in hits))
+
+
+def _track_line(v: Verdict, raw: tuple[Hit, ...]) -> str:
+    if v.track == "dprk_origin":
+        also = "; the 22 U.S.C. 9241a labour presumption applies too" if v.presumption else ""
+        return (
+            f"goods from the DPRK ({_evidence(origin_hits(raw))}): barred outright by E.O. 13570, an OFAC "
+            f"licence the only route, no rebuttal{also}"
+        )
+    if v.track == "presumption":
+        words = _evidence([h for h in raw if ORIGIN_TAG in h.tags])
+        aside = f"; not a DPRK origin, only part of a workforce phrase: {words}" if words else ""
+        return (
+            "22 U.S.C. 9241a labour presumption: importable only if CBP finds, by clear and convincing evidence, "
+            "that the goods were not produced with convict labor, forced labor, or indentured labor (the "
+            f"importer's burden){aside}"
+        )
+    if v.track == "due_diligence":
+        return f"tier {v.tier} without a direct DPRK nexus: evidence to gather before import"
+    return f"tier {v.tier}: nothing to gather"
 
 
 def _hit_lines(hit: Hit) -> list[str]:
@@ -94,7 +120,8 @@ def explain(fields: Mapping[str, str], rules: RuleSet, matcher: Matcher | None =
     matcher = matcher or Matcher(rules)
     row = {k: v for k, v in fields.items() if v}
     trace: list[str] = []
-    verdict = score_hits(matcher.match_row(row, trace), rules)
+    raw = matcher.match_row(row, trace)
+    verdict = score_hits(raw, rules)
     normalised = []
     if row.get("name"):
         normalised.append(f"name key (for watchlists): “{name_key(row['name']).full}”")
@@ -114,4 +141,6 @@ def explain(fields: Mapping[str, str], rules: RuleSet, matcher: Matcher | None =
     for ind in rules.indicators:
         if ind.id not in fired_rules:
             silent.setdefault(ind.category, []).append(ind.id)
-    return Explanation(row, normalised, verdict, combos, list(dict.fromkeys(trace)), silent, rules)
+    return Explanation(
+        row, normalised, verdict, combos, list(dict.fromkeys(trace)), silent, rules, tuple(raw)
+    )

@@ -222,18 +222,26 @@ class WatchlistPoints(_Model):
     other: int = Field(default=40, ge=0, le=100)  # any other listed entry
 
 
+# A supplier's legal track (score.TRACKS, strictest first) that can call for a checklist item.
+Track = Literal["dprk_origin", "presumption", "due_diligence"]
+
+
 class Framework(_Item):
     title: str
     citation: str
     text: str
     triggers: str
-    applies_when: Literal["always", "presumption", "high", "medium"]
+    # "dprk_origin": the track of goods from the DPRK; the others: the presumption flag or a tier
+    applies_when: Literal["always", "dprk_origin", "presumption", "high", "medium"]
 
 
 class ChecklistItem(_Item):
     text: str
     when: list[str] = Field(min_length=1)
     source: str
+    # the legal tracks whose suppliers get this item: rebuttal evidence (presumption) and evidence before
+    # import (due_diligence) by default; what to do with goods from the DPRK (dprk_origin) is separate
+    tracks: list[Track] = Field(default=["presumption", "due_diligence"], min_length=1)
 
 
 class Override(_Item):

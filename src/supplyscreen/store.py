@@ -9,7 +9,9 @@ Tables:
 - ``run_files``: which files a run used, in order, with their role (``input``, ``rules``, ``list``) and the
   name the user gave them.
 - ``results``: one row per screened supplier (file, sheet, row, name, country, score, tier, presumption) with
-  the supplier's ``results.json`` object and its rebuttal checklist, for tables and supplier pages.
+  the supplier's ``results.json`` object and the checklist of its legal track, for tables and supplier pages.
+  The track itself is read from the stored object (``track``; absent for runs stored before it existed), so
+  the table needs no new column.
 - ``reports``: the generated ``report.html``, ``results.xlsx`` and ``results.json`` bytes. They are kept
   rather than regenerated, because the HTML and XLSX reports need the original spreadsheet columns and the
   rule set as they were at screening time; a download is then exactly what was produced.
@@ -244,6 +246,13 @@ class Supplier:
     checklist: list[dict[str, Any]]
 
     @property
+    def track(self) -> str | None:
+        """The legal track (``score.TRACKS``) from the stored ``results.json`` object; None for a run stored
+        before tracks were recorded."""
+        track = self.supplier.get("track")
+        return str(track) if track is not None else None
+
+    @property
     def main_reason(self) -> str:
         hits = self.supplier.get("hits") or []
         return str(hits[0]["indicator"]) if hits else ""
@@ -428,14 +437,13 @@ class Store:
         seconds: float | None = None,
     ) -> None:
         """Store every supplier's verdict, the reports and the summary; the run becomes ``done``."""
-        from supplyscreen.report.html import checklist_for
+        from supplyscreen.report.html import checklist_dicts, checklist_for
 
         tiers = result.by_tier
         with self.session() as s:
             s.query(ResultRow).filter(ResultRow.run_id == run_id).delete()
             s.query(ReportRow).filter(ReportRow.run_id == run_id).delete()
             for position, sup in enumerate(result.suppliers):
-                entries = checklist_for(sup, result.rules)
                 s.add(
                     ResultRow(
                         run_id=run_id,
@@ -449,15 +457,7 @@ class Store:
                         tier=sup.verdict.tier,
                         presumption=sup.verdict.presumption,
                         supplier=sup.as_dict(),
-                        checklist=[
-                            {
-                                "id": e.item.id,
-                                "text": e.item.text,
-                                "source": e.item.source,
-                                "because": list(dict.fromkeys(h.indicator for h in e.because)),
-                            }
-                            for e in entries
-                        ],
+                        checklist=checklist_dicts(checklist_for(sup, result.rules)),
                     )
                 )
             for fmt, data in reports.items():
@@ -533,6 +533,16 @@ class Store:
         with self.session() as s:
             row = s.get(ResultRow, (run_id, position))
             return _supplier(row) if row is not None else None
+
+    def track_counts(self, run_id: str) -> dict[str | None, int]:
+        """Suppliers by legal track, read from the stored ``results.json`` objects (None: stored before tracks
+        were recorded)."""
+        track = ResultRow.supplier["track"].as_string()
+        with self.session() as s:
+            rows = s.execute(
+                select(track, func.count()).where(ResultRow.run_id == run_id).group_by(track)
+            ).all()
+        return {value: count for value, count in rows}
 
     def countries(self, run_id: str) -> list[str]:
         with self.session() as s:

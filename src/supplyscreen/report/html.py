@@ -11,9 +11,16 @@ from markupsafe import Markup, escape
 from supplyscreen.api import ScreeningResult, SupplierResult
 from supplyscreen.match import Hit
 from supplyscreen.rules import ChecklistItem, Framework, RuleSet
-from supplyscreen.score import TIERS
+from supplyscreen.score import TIERS, TRACKS
 
 TIER_COLOURS = {"high": "#b42318", "medium": "#c4570c", "low": "#a17c00", "clear": "#2e7d32"}
+# Each legal track (score.track_of) in a word or two: badges, tables, the XLSX summary.
+TRACK_LABELS = {
+    "dprk_origin": "barred outright",  # goods from the DPRK: E.O. 13570
+    "presumption": "labour presumption",  # 22 U.S.C. 9241a
+    "due_diligence": "due diligence",  # high or medium without a presumption
+    "none": "none",  # low or clear
+}
 
 _env = Environment(
     loader=PackageLoader("supplyscreen.report", "templates"),
@@ -21,6 +28,7 @@ _env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+_env.globals["track_labels"] = TRACK_LABELS  # read by legal.html.j2, shared with the web app's pages
 
 
 @dataclass(frozen=True)
@@ -40,12 +48,16 @@ def _item_applies(ref: str, hit: Hit) -> bool:
 
 
 def checklist_for(supplier: SupplierResult, rules: RuleSet) -> list[ChecklistEntry]:
-    """Rebuttal evidence for a high or presumption supplier, each item tied to the hits that call for it."""
+    """The checklist of the supplier's legal track, each item tied to the hits that call for it: what to do
+    with goods from the DPRK (``dprk_origin``), the evidence to rebut the presumption (``presumption``) or
+    the evidence to gather before import (``due_diligence``); nothing for ``none``."""
     v = supplier.verdict
-    if not (v.presumption or v.tier == "high"):
+    if v.track == "none":
         return []
     out = []
     for item in rules.checklist:
+        if v.track not in item.tracks:
+            continue
         because = [h for h in v.hits if any(_item_applies(ref, h) for ref in item.when)]
         if because:
             specific = [h for h in because if "always" not in item.when]
@@ -53,15 +65,35 @@ def checklist_for(supplier: SupplierResult, rules: RuleSet) -> list[ChecklistEnt
     return out
 
 
+def checklist_dicts(entries: list[ChecklistEntry]) -> list[dict[str, Any]]:
+    """Checklist entries as plain data — what the report and the web app's supplier page render (the web
+    app keeps them in its database)."""
+    return [
+        {
+            "id": e.item.id,
+            "text": e.item.text,
+            "source": e.item.source,
+            "because": list(dict.fromkeys(h.indicator for h in e.because)),
+        }
+        for e in entries
+    ]
+
+
 def frameworks_for(supplier: SupplierResult, rules: RuleSet) -> list[Framework]:
     v = supplier.verdict
     ranks = {
         "always": True,
+        "dprk_origin": v.track == "dprk_origin",
         "presumption": v.presumption,
         "high": v.tier == "high",
         "medium": v.tier in ("high", "medium"),
     }
     return [f for f in rules.frameworks if ranks[f.applies_when]]
+
+
+def track_rows(by_track: dict[str, int]) -> list[dict[str, Any]]:
+    """The counts by legal track, strictest first, for the summaries."""
+    return [{"track": t, "count": by_track.get(t, 0), "label": TRACK_LABELS[t]} for t in TRACKS]
 
 
 def tier_chart(by_tier: dict[str, int]) -> dict[str, Any]:
@@ -95,17 +127,11 @@ def source(s: SupplierResult) -> str:
 
 
 def render_html(result: ScreeningResult) -> str:
-    ordered = sorted(result.suppliers, key=lambda s: (-s.verdict.score, not s.verdict.presumption))
+    # by score; at equal scores the stricter legal track first (goods from the DPRK, then the presumption)
+    ordered = sorted(result.suppliers, key=lambda s: (-s.verdict.score, TRACKS.index(s.verdict.track)))
     flagged = [s for s in ordered if s.verdict.hits]
     unflagged = [s for s in result.suppliers if not s.verdict.hits]
-    cards = [
-        {
-            "s": s,
-            "checklist": checklist_for(s, result.rules),
-            "frameworks": frameworks_for(s, result.rules),
-        }
-        for s in flagged
-    ]
+    cards = [{"s": s, "checklist": checklist_dicts(checklist_for(s, result.rules))} for s in flagged]
     anchors = {id(s): f"row-{i}" for i, s in enumerate(result.suppliers)}
     template = _env.get_template("report.html.j2")
     return template.render(
@@ -115,6 +141,8 @@ def render_html(result: ScreeningResult) -> str:
         r=result,
         by_tier=result.by_tier,
         chart=tier_chart(result.by_tier),
+        by_track=result.by_track,
+        tracks=track_rows(result.by_track),
         cards=cards,
         unflagged=unflagged,
         colours=TIER_COLOURS,

@@ -21,11 +21,14 @@ import xlsxwriter
 from supplyscreen.api import ScreeningResult, SupplierResult, encode_held, memo, sheet_groups
 from supplyscreen.io import NO_NAME_NOTE, Sheet, row_note
 from supplyscreen.match import Hit
+from supplyscreen.report.html import TRACK_LABELS
 from supplyscreen.rules import FIELDS
 from supplyscreen.score import Verdict
 
 TIER_COLOURS = {"high": "#F4B6B6", "medium": "#FBD9A6", "low": "#FFF2B3", "clear": "#D9EAD3"}
-VERDICT_COLUMNS = ["Score", "Tier", "Presumption", "Reasons", "Note"]
+VERDICT_COLUMNS = ["Score", "Tier", "Presumption", "Track", "Reasons", "Note"]
+# results.csv adds the Track last, after the columns it had before, so that readers by position still work
+CSV_VERDICT_COLUMNS = ["Score", "Tier", "Presumption", "Reasons", "Note", "Track"]
 SOURCE_COLUMNS = ["Source file", "Sheet", "Row"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _FORMULA_FIRST = frozenset(_FORMULA_START)
@@ -138,6 +141,7 @@ def write_xlsx(result: ScreeningResult, handle: IO[bytes]) -> None:
         ("Rows screened", len(result.suppliers)),
         *[(f"Tier {tier}", count) for tier, count in result.by_tier.items()],
         ("CAATSA §321(b) presumption", result.presumption_count),
+        *[(f"Track {track} ({TRACK_LABELS[track]})", count) for track, count in result.by_track.items()],
         ("Rows without a supplier name", sum(1 for s in result.suppliers if row_note(s.fields))),
         ("Rule set sha256", result.rules.sha256),
         *[(f"Input {f.display}", f"sha256 {f.sha256}, {f.rows} rows") for f in result.inputs],
@@ -199,12 +203,13 @@ def _write_results_sheet(
         ws.write_number(r, score_col, v.score)
         ws.write_string(r, score_col + 1, v.tier)
         ws.write_boolean(r, score_col + 2, v.presumption)
+        ws.write_string(r, score_col + 3, v.track)
         text, cut = cells.text(reasons(supplier))
-        ws.write_string(r, score_col + 3, text)
+        ws.write_string(r, score_col + 4, text)
         if cut:
             notes.append("Reasons cut at Excel's cell limit")
         if notes:
-            ws.write_string(r, score_col + 4, cells.text("; ".join(notes))[0])
+            ws.write_string(r, score_col + 5, cells.text("; ".join(notes))[0])
     last = len(suppliers)
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, last, len(header) - 1)
@@ -222,7 +227,7 @@ def _write_results_sheet(
         )
 
 
-CSV_COLUMNS = [*SOURCE_COLUMNS, *FIELDS, *VERDICT_COLUMNS]
+CSV_COLUMNS = [*SOURCE_COLUMNS, *FIELDS, *CSV_VERDICT_COLUMNS]
 
 
 def csv_head() -> bytes:
@@ -233,7 +238,7 @@ def csv_head() -> bytes:
 def csv_records(
     sheet: Sheet, numbers: Sequence[int], fields: Sequence[dict[str, str]], verdicts: Sequence[Verdict]
 ) -> bytes:
-    """results.csv lines for screened rows: source, the canonical fields, the verdict and a note."""
+    """results.csv lines for screened rows: source, the canonical fields, the verdict, a note and the track."""
     file, label = neutralise(sheet.file), neutralise(sheet.sheet or "")
     lines = []
     for number, row_fields, v in zip(numbers, fields, verdicts, strict=True):
@@ -241,7 +246,9 @@ def csv_records(
         row += [("'" + c if c[:1] in _FORMULA_FIRST else c) for c in map(row_fields.get, FIELDS, _BLANKS)]
         reasons = neutralise(verdict_reasons(v)) if v.hits else ""
         note = "" if row_fields.get("name") else NO_NAME_NOTE
-        lines.append([*row, str(v.score), v.tier, "true" if v.presumption else "false", reasons, note])
+        lines.append(
+            [*row, str(v.score), v.tier, "true" if v.presumption else "false", reasons, note, v.track]
+        )
     return _csv_lines(lines)
 
 

@@ -20,7 +20,7 @@ from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -31,7 +31,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from supplyscreen._version import __version__
 from supplyscreen.errors import InputError, OutputError, SupplyscreenError
-from supplyscreen.report.html import TIER_COLOURS, tier_chart
+from supplyscreen.report.html import TIER_COLOURS, TRACK_LABELS, tier_chart, track_rows
 from supplyscreen.rules import FIELDS
 from supplyscreen.score import TIERS
 from supplyscreen.store import Run, Store
@@ -77,11 +77,16 @@ class NotFinished(InputError):
 
 
 _env = Environment(
-    loader=PackageLoader("supplyscreen.web", "templates"),
+    # the report's templates too: the supplier card's legal track (legal.html.j2) is rendered by the same
+    # macros on the web pages as in report.html
+    loader=ChoiceLoader(
+        [PackageLoader("supplyscreen.web", "templates"), PackageLoader("supplyscreen.report", "templates")]
+    ),
     autoescape=select_autoescape(default=True, default_for_string=True),
     trim_blocks=True,
     lstrip_blocks=True,
 )
+_env.globals["track_labels"] = TRACK_LABELS
 
 
 def when(value: dt.datetime | None) -> str:
@@ -605,9 +610,10 @@ def _pages(app: FastAPI, settings: Settings, store: Store, runner: jobs.Runner) 
             params = {k: v for k, v in filters.items() if k in ("tier", "country", "presumption", "q") and v}
             return f"/runs/{run.id}?" + urlencode({**params, "sort": key, "order": flip})
 
+        track_counts = store.track_counts(run.id)
         columns = [
             ("score", "Score", "num"),
-            ("", "Tier", ""),
+            ("", "Tier · legal track", ""),
             ("name", "Supplier", ""),
             ("country", "Country", ""),
             ("", "Main reason", ""),
@@ -622,6 +628,8 @@ def _pages(app: FastAPI, settings: Settings, store: Store, runner: jobs.Runner) 
             countries=store.countries(run.id),
             tiers=TIERS,
             chart=tier_chart(run.by_tier),
+            tracks=track_rows({t: n for t, n in track_counts.items() if t is not None}),
+            untracked=track_counts.get(None, 0),
             colours=TIER_COLOURS,
             columns=columns,
             sort_url=sort_url,
