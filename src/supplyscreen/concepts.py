@@ -51,14 +51,15 @@ _WORD_RE = re.compile(f"[^\\W_{_EAST}]+")
 # initial), and at a question mark, which also opens the answer (see ``_Sentence``)
 _HARD_BREAK = re.compile(r"[!。！\n\r|•]+|\.(?=\s|$)")
 _ABBREVIATIONS = frozenset(
-    "approx ca no nr vs etc co inc ltd st dr mr mrs ms jsc llc corp dept fig ref p pp q e g i".split()
+    "approx ca no nr vs etc co inc ltd st dr mr mrs ms mt jsc llc corp dept fig ref p pp q e g i ave rd ul"
+    " г обл р-н ул д".split()
 )
 # a label and its answer: "North Korean workers: none", "DPRK workers - N/A", "Q2. Do you…? Yes"
 _STATEMENT_BREAK = re.compile(r"[;；]")
-_ANSWER_SEP = re.compile(r"(?<!\d)[:：=](?!\d)|\s[-–—]+\s|\?|？")
+_ANSWER_SEP = re.compile(r"(?<!\d)[:：=]|[:：=](?!\d)|\s[-–—]+\s|\?|？")
 # commas and contrasts bound the reach of a negator
 _CLAUSE_BREAK = re.compile(
-    r"[,，、:：;；()（）\[\]]|\s[-–—]+\s|\b(?:but|however|although|though|whereas|while)\b"
+    r"[,，、:：;；]|\s[-–—]+\s|\b(?:but|however|although|though|whereas|while)\b"
     r"|但是|但|然而|可是|不过|\b(?:но|однако|хотя|зато)\b|하지만|그러나|그런데"
 )
 _NEGATED_AUX = re.compile(r"n['’]t\b")  # don't, isn't, wasn't… (the words split at the apostrophe)
@@ -88,11 +89,20 @@ _PRESENCE_PREFIXES = (
 )  # fmt: skip
 _WEAK_REACH = 3  # words from a weak negator to the verb it negates
 _STRONG_REACH = 3  # words from a strong negator to the term it negates ("no North Korean workers")
-_EAST_STRONG = ("无", "没有", "沒有", "并无", "從未", "从未", "未曾", "未", "非", "否", "禁止", "杜绝", "零")
-_EAST_WEAK = ("不",)
-_EAST_PRESENCE = ("使用", "雇", "聘", "招", "用", "存在", "涉及", "接收", "接受", "有", "采购", "进口")
+# Chinese: a determiner negator ("无朝鲜工人") negates the term after it; a verb negator ("未雇用", "不使用",
+# "禁止使用") only a verb of presence or the term itself right after it ("未经批准" or "未完成产量" do not).
+_EAST_STRONG = ("无", "没有", "沒有", "并无", "零", "杜绝")
+_EAST_WEAK = ("不", "未", "非", "否", "从未", "從未", "未曾", "禁止", "严禁", "并未", "未经")
+_EAST_PRESENCE = (
+    "使用", "雇", "聘", "招", "用", "存在", "涉及", "接收", "接受", "有", "采购", "进口", "发现", "安排", "引进",
+    "派遣", "录用", "让",
+)  # fmt: skip
 _EAST_REACH = 8  # characters from a Chinese negator to the term
 _EAST_NOT_CUES = (
+    "없이",  # "허가 없이" (without permission) says nothing of the term before it
+    "수 없",  # "할 수 없다" (cannot): an inability, not an absence
+    "수없",
+    "않으면",  # "…지 않으면" (if not): a condition, as in a threat
     "无锡",
     "非洲",
     "南非",
@@ -223,8 +233,16 @@ class _Text:
         return lo, hi
 
 
+_ANSWER_MARK = re.compile(
+    r"^(?:(?:a|r|ans|answer|response|reply|ответ|отв|答|回答|答复|답|답변|응답)\s*[.:：)]\s*"
+    r"|(?:currently|at present|presently|now|today|so far|to date|at the moment|as of now)\b\s*"
+    r"|(?:目前|现在|当前|暂时|暂|現在|현재는|현재|지금|сейчас|в настоящее время|на данный момент|пока|на сегодня)\s*)+"
+)
+
+
 def _answer_kind(answer: str) -> str:
     text = answer.strip(" \t\"'“”‘’.,:;-–—()[]")
+    text = _ANSWER_MARK.sub("", text).strip(" \t\"'“”‘’.,:;-–—()[]")
     if not text:
         return ""
     if text.startswith(("n/a", "n.a", "n / a")):
@@ -280,9 +298,12 @@ def prepare(text: str) -> _Text:
         seps = list(_ANSWER_SEP.finditer(body))
         if not seps:
             continue
-        sep = seps[-1]  # the last: "Q: North Korean workers? A: none" is answered by "none"
-        if not body[sep.end() :].strip() and len(seps) > 1:
-            sep = seps[-2]  # "…: none." or a trailing "?" with nothing after it
+        asked = [m for m in seps if m.group().strip() in ("?", "？")]
+        # a question is answered by what follows its mark ("Q7: Do you…? A: Yes - 45 from DPR Korea"); a
+        # statement by what follows its last separator ("Audit 2025: 60 North Korean workers")
+        sep = asked[-1] if asked else seps[-1]
+        if not body[sep.end() :].strip() and len(seps) > 1 and not asked:
+            sep = seps[-2]  # "…: none." with nothing after the last one
         label, answer = body[: sep.start()], body[sep.end() :]
         s.answer_at = s.start + sep.end()
         is_question = sep.group().strip() in ("?", "？") or "?" in label or "？" in label
@@ -461,6 +482,8 @@ class ConceptMatcher:
             for p in ind.when
         ]
         self.fields = {f for ind in self.indicators for f in ind.fields}
+        # concepts of verbs of presence ("employ", "задействовать", "고용"): "not" before one negates
+        self._presence = frozenset(c.id for c in concepts if c.presence)
         index = {c.id: i for i, c in enumerate(self.terms.concepts)}
         # per field, the patterns that apply to it, each as its slots of concept indices
         self._slots: dict[str, list[tuple[frozenset[int], ...]]] = {
@@ -533,7 +556,7 @@ class ConceptMatcher:
                 continue
             reason = next((f"{aside_of[o]} (“{_quote(text, o)}”)" for o in choice if o in aside_of), None)
             if reason is None:
-                reason = self._negation(text, sentence, choice, everything)
+                reason = self._negation(text, sentence, choice, everything, self._presence)
             rank = 0 if reason is None else 1
             if best is None or rank < best[0]:
                 best = (rank, choice, reason)
@@ -552,7 +575,11 @@ class ConceptMatcher:
 
     @staticmethod
     def _negation(
-        text: _Text, sentence: _Sentence, choice: Sequence[Occurrence], everything: list[Occurrence]
+        text: _Text,
+        sentence: _Sentence,
+        choice: Sequence[Occurrence],
+        everything: list[Occurrence],
+        presence_concepts: frozenset[str],
     ) -> str | None:
         """Why the terms of a match are negated in their sentence, or None."""
         for occ in choice:
@@ -565,27 +592,29 @@ class ConceptMatcher:
             return any(s <= start and end <= e for s, e in covered)
 
         own = [(o.start, o.end) for o in choice]
+        presence = [(o.start, o.end) for o in everything if o.concept in presence_concepts]
         for occ in choice:
             lo, hi = text.clause_bounds(occ.start, occ.end)
             words = [w for w in text.words if lo <= w.start and w.end <= hi]
             before = [w for w in words if w.end <= occ.start and not inside(w.start, w.end)]
             after = [w for w in words if w.start >= occ.end and not inside(w.start, w.end)]
             for back, w in enumerate(reversed(before)):
-                if w.text in _STRONG and (back < _STRONG_REACH or w.text in _CLAUSE_WIDE):
+                zero = w.text == "0"  # "0 DPRK staff" (not the "000" of "4,000")
+                if (w.text in _STRONG or zero) and (back < _STRONG_REACH or w.text in _CLAUSE_WIDE):
                     return f"negated by “{text.nfkc[w.start : w.end]}”"
             for w in words:
                 if w.text in _WEAK and not inside(w.start, w.end):
                     following = [x for x in words if x.start > w.start][:_WEAK_REACH]
                     if any(
                         x.text in _PRESENCE_WORDS or x.text.startswith(_PRESENCE_PREFIXES) for x in following
-                    ) or any(s <= x.start < e for x in following for s, e in own):
+                    ) or any(s <= x.start < e for x in following for s, e in own + presence):
                         verb = next(
                             (
                                 x
                                 for x in following
                                 if x.text in _PRESENCE_WORDS
                                 or x.text.startswith(_PRESENCE_PREFIXES)
-                                or any(s <= x.start < e for s, e in own)
+                                or any(s <= x.start < e for s, e in own + presence)
                             ),
                             w,
                         )
@@ -635,11 +664,24 @@ def _east_negation(
             at = low.rfind(cue, begin, at)
     for cue in _EAST_AFTER:
         at = low.find(cue, occ.end, hi)
-        if at >= 0 and cue[0].isdigit() and at > 0 and low[at - 1].isdigit():
-            continue  # "30명" is thirty people, not "0명"
-        if at >= 0 and not inside(at, at + len(cue)):
-            return f"negated by “{cue}”"
+        while at >= 0:
+            if cue[0].isdigit() and at > 0 and low[at - 1].isdigit():
+                pass  # "30명" is thirty people, not "0명"
+            elif not inside(at, at + len(cue)) and not _not_a_cue(low, at, cue):
+                return f"negated by “{cue}”"
+            at = low.find(cue, at + 1, hi)
     return None
+
+
+def _not_a_cue(low: str, at: int, cue: str) -> bool:
+    """Whether the negator ``cue`` at ``at`` is part of a word that negates nothing here (无锡, 未来, 없이)."""
+    for word in _EAST_NOT_CUES:
+        i = word.find(cue)
+        while i >= 0:
+            if low.startswith(word, at - i):
+                return True
+            i = word.find(cue, i + 1)
+    return False
 
 
 def _overlap(choice: Sequence[Occurrence]) -> bool:

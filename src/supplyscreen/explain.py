@@ -9,7 +9,7 @@ from supplyscreen.match import Hit, Matcher
 from supplyscreen.names import name_key
 from supplyscreen.normalize import country_code, format_hs, hs_codes
 from supplyscreen.rules import Combination, RuleSet
-from supplyscreen.score import ORIGIN_TAG, Verdict, fills, origin_hits, score_hits
+from supplyscreen.score import Verdict, fills, origin_hits, score_hits
 
 
 @dataclass
@@ -75,12 +75,10 @@ def _track_line(v: Verdict, raw: tuple[Hit, ...]) -> str:
             f"licence the only route, no rebuttal{also}"
         )
     if v.track == "presumption":
-        words = _evidence([h for h in raw if ORIGIN_TAG in h.tags])
-        aside = f"; not a DPRK origin, only part of a workforce phrase: {words}" if words else ""
         return (
             "22 U.S.C. 9241a labour presumption: importable only if CBP finds, by clear and convincing evidence, "
             "that the goods were not produced with convict labor, forced labor, or indentured labor (the "
-            f"importer's burden){aside}"
+            "importer's burden)"
         )
     if v.track == "due_diligence":
         return f"tier {v.tier} without a direct DPRK nexus: evidence to gather before import"

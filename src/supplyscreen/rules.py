@@ -102,6 +102,7 @@ class Concept(_Item):
     description: str = ""
     terms: list[str] = Field(min_length=1)
     set_aside: list[SetAside] = []
+    presence: bool = False  # its terms are verbs of presence: a negator before one negates the sentence
 
     @field_validator("terms")
     @classmethod
@@ -588,7 +589,9 @@ def load_rules(dirs: Sequence[Path] | None = None) -> RuleSet:
             if ref not in indicators:
                 close = difflib.get_close_matches(ref, list(indicators), n=1)
                 hint = f" (did you mean '{close[0]}'?)" if close else ""
-                problems.append(f"{where[ind.id]}: {ind.id}: unless_fired names unknown indicator '{ref}'{hint}")
+                problems.append(
+                    f"{where[ind.id]}: {ind.id}: unless_fired names unknown indicator '{ref}'{hint}"
+                )
     known_tags = {tag for ind in indicators.values() for tag in ind.tags}
     for combo in combinations.values():
         for options in combo.all_of:

@@ -28,7 +28,6 @@ from supplyscreen.rules import FIELDS, Combination, RuleSet
 TIERS = ("high", "medium", "low", "clear")
 TRACKS = ("dprk_origin", "presumption", "due_diligence", "none")  # strictest first
 ORIGIN_TAG = "dprk_origin"  # indicators of goods from the DPRK (made in, shipped from, caught by its vessels)
-WORKFORCE_TAG = "dprk_workers"  # indicators of North Korean nationals in the workforce
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,20 +47,17 @@ CLEAR = Verdict(score=0, tier="clear", presumption=False, hits=(), track="none")
 
 
 def track_of(hits: Sequence[Hit], presumption: bool, tier: str) -> str:
-    """The legal track of a row from its hits — every hit the matcher found, each occurrence, not only the one
-    per indicator that the verdict lists (that one may be the “North Korean” of “North Korean workers” where
-    the row also says “crab from North Korea”) — and its verdict's presumption flag and tier:
+    """The legal track of a row from its hits and its verdict's presumption flag and tier:
 
-    * ``dprk_origin`` when a hit is tagged ``dprk_origin``: goods from the DPRK are barred outright
-      (E.O. 13570; an OFAC licence is the only route), whatever else was found — a supplier with both origin
-      and workforce hits is on this, the stricter, track;
+    * ``dprk_origin`` when a hit is tagged ``dprk_origin`` (goods from the DPRK: made, mined, shipped or
+      caught there, a supplier in the DPRK): barred outright (E.O. 13570; an OFAC licence is the only route),
+      whatever else was found — a supplier with both origin and workforce hits is on this, the stricter, track;
     * else ``presumption`` when ``presumption`` is true (the 22 U.S.C. 9241a labour presumption: DPRK
       nationals in the workforce, a designated DPRK labour exporter, a watchlist entry of that kind);
     * else ``due_diligence`` for tier high or medium, and ``none`` for low and clear.
 
-    An origin hit whose text is only a part of a workforce hit's text in the same field (the “North Korean”
-    of “North Korean workers”, the 朝鲜 of 朝鲜工人) names the workers, not where the goods come from: it does
-    not put the supplier on the origin track."""
+    Origin and workforce findings are separate indicators (a sentence about North Korean workers fires the
+    workforce indicator only), so the tags decide without reading the hits' texts."""
     if origin_hits(hits):
         return "dprk_origin"
     if presumption:
@@ -70,55 +66,8 @@ def track_of(hits: Sequence[Hit], presumption: bool, tier: str) -> str:
 
 
 def origin_hits(hits: Sequence[Hit]) -> list[Hit]:
-    """The hits that show goods from the DPRK: tagged ``dprk_origin`` and not just part of a workforce
-    phrase (see :func:`track_of`)."""
-    origin = [h for h in hits if ORIGIN_TAG in h.tags]
-    if not origin:
-        return origin
-    workforce = [h for h in hits if WORKFORCE_TAG in h.tags]
-    return [h for h in origin if not _inside_workforce_phrase(h, workforce)]
-
-
-def _inside_workforce_phrase(hit: Hit, workforce: Sequence[Hit]) -> bool:
-    return any(w.field == hit.field and _contains_words(w.text, hit.text) for w in workforce)
-
-
-def _contains_words(text: str, part: str) -> bool:
-    """Whether ``part`` occurs in ``text`` not cut out of a longer word ("North Korea" is not inside "North
-    Korean workers"); Chinese and Japanese script, written without spaces, has no word edges to respect."""
-    text, part = text.casefold(), part.casefold()
-    if not part:
-        return False
-    start = text.find(part)
-    while start >= 0:
-        end = start + len(part)
-        if not (_joins(text, start - 1, start) or _joins(text, end - 1, end)):
-            return True
-        start = text.find(part, start + 1)
-    return False
-
-
-def _joins(text: str, left: int, right: int) -> bool:
-    """Whether the characters at ``left`` and ``right`` belong to one spaced word (both letters or digits of
-    a script written with spaces)."""
-    if left < 0 or right >= len(text):
-        return False
-    a, b = text[left], text[right]
-    return a.isalnum() and b.isalnum() and not (_unspaced(a) or _unspaced(b))
-
-
-def _unspaced(ch: str) -> bool:
-    """Han ideographs and kana: scripts written without spaces between words."""
-    return "\u3040" <= ch <= "\u30ff" or "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
-
-
-def _plan_track(raw: Sequence[Hit], presumption: bool, tier: str) -> str | None:
-    """``track_of`` for a pattern of hits, or None when it depends on their texts (every origin hit shares a
-    field with a workforce hit): then each row's own hits decide."""
-    origin_fields = {h.field for h in raw if ORIGIN_TAG in h.tags}
-    if origin_fields and origin_fields <= {h.field for h in raw if WORKFORCE_TAG in h.tags}:
-        return None
-    return track_of(raw, presumption, tier)
+    """The hits that show goods from the DPRK (tagged ``dprk_origin``)."""
+    return [h for h in hits if ORIGIN_TAG in h.tags]
 
 
 def _slot_keys(rules: RuleSet) -> list[tuple[Combination, list[frozenset[str]]]]:
@@ -160,7 +109,7 @@ class _Plan:
     score: int
     tier: str
     presumption: bool
-    track: str | None  # None: worked out per verdict from the hits' texts (see _plan_track)
+    track: str  # see track_of
     steps: tuple[int | _Zeroed | _Fired, ...]  # the verdict's hits in order; an int: that raw hit as is
     picks: tuple[int, ...] | None  # the steps, when every one is an int (the common case)
 
@@ -225,7 +174,7 @@ def _plan(raw: Sequence[Hit], rules: RuleSet) -> _Plan:
         score=score,
         tier=tier,
         presumption=presumption,
-        track=_plan_track(raw, presumption, tier),
+        track=track_of(raw, presumption, tier),
         steps=steps,
         picks=tuple(step for step in steps if isinstance(step, int)) if all_ints else None,
     )
@@ -321,7 +270,7 @@ def _score(raw: Sequence[Hit], rules: RuleSet, verdicts: _Verdicts, plans: _Plan
         hits = tuple([raw[i] for i in plan.picks])
     else:
         hits = tuple([_step_hit(step, raw, rules) for step in plan.steps])
-    track = plan.track if plan.track is not None else track_of(raw, plan.presumption, plan.tier)
+    track = plan.track
     verdict = Verdict(plan.score, plan.tier, plan.presumption, hits, track)
     if len(verdicts) > _VERDICTS_LIMIT:
         verdicts.clear()
