@@ -789,3 +789,33 @@ def test_sheet_json_has_one_entry_per_column() -> None:
         "use": NOT_SCREENED,
         "reason": "not read",
     }
+
+
+_ABOVE_CELL = st.one_of(
+    st.integers(1, 10**6), st.builds(lambda ws: " ".join(ws), st.lists(_WORD, min_size=1, max_size=3))
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    above=st.lists(st.lists(st.one_of(st.none(), _ABOVE_CELL), min_size=0, max_size=4), max_size=5),
+    below=st.lists(st.lists(_CELL, min_size=1, max_size=3), min_size=1, max_size=5),
+)
+def test_rows_above_the_header_are_titles_or_data(
+    tmp_path: Path, above: list[list[Any]], below: list[list[Any]]
+) -> None:
+    """Above the header, a row of one cell is a title (reported), a row of several cells is data (screened
+    with its row number, before the rows below); blank rows are skipped. Nothing else is left out."""
+    header = ["Supplier", "Country", "Mystery"]
+    path = _xlsx(tmp_path / "a.xlsx", {"S": [*above, header, *below]})
+    [sheet] = read_input(path).sheets
+    header_row = len(above) + 1
+    assert sheet.header_row == header_row
+    filled = [[c for c in row if c is not None] for row in above]
+    data = [i + 1 for i, cells in enumerate(filled) if len(cells) >= 2]
+    titles = [i + 1 for i, cells in enumerate(filled) if len(cells) == 1]
+    rows_below = [header_row + 1 + i for i, r in enumerate(below) if any(c not in (None, "") for c in r)]
+    assert sheet.row_numbers == data + rows_below
+    assert [n for n in sheet.notes if "title" in n] == [
+        f"row {t}: title {str(filled[t - 1][0])!r}, skipped" for t in titles
+    ]

@@ -26,7 +26,9 @@ before the rows below the header), and reported.
 "Products", "Do you employ foreign workers?"), each value to its right — or of one question per row under a
 ``Question | Answer`` header is read as one supplier: its row number is the name label's row, the labels
 become the columns (mapped by the same synonyms), and every other answered label reaches ``notes`` as
-"label: value". A sheet that looks like a form but has no label naming the supplier is refused.
+"label: value". A sheet with a row of two exact header words or more is a table, never a form. A sheet that
+looks like a form but has no label naming the supplier, or whose name label has several values beside it
+like its other labels (suppliers laid out in columns), is refused.
 """
 
 from __future__ import annotations
@@ -299,12 +301,12 @@ def find_form(grid: Sequence[Sequence[str]], wanted: Mapping[str, Sequence[str]]
                 return None
     if len(nonblank) < 2:
         return None
-    if any(row_evidence(row).strong >= 3 for _, row in nonblank[:HEADER_SCAN_ROWS]):
-        return None  # a table header
     wanted_name = {fold(h).strip() for h in wanted.get("name", ())}
     questions = _question_answer_form(grid, nonblank, wanted_name)
     if questions is not None:
         return questions
+    if any(row_evidence(row).strong >= 2 for _, row in nonblank[:HEADER_SCAN_ROWS]):
+        return None  # a row of two header words or more: a table's header, not a label and its value
     parsed = [(i, _label_and_values(row)) for i, row in nonblank]
     cols = Counter(p[0] for _, p in parsed if p is not None and p[2])
     if not cols:
@@ -334,7 +336,7 @@ def find_form(grid: Sequence[Sequence[str]], wanted: Mapping[str, Sequence[str]]
     names = [
         p
         for p, f in zip(answered, fields, strict=True)
-        if f == "name" and _names_something(p.values) and not all(row_evidence([v]).strong for v in p.values)
+        if f == "name" and _names_something(p.values) and not any(row_evidence([v]).strong for v in p.values)
     ]
     distinct = {f for f in fields if f}
     asked = sum(is_question(p.label) for p in answered)
