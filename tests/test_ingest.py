@@ -819,3 +819,16 @@ def test_rows_above_the_header_are_titles_or_data(
     assert [n for n in sheet.notes if "title" in n] == [
         f"row {t}: title {str(filled[t - 1][0])!r}, skipped" for t in titles
     ]
+
+
+def test_a_streamed_row_wider_than_the_header_is_reported(tmp_path: Path) -> None:
+    rows: list[list[str]] = [["Supplier", "Country"], *[[f"Firm {i}", "Chile"] for i in range(300)]]
+    rows[250] = ["Firm 249", "Chile", "workers from the DPRK"]
+    src = _csv(tmp_path / "wide.csv", rows)
+    streamed, _ = report.screen_to_reports([src], tmp_path / "a", ["json"])
+    assert streamed.inputs[0].sheets[0].notes == [
+        "1 row(s) from row 251 have cells past column B, the last of the header's: not screened (the file was "
+        "streamed; with --format html or xlsx it is read whole and they are)"
+    ]
+    whole = api.screen([src]).inputs[0].sheets[0]
+    assert whole.fields(249)["notes"] == "Column C: workers from the DPRK"

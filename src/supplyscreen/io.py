@@ -1084,6 +1084,9 @@ class CsvStream:
         (trailing ones are not part of the table, as for a file read whole)."""
         width = len(sheet.headers)
         unfilled = sheet.unfilled  # text columns with no value yet: the column account says "empty" if none
+        beyond: list[
+            int
+        ] = []  # rows with cells past the header's last column (a streamed sheet is not widened)
         pending = self.pending_blank
         number = self.skip
         numbers: list[int] = []
@@ -1102,6 +1105,8 @@ class CsvStream:
                     pending = 0
                     if len(cells) < width:
                         cells += [""] * (width - len(cells))
+                    elif len(cells) > width and any(cells[width:]):
+                        beyond.append(number)
                     if unfilled:
                         unfilled.difference_update([c for c in unfilled if cells[c]])
                     numbers.append(number)
@@ -1115,6 +1120,12 @@ class CsvStream:
                 hint="screen a copy that nothing else writes to",
             ) from exc
         self.done = True
+        if beyond:
+            sheet.notes.append(
+                f"{len(beyond):,} row(s) from row {beyond[0]} have cells past column {column_letter(width - 1)}, "
+                "the last of the header's: not screened (the file was streamed; with --format html or xlsx it "
+                "is read whole and they are)"
+            )
         if rows:
             yield numbers, rows
 
