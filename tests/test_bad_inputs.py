@@ -277,7 +277,7 @@ def _csv_rows(out: Path) -> list[dict[str, str]]:
 def _xlsx_rows(out: Path) -> list[dict[str, Any]]:
     book = openpyxl.load_workbook(out / "results.xlsx", read_only=True)
     rows = []
-    for ws in book.worksheets[1:]:
+    for ws in book.worksheets[1:-1]:  # between the Summary and the Columns sheet
         values = list(ws.iter_rows(values_only=True))
         rows += [dict(zip(values[0], row, strict=True)) for row in values[1:]]
     return rows
@@ -335,7 +335,7 @@ def test_hostile_text_is_inert_in_every_output(runner: CliRunner, tmp_path: Path
         assert not [v for v in texts if v.startswith(("=", "+", "-", "@", "\t", "\r"))]
         assert {'\'=HYPERLINK("http://evil.invalid","click")', "'+1-2", "'@SUM(A1)", "'-3"} <= set(texts)
     book = openpyxl.load_workbook(out / "results.xlsx", read_only=True)
-    assert book.sheetnames == ["Summary", ".. .. escape", ".. .. new line  31m"]  # labels, never paths
+    assert book.sheetnames == ["Summary", ".. .. escape", ".. .. new line  31m", "Columns"]  # never paths
 
 
 @pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@A1", "\tx", "\rx"])
@@ -521,8 +521,8 @@ def test_rows_past_excels_row_limit_continue_on_another_sheet(
     monkeypatch.setattr(tables, "XLSX_MAX_ROWS", 4)  # 3 data rows a sheet
     report.write_reports(screen([src]), tmp_path / "out", ["xlsx"])
     book = openpyxl.load_workbook(tmp_path / "out" / "results.xlsx", read_only=True)
-    assert book.sheetnames == ["Summary", "in", "in (2)", "in (3)"]
-    rows = [r[2] for ws in book.worksheets[1:] for r in list(ws.iter_rows(values_only=True))[1:]]
+    assert book.sheetnames == ["Summary", "in", "in (2)", "in (3)", "Columns"]
+    rows = [r[2] for ws in book.worksheets[1:-1] for r in list(ws.iter_rows(values_only=True))[1:]]
     assert rows == list(range(2, 9))
     limits = [v for k, v in book["Summary"].iter_rows(values_only=True) if k == "Excel limit"]
     assert limits == [

@@ -125,7 +125,15 @@ class ScreeningResult:
             "run": {
                 "tool_version": self.tool_version,
                 "started_at": self.started_at,
-                "inputs": [{"path": f.display, "sha256": f.sha256, "rows": f.rows} for f in self.inputs],
+                "inputs": [
+                    {
+                        "path": f.display,
+                        "sha256": f.sha256,
+                        "rows": f.rows,
+                        "sheets": [sh.columns_json() for sh in f.sheets],
+                    }
+                    for f in self.inputs
+                ],
                 "rules": {"sha256": self.rules.sha256},
                 "lists": self.lists,
                 "tiers": {"high": tiers.high, "medium": tiers.medium, "low": tiers.low},

@@ -106,7 +106,9 @@ def cli(debug: bool) -> None:
     "maps",
     multiple=True,
     metavar="FIELD=HEADER",
-    help="Map a column to a canonical field (id, name, country, address, description, hs_code, vessel, notes).",
+    help="Map a column to a canonical field (id, name, country, address, description, hs_code, vessel, notes); "
+    "repeat for several columns of one field. text=HEADER screens a column as free text, skip=HEADER does not "
+    "screen it.",
 )
 @click.option(
     "--format",
@@ -184,7 +186,9 @@ def screen(
         click.echo(f"{input_file.display}: {input_file.kind}, {rows}")
         for sh in input_file.sheets:
             label = f"sheet '{sh.sheet}'" if sh.sheet else "table"
-            click.echo(f"  {label}: header row {sh.header_row}; {sh.describe_mapping()}")
+            click.echo(f"  {label}: {sh.describe_layout()}; {sh.describe_mapping()}")
+            for line in [*sh.describe_columns(limit=40), *sh.notes]:
+                click.echo(f"    {line}")
         for note in input_file.skipped:
             click.echo(f"  note: {note}")
 

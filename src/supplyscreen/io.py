@@ -1,26 +1,27 @@
-"""Reading spreadsheets: file type by content, encodings, header rows, header → canonical field mapping.
+"""Reading spreadsheets: file type by content, encodings, sheets of rows with their mapping.
 
 Every data row keeps its file, sheet and spreadsheet row number (1-based, as Excel shows it). Only rows with
-no content at all are left out, and they are counted.
+no content at all are left out, and they are counted. Where the header is and whether a sheet is a form
+(:mod:`supplyscreen.layout`), what a header means (:mod:`supplyscreen.headers`, from ``headers.yaml``) and
+what every column is used for (:mod:`supplyscreen.columns`) are decided in their own modules.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import datetime as dt
 import hashlib
 import io
 import itertools
 import re
-import string
 import struct
 import unicodedata
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from xml.sax import SAXException
@@ -29,331 +30,41 @@ from xml.sax.handler import ContentHandler
 from charset_normalizer import from_bytes
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden  # type: ignore[import-untyped]
 from defusedxml.expatreader import DefusedExpatParser  # type: ignore[import-untyped]
-from rapidfuzz import fuzz, process
 
+from supplyscreen.columns import (
+    NOT_SCREENED,
+    PSEUDO_FIELDS,
+    TEXT,
+    ColumnUse,
+    classify,
+    column_letter,
+    empty_use,
+)
 from supplyscreen.errors import InputError
-from supplyscreen.normalize import fold, has_cjk, tokens
+from supplyscreen.headers import is_question
+from supplyscreen.headers import map_header as map_header
+from supplyscreen.layout import HEADER_SCAN_ROWS as HEADER_SCAN_ROWS
+from supplyscreen.layout import (
+    NO_HEADER_HINT,
+    Form,
+    NotAForm,
+    find_form,
+    find_header,
+    no_header_message,
+    rows_above,
+)
+from supplyscreen.normalize import fold
 from supplyscreen.rules import FIELDS
 
-HEADER_SCAN_ROWS = 30
-FUZZY_HEADER_CUTOFF = 86.0
-
-SYNONYMS: dict[str, tuple[str, ...]] = {
-    "id": (
-        "id",
-        "vendor id",
-        "vendor no",
-        "vendor number",
-        "vendor code",
-        "supplier id",
-        "supplier no",
-        "supplier number",
-        "supplier code",
-        "customer id",
-        "account",
-        "account no",
-        "record id",
-        "ref",
-        "reference",
-        "no",
-        "number",
-        "编号",
-        "供应商编号",
-        "代码",
-        "序号",
-        "код",
-        "номер",
-        "код поставщика",
-    ),
-    "name": (
-        "name",
-        "vendor",
-        "vendor name",
-        "supplier",
-        "supplier name",
-        "company",
-        "company name",
-        "legal name",
-        "business name",
-        "entity",
-        "entity name",
-        "shipper",
-        "shipper name",
-        "exporter",
-        "manufacturer",
-        "factory",
-        "factory name",
-        "processor",
-        "producer",
-        "seller",
-        "beneficiary",
-        "供应商名称",
-        "供应商",
-        "公司名称",
-        "企业名称",
-        "工厂名称",
-        "厂商",
-        "发货人",
-        "出口商",
-        "生产商",
-        "名称",
-        "поставщик",
-        "наименование",
-        "название",
-        "название компании",
-        "компания",
-        "грузоотправитель",
-        "производитель",
-        "экспортер",
-        "организация",
-    ),
-    "country": (
-        "country",
-        "ctry",
-        "cntry",
-        "country of origin",
-        "origin country",
-        "origin",
-        "coo",
-        "nation",
-        "country code",
-        "country region",
-        "国家",
-        "原产国",
-        "国别",
-        "国家地区",
-        "страна",
-        "страна происхождения",
-    ),
-    "address": (
-        "address",
-        "factory address",
-        "street",
-        "street address",
-        "city",
-        "location",
-        "site",
-        "plant address",
-        "plant location",
-        "site address",
-        "registered address",
-        "province",
-        "region",
-        "state",
-        "port of loading",
-        "loading port",
-        "pol",
-        "port",
-        "地址",
-        "工厂地址",
-        "所在地",
-        "城市",
-        "省份",
-        "装货港",
-        "адрес",
-        "местонахождение",
-        "город",
-        "регион",
-        "порт погрузки",
-    ),
-    "description": (
-        "description",
-        "goods description",
-        "description of goods",
-        "product",
-        "products",
-        "commodity",
-        "goods",
-        "category",
-        "item",
-        "item description",
-        "product description",
-        "material",
-        "product category",
-        "industry",
-        "sector",
-        "business",
-        "activity",
-        "产品",
-        "商品描述",
-        "货物描述",
-        "品名",
-        "行业",
-        "经营范围",
-        "товар",
-        "описание",
-        "продукция",
-        "описание товара",
-        "вид деятельности",
-    ),
-    "hs_code": (
-        "hs code",
-        "hs",
-        "hts",
-        "hts code",
-        "tariff code",
-        "commodity code",
-        "hs tariff",
-        "customs code",
-        "hs编码",
-        "海关编码",
-        "税则号",
-        "商品编码",
-        "код тн вэд",
-        "тн вэд",
-        "код тнвэд",
-    ),
-    "vessel": (
-        "vessel",
-        "vessel name",
-        "ship",
-        "ship name",
-        "imo",
-        "imo number",
-        "vessel imo",
-        "carrier vessel",
-        "vessel name imo",
-        "vessel imo no",
-        "船名",
-        "船舶",
-        "船名航次",
-        "судно",
-        "название судна",
-    ),
-    "notes": (
-        "notes",
-        "note",
-        "remarks",
-        "comments",
-        "comment",
-        "workforce",
-        "workforce notes",
-        "audit notes",
-        "audit findings",
-        "audit",
-        "labour notes",
-        "labor notes",
-        "due diligence",
-        "risk notes",
-        "备注",
-        "说明",
-        "审核备注",
-        "用工情况",
-        "примечание",
-        "комментарии",
-        "примечания",
-    ),
-}
-
-# Words that, inside a longer header, show it is not the field a shorter synonym suggests ("Contact Name").
-_DISQUALIFY = frozenset(
-    [
-        "contact",
-        "person",
-        "buyer",
-        "email",
-        "mail",
-        "phone",
-        "tel",
-        "telephone",
-        "fax",
-        "website",
-        "url",
-        "date",
-        "owner",
-        "manager",
-        "rep",
-        "representative",
-        "terms",
-        "payment",
-        "currency",
-        "bank",
-        "consignee",
-        "notify",
-        "agent",
-    ]
-)
-
-
-def _header_key(header: str) -> str:
-    text = header.replace("#", " no ").replace("№", " no ")
-    return " ".join(tokens(text))
-
-
-_SYN_KEYS: list[tuple[str, str, bool]] = [
-    (f, (fold(s) if has_cjk(s) else _header_key(s)), has_cjk(s)) for f, syns in SYNONYMS.items() for s in syns
-]
-# The same synonyms indexed for speed (a sheet may have 16,000 headers): exact keys, CJK keys, the Latin
-# keys by their first token (for "synonym inside a longer header") and the Latin keys long enough to compare
-# fuzzily. ``order`` keeps the first synonym in SYNONYMS order winning a tie, as a plain loop would.
-_EXACT: dict[str, tuple[str, int]] = {}
-_CJK_SYNS: list[tuple[str, str, int]] = []
-_BY_FIRST_TOKEN: dict[str, list[tuple[str, str, int]]] = {}
-_FUZZY_SYNS: list[tuple[str, str, int]] = []
-for _order, (_field, _syn, _is_cjk) in enumerate(_SYN_KEYS):
-    if _is_cjk:
-        _CJK_SYNS.append((_field, _syn, _order))
-        continue
-    _EXACT.setdefault(_syn, (_field, _order))
-    _BY_FIRST_TOKEN.setdefault(_syn.split()[0], []).append((_field, _syn, _order))
-    if len(_syn) >= 5:
-        _FUZZY_SYNS.append((_field, _syn, _order))
-_FUZZY_CHOICES = [syn for _, syn, _ in _FUZZY_SYNS]
-# a header longer than this cannot reach the fuzzy cut-off against any synonym, nor hold one with few extras
-_MAX_LATIN_HEADER = 80
-
-
-@lru_cache(maxsize=65536)
-def map_header(header: str) -> tuple[str | None, float]:
-    """The canonical field a header means and how sure (0-100).
-
-    Per synonym: 100 for the same words; 95 - 2 per extra word for a synonym inside a longer header (not
-    when an extra word such as 'contact' shows it means something else; nothing past 3 extra words); else
-    the fuzzy ratio for keys of 5 characters or more. The best synonym wins, the first one on a tie.
-    """
-    folded = fold(header).strip()
-    if not folded:
-        return None, 0.0
-    scores: dict[int, tuple[float, str]] = {}
-    if has_cjk(folded):
-        for fname, syn, order in _CJK_SYNS:
-            if syn == folded:
-                scores[order] = (100.0, fname)
-            elif syn in folded:
-                scores[order] = (90.0 + min(len(syn), 5), fname)
-    key = _header_key(header) if len(folded) <= _MAX_LATIN_HEADER else ""
-    if key:
-        if len(key) >= 5:
-            for _choice, score, i in process.extract(
-                key, _FUZZY_CHOICES, scorer=fuzz.ratio, score_cutoff=FUZZY_HEADER_CUTOFF, limit=None
-            ):
-                fname, _syn, order = _FUZZY_SYNS[i]
-                scores[order] = (float(score), fname)
-        key_tokens = key.split()
-        padded = f" {key} "
-        for token in dict.fromkeys(key_tokens):
-            for fname, syn, order in _BY_FIRST_TOKEN.get(token, ()):
-                if syn == key or f" {syn} " not in padded:
-                    continue
-                if (set(key_tokens) - set(syn.split())) & _DISQUALIFY:
-                    continue  # scored fuzzily above, as the plain loop does
-                extra = len(key_tokens) - len(syn.split())
-                scores[order] = (95.0 - 2 * extra if extra <= 3 else 0.0, fname)
-        exact = _EXACT.get(key)
-        if exact is not None:
-            scores[exact[1]] = (100.0, exact[0])
-    if not scores:
-        return None, 0.0
-    order = min(scores, key=lambda o: (-scores[o][0], o))
-    score, fname = scores[order]
-    if score < FUZZY_HEADER_CUTOFF:
-        return None, score
-    return fname, score
+SAMPLE_ROWS = 100  # data rows (after the header scan) whose cells decide the use of unmapped columns
+SAMPLE_HEAD_ROWS = HEADER_SCAN_ROWS + SAMPLE_ROWS  # rows 1..this are the sample, read whole or streamed
 
 
 @dataclass
 class Sheet:
-    """One table of one input: its header, the mapping used and its data rows."""
+    """One table of one input: its header, the mapping used, what every column is used for and its data
+    rows. A form (one supplier laid out as label–value pairs) is a sheet of one row whose headers are the
+    labels."""
 
     file: str
     sheet: str | None
@@ -367,6 +78,12 @@ class Sheet:
     unused_maps: list[tuple[str, str]] = field(default_factory=list)  # --map FIELD=HEADER absent here
     stream: CsvStream | None = None  # the rest of a streamed CSV, read chunk by chunk as it is screened
     streamed: int = 0  # data rows delivered by ``stream`` so far (they are not kept in ``rows``)
+    layout: str = "table"  # or "form": label–value pairs read as one supplier
+    evidence: str = ""  # why the header row is the header (see supplyscreen.layout)
+    text_columns: list[int] = field(default_factory=list)  # screened as free text, into ``notes``
+    uses: dict[int, ColumnUse] = field(default_factory=dict)  # every column's use (supplyscreen.columns)
+    unfilled: set[int] = field(default_factory=set)  # text columns with no value in any row read so far
+    notes: list[str] = field(default_factory=list)  # rows above the header, form titles: what was done
 
     @property
     def size(self) -> int:
@@ -379,7 +96,8 @@ class Sheet:
         return self.size + (self.stream.estimated_rows if self.stream is not None else 0)
 
     def fields(self, i: int) -> dict[str, str]:
-        """The canonical fields of data row ``i``: several columns mapped to one field are joined.
+        """The canonical fields of data row ``i``: several columns mapped to one field are joined, and each
+        column screened as text adds ``"{header}: {value}"`` to ``notes`` (after a mapped notes column).
 
         A row whose name cell is empty has no ``name`` key at all (see :func:`row_note`): it is screened on
         its other fields, never dropped.
@@ -391,6 +109,7 @@ class Sheet:
         single = [(f, cols[0]) for f in FIELDS if len(cols := self.mapping.get(f) or []) == 1]
         joined = [(f, cols) for f in FIELDS if len(cols := self.mapping.get(f) or []) > 1]
         order = [f for f in FIELDS if self.mapping.get(f)]
+        text = [(c, f"{self.headers[c]}: ") for c in self.text_columns]  # notes is the last field
 
         def read(row: Sequence[str]) -> dict[str, str]:
             width = len(row)
@@ -399,6 +118,11 @@ class Sheet:
                 out[f] = " | ".join(row[c] for c in cols if c < width and row[c])
             if joined:
                 out = {f: out[f] for f in order}
+            if text:
+                extra = [prefix + row[c] for c, prefix in text if c < width and row[c]]
+                if extra:
+                    mapped = out.get("notes")
+                    out["notes"] = " | ".join([mapped, *extra] if mapped else extra)
             if not out.get("name"):
                 out.pop("name", None)
             return out
@@ -416,6 +140,22 @@ class Sheet:
                 self.streamed += len(rows)
                 yield start, numbers, rows
 
+    @property
+    def complete(self) -> bool:
+        """Whether every row has been read (a streamed sheet is complete once screened)."""
+        return self.stream is None or self.stream.done
+
+    def columns(self) -> list[ColumnUse]:
+        """Every column's use, in column order. A text column with no value in any row is, once every row
+        has been read, *not screened* ("empty"); until then it is screened where filled."""
+        out = []
+        for c in range(len(self.headers)):
+            use = self.uses.get(c) or ColumnUse(c, self.headers[c], NOT_SCREENED, "not read")
+            if c in self.unfilled and self.complete:
+                use = empty_use(use)
+            out.append(use)
+        return out
+
     def describe_mapping(self) -> str:
         parts = [
             f"{fname} ← {', '.join(repr(self.headers[c]) for c in self.mapping[fname])}"
@@ -423,6 +163,39 @@ class Sheet:
             if self.mapping.get(fname)
         ]
         return "; ".join(parts)
+
+    def describe_layout(self) -> str:
+        """Where the table is: its header row (and why), or the form's rows."""
+        if self.layout == "form":
+            return f"form of label–value pairs from row {self.header_row}, one supplier (row {self.row_numbers[0]})"
+        if self.header_row == 0:
+            return "no header row (columns named by letter)"
+        why = {"typed data below": " (text labels above numbers or codes)", "--map": " (named by --map)"}
+        return f"header row {self.header_row}{why.get(self.evidence, '')}"
+
+    def describe_columns(self, limit: int | None = None) -> list[str]:
+        """The column account in two lines: columns screened as text, and those not screened with why
+        (each list cut after ``limit`` columns, saying how many more)."""
+        uses = self.columns()
+        out = []
+        for use, title in ((TEXT, "screened as text (into notes)"), (NOT_SCREENED, "not screened")):
+            items = [u.describe() for u in uses if u.use == use]
+            if not items:
+                continue
+            more = f"; and {len(items) - limit:,} more" if limit is not None and len(items) > limit else ""
+            out.append(f"{title}: {'; '.join(items[:limit])}{more}")
+        return out
+
+    def columns_json(self) -> dict[str, object]:
+        """This sheet in ``results.json``'s ``run.inputs[].sheets``."""
+        return {
+            "sheet": self.sheet,
+            "layout": self.layout,
+            "header_row": self.header_row,
+            "rows": self.size,
+            "columns": [u.as_json() for u in self.columns()],
+            "notes": list(self.notes),
+        }
 
 
 NO_NAME_NOTE = "no supplier name: screened on the other fields only"
@@ -491,13 +264,7 @@ def _unique_headers(raw: Sequence[str]) -> list[str]:
     return out
 
 
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = string.ascii_uppercase[rem] + letters
-    return letters
+_column_letter = column_letter
 
 
 # --- header detection and mapping ---------------------------------------------------------------------
@@ -506,8 +273,11 @@ def _column_letter(index: int) -> str:
 def _parse_overrides(overrides: Mapping[str, Sequence[str]] | None) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for fname, headers in (overrides or {}).items():
-        if fname not in FIELDS:
-            raise InputError(f"--map names unknown field '{fname}'", hint=f"use one of: {', '.join(FIELDS)}")
+        if fname not in FIELDS and fname not in PSEUDO_FIELDS:
+            raise InputError(
+                f"--map names unknown field '{fname}'",
+                hint=f"use one of: {', '.join(FIELDS)} (or text, skip: screen a column as text, or not)",
+            )
         out[fname] = list(headers)
     return out
 
@@ -525,43 +295,18 @@ def _find_column(headers: Sequence[str], wanted: str) -> int | None:
 
 
 def _auto_mapping(headers: Sequence[str]) -> tuple[dict[str, list[int]], dict[str, str]]:
+    """Each header's field by its synonyms; a question is never a field (it is screened as text)."""
     mapping: dict[str, list[int]] = {}
     how: dict[str, str] = {}
     for i, header in enumerate(headers):
+        if is_question(header):
+            continue
         fname, score = map_header(header)
         if fname is None:
             continue
         mapping.setdefault(fname, []).append(i)
         how[fname] = "synonym" if score >= 100 else f"fuzzy {score:.0f}"
     return mapping, how
-
-
-def _may_be_header(cell: str) -> bool:
-    """False for cells no synonym can match (numbers, dates, long text): keeps wide sheets fast."""
-    return len(cell) <= 200 and (any(ch.isalpha() for ch in cell) or "#" in cell or "№" in cell)
-
-
-def _detect_header(grid: Sequence[Sequence[str]], wanted: Mapping[str, Sequence[str]]) -> int | None:
-    """Index of the header row among the first rows: the one that maps most fields, a name among them.
-
-    A row also qualifies when it holds a header named by ``--map``, or when ``--map name=`` gives a column
-    letter (then the first non-empty row with the most recognisable headers is taken).
-    """
-    wanted_folded = {fold(h).strip() for hs in wanted.values() for h in hs}
-    name_by_letter = any(re.fullmatch(r"[A-Za-z]{1,3}", h) for h in wanted.get("name", ()))
-    best: tuple[int, int] | None = None
-    for idx, row in enumerate(grid[:HEADER_SCAN_ROWS]):
-        cells = [c for c in row if c]
-        if not cells:
-            continue
-        fields = {map_header(c)[0] for c in cells if _may_be_header(c)} - {None}
-        named_by_map = bool(wanted_folded) and bool(wanted_folded & {fold(c).strip() for c in cells})
-        if not ("name" in fields or named_by_map or name_by_letter):
-            continue
-        score = len(fields) + (2 if named_by_map else 0)
-        if best is None or score > best[1]:
-            best = (idx, score)
-    return best[0] if best else None
 
 
 def unmatched_map(where: str, fname: str, header: str, headers: Sequence[str]) -> InputError:
@@ -571,31 +316,21 @@ def unmatched_map(where: str, fname: str, header: str, headers: Sequence[str]) -
     )
 
 
-def build_sheet(
-    display: str,
-    sheet_name: str | None,
-    grid: list[list[str]],
-    overrides: Mapping[str, Sequence[str]] | None = None,
-    lenient: bool = False,
-) -> Sheet:
-    """Find the header, map it and collect data rows from a grid of cell texts (row 0 = spreadsheet row 1).
+NAME_HINT = "name it e.g. 'Supplier Name', or pass --map name=HEADER"
 
-    With ``lenient`` (a workbook of several sheets), a ``--map`` header this sheet lacks leaves the field
-    mapped automatically here; the caller checks that every ``--map`` header exists in some sheet."""
-    where = f"{display}" + (f" [sheet '{sheet_name}']" if sheet_name else "")
-    wanted = _parse_overrides(overrides)
-    header_idx = _detect_header(grid, wanted)
-    if header_idx is None:
-        first = next((row for row in grid[:HEADER_SCAN_ROWS] if any(row)), [])
-        seen = ", ".join(repr(c) for c in first if c) or "none"
-        raise InputError(
-            f"{where}: no supplier name column found (headers seen: {seen})",
-            hint="name it e.g. 'Supplier Name', or pass --map name=HEADER",
-        )
-    width = max(len(r) for r in grid)
-    headers = _unique_headers([*grid[header_idx], *[""] * (width - len(grid[header_idx]))])
-    mapping, how = _auto_mapping(headers)
+
+def _apply_overrides(
+    headers: Sequence[str],
+    wanted: Mapping[str, Sequence[str]],
+    mapping: dict[str, list[int]],
+    how: dict[str, str],
+    where: str,
+    lenient: bool,
+) -> tuple[list[tuple[str, str]], list[int], list[int]]:
+    """Apply ``--map`` to an automatic mapping, in place: the --map headers this sheet lacks (with
+    ``lenient``; else an error), and the columns named by ``--map text=`` and ``--map skip=``."""
     unused: list[tuple[str, str]] = []
+    pseudo: dict[str, list[int]] = {p: [] for p in PSEUDO_FIELDS}
     for fname, wanted_headers in wanted.items():
         cols: list[int] = []
         for wanted_header in wanted_headers:
@@ -610,22 +345,126 @@ def build_sheet(
             continue
         for other in mapping.values():
             other[:] = [c for c in other if c not in cols]
+        if fname in pseudo:
+            pseudo[fname] += cols
+            continue
         mapping[fname] = cols
         how[fname] = "--map"
-    mapping = {f: cols for f, cols in mapping.items() if cols}
+    for fname in [f for f, cols in mapping.items() if not cols]:
+        del mapping[fname]
+        how.pop(fname, None)
+    return unused, pseudo["text"], pseudo["skip"]
+
+
+def build_sheet(
+    display: str,
+    sheet_name: str | None,
+    grid: list[list[str]],
+    overrides: Mapping[str, Sequence[str]] | None = None,
+    lenient: bool = False,
+) -> Sheet:
+    """Find the header (or read the sheet as a form), map it, account for every column and collect the data
+    rows from a grid of cell texts (row 0 = spreadsheet row 1). See :mod:`supplyscreen.layout` for the
+    header evidence, the rows above the header and forms, :mod:`supplyscreen.columns` for the columns.
+
+    With ``lenient`` (a workbook of several sheets), a ``--map`` header this sheet lacks leaves the field
+    mapped automatically here; the caller checks that every ``--map`` header exists in some sheet."""
+    where = f"{display}" + (f" [sheet '{sheet_name}']" if sheet_name else "")
+    wanted = _parse_overrides(overrides)
+    form = find_form(grid, wanted)
+    if isinstance(form, NotAForm):
+        labels = ", ".join(repr(label) for label in form.labels[:6]) + (", …" if len(form.labels) > 6 else "")
+        raise InputError(f"{where}: {form.message} (labels: {labels})", hint=form.hint)
+    if form is not None:
+        return _form_sheet(display, sheet_name, form, wanted, where, lenient)
+    choice = find_header(grid, wanted)
+    if choice is None:
+        raise InputError(no_header_message(where, grid), hint=NO_HEADER_HINT)
+    width = max(len(r) for r in grid)
+    header_idx = -1 if choice.index is None else choice.index
+    raw = grid[header_idx] if header_idx >= 0 else []
+    headers = _unique_headers([*raw, *[""] * (width - len(raw))])
+    mapping, how = _auto_mapping(headers)
+    unused, user_text, user_skip = _apply_overrides(headers, wanted, mapping, how, where, lenient)
     if "name" not in mapping:
         raise InputError(
-            f"{where}: no supplier name column found (headers seen: {', '.join(repr(h) for h in headers)})",
-            hint="pass --map name=HEADER",
+            f"{where}: no supplier name column found (headers seen: {', '.join(repr(h) for h in raw if h)})",
+            hint=NAME_HINT,
         )
     sheet = Sheet(display, sheet_name, header_idx + 1, headers, mapping, how, unused_maps=unused)
+    sheet.evidence = choice.evidence
+    for above in rows_above(grid, header_idx) if header_idx > 0 else []:
+        if above.kind == "data":
+            row = grid[above.number - 1]
+            sheet.rows.append([*row, *[""] * (width - len(row))])
+            sheet.row_numbers.append(above.number)
+        sheet.notes.append(above.note(header_idx + 1))
     for offset, row in enumerate(grid[header_idx + 1 :], start=header_idx + 2):
         if not any(row):
             sheet.blank_rows += 1
             continue
         sheet.rows.append([*row, *[""] * (width - len(row))])
         sheet.row_numbers.append(offset)
+    _account(sheet, user_text, user_skip)
     return sheet
+
+
+def _form_sheet(
+    display: str,
+    sheet_name: str | None,
+    form: Form,
+    wanted: Mapping[str, Sequence[str]],
+    where: str,
+    lenient: bool,
+) -> Sheet:
+    """A form as a sheet of one row: the labels are its headers, the values its cells."""
+    headers = _unique_headers([p.label.rstrip(":： ") or p.label for p in form.pairs])
+    row = [p.value for p in form.pairs]
+    mapping, how = _auto_mapping(headers)
+    for fname, cols in mapping.items():  # an unanswered label (a heading) is no field; a name has letters
+        cols[:] = [c for c in cols if row[c] and (fname != "name" or any(ch.isalpha() for ch in row[c]))]
+    unused, user_text, user_skip = _apply_overrides(headers, wanted, mapping, how, where, lenient)
+    if "name" not in mapping:
+        raise InputError(
+            f"{where}: a form whose supplier name label has no value (labels: "
+            f"{', '.join(repr(h) for h in headers[:6])})",
+            hint=NAME_HINT,
+        )
+    sheet = Sheet(display, sheet_name, form.first_row, headers, mapping, how, unused_maps=unused)
+    sheet.layout = "form"
+    sheet.evidence = "question | answer header" if form.layout == "questions" else "label–value pairs"
+    sheet.rows = [row]
+    sheet.row_numbers = [form.name_row]
+    sheet.notes = [t.note(form.first_row) for t in form.titles]
+    sheet.notes.append(
+        f"read as one supplier: {len(form.pairs)} labels in rows {form.pairs[0].row}–{form.pairs[-1].row}, "
+        f"the supplier at row {form.name_row} (its name label)"
+    )
+    _account(sheet, user_text, user_skip, label_rows=[p.row for p in form.pairs])
+    return sheet
+
+
+def _account(
+    sheet: Sheet, user_text: Sequence[int], user_skip: Sequence[int], label_rows: Sequence[int] | None = None
+) -> None:
+    """Decide every column's use from the sample rows (those up to row ``SAMPLE_HEAD_ROWS``, the same
+    whether the file is read whole or streamed) and find the text columns with no value in any row held."""
+    form = label_rows is not None
+    held = sum(1 for n in sheet.row_numbers if n <= SAMPLE_HEAD_ROWS)  # rows are in row order
+    sample = sheet.rows if form else sheet.rows[:held]
+    decided = classify(sheet.headers, sheet.mapping, sheet.how, sample, user_text, user_skip, form=form)
+    sheet.mapping = decided.mapping
+    sheet.text_columns = decided.text
+    sheet.uses = decided.uses
+    if label_rows is not None:
+        sheet.uses = {c: dataclasses.replace(u, row=label_rows[c]) for c, u in decided.uses.items()}
+    unfilled = {c for c in decided.text if not any(c < len(r) and r[c] for r in sample)}
+    for row in sheet.rows[len(sample) :] if unfilled else ():
+        for c in [c for c in unfilled if c < len(row) and row[c]]:
+            unfilled.discard(c)
+        if not unfilled:
+            break
+    sheet.unfilled = unfilled
 
 
 # --- file types ------------------------------------------------------------------------------------------
@@ -1238,11 +1077,16 @@ class CsvStream:
     skip: int  # records read already (the head)
     pending_blank: int  # blank records at the end of the head: counted once a data row follows
     estimated_rows: int  # lines after the head, for progress
+    done: bool = False  # every record has been read
 
     def chunks(self, sheet: Sheet, size: int) -> Iterator[tuple[list[int], list[list[str]]]]:
         """(row numbers, cells) of the non-blank rows after the head; blank rows are counted in the sheet
         (trailing ones are not part of the table, as for a file read whole)."""
         width = len(sheet.headers)
+        unfilled = sheet.unfilled  # text columns with no value yet: the column account says "empty" if none
+        beyond: list[
+            int
+        ] = []  # rows with cells past the header's last column (a streamed sheet is not widened)
         pending = self.pending_blank
         number = self.skip
         numbers: list[int] = []
@@ -1261,6 +1105,10 @@ class CsvStream:
                     pending = 0
                     if len(cells) < width:
                         cells += [""] * (width - len(cells))
+                    elif len(cells) > width and any(cells[width:]):
+                        beyond.append(number)
+                    if unfilled:
+                        unfilled.difference_update([c for c in unfilled if cells[c]])
                     numbers.append(number)
                     rows.append(cells)
                     if len(rows) >= size:
@@ -1271,6 +1119,13 @@ class CsvStream:
                 f"{self.display}: changed or became unreadable while being screened ({exc})",
                 hint="screen a copy that nothing else writes to",
             ) from exc
+        self.done = True
+        if beyond:
+            sheet.notes.append(
+                f"{len(beyond):,} row(s) from row {beyond[0]} have cells past column {column_letter(width - 1)}, "
+                "the last of the header's: not screened (the file was streamed; with --format html or xlsx it "
+                "is read whole and they are)"
+            )
         if rows:
             yield numbers, rows
 
@@ -1316,13 +1171,15 @@ def _stream_csv(
         dialect = _dialect(handle.read(20_000))
     with path.open("r", encoding=encoding, newline="") as handle:
         reader = csv.reader(handle, dialect, doublequote=True)
-        grid = list(itertools.islice(_cells(reader, display), HEADER_SCAN_ROWS))
+        grid = list(itertools.islice(_cells(reader, display), SAMPLE_HEAD_ROWS))
     read = len(grid)
     while grid and not grid[-1]:
         grid.pop()
-    if read < HEADER_SCAN_ROWS or not grid:  # a small file, or no content in its head: read it whole
+    if read < SAMPLE_HEAD_ROWS or not grid:  # a small file, or no content in its head: read it whole
         return None
     sheet = build_sheet(display, None, grid, overrides)
+    if sheet.layout == "form":
+        return None  # a form is judged on the whole sheet
     sheet.stream = CsvStream(
         path,
         display,

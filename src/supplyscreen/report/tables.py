@@ -1,4 +1,5 @@
-"""Tabular exports: results.xlsx (original columns + verdict, coloured by tier) and results.csv.
+"""Tabular exports: results.xlsx (original columns + verdict, coloured by tier, and a last "Columns" sheet
+saying what every input column was used for) and results.csv.
 
 Supplier text is untrusted: cells that a spreadsheet would read as a formula are neutralised, and nothing
 is dropped silently when Excel's limits are reached — a cell over 32,767 characters is cut with a visible
@@ -117,7 +118,7 @@ def write_xlsx(result: ScreeningResult, handle: IO[bytes]) -> None:
     cells = _XlsxCell()
     limits: list[str] = []
     summary = book.add_worksheet("Summary")
-    used = {"summary"}
+    used = {"summary", COLUMNS_SHEET.casefold()}
     per_sheet = XLSX_MAX_ROWS - 1
     for sheet, suppliers in sheet_groups(result.suppliers):
         keep = min(len(sheet.headers), XLSX_MAX_COLS - len(SOURCE_COLUMNS) - len(VERDICT_COLUMNS))
@@ -163,8 +164,43 @@ def write_xlsx(result: ScreeningResult, handle: IO[bytes]) -> None:
             summary.write_number(r, 1, value)
         else:
             summary.write_string(r, 1, cells.text(str(value))[0])
+    _write_columns_sheet(book, result, bold, cells)
     book.close()
     handle.write(buffer.getvalue())
+
+
+COLUMNS_SHEET = "Columns"  # the last sheet: what every input column was used for
+COLUMNS_HEADER = ["Source file", "Sheet", "Column", "Header", "Used as", "Why"]
+
+
+def _write_columns_sheet(
+    book: xlsxwriter.Workbook, result: ScreeningResult, bold: object, cells: _XlsxCell
+) -> None:
+    """Every column of every input sheet (a form: every label, by row) and its use: a field, screened as
+    text, or not screened with the reason; then the notes on rows above the header and forms."""
+    ws = book.add_worksheet(COLUMNS_SHEET)
+    for c, name in enumerate(COLUMNS_HEADER):
+        ws.write_string(0, c, name, bold)
+    r = 0
+    for f in result.inputs:
+        for sheet in f.sheets:
+            for use in sheet.columns():
+                r += 1
+                where = f"row {use.row}" if use.row is not None else use.letter
+                values = [sheet.file, sheet.sheet or "", where, use.header, use.use, use.reason]
+                for c, value in enumerate(values):
+                    ws.write_string(r, c, cells.text(value)[0])
+            for note in sheet.notes:
+                r += 1
+                values = [sheet.file, sheet.sheet or "", "", "", "note", note]
+                for c, value in enumerate(values):
+                    ws.write_string(r, c, cells.text(value)[0])
+    ws.freeze_panes(1, 0)
+    ws.autofilter(0, 0, max(r, 1), len(COLUMNS_HEADER) - 1)
+    ws.set_column(0, 1, 24)
+    ws.set_column(3, 3, 40)
+    ws.set_column(4, 4, 14)
+    ws.set_column(5, 5, 70)
 
 
 def _sheet_label(sheet: Sheet) -> str:

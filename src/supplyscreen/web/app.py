@@ -30,6 +30,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from supplyscreen._version import __version__
+from supplyscreen.columns import PSEUDO_FIELDS
 from supplyscreen.errors import InputError, OutputError, SupplyscreenError
 from supplyscreen.report.html import TIER_COLOURS, TRACK_LABELS, tier_chart, track_rows
 from supplyscreen.rules import FIELDS
@@ -62,6 +63,7 @@ PAGE_CSP = (
 )
 REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"
 SORT_KEYS = ("score", "name", "country", "file", "position")
+MAP_MAX_COLUMNS = 300  # columns listed one by one (with a use to pick) on the map page
 
 
 class CsrfError(UploadError):
@@ -151,7 +153,9 @@ class RunOut(BaseModel):
     summary: Summary | None
     files: list[FileOut]
     preview: list[dict[str, Any]] | None = Field(
-        None, description="detected header row and column mapping of every sheet (while status is mapping)"
+        None,
+        description="detected header row, column mapping and column account (every column: a field, text or "
+        "not screened, with why) of every sheet (while status is mapping)",
     )
     links: dict[str, str]
     watchlists_matched: bool = Field(description="false: watchlists are recorded only (matching: issue 4)")
@@ -159,7 +163,10 @@ class RunOut(BaseModel):
 
 class ScreenIn(BaseModel):
     mapping: dict[str, str | list[str]] | None = Field(
-        None, description='field → header(s) for every file and sheet, like --map: {"country": "Ctry"}'
+        None,
+        description="field → header(s) for every file and sheet, like --map: "
+        '{"country": "Ctry", "address": ["City", "Street"]}; "text" screens columns as free text, "skip" '
+        "leaves them unscreened",
     )
     file_mapping: dict[str, dict[str, str | list[str]]] | None = Field(
         None, description='per input (index "0", "1", …): field → header(s)'
@@ -442,7 +449,8 @@ def _unique(uploads: list[Upload]) -> list[Upload]:
 
 
 def _file_corrections(preview: list[dict[str, Any]], form: Mapping[str, str]) -> dict[str, Any]:
-    """Map-form fields ``map:<file>:<sheet>:<field>`` → per-file and per-sheet corrections."""
+    """Map-form fields ``map:<file>:<sheet>:<field>`` and ``use:<file>:<sheet>:<column>`` → per-file and
+    per-sheet corrections."""
     sheet_mapping: dict[str, list[list[Any]]] = {}
     file_mapping: dict[str, dict[str, list[str]]] = {}
     for i, entry in enumerate(preview):
@@ -456,12 +464,13 @@ def _file_corrections(preview: list[dict[str, Any]], form: Mapping[str, str]) ->
         sheets = entry.get("sheets") or []
         per = []
         for j, sh in enumerate(sheets):
-            chosen = {}
+            picked: dict[str, list[str]] = {}
             for f in FIELDS:
                 value = form.get(f"map:{i}:{j}:{f}", "")
                 if value and value in sh["headers"] and [value] != sh["mapping"].get(f):
-                    chosen[f] = [value]
-            per.append([sh["sheet"], chosen])
+                    picked[f] = [value]
+            _column_corrections(sh, form, f"use:{i}:{j}:", picked)
+            per.append([sh["sheet"], picked])
         if any(c for _, c in per):
             sheet_mapping[str(i)] = per
     out: dict[str, Any] = {}
@@ -470,6 +479,30 @@ def _file_corrections(preview: list[dict[str, Any]], form: Mapping[str, str]) ->
     if file_mapping:
         out["file_mapping"] = file_mapping
     return out
+
+
+def _column_corrections(
+    sheet: Mapping[str, Any], form: Mapping[str, str], prefix: str, chosen: dict[str, list[str]]
+) -> None:
+    """Map-form fields ``use:<file>:<sheet>:<column>`` (one per column: a field, ``text`` or ``skip``) →
+    corrections in ``chosen``: a column given a field is added to that field's columns (several columns
+    per field), ``text`` screens it as free text, ``skip`` leaves it unscreened."""
+    headers = sheet["headers"]
+    current = {k: str(c.get("use", "")) for k, c in enumerate(sheet.get("columns") or [])}
+    for k, header in enumerate(headers):
+        use = form.get(f"{prefix}{k}", "")
+        if not use or use == {"not screened": "skip"}.get(current.get(k, ""), current.get(k)):
+            continue
+        if use in FIELDS:
+            base = chosen.get(use) or list(sheet["mapping"].get(use) or [])
+            chosen[use] = [*(h for h in base if h != header), header]
+        elif use in PSEUDO_FIELDS:
+            chosen.setdefault(use, []).append(header)
+        for f in FIELDS:  # the column leaves the field it had
+            if f != use and header in chosen.get(f, []):
+                chosen[f] = [h for h in chosen[f] if h != header]
+                if not chosen[f]:
+                    del chosen[f]
 
 
 def _sheet_corrections(run: Run, given: Mapping[str, Mapping[str, Any]]) -> dict[str, list[list[Any]]]:
@@ -696,6 +729,15 @@ def _map_page(request: Request, run: Run, page: Callable[..., HTMLResponse]) -> 
     def chosen(i: int, j: int | str, field: str) -> str:
         return chosen_map.get((i, str(j)), {}).get(field, "")
 
+    uses: dict[tuple[int, str], dict[str, str]] = {}
+    for i, per in (run.options.get("sheet_mapping") or {}).items():
+        for j, (_, fields) in enumerate(per):
+            uses[(int(i), str(j))] = {h: f for f, hs in fields.items() for h in hs}
+
+    def chosen_use(i: int, j: int, header: str) -> str:
+        """The use picked for a column on the map form (a field, text or skip), or "" for automatic."""
+        return uses.get((i, str(j)), {}).get(header, "")
+
     return page(
         request,
         "map.html.j2",
@@ -703,6 +745,8 @@ def _map_page(request: Request, run: Run, page: Callable[..., HTMLResponse]) -> 
         preview=preview,
         fields=FIELDS,
         chosen=chosen,
+        chosen_use=chosen_use,
+        max_columns=MAP_MAX_COLUMNS,
         total_rows=sum(int(p.get("rows") or 0) for p in preview),
     )
 

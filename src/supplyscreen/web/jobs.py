@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from supplyscreen import api
+from supplyscreen.columns import PSEUDO_FIELDS
 from supplyscreen.errors import InputError, RulesError, SupplyscreenError
 from supplyscreen.io import InputFile, Sheet, read_input
 from supplyscreen.report import write_reports
@@ -167,20 +168,25 @@ def _sheet_preview(sh: Sheet) -> dict[str, Any]:
         "mapping": {f: [sh.headers[c] for c in sh.mapping[f]] for f in FIELDS if sh.mapping.get(f)},
         "how": {f: sh.how.get(f, "") for f in FIELDS if sh.mapping.get(f)},
         "sample": sh.rows[:PREVIEW_ROWS],
+        "layout": sh.describe_layout(),
+        "columns": [u.as_json() for u in sh.columns()],  # every column's use: field, text, not screened
+        "notes": list(sh.notes),
     }
 
 
 def parse_mapping(value: Any) -> dict[str, list[str]]:
-    """``{"field": "Header" | ["Header", …]}`` as given to the API → ``{"field": ["Header", …]}``."""
+    """``{"field": "Header" | ["Header", …]}`` as given to the API → ``{"field": ["Header", …]}``. Besides the
+    canonical fields, ``text`` screens columns as free text and ``skip`` leaves them unscreened."""
     if value in (None, "", {}):
         return {}
     if not isinstance(value, dict):
         raise InputError("mapping must be an object of field → header", hint='e.g. {"name": "Vendor Name"}')
     out: dict[str, list[str]] = {}
     for fname, headers in value.items():
-        if fname not in FIELDS:
+        if fname not in FIELDS and fname not in PSEUDO_FIELDS:
             raise InputError(
-                f"mapping names unknown field '{fname}'", hint=f"use one of: {', '.join(FIELDS)}"
+                f"mapping names unknown field '{fname}'",
+                hint=f"use one of: {', '.join([*FIELDS, *PSEUDO_FIELDS])}",
             )
         items = [headers] if isinstance(headers, str) else headers
         if (
