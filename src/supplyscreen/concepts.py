@@ -52,6 +52,7 @@ _WORD_RE = re.compile(f"[^\\W_{_EAST}]+")
 _HARD_BREAK = re.compile(r"[!。！\n\r|•]+|\.(?=\s|$)")
 _ABBREVIATIONS = frozenset(
     "approx ca no nr vs etc co inc ltd st dr mr mrs ms mt jsc llc corp dept fig ref p pp q e g i ave rd ul"
+    " incl excl esp cf viz resp est max min avg pcs pc qty tel fax"
     " г обл р-н ул д".split()
 )
 # a label and its answer: "North Korean workers: none", "DPRK workers - N/A", "Q2. Do you…? Yes"
@@ -126,6 +127,11 @@ _EAST_AFTER = (
     "미채용",
     "미사용",
     "0명",
+    "안 함",
+    "안함",
+    "안 합",
+    "안 씀",
+    "안 쓴",
 )
 # answers
 _NONE_WORDS = frozenset(
@@ -209,6 +215,7 @@ class _Text:
     sentences: list[_Sentence]  # where the slots of a pattern must co-occur
     clause_breaks: list[int]  # character positions where a clause ends
     statements: list[_Sentence]  # sentences cut at ";" too: each "label: answer" pair is one statement
+    cues: list[_Word]  # the words as negation reads them: "can't" is "can" and a negator "n't"
 
     def statement_of(self, pos: int) -> _Sentence:
         for s in self.statements:
@@ -274,9 +281,13 @@ def prepare(text: str) -> _Text:
     nfkc = unicodedata.normalize("NFKC", text)
     low = _lower(nfkc)
     words = [_Word(m.group(), stem(m.group()), m.start(), m.end()) for m in _WORD_RE.finditer(low)]
-    for m in _NEGATED_AUX.finditer(low):  # "don't" -> a negator word "n't" where the "t" is
-        words.append(_Word("n't", "n't", m.start(), m.end()))
-    words.sort(key=lambda w: w.start)
+    # "don't", "can't": a negator word "n't" where the "t" is, for negation only (terms such as "can't leave"
+    # are matched on the words as written)
+    cues = sorted(
+        [w for w in words if not _NEGATED_AUX.match(low, max(0, w.start - 2))]
+        + [_Word("n't", "n't", m.start(), m.end()) for m in _NEGATED_AUX.finditer(low)],
+        key=lambda w: w.start,
+    )
     sentences: list[_Sentence] = []
     start = 0
     for m in _HARD_BREAK.finditer(low):
@@ -310,7 +321,7 @@ def prepare(text: str) -> _Text:
         s.question = _question_kind(label) if is_question else ""
         s.answer = _answer_kind(answer)
     breaks = [m.start() for m in _CLAUSE_BREAK.finditer(low)]
-    return _Text(nfkc, low, words, sentences, breaks, statements)
+    return _Text(nfkc, low, words, sentences, breaks, statements, cues)
 
 
 def _is_abbreviation(low: str, dot: int) -> bool:
@@ -595,7 +606,7 @@ class ConceptMatcher:
         presence = [(o.start, o.end) for o in everything if o.concept in presence_concepts]
         for occ in choice:
             lo, hi = text.clause_bounds(occ.start, occ.end)
-            words = [w for w in text.words if lo <= w.start and w.end <= hi]
+            words = [w for w in text.cues if lo <= w.start and w.end <= hi]
             before = [w for w in words if w.end <= occ.start and not inside(w.start, w.end)]
             after = [w for w in words if w.start >= occ.end and not inside(w.start, w.end)]
             for back, w in enumerate(reversed(before)):
