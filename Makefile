@@ -29,6 +29,7 @@ samples: $(BIN)/python
 eval: $(VENV)/.installed-test
 	$(BIN)/python tests/eval/evaluate.py
 	$(BIN)/python tests/eval/evaluate_text.py --json tests/eval/text/results.json
+	$(BIN)/python tests/eval/evaluate_text.py --corpus tests/eval/text/dev_extra.csv --json tests/eval/text/results-dev-extra.json
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/run.py

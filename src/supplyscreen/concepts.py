@@ -60,10 +60,14 @@ _STATEMENT_BREAK = re.compile(r"[;；]")
 _ANSWER_SEP = re.compile(r"(?<!\d)[:：=]|[:：=](?!\d)|\s[-–—]+\s|\?|？")
 # commas and contrasts bound the reach of a negator
 _CLAUSE_BREAK = re.compile(
-    r"[,，、:：;；]|\s[-–—]+\s|\b(?:but|however|although|though|whereas|while)\b"
+    r"[,，:：;；]|\s[-–—]+\s|\b(?:but|however|although|though|whereas|while)\b"
     r"|但是|但|然而|可是|不过|\b(?:но|однако|хотя|зато)\b|하지만|그러나|그런데"
 )
 _NEGATED_AUX = re.compile(r"n['’]t\b")  # don't, isn't, wasn't… (the words split at the apostrophe)
+# a comma next to a list item ("not sourced from, shipped through or processed in North Korea", "does not
+# employ, directly or via subcontractors, any national of the DPRK") does not end the reach of a negator
+_COORDINATOR = re.compile(r"\b(?:or|and|nor|или|и|ни|либо)\b|或|或者|及|和|与|亦|또는|및|이나")
+_COMMA = frozenset(",，")
 
 # Negators, by how far they reach. A *strong* one negates a term after it in its clause ("no North Korean
 # workers", "without DPRK labour", "free of…"); a *weak* one only when a verb of presence or a matched term
@@ -76,19 +80,31 @@ _STRONG = frozenset(
 _CLAUSE_WIDE = frozenset(
     "none nobody neither никто".split()
 )  # "none of its sub-suppliers employ DPRK workers"
-_WEAK = frozenset("not never cannot n't не".split())
+_WEAK = frozenset(
+    "not never cannot n't dont doesnt didnt wont cant isnt arent wasnt werent havent hasnt hadnt не".split()
+)
+_AUX = frozenset("be been is are was were have has had".split())
+# words a weak negator may reach over to the verb it negates ("not knowingly use", "not have been employed")
+_SKIP = frozenset(
+    "be been being is are was were have has had do does did ever yet any the a an also even all still at in"
+    " knowingly directly indirectly currently presently now usually normally of from to via through by with"
+    " for on into within such its their our these those this that и из в на с от для по".split()
+)
 _AFTER = frozenset("none nil zero free нет отсутствуют отсутствует".split())
 _PRESENCE_WORDS = frozenset(
-    "be been is are was were have has had there see seen use used uses using hire hired hires hiring buy"
-    " bought any есть был была были было".split()
+    "there see seen use used uses using hire hired hires hiring buy bought part есть был была были было"
+    " contain contains source sourced".split()
 )
 _PRESENCE_PREFIXES = (
+    "ship", "transship", "export", "produc", "manufactur", "made", "process", "assembl", "sew", "grown",
+    "harvest", "caught", "load", "originat", "deriv", "supplied", "содерж", "происход", "производ",
+    "изготов", "отгруж", "ввез", "ввоз", "постав",
     "employ", "engag", "work", "found", "present", "exist", "involv", "accept", "recruit", "sourc",
     "purchas", "import", "contain", "includ", "identif", "observ", "detect", "staff", "rely", "relie",
     "работ", "использ", "привлека", "привлеч", "нанима", "наня", "трудоустр", "выявл", "обнаруж", "имее",
     "имеют", "явля", "закуп", "ввоз",
 )  # fmt: skip
-_WEAK_REACH = 3  # words from a weak negator to the verb it negates
+_WEAK_REACH = 4  # words from a weak negator to the verb it negates ("not part of the workforce")
 _STRONG_REACH = 3  # words from a strong negator to the term it negates ("no North Korean workers")
 # Chinese: a determiner negator ("无朝鲜工人") negates the term after it; a verb negator ("未雇用", "不使用",
 # "禁止使用") only a verb of presence or the term itself right after it ("未经批准" or "未完成产量" do not).
@@ -96,10 +112,12 @@ _EAST_STRONG = ("无", "没有", "沒有", "并无", "零", "杜绝")
 _EAST_WEAK = ("不", "未", "非", "否", "从未", "從未", "未曾", "禁止", "严禁", "并未", "未经")
 _EAST_PRESENCE = (
     "使用", "雇", "聘", "招", "用", "存在", "涉及", "接收", "接受", "有", "采购", "进口", "发现", "安排", "引进",
-    "派遣", "录用", "让",
+    "派遣", "录用", "让", "在", "经", "经过", "由", "含", "包含", "来自", "属于", "是", "通过", "透过", "僱", "引进",
+    "透過", "經", "經過", "引進", "採購", "進口", "發現", "聘僱", "錄用", "來自", "屬於", "通過",
 )  # fmt: skip
-_EAST_REACH = 8  # characters from a Chinese negator to the term
+_EAST_REACH = 14  # characters from a Chinese negator to the term
 _EAST_NOT_CUES = (
+    "无法",  # "无法外出" (cannot go out): an inability, not an absence
     "없이",  # "허가 없이" (without permission) says nothing of the term before it
     "수 없",  # "할 수 없다" (cannot): an inability, not an absence
     "수없",
@@ -135,7 +153,7 @@ _EAST_AFTER = (
 )
 # answers
 _NONE_WORDS = frozenset(
-    "none no nil na zero nobody nothing never not нет ноль отсутствуют отсутствует никого не".split()
+    "none no n nil na zero nobody nothing never not нет ноль отсутствуют отсутствует никого не".split()
 )
 _NONE_EAST = (
     "无",
@@ -230,14 +248,28 @@ class _Text:
         return len(self.sentences) - 1
 
     def clause_bounds(self, start: int, end: int) -> tuple[int, int]:
+        """The clause around a span: cut at the sentence's clause breaks, except commas next to a list item."""
         sent = self.sentences[self.sentence_of(start)]
+        breaks = [b for b in self.clause_breaks if sent.start <= b < sent.end]
+        hard = [
+            b
+            for i, b in enumerate(breaks)
+            if not (
+                self.low[b] in _COMMA and self._soft(b, breaks[i - 1] if i else sent.start, breaks, i, sent)
+            )
+        ]
         lo, hi = sent.start, sent.end
-        for b in self.clause_breaks:
-            if b < start and b >= lo:
+        for b in hard:
+            if b < start:
                 lo = b + 1
             elif b >= end and b < hi:
                 hi = b
         return lo, hi
+
+    def _soft(self, at: int, prev: int, breaks: list[int], i: int, sent: _Sentence) -> bool:
+        """Whether the comma at ``at`` joins list items: the chunk before or after it holds "or", "and"…"""
+        nxt = breaks[i + 1] if i + 1 < len(breaks) else sent.end
+        return bool(_COORDINATOR.search(self.low, at, nxt) or _COORDINATOR.search(self.low, prev, at))
 
 
 _ANSWER_MARK = re.compile(
@@ -247,7 +279,24 @@ _ANSWER_MARK = re.compile(
 )
 
 
+_OPTION = r"(yes|no|y|n|да|нет|是|否|有|无|예|아니오|아니요)"
+_TICK = r"(?:☒|☑|✓|✔|■|\[x\]|\(x\))"
+_CHECKED_BEFORE = re.compile(_TICK + r"\s*" + _OPTION + r"(?![^\W\d_])", re.IGNORECASE)
+_CHECKED_AFTER = re.compile(r"(?<![^\W\d_])" + _OPTION + r"\s*" + _TICK, re.IGNORECASE)
+_BOXES = re.compile(r"(?:(?<![^\W\d_])" + _OPTION + r"\s*)?[☐☒☑□■]", re.IGNORECASE)
+
+
+_NONE_FOUND = re.compile(
+    r"\b(?:none|nothing|no one|nobody)\s+(?:found|identified|observed|detected|seen|employed)\b"
+)
+
+
 def _answer_kind(answer: str) -> str:
+    # a ticked box: "☐ Yes ☒ No" (the box before its option) or "是□ 否☑" (after it)
+    box_first = re.match(r"\s*[☐☒☑□■✓✔\[(]", answer) is not None
+    checked = (_CHECKED_BEFORE if box_first else _CHECKED_AFTER).search(answer)
+    if checked is not None:
+        answer = checked.group(1)
     text = answer.strip(" \t\"'“”‘’.,:;-–—()[]")
     text = _ANSWER_MARK.sub("", text).strip(" \t\"'“”‘’.,:;-–—()[]")
     if not text:
@@ -261,6 +310,8 @@ def _answer_kind(answer: str) -> str:
         if text.startswith(_YES_EAST):
             return "yes"
         return "other"
+    if _NONE_FOUND.search(text[:40]):
+        return "none"  # "reviewed, none found"
     if first is not None and first.start() == 0:
         word = first.group()
         if word in _NONE_WORDS or (word.isdigit() and int(word) == 0):
@@ -308,11 +359,17 @@ def prepare(text: str) -> _Text:
         body = low[s.start : s.end]
         seps = list(_ANSWER_SEP.finditer(body))
         if not seps:
+            boxes = _BOXES.search(body)  # "朝鲜籍工人 是□ 否☑": the boxes are the answer
+            if boxes is not None:
+                s.answer_at = s.start + boxes.start()
+                s.answer = _answer_kind(body[boxes.start() :])
             continue
         asked = [m for m in seps if m.group().strip() in ("?", "？")]
         # a question is answered by what follows its mark ("Q7: Do you…? A: Yes - 45 from DPR Korea"); a
         # statement by what follows its last separator ("Audit 2025: 60 North Korean workers")
         sep = asked[-1] if asked else seps[-1]
+        if not asked:  # the first separator answered "none" or "yes" ("…: N/A – all staff local")
+            sep = next((m for m in seps if _answer_kind(body[m.end() :]) in ("none", "yes")), sep)
         if not body[sep.end() :].strip() and len(seps) > 1 and not asked:
             sep = seps[-2]  # "…: none." with nothing after the last one
         label, answer = body[: sep.start()], body[sep.end() :]
@@ -611,24 +668,18 @@ class ConceptMatcher:
             after = [w for w in words if w.start >= occ.end and not inside(w.start, w.end)]
             for back, w in enumerate(reversed(before)):
                 zero = w.text == "0"  # "0 DPRK staff" (not the "000" of "4,000")
-                if (w.text in _STRONG or zero) and (back < _STRONG_REACH or w.text in _CLAUSE_WIDE):
+                if (w.text in _STRONG or zero) and (
+                    back < _STRONG_REACH
+                    or w.text in _CLAUSE_WIDE
+                    # "no goods in this PO were mined … by North Korean nationals": the negator is the
+                    # subject's, and a verb of presence after it carries it over the clause
+                    or any(_is_presence(x) or x.text in _AUX for x in words if x.start > w.end)
+                ):
                     return f"negated by “{text.nfkc[w.start : w.end]}”"
             for w in words:
                 if w.text in _WEAK and not inside(w.start, w.end):
-                    following = [x for x in words if x.start > w.start][:_WEAK_REACH]
-                    if any(
-                        x.text in _PRESENCE_WORDS or x.text.startswith(_PRESENCE_PREFIXES) for x in following
-                    ) or any(s <= x.start < e for x in following for s, e in own + presence):
-                        verb = next(
-                            (
-                                x
-                                for x in following
-                                if x.text in _PRESENCE_WORDS
-                                or x.text.startswith(_PRESENCE_PREFIXES)
-                                or any(s <= x.start < e for s, e in own + presence)
-                            ),
-                            w,
-                        )
+                    verb = _negated_verb(w, words, own + presence)
+                    if verb is not None:
                         return f"negated by “{text.nfkc[w.start : verb.end]}”"
             for w in after[:4]:
                 if w.text in _AFTER:
@@ -638,6 +689,26 @@ class ConceptMatcher:
                 if reason is not None:
                     return reason
         return None
+
+
+def _is_presence(word: _Word) -> bool:
+    return word.text in _PRESENCE_WORDS or word.text.startswith(_PRESENCE_PREFIXES)
+
+
+def _negated_verb(cue: _Word, words: Sequence[_Word], spans: Sequence[tuple[int, int]]) -> _Word | None:
+    """The word a weak negator negates, when it is a verb of presence or a matched term, else None: the
+    first word after it that is not an auxiliary or adverb ("do not *use*", "not *knowingly* *use*",
+    "are not *employed*"; but "could not *get* their passports back" negates "get", not "passports")."""
+    skipped = 0
+    for word in (x for x in words if x.start > cue.start):
+        if any(s <= word.start < e for s, e in spans) or _is_presence(word):
+            return word
+        if word.text in _SKIP or word.text.endswith("ly") and len(word.text) > 4:
+            skipped += 1
+            if skipped <= 3:
+                continue
+        return None
+    return None
 
 
 def _answered(text: _Text, statement: _Sentence, occ: Occurrence) -> str | None:
