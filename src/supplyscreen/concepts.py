@@ -703,7 +703,7 @@ def _negated_verb(cue: _Word, words: Sequence[_Word], spans: Sequence[tuple[int,
     for word in (x for x in words if x.start > cue.start):
         if any(s <= word.start < e for s, e in spans) or _is_presence(word):
             return word
-        if word.text in _SKIP or word.text.endswith("ly") and len(word.text) > 4:
+        if word.text in _SKIP or (word.text.endswith("ly") and len(word.text) > 4):
             skipped += 1
             if skipped <= 3:
                 continue
