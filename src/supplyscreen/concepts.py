@@ -52,7 +52,7 @@ _WORD_RE = re.compile(f"[^\\W_{_EAST}]+")
 _HARD_BREAK = re.compile(r"[!。！\n\r|•]+|\.(?=\s|$)")
 _ABBREVIATIONS = frozenset(
     "approx ca no nr vs etc co inc ltd st dr mr mrs ms mt jsc llc corp dept fig ref p pp q e g i ave rd ul"
-    " incl excl esp cf viz resp est max min avg pcs pc qty tel fax"
+    " incl excl esp cf viz resp est max min avg pcs pc qty tel fax строит орг ок чел тыс руб кол"
     " г обл р-н ул д".split()
 )
 # a label and its answer: "North Korean workers: none", "DPRK workers - N/A", "Q2. Do you…? Yes"
@@ -75,7 +75,7 @@ _COMMA = frozenset(",，")
 # still a DPRK workforce). *After* negators follow the terms ("DPRK workers none", "DPRK-free").
 _STRONG = frozenset(
     "no none without zero nil neither nor free absence absent nobody никаких никакие никакого ни без нет никто"
-    " отсутствие отсутствии".split()
+    " отсутствие отсутствии отсутствия отсутствием".split()
 )
 _CLAUSE_WIDE = frozenset(
     "none nobody neither никто".split()
@@ -92,7 +92,9 @@ _SKIP = frozenset(
 )
 _AFTER = frozenset("none nil zero free нет отсутствуют отсутствует".split())
 _PRESENCE_WORDS = frozenset(
-    "there see seen use used uses using hire hired hires hiring buy bought part есть был была были было"
+    "there see seen use used uses using hire hired hires hiring buy bought part aware know known есть был"
+    " участвуют участвует участвовали"
+    " была были было видел видели видно замечены замечено"
     " contain contains source sourced".split()
 )
 _PRESENCE_PREFIXES = (
@@ -113,10 +115,27 @@ _EAST_WEAK = ("不", "未", "非", "否", "从未", "從未", "未曾", "禁止"
 _EAST_PRESENCE = (
     "使用", "雇", "聘", "招", "用", "存在", "涉及", "接收", "接受", "有", "采购", "进口", "发现", "安排", "引进",
     "派遣", "录用", "让", "在", "经", "经过", "由", "含", "包含", "来自", "属于", "是", "通过", "透过", "僱", "引进",
-    "透過", "經", "經過", "引進", "採購", "進口", "發現", "聘僱", "錄用", "來自", "屬於", "通過",
+    "透過", "經", "經過", "引進", "採購", "進口", "發現", "聘僱", "錄用", "來自", "屬於", "通過", "与", "和", "同", "跟",
 )  # fmt: skip
 _EAST_REACH = 14  # characters from a Chinese negator to the term
 _EAST_NOT_CUES = (
+    "无烟煤",
+    "无纺",
+    "无缝",
+    "无线",
+    "无机",
+    "无铅",
+    "无糖",
+    "无菌",
+    "无水",
+    "无人机",
+    "无锈",
+    "无尘",  # products
+    "是否",
+    "能否",
+    "可否",
+    "有否",
+    "与否",  # "whether": a question, not a denial
     "无法",  # "无法外出" (cannot go out): an inability, not an absence
     "없이",  # "허가 없이" (without permission) says nothing of the term before it
     "수 없",  # "할 수 없다" (cannot): an inability, not an absence
@@ -150,6 +169,9 @@ _EAST_AFTER = (
     "안 합",
     "안 씀",
     "안 쓴",
+    "안 한",
+    "안 해",
+    "안 하",
 )
 # answers
 _NONE_WORDS = frozenset(
@@ -386,6 +408,8 @@ def _is_abbreviation(low: str, dot: int) -> bool:
     if m is None:
         return False
     word = m.group(1)
+    if len(word) == 1 and re.search(r"[:：=\-]\s*$", low[max(0, dot - 4) : dot - 1]):
+        return False  # "DPRK labor: N. DPRK material: N." — a one-letter answer, not an initial
     return len(word) == 1 or word in _ABBREVIATIONS
 
 
@@ -740,7 +764,9 @@ def _east_negation(
             if not inside(at, at + len(cue)) and not any(
                 low.startswith(word, max(0, at - word.index(cue))) for word in _EAST_NOT_CUES if cue in word
             ):
-                after = low[at + len(cue) : occ.start + 3]
+                after = low[at + len(cue) : occ.start + 3].lstrip(
+                    "再曾会能可要就都也还"
+                )  # 不再使用, 未曾雇用
                 if cue not in _EAST_WEAK or at + len(cue) == occ.start or after.startswith(_EAST_PRESENCE):
                     return f"negated by “{low[at : min(occ.start, at + len(cue) + 2)]}”"
             at = low.rfind(cue, begin, at)
