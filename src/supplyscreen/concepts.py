@@ -81,7 +81,8 @@ _CLAUSE_WIDE = frozenset(
     "none nobody neither никто".split()
 )  # "none of its sub-suppliers employ DPRK workers"
 _WEAK = frozenset(
-    "not never cannot n't dont doesnt didnt wont cant isnt arent wasnt werent havent hasnt hadnt не".split()
+    "not never cannot n't dont doesnt didnt wont cant isnt arent wasnt werent havent hasnt hadnt не"
+    " deny denies denied denying отрицает отрицают отрицал отрицала".split()
 )
 _AUX = frozenset("be been is are was were have has had".split())
 # words a weak negator may reach over to the verb it negates ("not knowingly use", "not have been employed")
@@ -93,14 +94,14 @@ _SKIP = frozenset(
 _AFTER = frozenset("none nil zero free нет отсутствуют отсутствует".split())
 _PRESENCE_WORDS = frozenset(
     "there see seen use used uses using hire hired hires hiring buy bought part aware know known есть был"
-    " участвуют участвует участвовали"
+    " участвуют участвует участвовали наём найм наем"
     " была были было видел видели видно замечены замечено"
     " contain contains source sourced".split()
 )
 _PRESENCE_PREFIXES = (
     "ship", "transship", "export", "produc", "manufactur", "made", "process", "assembl", "sew", "grown",
     "harvest", "caught", "load", "originat", "deriv", "supplied", "содерж", "происход", "производ",
-    "изготов", "отгруж", "ввез", "ввоз", "постав",
+    "изготов", "отгруж", "ввез", "ввоз", "постав", "установл", "заявл", "declar", "покуп", "купл", "приобрет", "blend", "mix",
     "employ", "engag", "work", "found", "present", "exist", "involv", "accept", "recruit", "sourc",
     "purchas", "import", "contain", "includ", "identif", "observ", "detect", "staff", "rely", "relie",
     "работ", "использ", "привлека", "привлеч", "нанима", "наня", "трудоустр", "выявл", "обнаруж", "имее",
@@ -111,11 +112,12 @@ _STRONG_REACH = 3  # words from a strong negator to the term it negates ("no Nor
 # Chinese: a determiner negator ("无朝鲜工人") negates the term after it; a verb negator ("未雇用", "不使用",
 # "禁止使用") only a verb of presence or the term itself right after it ("未经批准" or "未完成产量" do not).
 _EAST_STRONG = ("无", "没有", "沒有", "并无", "零", "杜绝")
-_EAST_WEAK = ("不", "未", "非", "否", "从未", "從未", "未曾", "禁止", "严禁", "并未", "未经")
+_EAST_WEAK = ("不", "未", "非", "否", "从未", "從未", "未曾", "禁止", "严禁", "并未", "未经", "否认", "否定")
 _EAST_PRESENCE = (
     "使用", "雇", "聘", "招", "用", "存在", "涉及", "接收", "接受", "有", "采购", "进口", "发现", "安排", "引进",
     "派遣", "录用", "让", "在", "经", "经过", "由", "含", "包含", "来自", "属于", "是", "通过", "透过", "僱", "引进",
     "透過", "經", "經過", "引進", "採購", "進口", "發現", "聘僱", "錄用", "來自", "屬於", "通過", "与", "和", "同", "跟",
+    "购买", "买",
 )  # fmt: skip
 _EAST_REACH = 14  # characters from a Chinese negator to the term
 _EAST_NOT_CUES = (
@@ -172,6 +174,10 @@ _EAST_AFTER = (
     "안 한",
     "안 해",
     "안 하",
+    "均无",
+    "无往来",
+    "没有往来",
+    "부인",
 )
 # answers
 _NONE_WORDS = frozenset(
@@ -685,6 +691,8 @@ class ConceptMatcher:
 
         own = [(o.start, o.end) for o in choice]
         presence = [(o.start, o.end) for o in everything if o.concept in presence_concepts]
+        chosen = {o.concept for o in choice}  # other terms of the match's concepts: "не в водах КНДР"
+        kin = [(o.start, o.end) for o in everything if o.concept in chosen]
         for occ in choice:
             lo, hi = text.clause_bounds(occ.start, occ.end)
             words = [w for w in text.cues if lo <= w.start and w.end <= hi]
@@ -702,7 +710,7 @@ class ConceptMatcher:
                     return f"negated by “{text.nfkc[w.start : w.end]}”"
             for w in words:
                 if w.text in _WEAK and not inside(w.start, w.end):
-                    verb = _negated_verb(w, words, own + presence)
+                    verb = _negated_verb(w, words, own + presence + kin)
                     if verb is not None:
                         return f"negated by “{text.nfkc[w.start : verb.end]}”"
             for w in after[:4]:
