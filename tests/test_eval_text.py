@@ -19,15 +19,19 @@ import pytest
 
 EVAL_DIR = Path(__file__).resolve().parent / "eval"
 
-# Floors on the test split, checked by test_floors_on_the_test_split. Loose for now: raised once the engine is
-# tuned. "_min" keys are lower bounds on a rate, "_max" keys upper bounds (a rate, or a count of rows).
+# Floors on the test split, checked by test_floors_on_the_test_split: the figures measured when the concept
+# engine was tuned on the dev splits (corpus dev, dev_extra*.csv), less a margin of about one row, so that a change
+# that loses ground on data nobody tuned on fails here. Measured 2026-12-07: presumption recall 0.944 (84/89),
+# flag recall 0.931 (121/130), false presumptions 0.013 (2/157), benign flagged 0.036 (2/55), presumptions on
+# negated rows 1, track accuracy 0.902. The issue's targets (0.95, 0.95, <= 0.03, 0) are not all met yet.
+# "_min" keys are lower bounds on a rate, "_max" keys upper bounds (a rate, or a count of rows).
 FLOORS: dict[str, float] = {
-    "presumption_recall_min": 0.0,  # rows labelled expect_presumption=yes that get the presumption
-    "flag_recall_min": 0.0,  # rows labelled expect_flag=yes at tier medium or high
-    "presumption_false_rate_max": 1.0,  # rows labelled expect_presumption=no that get the presumption
-    "benign_flagged_rate_max": 1.0,  # benign rows at tier medium or high
-    "negated_presumptions_max": 1000,  # negated rows that get the presumption (a count)
-    "track_accuracy_min": 0.0,  # only checked once the product reports a track
+    "presumption_recall_min": 0.93,  # rows labelled expect_presumption=yes that get the presumption
+    "flag_recall_min": 0.92,  # rows labelled expect_flag=yes at tier medium or high
+    "presumption_false_rate_max": 0.02,  # rows labelled expect_presumption=no that get the presumption
+    "benign_flagged_rate_max": 0.04,  # benign rows at tier medium or high
+    "negated_presumptions_max": 1,  # negated rows that get the presumption (a count)
+    "track_accuracy_min": 0.89,  # share of rows with an expected track that get it
 }
 
 MIN_ROWS = 400
@@ -193,3 +197,20 @@ def test_test_rows_are_not_listed_by_default(ev: ModuleType, cases: list[Any]) -
     assert "wrong rows (not listed" in ev.render(result)
     shown = ev.evaluate(few, split="test", show_test=True)
     assert isinstance(shown["errors"]["test"], list)
+
+
+@pytest.mark.parametrize("name", ["dev_extra.csv", "dev_extra2.csv", "dev_extra3.csv", "dev_extra4.csv"])
+def test_extra_dev_sets_are_dev_only_and_well_labelled(ev: ModuleType, name: str) -> None:
+    """The extra development sets (each written by a helper who saw neither the rules nor the other sets)
+    are tuned on, so every row must be ``dev``: the test split stays in corpus.csv alone."""
+    extra = ev.load_corpus(EVAL_DIR / "text" / name)
+    assert len(extra) >= 400
+    assert {c.split for c in extra} == {"dev"}
+    assert len({c.case for c in extra}) == len(extra)
+    for c in extra:
+        presumption, flags, tracks = KIND_LABELS[c.kind]
+        assert (c.expect_presumption, c.expect_flag in flags, c.expect_track in tracks) == (
+            presumption == "yes",
+            True,
+            True,
+        ), c.case
