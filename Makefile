@@ -33,6 +33,7 @@ eval: $(VENV)/.installed-test
 	$(BIN)/python tests/eval/evaluate_text.py --corpus tests/eval/text/dev_extra2.csv --json tests/eval/text/results-dev-extra2.json
 	$(BIN)/python tests/eval/evaluate_text.py --corpus tests/eval/text/dev_extra3.csv --json tests/eval/text/results-dev-extra3.json
 	$(BIN)/python tests/eval/evaluate_text.py --corpus tests/eval/text/dev_extra4.csv --json tests/eval/text/results-dev-extra4.json
+	$(BIN)/python tests/eval/evaluate_text.py --corpus tests/eval/text/dev_extra5.csv --json tests/eval/text/results-dev-extra5.json
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/run.py

@@ -74,7 +74,7 @@ _COMMA = frozenset(",，")
 # follows within a few words ("we do not use DPRK labour", but "DPRK workers did not receive wages" is
 # still a DPRK workforce). *After* negators follow the terms ("DPRK workers none", "DPRK-free").
 _STRONG = frozenset(
-    "no none without zero nil neither nor free absence absent nobody никаких никакие никакого ни без нет никто"
+    "no none without zero nil neither nor free absence absent nobody unable никаких никакие никакого ни без нет никто"
     " отсутствие отсутствии отсутствия отсутствием".split()
 )
 _CLAUSE_WIDE = frozenset(
@@ -445,6 +445,13 @@ def _term_words(term: str) -> tuple[tuple[str, bool], ...]:
     return tuple(out)
 
 
+def _anchor(words: tuple[tuple[str, bool], ...]) -> tuple[str, bool]:
+    """The word of a term that gates it: its last word (the head noun: "industrial *zone*", "of dprk
+    *origin*", "by the *worker*"), or the longest one when the last is very short."""
+    last = words[-1]
+    return last if len(last[0]) >= 3 else max(words, key=lambda w: len(w[0]))
+
+
 class _Terms:
     """Every term of a set of concepts, found in a prepared text in one pass."""
 
@@ -478,6 +485,16 @@ class _Terms:
         if self._has_east:
             self._east.make_automaton()
         self._prefix_lengths = sorted({len(p) for p in self._prefix})
+        # the gate of ``present``: each term by one of its words (see ``_anchor``), which must be in a text for
+        # the term to be ("of dprk origin" by "origin", not by "of", which is in every other note)
+        self._anchor_exact: dict[str, set[int]] = defaultdict(set)
+        self._anchor_prefix: dict[str, set[int]] = defaultdict(set)
+        for terms in (*self._exact.values(), *self._prefix.values()):
+            for term in terms:
+                if term.aside < 0:
+                    word, is_prefix = _anchor(term.words)
+                    (self._anchor_prefix if is_prefix else self._anchor_exact)[word].add(term.owner)
+        self._anchor_lengths = sorted({len(p) for p in self._anchor_prefix})
         self._first_cache: dict[str, frozenset[int]] = {}
         self.plain: set[str] = set()  # words that start no term: a text of only these holds no concept
 
@@ -490,7 +507,7 @@ class _Terms:
 
     def present(self, low: str) -> frozenset[int]:
         """The concepts (indices) whose terms may occur in a lower-cased text: those with a Han or Hangul
-        term in it and those with a term starting with one of its words (a cheap look, cached per word).
+        term in it and those with a term gated by one of its words (a cheap look, cached per word).
         A superset of what ``find`` finds, so a pattern none of whose slots it can fill need not be tried."""
         found: set[int] = set()
         if self._has_east and _EAST_RE.search(low):
@@ -503,13 +520,20 @@ class _Terms:
                 if len(cache) > 200_000:
                     cache.clear()
                     self.plain.clear()
-                known = cache[word] = frozenset(
-                    t.owner for t in self._starting(word, stem(word)) if t.aside < 0
-                )
+                known = cache[word] = self._anchored(word)
                 if not known:
                     self.plain.add(word)
             if known:
                 found.update(known)
+        return frozenset(found)
+
+    def _anchored(self, word: str) -> frozenset[int]:
+        """The concepts with a term gated by this word (``_anchor``; or that it starts, for a ``word*``)."""
+        found = set(self._anchor_exact.get(stem(word), ()))
+        for n in self._anchor_lengths:
+            if n > len(word):
+                break
+            found.update(self._anchor_prefix.get(word[:n], ()))
         return frozenset(found)
 
     def _starting(self, word: str, key: str) -> list[_Term]:
@@ -580,6 +604,9 @@ class ConceptMatcher:
             for p in ind.when
         ]
         self.fields = {f for ind in self.indicators for f in ind.fields}
+        self._possible: dict[
+            tuple[str, frozenset[int]], bool
+        ] = {}  # may a pattern fill, per field and concepts
         # concepts of verbs of presence ("employ", "задействовать", "고용"): "not" before one negates
         self._presence = frozenset(c.id for c in concepts if c.presence)
         index = {c.id: i for i, c in enumerate(self.terms.concepts)}
@@ -604,7 +631,17 @@ class ConceptMatcher:
         else:
             low = _lower(unicodedata.normalize("NFKC", text))
         present = self.terms.present(low)
-        if not present or not any(all(slot & present for slot in slots) for slots in self._slots[field_name]):
+        if not present:
+            return []
+        key = (field_name, present)
+        possible = self._possible.get(key)
+        if possible is None:  # a few hundred distinct sets of concepts: decided once each
+            if len(self._possible) > 100_000:
+                self._possible.clear()
+            possible = self._possible[key] = any(
+                all(slot & present for slot in slots) for slots in self._slots[field_name]
+            )
+        if not possible:
             return []
         prepared = prepare(text)
         terms, asides = self.terms.find(prepared)
