@@ -489,11 +489,11 @@ class _Terms:
         # the term to be ("of dprk origin" by "origin", not by "of", which is in every other note)
         self._anchor_exact: dict[str, set[int]] = defaultdict(set)
         self._anchor_prefix: dict[str, set[int]] = defaultdict(set)
-        for terms in (*self._exact.values(), *self._prefix.values()):
-            for term in terms:
-                if term.aside < 0:
-                    word, is_prefix = _anchor(term.words)
-                    (self._anchor_prefix if is_prefix else self._anchor_exact)[word].add(term.owner)
+        for entries in (*self._exact.values(), *self._prefix.values()):
+            for entry in entries:
+                if entry.aside < 0:
+                    word, is_prefix = _anchor(entry.words)
+                    (self._anchor_prefix if is_prefix else self._anchor_exact)[word].add(entry.owner)
         self._anchor_lengths = sorted({len(p) for p in self._anchor_prefix})
         self._first_cache: dict[str, frozenset[int]] = {}
         self.plain: set[str] = set()  # words that start no term: a text of only these holds no concept
