@@ -489,8 +489,8 @@ class _Terms:
         # the term to be ("of dprk origin" by "origin", not by "of", which is in every other note)
         self._anchor_exact: dict[str, set[int]] = defaultdict(set)
         self._anchor_prefix: dict[str, set[int]] = defaultdict(set)
-        for entries in (*self._exact.values(), *self._prefix.values()):
-            for entry in entries:
+        for gated in (*self._exact.values(), *self._prefix.values()):
+            for entry in gated:
                 if entry.aside < 0:
                     word, is_prefix = _anchor(entry.words)
                     (self._anchor_prefix if is_prefix else self._anchor_exact)[word].add(entry.owner)
