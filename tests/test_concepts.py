@@ -226,3 +226,15 @@ def test_a_negated_copy_never_fires_more(text: str) -> None:
     plain = [m for m in matcher.matches("notes", f"alpha gamma {text}") if m.set_aside is None]
     negated = [m for m in matcher.matches("notes", f"no alpha gamma {text}") if m.set_aside is None]
     assert len(negated) <= len(plain)
+
+
+@pytest.mark.parametrize(
+    ("term", "ok"),
+    [("deport*", True), ("cop* of passport*", True), ("a*b", False), ("*ab", False), ("ab**", False)],
+)
+def test_a_star_may_only_end_a_word(term: str, ok: bool) -> None:
+    if ok:
+        Concept(id="x", name="x", terms=[term])
+    else:
+        with pytest.raises(ValueError, match="may only end a word"):
+            Concept(id="x", name="x", terms=[term])

@@ -47,8 +47,8 @@ from supplyscreen.rules import Concept, Indicator, parse_when
 _EAST = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af\u1100-\u11ff\u3130-\u318f\u3040-\u30ff"
 _EAST_RE = re.compile(f"[{_EAST}]")
 _WORD_RE = re.compile(f"[^\\W_{_EAST}]+")
-# sentence ends: always at these, at a full stop followed by a space (unless it ends an abbreviation or an
-# initial), and at a question mark, which also opens the answer (see ``_Sentence``)
+# sentence ends: always at these, and at a full stop followed by a space unless it ends an abbreviation or an
+# initial (a question mark does not end a sentence: it opens the answer, see ``prepare``)
 _HARD_BREAK = re.compile(r"[!。！\n\r|•]+|\.(?=\s|$)")
 _ABBREVIATIONS = frozenset(
     "approx ca no nr vs etc co inc ltd st dr mr mrs ms mt jsc llc corp dept fig ref p pp q e g i ave rd ul"
@@ -95,8 +95,7 @@ _AFTER = frozenset("none nil zero free нет отсутствуют отсут�
 _PRESENCE_WORDS = frozenset(
     "there see seen use used uses using hire hired hires hiring buy bought part aware know known есть был"
     " участвуют участвует участвовали наём найм наем"
-    " была были было видел видели видно замечены замечено"
-    " contain contains source sourced".split()
+    " была были было видел видели видно замечены замечено".split()
 )
 _PRESENCE_PREFIXES = (
     "ship", "transship", "export", "produc", "manufactur", "made", "process", "assembl", "sew", "grown",
@@ -105,7 +104,7 @@ _PRESENCE_PREFIXES = (
     "employ", "engag", "work", "found", "present", "exist", "involv", "accept", "recruit", "sourc",
     "purchas", "import", "contain", "includ", "identif", "observ", "detect", "staff", "rely", "relie",
     "работ", "использ", "привлека", "привлеч", "нанима", "наня", "трудоустр", "выявл", "обнаруж", "имее",
-    "имеют", "явля", "закуп", "ввоз",
+    "имеют", "явля", "закуп",
 )  # fmt: skip
 _WEAK_REACH = 4  # words from a weak negator to the verb it negates ("not part of the workforce")
 _STRONG_REACH = 3  # words from a strong negator to the term it negates ("no North Korean workers")
@@ -115,7 +114,7 @@ _EAST_STRONG = ("无", "没有", "沒有", "并无", "零", "杜绝")
 _EAST_WEAK = ("不", "未", "非", "否", "从未", "從未", "未曾", "禁止", "严禁", "并未", "未经", "否认", "否定")
 _EAST_PRESENCE = (
     "使用", "雇", "聘", "招", "用", "存在", "涉及", "接收", "接受", "有", "采购", "进口", "发现", "安排", "引进",
-    "派遣", "录用", "让", "在", "经", "经过", "由", "含", "包含", "来自", "属于", "是", "通过", "透过", "僱", "引进",
+    "派遣", "录用", "让", "在", "经", "经过", "由", "含", "包含", "来自", "属于", "是", "通过", "透过", "僱",
     "透過", "經", "經過", "引進", "採購", "進口", "發現", "聘僱", "錄用", "來自", "屬於", "通過", "与", "和", "同", "跟",
     "购买", "买",
 )  # fmt: skip
@@ -468,10 +467,7 @@ class _Terms:
                 self.reasons.append(aside.reason)
                 entries += [(len(self.reasons) - 1, t) for t in aside.terms]
             for aside_idx, term in entries:
-                if _EAST_RE.search(term) and not _WORD_RE.search(term.replace(" ", "")):
-                    east[_lower(unicodedata.normalize("NFKC", term))].append(_Term(ci, aside_idx, term, ()))
-                    continue
-                if _EAST_RE.search(term):  # mixed scripts: searched as a substring too
+                if _EAST_RE.search(term):  # Han or Hangul, alone or mixed with other scripts: a substring
                     east[_lower(unicodedata.normalize("NFKC", term))].append(_Term(ci, aside_idx, term, ()))
                     continue
                 words = _term_words(term)
@@ -496,25 +492,23 @@ class _Terms:
                     (self._anchor_prefix if is_prefix else self._anchor_exact)[word].add(entry.owner)
         self._anchor_lengths = sorted({len(p) for p in self._anchor_prefix})
         self._first_cache: dict[str, frozenset[int]] = {}
-        self.plain: set[str] = set()  # words that start no term: a text of only these holds no concept
+        self.plain: set[str] = set()  # words that gate no term: a text of only these holds no concept
 
     def __getstate__(self) -> dict[str, object]:
         """Pickled (to a worker) without the words it has seen."""
         return {**self.__dict__, "_first_cache": {}, "plain": set()}
 
-    def __setstate__(self, state: dict[str, object]) -> None:
-        self.__dict__.update(state)
-
-    def present(self, low: str) -> frozenset[int]:
+    def present(self, low: str, words: Sequence[str]) -> frozenset[int]:
         """The concepts (indices) whose terms may occur in a lower-cased text: those with a Han or Hangul
         term in it and those with a term gated by one of its words (a cheap look, cached per word).
-        A superset of what ``find`` finds, so a pattern none of whose slots it can fill need not be tried."""
+        A superset of what ``find`` finds, so a pattern none of whose slots it can fill need not be tried.
+        ``words`` are the text's words (``_WORD_RE``), found once by the caller."""
         found: set[int] = set()
         if self._has_east and _EAST_RE.search(low):
             for _, (_, values) in self._east.iter(low):
                 found.update(t.owner for t in values if t.aside < 0)
         cache = self._first_cache
-        for word in _WORD_RE.findall(low):
+        for word in words:
             known = cache.get(word)
             if known is None:
                 if len(cache) > 200_000:
@@ -626,11 +620,13 @@ class ConceptMatcher:
             return []
         if text.isascii():  # the common case, cheaply: NFKC leaves ASCII alone
             low = text.lower()
-            if self.terms.plain.issuperset(_WORD_RE.findall(low)):
+            words = _WORD_RE.findall(low)
+            if self.terms.plain.issuperset(words):
                 return []
         else:
             low = _lower(unicodedata.normalize("NFKC", text))
-        present = self.terms.present(low)
+            words = _WORD_RE.findall(low)
+        present = self.terms.present(low, words)
         if not present:
             return []
         key = (field_name, present)
@@ -691,7 +687,7 @@ class ConceptMatcher:
                 continue
             reason = next((f"{aside_of[o]} (“{_quote(text, o)}”)" for o in choice if o in aside_of), None)
             if reason is None:
-                reason = self._negation(text, sentence, choice, everything, self._presence)
+                reason = self._negation(text, choice, everything, self._presence)
             rank = 0 if reason is None else 1
             if best is None or rank < best[0]:
                 best = (rank, choice, reason)
@@ -711,7 +707,6 @@ class ConceptMatcher:
     @staticmethod
     def _negation(
         text: _Text,
-        sentence: _Sentence,
         choice: Sequence[Occurrence],
         everything: list[Occurrence],
         presence_concepts: frozenset[str],
@@ -806,9 +801,7 @@ def _east_negation(
     for cue in (*_EAST_STRONG, *_EAST_WEAK):
         at = low.rfind(cue, begin, occ.start)
         while at >= 0:
-            if not inside(at, at + len(cue)) and not any(
-                low.startswith(word, max(0, at - word.index(cue))) for word in _EAST_NOT_CUES if cue in word
-            ):
+            if not inside(at, at + len(cue)) and not _not_a_cue(low, at, cue):
                 after = low[at + len(cue) : occ.start + 3].lstrip(
                     "再曾会能可要就都也还"
                 )  # 不再使用, 未曾雇用
@@ -831,7 +824,7 @@ def _not_a_cue(low: str, at: int, cue: str) -> bool:
     for word in _EAST_NOT_CUES:
         i = word.find(cue)
         while i >= 0:
-            if low.startswith(word, at - i):
+            if at >= i and low.startswith(word, at - i):
                 return True
             i = word.find(cue, i + 1)
     return False

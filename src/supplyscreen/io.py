@@ -255,16 +255,13 @@ def _unique_headers(raw: Sequence[str]) -> list[str]:
     out: list[str] = []
     seen: dict[str, int] = {}
     for i, header in enumerate(raw):
-        name = " ".join(header.split()) or f"Column {_column_letter(i)}"
+        name = " ".join(header.split()) or f"Column {column_letter(i)}"
         if name.casefold() in seen:
             seen[name.casefold()] += 1
             name = f"{name} ({seen[name.casefold()]})"
         seen.setdefault(name.casefold(), 1)
         out.append(name)
     return out
-
-
-_column_letter = column_letter
 
 
 # --- header detection and mapping ---------------------------------------------------------------------
@@ -289,7 +286,7 @@ def _find_column(headers: Sequence[str], wanted: str) -> int | None:
             return i
     if re.fullmatch(r"[A-Za-z]{1,3}", wanted):
         for i in range(len(headers)):
-            if _column_letter(i) == wanted.upper():
+            if column_letter(i) == wanted.upper():
                 return i
     return None
 
@@ -603,7 +600,7 @@ class _UsedRange:
                 if not m.group(2).endswith(b"/"):
                     self.rows = max(self.rows, cell_row)
                     max_col = max(max_col, col)
-        self.cols = {_column_letter(max_col - 1).encode()} if max_col else set()
+        self.cols = {column_letter(max_col - 1).encode()} if max_col else set()
 
 
 def _member_chunks(data: bytes, info: zipfile.ZipInfo, display: str) -> Iterator[bytes]:
@@ -731,7 +728,7 @@ def _check_member(data: bytes, info: zipfile.ZipInfo, display: str, kind: str) -
         used.count_by_position(_member_chunks(data, info, display))
     cells = used.rows * used.columns
     if cells > MAX_SHEET_CELLS:
-        corner = f"{_column_letter(used.columns - 1)}{used.rows}"
+        corner = f"{column_letter(used.columns - 1)}{used.rows}"
         raise InputError(
             f"{display}: refused: '{name}' has a value in cell {corner}, so its used range is "
             f"{cells:,} cells (limit {MAX_SHEET_CELLS:,})",
@@ -903,7 +900,7 @@ def _inspect_biff(stream: bytes, display: str) -> None:
                 rows, cols = max(rows, row + 1), max(cols, first + 1, last + 1)
         if rows * cols > MAX_SHEET_CELLS:
             raise InputError(
-                f"{display}: refused: sheet {n} has a value in cell {_column_letter(cols - 1)}{rows}, so its used "
+                f"{display}: refused: sheet {n} has a value in cell {column_letter(cols - 1)}{rows}, so its used "
                 f"range is {rows * cols:,} cells (limit {MAX_SHEET_CELLS:,})",
                 hint="delete the stray cells far from the table (Ctrl+End shows the last one) and save again, "
                 "or export the sheet as CSV",

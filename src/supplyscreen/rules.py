@@ -70,15 +70,14 @@ class Citation(_Model):
         return self.source.startswith("seeds/")
 
 
+_MISPLACED_STAR = re.compile(r"(?<![^\W_])\*|\*(?![\s]|$)")
+
+
 def _check_terms(value: list[str]) -> list[str]:
     for term in value:
         if not term.strip():
             raise ValueError("a term must not be empty")
-        if "*" in term and not all(
-            part.endswith("*") and part.count("*") == 1
-            for part in re.findall(r"[^\s*]*\*+", term)
-            if part.count("*")
-        ):
+        if _MISPLACED_STAR.search(term):  # "a*b", "*ab", "ab**": a star ends a word, once
             raise ValueError(f"term {term!r}: '*' may only end a word")
     return value
 
