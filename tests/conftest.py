@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import importlib.util
+import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from hypothesis import settings
@@ -25,3 +28,13 @@ def ruleset() -> RuleSet:
 @pytest.fixture(scope="session")
 def matcher(ruleset: RuleSet) -> Matcher:
     return Matcher(ruleset)
+
+
+def load_script(name: str, path: Path) -> ModuleType:
+    """A script of the project that is not a package module (tests/eval/*.py), imported under ``name``."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module

@@ -7,14 +7,14 @@ Run ``.venv/bin/python tests/eval/evaluate.py`` for the full table and the list 
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
+
+from .conftest import load_script
 
 EVAL_DIR = Path(__file__).resolve().parent / "eval"
 
@@ -26,18 +26,9 @@ RECALL_FLOOR = 0.97
 PRECISION_FLOOR = 0.97
 
 
-def _load_evaluate() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("supplyscreen_eval", EVAL_DIR / "evaluate.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def ev() -> ModuleType:
-    return _load_evaluate()
+    return load_script("supplyscreen_eval", EVAL_DIR / "evaluate.py")
 
 
 @pytest.fixture(scope="module")

@@ -7,15 +7,15 @@ checked on ``test``. Do not relabel rows to make the product pass.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from collections import Counter
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
+
+from .conftest import load_script
 
 EVAL_DIR = Path(__file__).resolve().parent / "eval"
 
@@ -48,23 +48,14 @@ KIND_LABELS: dict[str, tuple[str, set[str], set[str]]] = {
 }
 
 
-def _load(name: str, path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def ev() -> ModuleType:
-    return _load("supplyscreen_eval_text", EVAL_DIR / "evaluate_text.py")
+    return load_script("supplyscreen_eval_text", EVAL_DIR / "evaluate_text.py")
 
 
 @pytest.fixture(scope="module")
 def splitter() -> ModuleType:
-    return _load("supplyscreen_eval_text_split", EVAL_DIR / "text" / "split.py")
+    return load_script("supplyscreen_eval_text_split", EVAL_DIR / "text" / "split.py")
 
 
 @pytest.fixture(scope="module")
