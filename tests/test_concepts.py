@@ -7,15 +7,18 @@ measured figures come from the labelled corpus (tests/eval/text, `make eval`).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from supplyscreen.concepts import ConceptMatcher, prepare
+from supplyscreen.errors import RulesError
 from supplyscreen.explain import explain
 from supplyscreen.match import Matcher
 from supplyscreen.normalize import country_code
-from supplyscreen.rules import Citation, Concept, Indicator, RuleSet, SetAside
+from supplyscreen.rules import Citation, Concept, Indicator, RuleSet, SetAside, default_rules_dir, load_rules
 from supplyscreen.score import score_hits
 
 TIERS = ["clear", "low", "medium", "high"]
@@ -238,3 +241,21 @@ def test_a_star_may_only_end_a_word(term: str, ok: bool) -> None:
     else:
         with pytest.raises(ValueError, match="may only end a word"):
             Concept(id="x", name="x", terms=[term])
+
+
+def test_an_unknown_concept_is_a_rules_error_with_a_hint(tmp_path: Path) -> None:
+    layer = tmp_path / "acme"
+    layer.mkdir()
+    (layer / "a.yaml").write_text(
+        "indicators:\n"
+        "  - id: acme.x\n"
+        "    name: x\n"
+        "    category: nexus\n"
+        "    when: [dprk + wokers]\n"
+        "    points: 10\n"
+        "    citations: [{source: test, quote: test}]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(RulesError) as err:
+        load_rules([default_rules_dir(), layer])
+    assert any("unknown concept 'wokers' (did you mean 'workers'?)" in p for p in err.value.problems)

@@ -488,6 +488,17 @@ def check_citation(citation: Citation, base: Path) -> str | None:
     return None
 
 
+def _did_you_mean(name: str, known: Iterable[str]) -> str:
+    """ " (did you mean 'x'?)" for the closest known name, or "" when none is close."""
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _concept_refs(ind: Indicator) -> list[str]:
+    """The concepts an indicator names, in its ``when`` patterns and its ``unless``."""
+    return [name for pattern in ind.when for slot in parse_when(pattern) for name in slot] + ind.unless
+
+
 def load_rules(dirs: Sequence[Path] | None = None) -> RuleSet:
     """Load, layer and validate rule directories. Raises RulesError listing every problem."""
     dirs = list(dirs) if dirs else [default_rules_dir()]
@@ -558,8 +569,7 @@ def load_rules(dirs: Sequence[Path] | None = None) -> RuleSet:
                 indicators if change.id in indicators else combinations if change.id in combinations else None
             )
             if target is None:
-                close = difflib.get_close_matches(change.id, [*indicators, *combinations], n=1)
-                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                hint = _did_you_mean(change.id, [*indicators, *combinations])
                 problems.append(f"{place}: override names unknown id '{change.id}'{hint}")
                 continue
             try:
@@ -577,17 +587,13 @@ def load_rules(dirs: Sequence[Path] | None = None) -> RuleSet:
     if broken:  # items that failed validation: their ids and tags are not reported again as unknown
         return _finish(problems, tiers, indicators, combinations, frameworks, checklist, sources, dirs)
     for ind in indicators.values():
-        for ref in [
-            name for pattern in ind.when for slot in parse_when(pattern) for name in slot
-        ] + ind.unless:
+        for ref in _concept_refs(ind):
             if ref not in concepts:
-                close = difflib.get_close_matches(ref, list(concepts), n=1)
-                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                hint = _did_you_mean(ref, concepts)
                 problems.append(f"{where[ind.id]}: {ind.id}: unknown concept '{ref}'{hint}")
         for ref in ind.unless_fired:
             if ref not in indicators:
-                close = difflib.get_close_matches(ref, list(indicators), n=1)
-                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                hint = _did_you_mean(ref, indicators)
                 problems.append(
                     f"{where[ind.id]}: {ind.id}: unless_fired names unknown indicator '{ref}'{hint}"
                 )
@@ -599,8 +605,7 @@ def load_rules(dirs: Sequence[Path] | None = None) -> RuleSet:
                     if ref[4:] not in known_tags:
                         problems.append(f"{where[combo.id]}: {combo.id}: no indicator has tag '{ref[4:]}'")
                 elif ref not in indicators:
-                    close = difflib.get_close_matches(ref, list(indicators), n=1)
-                    hint = f" (did you mean '{close[0]}'?)" if close else ""
+                    hint = _did_you_mean(ref, indicators)
                     problems.append(f"{where[combo.id]}: {combo.id}: unknown indicator '{ref}'{hint}")
     for item in checklist.values():
         for ref in item.when:
@@ -610,8 +615,7 @@ def load_rules(dirs: Sequence[Path] | None = None) -> RuleSet:
                 problems.append(f"{where[item.id]}: {item.id}: 'when' names unknown indicator '{ref}'")
     ruleset = _finish(problems, tiers, indicators, combinations, frameworks, checklist, sources, dirs)
     ruleset.watchlist = watchlist_points
-    used = {name for ind in indicators.values() for p in ind.when for slot in parse_when(p) for name in slot}
-    used |= {name for ind in indicators.values() for name in ind.unless}
+    used = {name for ind in indicators.values() for name in _concept_refs(ind)}
     ruleset.concepts = [c for c in concepts.values() if c.id in used]
     return ruleset
 
