@@ -5,7 +5,7 @@
 * a combination fires when every one of its ``all_of`` slots is filled by a hit, and adds its own points;
 * score = min(100, sum of points); tier from the rule set's thresholds;
 * ``presumption`` is true only for a direct DPRK-labour nexus hit, and such a supplier is always ``high``;
-* the legal ``track`` (:func:`track_of`, over every hit the matcher found in the row): ``dprk_origin``
+* the legal ``track`` (:func:`track_of`, decided with the rest of a pattern's verdict): ``dprk_origin``
   (goods from the DPRK, barred outright), ``presumption`` (the 22 U.S.C. 9241a labour presumption),
   ``due_diligence`` (high or medium without a presumption) or ``none``.
 
@@ -270,8 +270,7 @@ def _score(raw: Sequence[Hit], rules: RuleSet, verdicts: _Verdicts, plans: _Plan
         hits = tuple([raw[i] for i in plan.picks])
     else:
         hits = tuple([_step_hit(step, raw, rules) for step in plan.steps])
-    track = plan.track
-    verdict = Verdict(plan.score, plan.tier, plan.presumption, hits, track)
+    verdict = Verdict(plan.score, plan.tier, plan.presumption, hits, plan.track)
     if len(verdicts) > _VERDICTS_LIMIT:
         verdicts.clear()
     verdicts[ids] = (tuple(raw), verdict)  # the entry keeps the hits alive, so their ids stay theirs
