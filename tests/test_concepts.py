@@ -204,6 +204,22 @@ B = Concept(id="b", name="b", terms=["gamma", "乙", "다라"])
         ("甲乙", True, None),
         ("无甲乙", False, "negated"),
         ("가나 다라 없음", False, "negated"),
+        # a topic answered by a denial in the next clause
+        ("As regards alpha, the firm neither uses gamma nor plans to", False, "answer"),
+        ("Regarding alpha gamma, the manager said 'not any more'", False, "answer"),
+        ("Regarding alpha gamma, the manager keeps the ledger", True, None),
+        ("Что касается alpha gamma, таких нет", False, "answer"),
+        ("甲乙方面：经核查不存在", False, "answer"),
+        ("甲乙：本年度为零", False, "answer"),
+        ("가나, 다라, 기타 거래가 일절 없음", False, "negated"),  # a Korean list before its negation
+        ("가나 다라 신고 0건", False, "negated"),
+        ("해당 없음 (가나 다라)", False, "answer"),  # the answer first, its label in brackets
+        # a finding denied after its subject
+        ("cases of alpha gamma were not recorded", False, "negated"),
+        ("alpha gamma не поступало", False, "negated"),
+        ("alpha gamma did not receive pay", True, None),  # not a verb of finding
+        ("alpha gamma подтверждено как отсутствующее", False, "negated"),
+        ("never, knowingly or otherwise, used alpha gamma", False, "negated"),
     ],
 )
 def test_engine_table(text: str, fires: bool, why: str | None) -> None:

@@ -88,7 +88,8 @@ _AUX = frozenset("be been is are was were have has had".split())
 # words a weak negator may reach over to the verb it negates ("not knowingly use", "not have been employed")
 _SKIP = frozenset(
     "be been being is are was were have has had do does did ever yet any the a an also even all still at in"
-    " knowingly directly indirectly currently presently now usually normally of from to via through by with"
+    " knowingly directly indirectly currently presently now usually normally of from to via through by with or"
+    " otherwise"
     " for on into within such its their our these those this that и из в на с от для по".split()
 )
 _AFTER = frozenset("none nil zero free нет отсутствуют отсутствует".split())
@@ -104,7 +105,12 @@ _PRESENCE_PREFIXES = (
     "employ", "engag", "work", "found", "present", "exist", "involv", "accept", "recruit", "sourc",
     "purchas", "import", "contain", "includ", "identif", "observ", "detect", "staff", "rely", "relie",
     "работ", "использ", "привлека", "привлеч", "нанима", "наня", "трудоустр", "выявл", "обнаруж", "имее",
-    "имеют", "явля", "закуп",
+    "имеют", "явля", "закуп", "участи",
+)  # fmt: skip
+# verbs of finding and reporting: negated after the term they report ("… were not found")
+_NOT_FOUND_PREFIXES = (
+    "found", "identif", "observ", "detect", "report", "record", "regist", "noted", "confirm", "выявл", "обнаруж",
+    "зарегистр", "зафиксир", "поступ", "отмеч", "установл", "подтвержд",
 )  # fmt: skip
 _WEAK_REACH = 4  # words from a weak negator to the verb it negates ("not part of the workforce")
 _STRONG_REACH = 3  # words from a strong negator to the term it negates ("no North Korean workers")
@@ -165,6 +171,9 @@ _EAST_AFTER = (
     "미채용",
     "미사용",
     "0명",
+    "0건",
+    "0회",
+    "0件",
     "안 함",
     "안함",
     "안 합",
@@ -201,6 +210,12 @@ _NONE_EAST = (
     "해당없음",
     "무",
 )
+_NONE_PREFIXES = ("нулев", "отсутств")  # "нулевая отчётность", "отсутствуют"
+# denials inside an answer ("审核期内零投诉"): the zero/absence words, a digit zero with a counter
+_DENIAL_EAST = (
+    "零", "为零", "无人", "没有", "沒有", "不存在", "未发现", "未發現", "未见", "未收到", "未有", "并无", "均无",
+    "없음", "없었", "없다", "없습니다", "0건", "0명", "0회", "확인되지 않", "발견되지 않",
+)  # fmt: skip
 _YES_WORDS = frozenset("yes y true да есть имеются имеется".split())
 _YES_EAST = ("是", "有", "예", "네", "있음", "있습니다", "있다")
 _WH_WORDS = frozenset(
@@ -296,7 +311,12 @@ class _Text:
     def _soft(self, at: int, prev: int, breaks: list[int], i: int, sent: _Sentence) -> bool:
         """Whether the comma at ``at`` joins list items: the chunk before or after it holds "or", "and"…"""
         nxt = breaks[i + 1] if i + 1 < len(breaks) else sent.end
-        return bool(_COORDINATOR.search(self.low, at, nxt) or _COORDINATOR.search(self.low, prev, at))
+        if _COORDINATOR.search(self.low, at, nxt) or _COORDINATOR.search(self.low, prev, at):
+            return True
+        # Chinese and Korean list items are short nouns: "인력, 물품, 거래가 일절 없음"
+        before, after = self.low[prev:at].strip(" ,，"), self.low[at + 1 : nxt].strip()
+        short = [c for c in (before, after) if c and len(c) <= 3 and _EAST_RE.match(c)]
+        return bool(short)
 
 
 _ANSWER_MARK = re.compile(
@@ -336,12 +356,16 @@ def _answer_kind(answer: str) -> str:
             return "none"
         if text.startswith(_YES_EAST):
             return "yes"
+        # a denial in the answer's first clause: "审核期内零投诉", "本年度为零", "经溯源确认不存在", "신고 0건"
+        head = _CLAUSE_BREAK.split(text, maxsplit=1)[0]
+        if any(cue in head for cue in _DENIAL_EAST):
+            return "none"
         return "other"
     if _NONE_FOUND.search(text[:40]):
         return "none"  # "reviewed, none found"
     if first is not None and first.start() == 0:
         word = first.group()
-        if word in _NONE_WORDS or (word.isdigit() and int(word) == 0):
+        if word in _NONE_WORDS or word.startswith(_NONE_PREFIXES) or (word.isdigit() and int(word) == 0):
             return "none"
         if word in _YES_WORDS:
             return "yes"
@@ -384,6 +408,19 @@ def prepare(text: str) -> _Text:
         statements.append(_Sentence(at, sent.end, -1, "", ""))
     for s in statements:
         body = low[s.start : s.end]
+        topic = _TOPIC.search(body)
+        if topic is not None:
+            # "As regards labour from North Korea, the company neither employs any…": the topic is the label,
+            # the clause after it the answer
+            brk = _CLAUSE_BREAK.search(body, topic.end())
+            answer_at = topic.end() if topic.group(1) is not None else (brk.end() if brk is not None else -1)
+            if answer_at > 0 and _denies(low, s.start + answer_at, s.end, cues):
+                s.answer_at, s.answer = s.start + answer_at, "none"
+                continue
+        first = _ANSWER_FIRST.match(body)
+        if first is not None and _answer_kind(first.group(1)) == "none":
+            s.answer_at, s.answer = s.end, "none"  # "N/A (North Korean workers)", "해당사항 없음 (북한 인력)"
+            continue
         seps = list(_ANSWER_SEP.finditer(body))
         if not seps:
             boxes = _BOXES.search(body)  # "朝鲜籍工人 是□ 否☑": the boxes are the answer
@@ -406,6 +443,36 @@ def prepare(text: str) -> _Text:
         s.answer = _answer_kind(answer)
     breaks = [m.start() for m in _CLAUSE_BREAK.finditer(low)]
     return _Text(nfkc, low, words, sentences, breaks, statements, cues)
+
+
+# a topic the rest of the statement answers: "As regards X, …", "Asked about X, …", "Что касается X, …",
+# "关于X，…"; Korean marks the topic after it ("X에 대해서는 …"): group 1
+_TOPIC = re.compile(
+    r"^\s*(?:as regards|regarding|concerning|with (?:regard|respect) to|in respect of|as (?:to|for)"
+    r"|(?:when )?asked about|on the (?:question|subject|matter) of|что касается|касательно|относительно"
+    r"|в отношении|по вопросу|на вопрос об?|关于|關於|对于|對於|至于|至於)\b"
+    r"|(에\s*(?:대해서는|대해서|대해|대하여|관해서는|관해서|관해|관하여)|(?:와|과)?\s*관련(?:하여|해서는|해서|해))"
+)
+_ANSWER_FIRST = re.compile(r"^\s*([^()（）:：?？]{1,12}?)\s*[(（][^()（）]+[)）]\s*[.。]?\s*$")
+_PRO_FORMS = frozenset("any anyone anybody such more longer them one it ever".split())
+
+
+def _denies(low: str, start: int, end: int, cues: Sequence[_Word]) -> bool:
+    """Whether the clause starting at ``start`` denies what its topic names: "the company neither employs
+    any…", "not any more", "해당 없음", "一律没有"."""
+    hi = next((m.start() for m in _CLAUSE_BREAK.finditer(low, start, end)), end)
+    if _answer_kind(low[start:hi]) == "none":
+        return True
+    head = low[start:hi]
+    if _EAST_RE.search(head):
+        return any(cue in head for cue in (*_DENIAL_EAST, *_EAST_AFTER))
+    words = [w for w in cues if start <= w.start and w.end <= hi][:8]
+    for i, w in enumerate(words[:6]):
+        if w.text in _STRONG or w.text in _WEAK:
+            rest = [x for x in words[i + 1 :] if x.text not in _SKIP][:1]
+            if not rest or rest[0].text in _PRO_FORMS or _is_presence(rest[0]):
+                return True
+    return False
 
 
 def _is_abbreviation(low: str, dot: int) -> bool:
@@ -746,8 +813,13 @@ class ConceptMatcher:
                     if verb is not None:
                         return f"negated by “{text.nfkc[w.start : verb.end]}”"
             for w in after[:4]:
-                if w.text in _AFTER:
+                if w.text in _AFTER or w.text.startswith(_NONE_PREFIXES):
                     return f"negated by “{text.nfkc[w.start : w.end]}”"
+            # a finding denied after its subject: "cases of harassment were not recorded", "жалоб на насилие
+            # не поступало"
+            for i, w in enumerate(after[:-1]):
+                if w.text in _WEAK and after[i + 1].text.startswith(_NOT_FOUND_PREFIXES):
+                    return f"negated by “{text.nfkc[w.start : after[i + 1].end]}”"
             if _EAST_RE.search(text.low, lo, hi):
                 reason = _east_negation(text.low, occ, lo, hi, inside)
                 if reason is not None:
