@@ -149,6 +149,13 @@ _EAST_NOT_CUES = (
     "수없",
     "않으면",  # "…지 않으면" (if not): a condition, as in a threat
     "无锡",
+    "零件",
+    "零部件",
+    "零售",
+    "零工",
+    "零花",
+    "零食",
+    "零钱",
     "非洲",
     "南非",
     "未来",
@@ -172,6 +179,10 @@ _EAST_AFTER = (
     "미사용",
     "0명",
     "0건",
+    "미발견",
+    "미확인",
+    "발견되지 않",
+    "확인되지 않",
     "0회",
     "0件",
     "안 함",
@@ -215,6 +226,7 @@ _NONE_PREFIXES = ("нулев", "отсутств")  # "нулевая отчё�
 _DENIAL_EAST = (
     "零", "为零", "无人", "没有", "沒有", "不存在", "未发现", "未發現", "未见", "未收到", "未有", "并无", "均无",
     "없음", "없었", "없다", "없습니다", "0건", "0명", "0회", "확인되지 않", "발견되지 않",
+    "未反映", "未提及", "均未", "未发生", "未發生", "未出现", "未發現", "미발견", "미확인", "미해당",
 )  # fmt: skip
 _YES_WORDS = frozenset("yes y true да есть имеются имеется".split())
 _YES_EAST = ("是", "有", "예", "네", "있음", "있습니다", "있다")
@@ -357,8 +369,7 @@ def _answer_kind(answer: str) -> str:
         if text.startswith(_YES_EAST):
             return "yes"
         # a denial in the answer's first clause: "审核期内零投诉", "本年度为零", "经溯源确认不存在", "신고 0건"
-        head = _CLAUSE_BREAK.split(text, maxsplit=1)[0]
-        if any(cue in head for cue in _DENIAL_EAST):
+        if _east_denial(_CLAUSE_BREAK.split(text, maxsplit=1)[0]):
             return "none"
         return "other"
     if _NONE_FOUND.search(text[:40]):
@@ -441,6 +452,8 @@ def prepare(text: str) -> _Text:
         is_question = sep.group().strip() in ("?", "？") or "?" in label or "？" in label
         s.question = _question_kind(label) if is_question else ""
         s.answer = _answer_kind(answer)
+        if s.answer == "other" and not s.question and _denies(low, s.answer_at, s.end, cues):
+            s.answer = "none"  # "Violence or threats: not found in 20 interviews", "…：均未反映"
     breaks = [m.start() for m in _CLAUSE_BREAK.finditer(low)]
     return _Text(nfkc, low, words, sentences, breaks, statements, cues)
 
@@ -465,13 +478,24 @@ def _denies(low: str, start: int, end: int, cues: Sequence[_Word]) -> bool:
         return True
     head = low[start:hi]
     if _EAST_RE.search(head):
-        return any(cue in head for cue in (*_DENIAL_EAST, *_EAST_AFTER))
+        return _east_denial(head)
     words = [w for w in cues if start <= w.start and w.end <= hi][:8]
     for i, w in enumerate(words[:6]):
         if w.text in _STRONG or w.text in _WEAK:
             rest = [x for x in words[i + 1 :] if x.text not in _SKIP][:1]
             if not rest or rest[0].text in _PRO_FORMS or _is_presence(rest[0]):
                 return True
+    return False
+
+
+def _east_denial(head: str) -> bool:
+    """Whether a Chinese or Korean clause holds a denial word that is not part of another word."""
+    for cue in _DENIAL_EAST:
+        at = head.find(cue)
+        while at >= 0:
+            if not _not_a_cue(head, at, cue) and not (cue[0].isdigit() and at > 0 and head[at - 1].isdigit()):
+                return True
+            at = head.find(cue, at + 1)
     return False
 
 
@@ -764,7 +788,18 @@ class ConceptMatcher:
             return None
         _, choice, reason = best
         if reason is None and ind.unless:
-            blocker = next((o for o in occs if o.concept in ind.unless and o not in aside_of), None)
+            blocker = next(
+                (
+                    o
+                    for o in occs
+                    if o.concept in ind.unless
+                    and o not in aside_of
+                    # a word inside a term of the match never blocks it: "prohibited from leaving" is no
+                    # policy (but "workers keep" still blocks the "keep" it holds)
+                    and not any(c.start <= o.start and o.end <= c.end and c != o for c in choice)
+                ),
+                None,
+            )
             if blocker is not None:
                 reason = f"{blocker.concept} in the same sentence (“{_quote(text, blocker)}”)"
         parts = tuple((o.concept, _quote(text, o)) for o in choice)
