@@ -68,6 +68,10 @@ _NEGATED_AUX = re.compile(r"n['’]t\b")  # don't, isn't, wasn't… (the words s
 # employ, directly or via subcontractors, any national of the DPRK") does not end the reach of a negator
 _COORDINATOR = re.compile(r"\b(?:or|and|nor|или|и|ни|либо)\b|或|或者|及|和|与|亦|또는|및|이나")
 _COMMA = frozenset(",，")
+_APPOSITIVE = re.compile(
+    r"\s*(?:в том числе|включая|в т\. ч\.|связанн\w*|including|in particular|such as|e\.g\.|linked to|related to"
+    r"|connected to|包括|其中|如)"
+)
 
 # Negators, by how far they reach. A *strong* one negates a term after it in its clause ("no North Korean
 # workers", "without DPRK labour", "free of…"); a *weak* one only when a verb of presence or a matched term
@@ -75,7 +79,7 @@ _COMMA = frozenset(",，")
 # still a DPRK workforce). *After* negators follow the terms ("DPRK workers none", "DPRK-free").
 _STRONG = frozenset(
     "no none without zero nil neither nor free absence absent nobody unable никаких никакие никакого ни без нет никто"
-    " отсутствие отсутствии отсутствия отсутствием".split()
+    " отсутствие отсутствии отсутствия отсутствием отсутствует отсутствуют".split()
 )
 _CLAUSE_WIDE = frozenset(
     "none nobody neither никто".split()
@@ -108,6 +112,8 @@ _PRESENCE_PREFIXES = (
     "имеют", "явля", "закуп", "участи",
 )  # fmt: skip
 # verbs of finding and reporting: negated after the term they report ("… were not found")
+_BANNED = frozenset("prohibited forbidden banned запрещено запрещен запрещена запрещены".split())
+_BANNED_BY = frozenset("by under in at per according as".split())
 _NOT_FOUND_PREFIXES = (
     "found", "identif", "observ", "detect", "report", "record", "regist", "noted", "confirm", "выявл", "обнаруж",
     "зарегистр", "зафиксир", "поступ", "отмеч", "установл", "подтвержд",
@@ -122,7 +128,7 @@ _EAST_PRESENCE = (
     "使用", "雇", "聘", "招", "用", "存在", "涉及", "接收", "接受", "有", "采购", "进口", "发现", "安排", "引进",
     "派遣", "录用", "让", "在", "经", "经过", "由", "含", "包含", "来自", "属于", "是", "通过", "透过", "僱",
     "透過", "經", "經過", "引進", "採購", "進口", "發現", "聘僱", "錄用", "來自", "屬於", "通過", "与", "和", "同", "跟",
-    "购买", "买",
+    "购买", "买", "从",
 )  # fmt: skip
 _EAST_REACH = 14  # characters from a Chinese negator to the term
 _EAST_NOT_CUES = (
@@ -325,6 +331,10 @@ class _Text:
         nxt = breaks[i + 1] if i + 1 < len(breaks) else sent.end
         if _COORDINATOR.search(self.low, at, nxt) or _COORDINATOR.search(self.low, prev, at):
             return True
+        # an inserted phrase: "иностранных граждан, в том числе из КНДР, не выявлено", "contractors, including
+        # any linked to the DPRK, are not used"
+        if _APPOSITIVE.match(self.low, at + 1) or _APPOSITIVE.match(self.low, prev + (prev > sent.start)):
+            return True
         # Chinese and Korean list items are short nouns: "인력, 물품, 거래가 일절 없음"
         before, after = self.low[prev:at].strip(" ,，"), self.low[at + 1 : nxt].strip()
         short = [c for c in (before, after) if c and len(c) <= 3 and _EAST_RE.match(c)]
@@ -342,6 +352,31 @@ _OPTION = r"(yes|no|y|n|да|нет|是|否|有|无|예|아니오|아니요)"
 _TICK = r"(?:☒|☑|✓|✔|■|\[x\]|\(x\))"
 _CHECKED_BEFORE = re.compile(_TICK + r"\s*" + _OPTION + r"(?![^\W\d_])", re.IGNORECASE)
 _CHECKED_AFTER = re.compile(r"(?<![^\W\d_])" + _OPTION + r"\s*" + _TICK, re.IGNORECASE)
+_ANY_BOX = re.compile(r"[☐☒☑□■✓✔]|\[[ x×✓]?\]|\([ x]?\)", re.IGNORECASE)
+_TICK_MARKS = frozenset("☒☑■✓✔")
+
+
+def _ticked_option(body: str) -> tuple[int, str] | None:
+    """The option a tick box marks and where its box is: "[ ] yes [x] no" (box before option), "是□ 否☑"
+    (after it), "□朝鲜籍劳工 ☑无" — or None."""
+    boxes = list(_ANY_BOX.finditer(body))
+    if not boxes:
+        return None
+    # boxes before their options leave a word after the last box ("[ ] yes [x] no"); after them, none
+    box_first = re.match(r"\s*[^\W_]", body[boxes[-1].end() :]) is not None
+    for box in boxes:
+        mark = box.group()
+        if not (mark in _TICK_MARKS or "x" in mark.lower() or "×" in mark or "✓" in mark[1:]):
+            continue
+        if box_first:
+            m = re.match(r"\s*([^\W_]+)", body[box.end() :])
+        else:
+            m = re.search(r"([^\W_]+)\s*$", body[: box.start()])
+        if m is not None:
+            return box.start(), m.group(1)
+    return None
+
+
 _BOXES = re.compile(r"(?:(?<![^\W\d_])" + _OPTION + r"\s*)?[☐☒☑□■]", re.IGNORECASE)
 
 
@@ -428,6 +463,11 @@ def prepare(text: str) -> _Text:
             if answer_at > 0 and _denies(low, s.start + answer_at, s.end, cues):
                 s.answer_at, s.answer = s.start + answer_at, "none"
                 continue
+        ticked = _ticked_option(body)
+        if ticked is not None and _answer_kind(ticked[1]) == "none":
+            # "workers from DPRK [ ] yes [x] no", "□朝鲜籍劳工 ☑无": what is ticked answers the statement
+            s.answer_at, s.answer = s.start + ticked[0], "none"
+            continue
         first = _ANSWER_FIRST.match(body)
         if first is not None and _answer_kind(first.group(1)) == "none":
             s.answer_at, s.answer = s.end, "none"  # "N/A (North Korean workers)", "해당사항 없음 (북한 인력)"
@@ -504,9 +544,10 @@ def _is_abbreviation(low: str, dot: int) -> bool:
     if m is None:
         return False
     word = m.group(1)
-    if len(word) == 1 and re.search(r"[:：=\-]\s*$", low[max(0, dot - 4) : dot - 1]):
+    if len(word) == 1 and re.search(r"(?:[:：=\-]\s*|n/)$", low[max(0, dot - 4) : dot - 1]):
         return False  # "DPRK labor: N. DPRK material: N." — a one-letter answer, not an initial
-    return len(word) == 1 or word in _ABBREVIATIONS
+    # an initial is one Latin or Cyrillic letter ("J. Smith"); "70명." ends a Korean sentence
+    return (len(word) == 1 and not _EAST_RE.match(word)) or word in _ABBREVIATIONS
 
 
 # --- terms ---------------------------------------------------------------------------------------------
@@ -847,8 +888,11 @@ class ConceptMatcher:
                     verb = _negated_verb(w, words, own + presence + kin)
                     if verb is not None:
                         return f"negated by “{text.nfkc[w.start : verb.end]}”"
-            for w in after[:4]:
+            for i, w in enumerate(after[:4]):
                 if w.text in _AFTER or w.text.startswith(_NONE_PREFIXES):
+                    return f"negated by “{text.nfkc[w.start : w.end]}”"
+                # "use of DPRK labour is prohibited" (but "DPRK workers are prohibited from leaving")
+                if w.text in _BANNED and (i + 1 == len(after) or after[i + 1].text in _BANNED_BY):
                     return f"negated by “{text.nfkc[w.start : w.end]}”"
             # a finding denied after its subject: "cases of harassment were not recorded", "жалоб на насилие
             # не поступало"
@@ -910,8 +954,8 @@ def _east_negation(
         while at >= 0:
             if not inside(at, at + len(cue)) and not _not_a_cue(low, at, cue):
                 after = low[at + len(cue) : occ.start + 3].lstrip(
-                    "再曾会能可要就都也还"
-                )  # 不再使用, 未曾雇用
+                    "再曾会能可要就都也还得"
+                )  # 不再使用, 未曾雇用, 不得雇用
                 if cue not in _EAST_WEAK or at + len(cue) == occ.start or after.startswith(_EAST_PRESENCE):
                     return f"negated by “{low[at : min(occ.start, at + len(cue) + 2)]}”"
             at = low.rfind(cue, begin, at)
