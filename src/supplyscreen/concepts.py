@@ -56,7 +56,7 @@ _ABBREVIATIONS = frozenset(
     " г обл р-н ул д".split()
 )
 # a label and its answer: "North Korean workers: none", "DPRK workers - N/A", "Q2. Do you…? Yes"
-_STATEMENT_BREAK = re.compile(r"[;；]")
+_STATEMENT_BREAK = re.compile(r"[;；]|\s/\s")  # "DPRK labour: none / DPRK materials: none"
 _ANSWER_SEP = re.compile(r"(?<!\d)[:：=]|[:：=](?!\d)|\s[-–—]+\s|\?|？")
 # commas and contrasts bound the reach of a negator
 _CLAUSE_BREAK = re.compile(
@@ -735,6 +735,7 @@ class ConceptMatcher:
         ] = {}  # may a pattern fill, per field and concepts
         # concepts of verbs of presence ("employ", "задействовать", "고용"): "not" before one negates
         self._presence = frozenset(c.id for c in concepts if c.presence)
+        self._negatable = frozenset(c.id for c in concepts if c.negatable)
         index = {c.id: i for i, c in enumerate(self.terms.concepts)}
         # per field, the patterns that apply to it, each as its slots of concept indices
         self._slots: dict[str, list[tuple[frozenset[int], ...]]] = {
@@ -838,6 +839,11 @@ class ConceptMatcher:
                     # a word inside a term of the match never blocks it: "prohibited from leaving" is no
                     # policy (but "workers keep" still blocks the "keep" it holds)
                     and not any(c.start <= o.start and o.end <= c.end and c != o for c in choice)
+                    # nor does a denied claim: "工人本人没有钥匙", "доступа к ним у работников нет"
+                    and not (
+                        o.concept in self._negatable
+                        and self._negation(text, (o,), everything, self._presence) is not None
+                    )
                 ),
                 None,
             )

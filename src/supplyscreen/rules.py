@@ -102,6 +102,9 @@ class Concept(_Item):
     terms: list[str] = Field(min_length=1)
     set_aside: list[SetAside] = []
     presence: bool = False  # its terms are verbs of presence: a negator before one negates the sentence
+    # a claim that can be denied: as an ``unless``, a negated mention ("workers do not hold their
+    # passports") does not set the indicator aside
+    negatable: bool = False
 
     @field_validator("terms")
     @classmethod
