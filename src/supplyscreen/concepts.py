@@ -53,7 +53,7 @@ _HARD_BREAK = re.compile(r"[!。！\n\r|•]+|\.(?=\s|$)")
 _ABBREVIATIONS = frozenset(
     "approx ca no nr vs etc co inc ltd st dr mr mrs ms mt jsc llc corp dept fig ref p pp q e g i ave rd ul"
     " incl excl esp cf viz resp est max min avg pcs pc qty tel fax строит орг ок чел тыс руб кол"
-    " г обл р-н ул д".split()
+    " г обл р-н ул д ст стр гл п пп ч art sec para".split()
 )
 # a label and its answer: "North Korean workers: none", "DPRK workers - N/A", "Q2. Do you…? Yes"
 _STATEMENT_BREAK = re.compile(r"[;；]|\s/\s")  # "DPRK labour: none / DPRK materials: none"
@@ -130,6 +130,11 @@ _EAST_PRESENCE = (
     "透過", "經", "經過", "引進", "採購", "進口", "發現", "聘僱", "錄用", "來自", "屬於", "通過", "与", "和", "同", "跟",
     "购买", "买", "从",
 )  # fmt: skip
+# "…, …, … 모두 미발견": a denial of everything listed before it, across the list's commas
+_ALL_DENIED = re.compile(
+    r"(?:모두|전부|일절|均|全部|都)\s*(?:미발견|미확인|없음|없었|없다|해당\s*없음|발견되지\s*않|확인되지\s*않"
+    r"|未发现|未發現|未发生|未發生|没有|沒有|无|無)[^,，;；]{0,6}(?:[.。]\s*)?$"
+)
 _EAST_REACH = 14  # characters from a Chinese negator to the term
 _EAST_NOT_CUES = (
     "无烟煤",
@@ -954,7 +959,9 @@ def _east_negation(
     low: str, occ: Occurrence, lo: int, hi: int, inside: Callable[[int, int], bool]
 ) -> str | None:
     """Chinese and Korean negation of a term in its clause ``low[lo:hi]``, or None."""
-    begin = max(lo, occ.start - _EAST_REACH)
+    # a list between the negator and the term carries it further: "未发现限制人身自由、扣押证件或扣押工资"
+    items = low.count("、", max(lo, occ.start - 3 * _EAST_REACH), occ.start)
+    begin = max(lo, occ.start - _EAST_REACH * (1 + min(items, 3)))
     for cue in (*_EAST_STRONG, *_EAST_WEAK):
         at = low.rfind(cue, begin, occ.start)
         while at >= 0:
@@ -965,6 +972,14 @@ def _east_negation(
                 if cue not in _EAST_WEAK or at + len(cue) == occ.start or after.startswith(_EAST_PRESENCE):
                     return f"negated by “{low[at : min(occ.start, at + len(cue) + 2)]}”"
             at = low.rfind(cue, begin, at)
+    if _ALL_DENIED.search(low, occ.end, hi) is None:
+        tail = _ALL_DENIED.search(low, occ.end)
+        if (
+            tail is not None
+            and "\n" not in low[occ.end : tail.start()]
+            and "。" not in low[occ.end : tail.start()]
+        ):
+            return f"negated by “{tail.group().strip()}”"  # "여권 보관, 임금 유보, 채무 노동 모두 미발견"
     for cue in _EAST_AFTER:
         at = low.find(cue, occ.end, hi)
         while at >= 0:
