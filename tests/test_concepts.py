@@ -220,6 +220,15 @@ B = Concept(id="b", name="b", terms=["gamma", "乙", "다라"])
         ("alpha gamma did not receive pay", True, None),  # not a verb of finding
         ("alpha gamma подтверждено как отсутствующее", False, "negated"),
         ("never, knowingly or otherwise, used alpha gamma", False, "negated"),
+        # tick boxes wherever they stand
+        ("alpha gamma [ ] yes [x] no", False, "answer"),
+        ("□甲乙　☑无", False, "answer"),
+        ("alpha gamma [x] yes [ ] no", True, None),
+        # "without" negates its own object only
+        ("staff without work permits said alpha gamma", True, None),
+        # statements separated by " / ", sentences ended after a Korean counter
+        ("alpha: none / gamma: none", False, None),
+        ("가나 다라 30명. 아동노동은 발견되지 않음", True, None),
     ],
 )
 def test_engine_table(text: str, fires: bool, why: str | None) -> None:

@@ -84,6 +84,7 @@ _STRONG = frozenset(
 _CLAUSE_WIDE = frozenset(
     "none nobody neither никто".split()
 )  # "none of its sub-suppliers employ DPRK workers"
+_PREPOSITIONAL = frozenset("without free без".split())
 _WEAK = frozenset(
     "not never cannot n't dont doesnt didnt wont cant isnt arent wasnt werent havent hasnt hadnt не"
     " deny denies denied denying отрицает отрицают отрицал отрицала".split()
@@ -891,7 +892,11 @@ class ConceptMatcher:
                     or w.text in _CLAUSE_WIDE
                     # "no goods in this PO were mined … by North Korean nationals": the negator is the
                     # subject's, and a verb of presence after it carries it over the clause
-                    or any(_is_presence(x) or x.text in _AUX for x in words if x.start > w.end)
+                    # (not a preposition: "workers without work permits said…" negates only the permits)
+                    or (
+                        w.text not in _PREPOSITIONAL
+                        and any(_is_presence(x) or x.text in _AUX for x in words if x.start > w.end)
+                    )
                 ):
                     return f"negated by “{text.nfkc[w.start : w.end]}”"
             for w in words:
