@@ -29,11 +29,10 @@ samples: $(BIN)/python
 eval: $(VENV)/.installed-test
 	$(BIN)/python tests/eval/evaluate.py
 	$(BIN)/python tests/eval/evaluate_text.py --json tests/eval/text/results.json
-	$(BIN)/python tests/eval/evaluate_text.py --corpus tests/eval/text/dev_extra.csv --json tests/eval/text/results-dev-extra.json
-	$(BIN)/python tests/eval/evaluate_text.py --corpus tests/eval/text/dev_extra2.csv --json tests/eval/text/results-dev-extra2.json
-	$(BIN)/python tests/eval/evaluate_text.py --corpus tests/eval/text/dev_extra3.csv --json tests/eval/text/results-dev-extra3.json
-	$(BIN)/python tests/eval/evaluate_text.py --corpus tests/eval/text/dev_extra4.csv --json tests/eval/text/results-dev-extra4.json
-	$(BIN)/python tests/eval/evaluate_text.py --corpus tests/eval/text/dev_extra5.csv --json tests/eval/text/results-dev-extra5.json
+	for set in dev_extra dev_extra2 dev_extra3 dev_extra4 dev_extra5 dev_extra6 dev_extra7; do \
+		$(BIN)/python tests/eval/evaluate_text.py --corpus tests/eval/text/$$set.csv \
+			--json tests/eval/text/results-$$(echo $$set | tr _ -).json || exit 1; \
+	done
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/run.py

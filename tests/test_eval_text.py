@@ -190,9 +190,7 @@ def test_test_rows_are_not_listed_by_default(ev: ModuleType, cases: list[Any]) -
     assert isinstance(shown["errors"]["test"], list)
 
 
-@pytest.mark.parametrize(
-    "name", ["dev_extra.csv", "dev_extra2.csv", "dev_extra3.csv", "dev_extra4.csv", "dev_extra5.csv"]
-)
+@pytest.mark.parametrize("name", sorted(p.name for p in (EVAL_DIR / "text").glob("dev_extra*.csv")))
 def test_extra_dev_sets_are_dev_only_and_well_labelled(ev: ModuleType, name: str) -> None:
     """The extra development sets (each written by a helper who saw neither the rules nor the other sets)
     are tuned on, so every row must be ``dev``: the test split stays in corpus.csv alone."""
