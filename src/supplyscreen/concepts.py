@@ -110,7 +110,7 @@ _PRESENCE_PREFIXES = (
     "employ", "engag", "work", "found", "present", "exist", "involv", "accept", "recruit", "sourc",
     "purchas", "import", "contain", "includ", "identif", "observ", "detect", "staff", "rely", "relie",
     "работ", "использ", "привлека", "привлеч", "нанима", "наня", "трудоустр", "выявл", "обнаруж", "имее",
-    "имеют", "явля", "закуп", "участи",
+    "имеют", "явля", "закуп", "участи", "иметь",
 )  # fmt: skip
 # verbs of finding and reporting: negated after the term they report ("… were not found")
 _BANNED = frozenset("prohibited forbidden banned запрещено запрещен запрещена запрещены".split())
@@ -136,6 +136,7 @@ _ALL_DENIED = re.compile(
     r"(?:모두|전부|일절|均|全部|都)\s*(?:미발견|미확인|없음|없었|없다|해당\s*없음|발견되지\s*않|확인되지\s*않"
     r"|未发现|未發現|未发生|未發生|没有|沒有|无|無)[^,，;；]{0,6}(?:[.。]\s*)?$"
 )
+_EAST_ADVERBS = re.compile(r"^(?:[再曾会能可要就都也还得或和]|直接|间接|間接|任何)+")
 _EAST_REACH = 14  # characters from a Chinese negator to the term
 _EAST_NOT_CUES = (
     "无烟煤",
@@ -360,6 +361,7 @@ _CHECKED_BEFORE = re.compile(_TICK + r"\s*" + _OPTION + r"(?![^\W\d_])", re.IGNO
 _CHECKED_AFTER = re.compile(r"(?<![^\W\d_])" + _OPTION + r"\s*" + _TICK, re.IGNORECASE)
 _ANY_BOX = re.compile(r"[☐☒☑□■✓✔]|\[[ x×✓]?\]|\([ x]?\)", re.IGNORECASE)
 _TICK_MARKS = frozenset("☒☑■✓✔")
+_BOXES_TICKED = re.compile(r"[☒☑■✓✔]|\[[x×✓]\]|\(x\)", re.IGNORECASE)
 
 
 def _ticked_option(body: str) -> tuple[int, str] | None:
@@ -397,6 +399,8 @@ def _answer_kind(answer: str) -> str:
     checked = (_CHECKED_BEFORE if box_first else _CHECKED_AFTER).search(answer)
     if checked is not None:
         answer = checked.group(1)
+    if re.fullmatch(r"\s*[-–—]+\s*[.。]?\s*", answer):
+        return "none"  # "NK labour: —": a dash in an answer cell says "nothing"
     text = answer.strip(" \t\"'“”‘’.,:;-–—()[]")
     text = _ANSWER_MARK.sub("", text).strip(" \t\"'“”‘’.,:;-–—()[]")
     if not text:
@@ -458,7 +462,10 @@ def prepare(text: str) -> _Text:
             statements.append(_Sentence(at, m.start(), -1, "", ""))
             at = m.end()
         statements.append(_Sentence(at, sent.end, -1, "", ""))
+    statements = _table_rows(low, statements)
     for s in statements:
+        if s.answer:
+            continue  # a table row, read already
         body = low[s.start : s.end]
         topic = _TOPIC.search(body)
         if topic is not None:
@@ -472,7 +479,10 @@ def prepare(text: str) -> _Text:
         ticked = _ticked_option(body)
         if ticked is not None and _answer_kind(ticked[1]) == "none":
             # "workers from DPRK [ ] yes [x] no", "□朝鲜籍劳工 ☑无": what is ticked answers the statement
-            s.answer_at, s.answer = s.start + ticked[0], "none"
+            s.answer_at, s.answer = s.end, "none"  # the label may stand before or after the boxes
+            continue
+        if ticked is None and _ANY_BOX.match(body.lstrip()) and not _BOXES_TICKED.search(body):
+            s.answer_at, s.answer = s.end, "none"  # "[ ] Workers from DPRK": a checklist item left unticked
             continue
         first = _ANSWER_FIRST.match(body)
         if first is not None and _answer_kind(first.group(1)) == "none":
@@ -508,11 +518,15 @@ def prepare(text: str) -> _Text:
 # "关于X，…"; Korean marks the topic after it ("X에 대해서는 …"): group 1
 _TOPIC = re.compile(
     r"^\s*(?:as regards|regarding|concerning|with (?:regard|respect) to|in respect of|as (?:to|for)"
-    r"|(?:when )?asked about|on the (?:question|subject|matter) of|что касается|касательно|относительно"
+    r"|(?:[^\W\d_]+\s){0,2}(?:when )?asked about|on the (?:question|subject|matter) of|что касается|касательно|относительно"
     r"|в отношении|по вопросу|на вопрос об?|关于|關於|对于|對於|至于|至於)\b"
     r"|(에\s*(?:대해서는|대해서|대해|대하여|관해서는|관해서|관해|관하여)|(?:와|과)?\s*관련(?:하여|해서는|해서|해))"
 )
 _ANSWER_FIRST = re.compile(r"^\s*([^()（）:：?？]{1,12}?)\s*[(（][^()（）]+[)）]\s*[.。]?\s*$")
+_LOCAL_ONLY = re.compile(
+    r"\b(?:all|only|entirely|exclusively)\b[^.;|]{0,40}\blocal\b|\blocal (?:staff|workers|hires) only\b"
+    r"|全部为本地|均为本地|都是本地|全是本地|все местные|только местные|모두 현지|전원 현지|모두 내국인"
+)
 _PRO_FORMS = frozenset("any anyone anybody such more longer them one it ever".split())
 
 
@@ -525,6 +539,8 @@ def _denies(low: str, start: int, end: int, cues: Sequence[_Word]) -> bool:
     head = low[start:hi]
     if _EAST_RE.search(head):
         return _east_denial(head)
+    if _LOCAL_ONLY.search(head):
+        return True  # "all 240 workers are local Chinese"
     words = [w for w in cues if start <= w.start and w.end <= hi][:8]
     for i, w in enumerate(words[:6]):
         if w.text in _STRONG or w.text in _WEAK:
@@ -543,6 +559,25 @@ def _east_denial(head: str) -> bool:
                 return True
             at = head.find(cue, at + 1)
     return False
+
+
+def _table_rows(low: str, statements: list[_Sentence]) -> list[_Sentence]:
+    """Cells of a table written as text ("Passports held by employer | No | closed"): a cell followed on
+    its line by a cell that is a plain answer is a label and its answer, one statement."""
+    out: list[_Sentence] = []
+    i = 0
+    while i < len(statements):
+        s = statements[i]
+        if i + 1 < len(statements) and low.startswith("|", s.end):
+            nxt = statements[i + 1]
+            kind = _answer_kind(low[nxt.start : nxt.end])
+            if kind in ("none", "yes") and "\n" not in low[s.end : nxt.start]:
+                out.append(_Sentence(s.start, nxt.end, nxt.start, "", kind))
+                i += 2
+                continue
+        out.append(s)
+        i += 1
+    return out
 
 
 def _is_abbreviation(low: str, dot: int) -> bool:
@@ -971,9 +1006,8 @@ def _east_negation(
         at = low.rfind(cue, begin, occ.start)
         while at >= 0:
             if not inside(at, at + len(cue)) and not _not_a_cue(low, at, cue):
-                after = low[at + len(cue) : occ.start + 3].lstrip(
-                    "再曾会能可要就都也还得"
-                )  # 不再使用, 未曾雇用, 不得雇用
+                # 不再使用, 未曾雇用, 不得雇用, 不直接或间接使用
+                after = _EAST_ADVERBS.sub("", low[at + len(cue) : occ.start + 3])
                 if cue not in _EAST_WEAK or at + len(cue) == occ.start or after.startswith(_EAST_PRESENCE):
                     return f"negated by “{low[at : min(occ.start, at + len(cue) + 2)]}”"
             at = low.rfind(cue, begin, at)
