@@ -57,6 +57,11 @@ _ABBREVIATIONS = frozenset(
 )
 # a label and its answer: "North Korean workers: none", "DPRK workers - N/A", "Q2. Do you…? Yes"
 _STATEMENT_BREAK = re.compile(r"[;；]|\s/\s")  # "DPRK labour: none / DPRK materials: none"
+_BULLETS = re.compile(r"[;；]|\s/\s|(?:^|\s)[-–—•]+\s")
+# a bare answer at the end of a checklist line: "임금 체불 N", "扣发工资—N", "задержка зарплаты — Н"
+_TRAILING_ANSWER = re.compile(
+    r"(?:\s+(n|y|н|д)|\s*[-–—]+\s*(n|y|no|yes|none|nil|н|д|нет|да|无|有|是|否|없음|있음|아니오|예))\s*[.。]?\s*$"
+)
 _ANSWER_SEP = re.compile(r"(?<!\d)[:：=]|[:：=](?!\d)|\s[-–—]+\s|\?|？")
 # commas and contrasts bound the reach of a negator
 _CLAUSE_BREAK = re.compile(
@@ -129,7 +134,7 @@ _EAST_PRESENCE = (
     "使用", "雇", "聘", "招", "用", "存在", "涉及", "接收", "接受", "有", "采购", "进口", "发现", "安排", "引进",
     "派遣", "录用", "让", "在", "经", "经过", "由", "含", "包含", "来自", "属于", "是", "通过", "透过", "僱",
     "透過", "經", "經過", "引進", "採購", "進口", "發現", "聘僱", "錄用", "來自", "屬於", "通過", "与", "和", "同", "跟",
-    "购买", "买", "从",
+    "购买", "买", "从", "见",
 )  # fmt: skip
 # "…, …, … 모두 미발견": a denial of everything listed before it, across the list's commas
 _ALL_DENIED = re.compile(
@@ -361,6 +366,9 @@ _CHECKED_BEFORE = re.compile(_TICK + r"\s*" + _OPTION + r"(?![^\W\d_])", re.IGNO
 _CHECKED_AFTER = re.compile(r"(?<![^\W\d_])" + _OPTION + r"\s*" + _TICK, re.IGNORECASE)
 _ANY_BOX = re.compile(r"[☐☒☑□■✓✔]|\[[ x×✓]?\]|\([ x]?\)", re.IGNORECASE)
 _TICK_MARKS = frozenset("☒☑■✓✔")
+_DENIED_LIST = re.compile(
+    r"\b(?:ticked|marked|answered|checked)\s+[\"'“‘]?(?:no|none|n)[\"'”’]?\s+(?:for|to|on|against)\b"
+)
 _BOXES_TICKED = re.compile(r"[☒☑■✓✔]|\[[x×✓]\]|\(x\)", re.IGNORECASE)
 
 
@@ -458,7 +466,9 @@ def prepare(text: str) -> _Text:
     statements: list[_Sentence] = []
     for sent in sentences:
         at = sent.start
-        for m in _STATEMENT_BREAK.finditer(low, sent.start, sent.end):
+        # "- Document retention: none - Wage deductions: statutory only": dashes between labelled answers
+        cut = _BULLETS if low.count(":", sent.start, sent.end) >= 2 else _STATEMENT_BREAK
+        for m in cut.finditer(low, sent.start, sent.end):
             statements.append(_Sentence(at, m.start(), -1, "", ""))
             at = m.end()
         statements.append(_Sentence(at, sent.end, -1, "", ""))
@@ -476,6 +486,12 @@ def prepare(text: str) -> _Text:
             if answer_at > 0 and _denies(low, s.start + answer_at, s.end, cues):
                 s.answer_at, s.answer = s.start + answer_at, "none"
                 continue
+        if _DENIED_LIST.search(body):
+            s.answer_at, s.answer = (
+                s.end,
+                "none",
+            )  # 'Checklist ticked "No" for: debt bondage, withheld wages…'
+            continue
         ticked = _ticked_option(body)
         if ticked is not None and _answer_kind(ticked[1]) == "none":
             # "workers from DPRK [ ] yes [x] no", "□朝鲜籍劳工 ☑无": what is ticked answers the statement
@@ -489,6 +505,17 @@ def prepare(text: str) -> _Text:
             s.answer_at, s.answer = s.end, "none"  # "N/A (North Korean workers)", "해당사항 없음 (북한 인력)"
             continue
         seps = list(_ANSWER_SEP.finditer(body))
+        trailing = _TRAILING_ANSWER.search(body)
+        group = 0 if trailing is None else (1 if trailing.group(1) else 2)
+        # "임금 체불 N", "扣发工资—N" (but "…: no" is read below, with its separator)
+        if (
+            trailing is not None
+            and trailing.start() > 0
+            and not (seps and seps[-1].end() >= trailing.start(group))
+        ):
+            s.answer_at = s.start + trailing.start(group)
+            s.answer = _answer_kind(trailing.group(group))
+            continue
         if not seps:
             boxes = _BOXES.search(body)  # "朝鲜籍工人 是□ 否☑": the boxes are the answer
             if boxes is not None:
@@ -523,10 +550,20 @@ _TOPIC = re.compile(
     r"|(에\s*(?:대해서는|대해서|대해|대하여|관해서는|관해서|관해|관하여)|(?:와|과)?\s*관련(?:하여|해서는|해서|해))"
 )
 _ANSWER_FIRST = re.compile(r"^\s*([^()（）:：?？]{1,12}?)\s*[(（][^()（）]+[)）]\s*[.。]?\s*$")
+# a Russian list of findings closed by their denial (the genitive of negation puts the verb last)
+_LIST_DENIED = re.compile(
+    r"не\s+(?:выявлен\w*|обнаружен\w*|установлен\w*|зафиксирован\w*|зарегистрирован\w*|поступал\w*)\s*[.。]?\s*$"
+)
 _LOCAL_ONLY = re.compile(
     r"\b(?:all|only|entirely|exclusively)\b[^.;|]{0,40}\blocal\b|\blocal (?:staff|workers|hires) only\b"
     r"|全部为本地|均为本地|都是本地|全是本地|все местные|только местные|모두 현지|전원 현지|모두 내국인"
 )
+# nouns of reporting that a negator reaches over: "0 grievances relating to threats", "no reports of violence"
+_REPORT_NOUNS = (
+    "grievance", "complaint", "case", "report", "incident", "allegation", "sign", "evidence", "instance", "issue",
+    "finding", "relating", "related", "regarding", "concerning", "about", "жалоб", "случа", "обращени", "сигнал",
+    "нарушени", "фактов", "факт",
+)  # fmt: skip
 _PRO_FORMS = frozenset("any anyone anybody such more longer them one it ever".split())
 
 
@@ -541,11 +578,18 @@ def _denies(low: str, start: int, end: int, cues: Sequence[_Word]) -> bool:
         return _east_denial(head)
     if _LOCAL_ONLY.search(head):
         return True  # "all 240 workers are local Chinese"
+    if _LIST_DENIED.search(low, start, end):
+        return True  # "удержания паспортов, задержек заработной платы … не выявлено"
     words = [w for w in cues if start <= w.start and w.end <= hi][:8]
     for i, w in enumerate(words[:6]):
         if w.text in _STRONG or w.text in _WEAK:
             rest = [x for x in words[i + 1 :] if x.text not in _SKIP][:1]
-            if not rest or rest[0].text in _PRO_FORMS or _is_presence(rest[0]):
+            if (
+                not rest
+                or rest[0].text in _PRO_FORMS
+                or rest[0].text.startswith(_REPORT_NOUNS)
+                or _is_presence(rest[0])
+            ):
                 return True
     return False
 
@@ -587,6 +631,8 @@ def _is_abbreviation(low: str, dot: int) -> bool:
     word = m.group(1)
     if len(word) == 1 and re.search(r"(?:[:：=\-]\s*|n/)$", low[max(0, dot - 4) : dot - 1]):
         return False  # "DPRK labor: N. DPRK material: N." — a one-letter answer, not an initial
+    if word in ("no", "nr") and not re.match(r"\s*\d", low[dot + 1 : dot + 4]):
+        return False  # "A: No. Q: …" ends a sentence; "No. 5" does not
     # an initial is one Latin or Cyrillic letter ("J. Smith"); "70명." ends a Korean sentence
     return (len(word) == 1 and not _EAST_RE.match(word)) or word in _ABBREVIATIONS
 
@@ -920,7 +966,8 @@ class ConceptMatcher:
             words = [w for w in text.cues if lo <= w.start and w.end <= hi]
             before = [w for w in words if w.end <= occ.start and not inside(w.start, w.end)]
             after = [w for w in words if w.start >= occ.end and not inside(w.start, w.end)]
-            for back, w in enumerate(reversed(before)):
+            counted = [w for w in before if not w.text.startswith(_REPORT_NOUNS) and w.text not in _SKIP]
+            for back, w in enumerate(reversed(counted)):
                 zero = w.text == "0"  # "0 DPRK staff" (not the "000" of "4,000")
                 if (w.text in _STRONG or zero) and (
                     back < _STRONG_REACH
