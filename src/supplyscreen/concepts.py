@@ -248,6 +248,9 @@ _DENIAL_EAST = (
 )  # fmt: skip
 _YES_WORDS = frozenset("yes y true да есть имеются имеется".split())
 _YES_EAST = ("是", "有", "예", "네", "있음", "있습니다", "있다")
+_AUX_Q = frozenset(
+    "do does did are is was were have has had can could will would shall should may must any".split()
+)
 _WH_WORDS = frozenset(
     "what who whom whose which where when how why что кто где как какие какой какая каких сколько кому"
     " чей чьи когда почему".split()
@@ -437,9 +440,14 @@ def _answer_kind(answer: str) -> str:
 
 
 def _question_kind(question: str) -> str:
-    words = {w.group() for w in _WORD_RE.finditer(question)}
-    if words & _WH_WORDS or any(w in question for w in _WH_EAST):
+    """ "wh", "yes_no", or "" for a bare label with a question mark ("Passport? Supervisor keep")."""
+    found = [w.group() for w in _WORD_RE.finditer(question)]
+    if set(found) & _WH_WORDS or any(w in question for w in _WH_EAST):
         return "wh"
+    last = question.split("\n")[-1]
+    label = [w.group() for w in _WORD_RE.finditer(last.split(":")[-1].split("：")[-1])]
+    if label and len(label) <= 2 and not _EAST_RE.search(last) and not set(label) & _AUX_Q:
+        return ""
     return "yes_no"
 
 
