@@ -369,6 +369,9 @@ _CHECKED_BEFORE = re.compile(_TICK + r"\s*" + _OPTION + r"(?![^\W\d_])", re.IGNO
 _CHECKED_AFTER = re.compile(r"(?<![^\W\d_])" + _OPTION + r"\s*" + _TICK, re.IGNORECASE)
 _ANY_BOX = re.compile(r"[☐☒☑□■✓✔]|\[[ x×✓]?\]|\([ x]?\)", re.IGNORECASE)
 _TICK_MARKS = frozenset("☒☑■✓✔")
+_ANSWER_LINE = re.compile(
+    r"(?:a|ans|answer|response|ответ|отв|答|回答|答复|답|답변)\s*[.:：)]", re.IGNORECASE
+)
 _DENIED_LIST = re.compile(
     r"\b(?:ticked|marked|answered|checked)\s+[\"'“‘]?(?:no|none|n)[\"'”’]?\s+(?:for|to|on|against)\b"
 )
@@ -462,10 +465,13 @@ def prepare(text: str) -> _Text:
         + [_Word("n't", "n't", m.start(), m.end()) for m in _NEGATED_AUX.finditer(low)],
         key=lambda w: w.start,
     )
+    tables = _table_blocks(low)
     sentences: list[_Sentence] = []
     start = 0
     for m in _HARD_BREAK.finditer(low):
         if m.group() == "." and _is_abbreviation(low, m.start()):
+            continue
+        if _joined(low, m, tables):
             continue
         sentences.append(_Sentence(start, m.start(), -1, "", ""))
         start = m.end()
@@ -473,6 +479,9 @@ def prepare(text: str) -> _Text:
     sentences = [s for s in sentences if low[s.start : s.end].strip()] or [_Sentence(0, len(low), -1, "", "")]
     statements: list[_Sentence] = []
     for sent in sentences:
+        if any(lo <= sent.start and sent.end <= hi for lo, hi in tables):
+            statements.extend(_table_statements(low, sent))  # one statement per row, "label | answer"
+            continue
         at = sent.start
         # "- Document retention: none - Wage deductions: statutory only": dashes between labelled answers
         cut = _BULLETS if low.count(":", sent.start, sent.end) >= 2 else _STATEMENT_BREAK
@@ -611,6 +620,74 @@ def _east_denial(head: str) -> bool:
                 return True
             at = head.find(cue, at + 1)
     return False
+
+
+def _table_blocks(low: str) -> list[tuple[int, int]]:
+    """Tables written as text: runs of two or more lines holding "|" (a header and its rows). A single line
+    with "|" is not one: cells that ingest joined ("Q1: … | Q3: …") stay apart."""
+    blocks: list[tuple[int, int]] = []
+    run: list[tuple[int, int]] = []
+    at = 0
+    for line in [*low.split("\n"), ""]:
+        span = (at, at + len(line))
+        at += len(line) + 1
+        if "|" in line:
+            run.append(span)
+            continue
+        if len(run) >= 2:
+            blocks.append((run[0][0], run[-1][1]))
+        run = []
+    return blocks
+
+
+def _joined(low: str, m: re.Match[str], tables: list[tuple[int, int]]) -> bool:
+    """Whether a line or cell break does not end the sentence: inside a table, before an answer line
+    ("Q3. …\nA: Yes – 8"), or in a short list that a line ending with ":" introduces."""
+    if set(m.group()) - set("\n\r|"):
+        return False
+    if any(lo <= m.start() and m.end() <= hi for lo, hi in tables):
+        return True
+    if "\n" not in m.group():
+        return False
+    after = low[m.end() : m.end() + 12].lstrip()
+    if _ANSWER_LINE.match(after):
+        return True
+    line_start = low.rfind("\n", 0, m.start()) + 1
+    line = low[line_start : m.start()].rstrip()
+    if line.endswith((":", "：")):
+        return True
+    # the list goes on while its lines are short and hold no label of their own
+    nxt = low[m.end() :].split("\n", 1)[0]
+    if len(nxt) > 60 or ":" in nxt or not nxt.strip():
+        return False
+    while line_start > 0 and len(line) <= 60 and line.strip() and ":" not in line:
+        end = line_start - 1
+        line_start = low.rfind("\n", 0, end) + 1
+        line = low[line_start:end].rstrip()
+        if line.endswith((":", "：")):
+            return True
+    return False
+
+
+def _table_statements(low: str, sent: _Sentence) -> list[_Sentence]:
+    out: list[_Sentence] = []
+    at = sent.start
+    for line in low[sent.start : sent.end].split("\n"):
+        start, end = at, at + len(line)
+        at = end + 1
+        if not line.strip():
+            continue
+        bar = line.find("|")
+        row = _Sentence(start, end, -1, "", "")
+        if bar > 0:
+            row.answer_at = start + bar + 1
+            answer = low[row.answer_at : end].split("|")[0]
+            row.answer = _answer_kind(answer)
+            if row.answer == "other" and _east_denial(answer):
+                row.answer = "none"
+            row.answer = row.answer or "other"
+        out.append(row)
+    return out
 
 
 def _table_rows(low: str, statements: list[_Sentence]) -> list[_Sentence]:

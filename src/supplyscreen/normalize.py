@@ -309,6 +309,14 @@ _COUNTRY_ALIASES: dict[str, str] = {
     "russian federation": "RU",
 }
 
+_COUNTRY_WORDS = {"rep": "republic", "dem": "democratic", "peoples": "people s", "ppl": "people s"}
+for _name, _code in list(
+    _COUNTRY_ALIASES.items()
+):  # "korea republic" = "republic korea" = "republic of korea"
+    _COUNTRY_ALIASES.setdefault(_name.replace(" of ", " "), _code)
+_COUNTRY_ALIASES.setdefault("korea republic", "KR")
+_COUNTRY_ALIASES.setdefault("korea democratic people s republic", "KP")
+
 _FOLDED_ALIASES: dict[str, str] = {
     "朝鲜": "KP",
     "北韩": "KP",
@@ -370,6 +378,11 @@ def _lookup_country(text: str) -> str | None:
     key = " ".join(tokens(folded))
     if key in _COUNTRY_ALIASES:
         return _COUNTRY_ALIASES[key]
+    # "Rep. of Korea", "Dem. People's Rep. of Korea", "Korea Republic": abbreviations and word order
+    expanded = " ".join(_COUNTRY_WORDS.get(t, t) for t in key.split())
+    for form in (expanded, expanded.replace(" of ", " ")):
+        if form in _COUNTRY_ALIASES:
+            return _COUNTRY_ALIASES[form]
     code = countrynames.to_code(text)
     if code is None and key != folded:
         code = countrynames.to_code(key)
