@@ -682,7 +682,7 @@ def form_variants(name: str) -> list[tuple[str, str]]:
 
 def gen_legal_form(entries: Sequence[ListEntry]) -> Pairs:
     rng = rng_for("legal_form")
-    out = []
+    out: Pairs = []
     for e in _pool(entries, 0.5, 110, rng):
         options = [(v, why) for v, why in form_variants(e.name) if not is_alias(v, e)]
         if not options or len(out) >= 80:
@@ -903,7 +903,7 @@ def gen_pinyin(entries: Sequence[ListEntry]) -> Pairs:
     """Mainland Chinese company names with a pinyin word split into its syllables ('Hongxiang' = 'Hong
     Xiang'), or every pinyin word split."""
     rng = rng_for("pinyin")
-    out = []
+    out: Pairs = []
     chinese = [e for e in _orgs(entries) if e.countries and set(e.countries) <= {"China"}]
     for e in sample(rng, chinese, len(chinese)):
         toks = e.name.split()
@@ -1325,29 +1325,29 @@ def gen_people(entries: Sequence[ListEntry]) -> Pairs:
         by_surname[spaced(_person_parts(e.name)[0])].append(e)  # type: ignore[index]
     near = []
     for group in by_surname.values():
-        for i, a in enumerate(group):
-            for b in group[i + 1 :]:
-                ga, gb = spaced(_person_parts(a.name)[1]), spaced(_person_parts(b.name)[1])  # type: ignore[index]
-                if ga != gb and fuzz.ratio(ga, gb) >= 70 and not _linked(a, b):
-                    near.append((a, b))
+        for i, first in enumerate(group):
+            for second in group[i + 1 :]:
+                ga, gb = spaced(_person_parts(first.name)[1]), spaced(_person_parts(second.name)[1])  # type: ignore[index]
+                if ga != gb and fuzz.ratio(ga, gb) >= 70 and not _linked(first, second):
+                    near.append((first, second))
     rng.shuffle(near)
     per_surname: Counter[str] = Counter()
     kept = []
-    for a, b in near:
-        key = spaced(_person_parts(a.name)[0])  # type: ignore[index]
+    for first, second in near:
+        key = spaced(_person_parts(first.name)[0])  # type: ignore[index]
         if per_surname[key] < (6 if key in ("kim", "ri", "pak", "jo", "choe") else 2):
             per_surname[key] += 1
-            kept.append((a, b))
-    for a, b in kept[:45]:
-        surname, given = _person_parts(a.name)  # type: ignore[misc]
+            kept.append((first, second))
+    for first, second in kept[:45]:
+        surname, given = _person_parts(first.name)  # type: ignore[misc]
         out.append(
             pair(
                 "person_other",
                 0,
                 natural(surname, given, rng.randrange(5)),
-                b,
-                f"another listed person ({a.name}, {a.ref})",
-                source=f"(query {a.ref})",
+                second,
+                f"another listed person ({first.name}, {first.ref})",
+                source=f"(query {first.ref})",
             )
         )
     # a company named after a listed person is not that person
@@ -1641,23 +1641,23 @@ def gen_opensanctions(entries: Sequence[ListEntry]) -> Pairs:
                 )
             )
     people = [e for e in ftm if e.type == "person"]
-    for a in people:
-        for b in people:
-            if a.ref == b.ref:
+    for one in people:
+        for other in people:
+            if one.ref == other.ref:
                 continue
-            surnames = {w for n in (a.name, *a.aliases) for w in words(n.upper())} & {
-                w for n in (b.name, *b.aliases) for w in words(n.upper())
+            surnames = {w for n in (one.name, *one.aliases) for w in words(n.upper())} & {
+                w for n in (other.name, *other.aliases) for w in words(n.upper())
             }
             if surnames:
-                query = rng.choice([n for n in (a.name, *a.aliases) if _script(n) != "cjk"])
+                query = rng.choice([n for n in (one.name, *one.aliases) if _script(n) != "cjk"])
                 out.append(
                     pair(
                         "person_other",
                         0,
                         query,
-                        b,
-                        f"another listed person ({a.name}) sharing a name ({', '.join(sorted(surnames)[:2])})",
-                        source=f"(query {a.ref})",
+                        other,
+                        f"another listed person ({one.name}) sharing a name ({', '.join(sorted(surnames)[:2])})",
+                        source=f"(query {one.ref})",
                     )
                 )
     return out
