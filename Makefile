@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 OUT    ?= screening-report
 
-.PHONY: eval bench demo test lint typecheck samples readme clean serve browser-deps
+.PHONY: eval eval-baseline bench demo test lint typecheck samples readme clean serve browser-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,13 +26,19 @@ samples: $(BIN)/python
 	$(BIN)/python -m pip install --quiet openpyxl
 	$(BIN)/python samples/generate.py
 
+# Watchlist matching: labelled pairs through ListMatcher (dev/test), then the real-names false-alert benchmark
+# (its WRatio baseline comes from tests/eval/realnames_baseline.json; `make eval-baseline` recomputes it).
 eval: $(VENV)/.installed-test
-	$(BIN)/python tests/eval/evaluate.py
+	$(BIN)/python tests/eval/evaluate.py --json tests/eval/results.json
+	$(BIN)/python tests/eval/realnames.py --json tests/eval/realnames-results.json
 	$(BIN)/python tests/eval/evaluate_text.py --json tests/eval/text/results.json
 	for set in dev_extra dev_extra2 dev_extra3 dev_extra4 dev_extra5 dev_extra6 dev_extra7 dev_extra8 dev_extra9; do \
 		$(BIN)/python tests/eval/evaluate_text.py --corpus tests/eval/text/$$set.csv \
 			--json tests/eval/text/results-$$(echo $$set | tr _ -).json || exit 1; \
 	done
+
+eval-baseline: $(VENV)/.installed-test
+	$(BIN)/python tests/eval/realnames.py --baseline --json tests/eval/realnames-results.json
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/run.py
