@@ -105,10 +105,15 @@ def test_list_hits_name_the_list_entry_alias_and_similarity(tmp_path: Path) -> N
     result = screen([src], lists=[_simple(tmp_path)])
     by_name = {s.name: s for s in result.suppliers}
     hit = next(h for h in by_name["HAEGUMGANG TRADING CO LTD"].verdict.hits if h.category == "watchlist")
-    assert hit.list == {
+    assert hit.list is not None
+    assert {k: hit.list[k] for k in ("source", "entry", "entry_id")} == {
         "source": str(tmp_path / "acme-list.csv"),
         "entry": "row 2: Haegumgang Trading Corporation",
+        "entry_id": "row 2",
     }
+    assert hit.list["threshold"] == 0.88 and hit.list["score"] == hit.similarity
+    assert [c["name"] for c in hit.list["comparisons"]][:1] == ["name"]
+    assert hit.list["why"].startswith("kept: name 1.00")
     assert hit.matched in ("Haegumgang Trading Corporation", "Haegumgang Trading") and hit.similarity >= 0.88
     assert by_name["HAEGUMGANG TRADING CO LTD"].verdict.presumption  # a DPRK labour exporter
     golden = by_name["Golden Bridge Manpower Ltd"].verdict
