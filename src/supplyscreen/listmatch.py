@@ -11,6 +11,7 @@ candidates, kept or dropped and why (``supplyscreen explain --list``).
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -31,7 +32,9 @@ from supplyscreen.normalize import country_code, vessel_key
 from supplyscreen.rules import Citation, MatchingRules, WatchlistPoints, default_matching
 from supplyscreen.watchlist import Entry, Watchlist
 
-VESSEL_NAME_CUTOFF = 0.5  # vessel names this close (with equal hull numbers) are compared; the weights decide
+VESSEL_NAME_CUTOFF = (
+    0.75  # vessel names this close (with equal hull numbers) are compared; the weights decide
+)
 ID_FIELDS = ("vessel", "notes", "description", "name")  # where a row's identifiers are read
 EXPLAIN_FLOOR = 0.6  # name similarity from which ``candidates`` shows a name candidate
 
@@ -41,6 +44,20 @@ class _Target:
     watchlist: Watchlist
     entry: Entry
     alias: str
+
+
+_VESSEL_REF = re.compile(r"\b(?:imo|mmsi)\b", re.IGNORECASE)
+
+
+def vessel_cell(row: Mapping[str, str]) -> tuple[str, str] | None:
+    """The cell naming the row's vessel, as (field, text): the vessel cell, else a name cell that carries an
+    IMO number or MMSI ("Ocean Star IMO 9912347" in a name column is a vessel)."""
+    if row.get("vessel"):
+        return "vessel", row["vessel"]
+    name = row.get("name") or ""
+    if _VESSEL_REF.search(name) and any(i.identifies == "vessel" for i in identifiers_in(name)):
+        return "name", name
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,11 +82,12 @@ class RowContext:
             if i.identifies != "vessel"
         )
         name = row.get("name") or ""
+        vessel = vessel_cell(row)
         return cls(
             country_code(country, address) if country or address else None,
             address,
             tuple(dict.fromkeys(own)),
-            identifiers_in(row.get("vessel") or "", bare_imo=True),
+            identifiers_in(vessel[1], bare_imo=vessel[0] == "vessel") if vessel else (),
             "organization" if name_key(name).company else "organization or person",
         )
 
@@ -157,16 +175,16 @@ class ListMatcher:
         supported = country.name == "country_match" or identifiers.name == "identifier_match"
         comparisons = [
             compare_names(text, alias, similarity, primary=entry.name),
+            compare_types(ctx.name_kind, entry.type),
             generic_only(text, alias, self._generic),
             weak_name(text, alias, supported, self._generic),
-            compare_types(ctx.name_kind, entry.type),
             country,
             compare_places(text, ctx.address, alias, entry.addresses, self._generic),
             identifiers,
         ]
         return Candidate(target.watchlist, entry, target.alias, "name", text, via, self._judge(comparisons))
 
-    def _by_vessel(self, target: _Target, text: str, ctx: RowContext) -> Candidate:
+    def _by_vessel(self, target: _Target, field: str, text: str, ctx: RowContext) -> Candidate:
         entry = target.entry
         comparisons = [
             compare_vessel_names(text, target.alias),
@@ -174,7 +192,7 @@ class ListMatcher:
             compare_identifiers(ctx.vessel_identifiers, entry.identifiers),
         ]
         return Candidate(
-            target.watchlist, entry, target.alias, "vessel", text, "vessel", self._judge(comparisons)
+            target.watchlist, entry, target.alias, field, text, "vessel", self._judge(comparisons)
         )
 
     def _by_identifier(self, target: _Target, field: str, ident: Identifier) -> Candidate:
@@ -269,9 +287,10 @@ class ListMatcher:
                     keep(i, self._by_name(target, people[m.query], m.similarity, context(i), "person name"))
         if self._vessels:
             for i, row in enumerate(rows):
-                if row.get("vessel"):
-                    for target in self._vessel_targets(row["vessel"]):
-                        keep(i, self._by_vessel(target, row["vessel"], context(i)))
+                cell = vessel_cell(row)
+                if cell is not None:
+                    for target in self._vessel_targets(cell[1]):
+                        keep(i, self._by_vessel(target, *cell, context(i)))
         if self._ids:
             for i, row in enumerate(rows):
                 for field, ident, target in self._identifier_targets(row):
@@ -315,12 +334,16 @@ class ListMatcher:
                 if index is not None:
                     for m in index.match([name], min(floor, self._floor)):
                         found.append(self._by_name(targets[m.target], name, m.similarity, ctx, via))
-        if row.get("vessel"):
-            for target in self._vessel_targets(row["vessel"]):
-                found.append(self._by_vessel(target, row["vessel"], ctx))
+        cell = vessel_cell(row)
+        if cell is not None:
+            for target in self._vessel_targets(cell[1]):
+                found.append(self._by_vessel(target, *cell, ctx))
         for field, ident, target in self._identifier_targets(row):
             found.append(self._by_identifier(target, field, ident))
-        return sorted(found, key=lambda c: (-c.kept, -c.score, c.entry.entry_id, c.alias))
+        best: dict[tuple[int, str, str], Candidate] = {}  # one per entry and way in: its best alias
+        for c in sorted(found, key=lambda c: (-c.kept, -c.score, c.entry.entry_id, c.alias)):
+            best.setdefault((id(c.watchlist), c.entry.entry_id, c.via), c)
+        return list(best.values())
 
 
 def _ratio(a: str, b: str) -> float:

@@ -40,17 +40,13 @@ def _signed(value: float) -> str:
 def combine(
     comparisons: Sequence[Comparison], rules: MatchingRules, threshold: float | None = None
 ) -> Combined:
-    """Weigh comparisons into a score (see the module docstring) and decide the candidate."""
+    """Weigh comparisons into a score (see the module docstring) and decide the candidate. ``why`` shows the
+    sum — also under a veto, so that every reason shows."""
     limit = rules.threshold if threshold is None else threshold
     found = tuple(comparisons)
-    veto = next((c for c in found if c.score > 0 and c.name in rules.vetoes), None)
-    if veto is not None:
-        return Combined(0.0, limit, False, f"dropped: {veto.name} — {veto.detail}", found)
     weighed = [(c.score * rules.evidence[c.name], c) for c in found if c.name in rules.evidence]
-    if not weighed:
-        return Combined(0.0, limit, False, "dropped: no evidence (name, vessel or identifier)", found)
-    base, strongest = max(weighed, key=lambda pair: pair[0])
-    parts = [f"{strongest.name} {base:.2f}"]
+    base, strongest = max(weighed, key=lambda pair: pair[0], default=(0.0, None))
+    parts = [f"{strongest.name} {base:.2f}" if strongest is not None else "no evidence 0.00"]
     total = base
     for c in found:
         weight = rules.qualifiers.get(c.name)
@@ -59,6 +55,11 @@ def combine(
             parts.append(f"{_signed(c.score * weight)} {c.name}")
     score = min(1.0, max(0.0, total))
     formula = " ".join(parts) + f" = {score:.2f}" + (" (capped)" if score != total else "")
+    veto = next((c for c in found if c.score > 0 and c.name in rules.vetoes), None)
+    if veto is not None:
+        return Combined(
+            0.0, limit, False, f"dropped: vetoed by {veto.name} ({veto.detail}); weighed: {formula}", found
+        )
     if score >= limit - _EPSILON:
         return Combined(score, limit, True, f"kept: {formula} ≥ {limit:.2f}", found)
     return Combined(score, limit, False, f"dropped: {formula} < {limit:.2f}", found)

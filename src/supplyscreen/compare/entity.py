@@ -29,7 +29,7 @@ _ARTICLE = {
 def compare_types(query: str, entry: str) -> Comparison:
     """The kind of the row's cell (a key of ``COMPATIBLE``) against the entry's type."""
     if entry in COMPATIBLE.get(query, frozenset({entry})):
-        return Comparison("type", 0.0, f"{_ARTICLE.get(entry, entry)} listed, the row's cell may be one")
+        return Comparison("type", 0.0, f"the entry is {_ARTICLE.get(entry, entry)}, as the row's cell may be")
     what = {"organization": "an organisation (it carries a legal form or business word)"}.get(
         query, _ARTICLE.get(query, query)
     )

@@ -86,7 +86,8 @@ def weak_name(query: str, alias: str, supported: bool, generic: Collection[str] 
     both names' letters ('CMT' is not 'CMT-K'). Score 1 when the names are that weak."""
     shared = shared_words(query, alias, generic)
     if len(shared) != 1 or shared[0][0] in PLACE_WORDS:
-        return Comparison("name_words", 0.0, f"the names share {len(shared)} distinctive words")
+        words = ", ".join(f"“{w}”" for w, _ in shared) or "no word"
+        return Comparison("name_words", 0.0, f"the names share {words}")
     word = shared[0][0]
     short = len(word) <= SHORT_WORD
     if not short and zipf_frequency(word, "en") < COMMON_ZIPF:
