@@ -131,14 +131,12 @@ def _watchlist_lines(
     its score and why it was kept or dropped."""
     entries = sum(len(w.entries) for w in lm.lists)
     files = ", ".join(w.display for w in lm.lists)
-    out = [
-        f"Watchlists ({files}: {entries:,} entries; threshold {lm.threshold:.2f}, weights in rules/matching.yaml):"
-    ]
+    count = f"{entries:,} entr{'y' if entries == 1 else 'ies'}"
+    out = [f"Watchlists ({files}: {count}; threshold {lm.threshold:.2f}, weights in rules/matching.yaml):"]
     ctx = RowContext.of(fields)
     ids = ", ".join(str(i) for i in (*ctx.identifiers, *ctx.vessel_identifiers)) or "none"
-    out.append(
-        f"  row: country {ctx.country or 'not known'}; name read as {ctx.name_kind}; identifiers: {ids}"
-    )
+    kind = "an organisation" if ctx.name_kind == "organization" else "an organisation or a person"
+    out.append(f"  row: country {ctx.country or 'not known'}; name read as {kind}; identifiers: {ids}")
     if not candidates:
         out.append("  no candidate: no listed name, vessel or identifier comes close")
     for c in candidates[:SHOWN_CANDIDATES]:
