@@ -9,11 +9,13 @@ from pathlib import Path
 import jsonschema
 import pytest
 from click.testing import CliRunner
+from openpyxl import load_workbook
 
 from supplyscreen.api import screen
 from supplyscreen.cli import cli
 from supplyscreen.listmatch import ListMatcher
 from supplyscreen.match import Hit
+from supplyscreen.report import write_reports
 from supplyscreen.rules import RuleSet
 from supplyscreen.watchlist import Watchlist, load_watchlist
 
@@ -152,12 +154,22 @@ def test_results_json_with_comparisons_validates(acme: Path, tmp_path: Path) -> 
         "Industrial Bank of Korea,South Korea,,\n",
         encoding="utf-8",
     )
-    data = screen([src], lists=[acme]).to_json()
+    result = screen([src], lists=[acme])
+    data = result.to_json()
     jsonschema.validate(data, SCHEMA)
     listed = [h["list"] for s in data["suppliers"] for h in s["hits"] if h["list"]]
     assert len(listed) == 2 and all(
         {"score", "threshold", "comparisons", "why", "entry_id"} <= set(x) for x in listed
     )
+    out = tmp_path / "out"
+    write_reports(result, out, ["html", "xlsx", "json"])
+    jsonschema.validate(json.loads((out / "results.json").read_text(encoding="utf-8")), SCHEMA)
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert 'class="comparisons"' in html and "same IMO number 9912348 (its check digit is wrong" in html
+    cells = [
+        c.value for ws in load_workbook(out / "results.xlsx").worksheets for r in ws.iter_rows() for c in r
+    ]
+    assert any(isinstance(v, str) and "(list score 1.00 ≥ 0.88: " in v for v in cells)
 
 
 def test_explain_list_shows_candidates_and_why(acme: Path) -> None:
