@@ -245,7 +245,7 @@ def _korean_spellings() -> tuple[dict[str, str], int]:
 @lru_cache(maxsize=1)
 def _korean_only() -> frozenset[str]:
     """Korean syllables that are not pinyin syllables ('tae', 'chol', 'kum'): one in a run of syllables
-    makes the run Korean."""
+    makes the run Korean (kept apart, not paired as pinyin)."""
     return frozenset(_korean_spellings()[0]) - _all_syllables()
 
 
@@ -285,12 +285,13 @@ def _starts_syllable_run(tok: str) -> bool:
     )
 
 
-def _group_syllables(toks: list[str], join_korean: bool = True) -> list[str]:
-    """Join runs of syllables written apart. A run with a Korean syllable that is not pinyin ('Tae Dong
-    Gang') is one Korean name: joined whole in a company name ('taedonggang'), kept apart otherwise (a
-    person's name, whose order differs between lists and suppliers; the word alignment joins what is left
-    over). Other runs are pinyin, joined two by two ('hun chun dong yang' -> 'hunchun dongyang'); an odd
-    run ends with a three-syllable word."""
+def _group_syllables(toks: list[str]) -> list[str]:
+    """Join runs of single pinyin syllables two by two ('hun chun dong yang' -> 'hunchun dongyang'); an odd
+    run ends with a three-syllable word. A run with a Korean syllable that is not pinyin ('Tae Dong Gang',
+    'Kim Yong Chol') is one Korean name, not pinyin: its syllables stay apart, and the word alignment reads
+    them as one word ('taedonggang') where the other name writes them together — pairing them as pinyin would
+    make 'dong gang' the place Donggang, and joining them would break a person's name, whose order differs
+    between lists and suppliers."""
     if not any(map(_starts_syllable_run, toks)):  # the usual case: no syllables to group
         return toks
     syl, korean = _all_syllables(), _korean_only()
@@ -298,13 +299,8 @@ def _group_syllables(toks: list[str], join_korean: bool = True) -> list[str]:
     run: list[str] = []
 
     def flush() -> None:
-        if len(run) == 1:
-            out.append(run[0])
-        elif run and not korean.isdisjoint(run):
-            if join_korean:
-                out.append("".join(run))
-            else:
-                out.extend(run)
+        if len(run) == 1 or not korean.isdisjoint(run):
+            out.extend(run)
         elif run:
             pairs = [run[i] + run[i + 1] for i in range(0, len(run) - 1, 2)]
             if len(run) % 2:
@@ -356,8 +352,7 @@ def name_key(text: str) -> NameKey:
         folded = folded.translate(_ADMIN_CJK).replace("’", "")
     raw = _name_tokens(folded.replace("'", ""))
     stripped = strip_legal_forms(raw)
-    toks = _drop_generic_phrases(list(map(ABBREVIATIONS.get, stripped, stripped)))
-    toks = _group_syllables(toks, join_korean=len(stripped) < len(raw) or not _GENERIC.isdisjoint(toks))
+    toks = _group_syllables(_drop_generic_phrases(list(map(ABBREVIATIONS.get, stripped, stripped))))
     informative = list(dict.fromkeys(t for t in toks if t not in _GENERIC and len(t) > 1))  # once each
     core = [t for t in informative if t not in PLACE_WORDS]
     if not core:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+from rapidfuzz import fuzz
 from wordfreq import zipf_frequency
 
 from supplyscreen.compare.base import Comparison
@@ -61,9 +62,11 @@ def generic_only(query: str, alias: str, generic: Collection[str] = ()) -> Compa
 
 def shared_words(query: str, alias: str, generic: Collection[str] = ()) -> list[tuple[str, str]]:
     """The words of the row's name (generic words left out) paired with the alias word they match (word
-    similarity from TOKEN_MIN), each alias word used once."""
+    similarity from TOKEN_MIN), each alias word used once; the words left over on both sides, run together,
+    are one more pair when they are close ('Nam Gang' and 'Namgang', as the name alignment reads them)."""
     free = [w for w in name_key(alias).words if not generic_word(w) and w not in generic]
     pairs = []
+    rest = []
     for word in name_key(query).words:
         if generic_word(word) or word in generic:
             continue
@@ -71,6 +74,13 @@ def shared_words(query: str, alias: str, generic: Collection[str] = ()) -> list[
         if best is not None and word_similarity(word, best) >= TOKEN_MIN:
             pairs.append((word, best))
             free.remove(best)
+        elif word not in PLACE_WORDS:
+            rest.append(word)
+    free = [w for w in free if w not in PLACE_WORDS]
+    if rest and free and len(rest) != len(free):
+        ours, theirs = "".join(rest), "".join(free)
+        if fuzz.ratio(ours, theirs) >= TOKEN_MIN * 100:
+            pairs.append((ours, theirs))
     return pairs
 
 
