@@ -76,6 +76,15 @@ def test_generic_only(query: str, alias: str, vetoed: bool) -> None:
         ("Bank VVB", "PJSC BANK VVB", True, False, "“vvb”"),
         ("CMT", "OOO 'CMT-K'", True, True, "letters differ"),
         ("Zvezda", "PAO ZVEZDA", False, False, "distinctive word “zvezda”"),
+        (
+            "EKO Development and Investment Co",
+            "EKO DEVELOPMENT AND INVESTMENT COMPANY",
+            False,
+            False,
+            "business words",
+        ),
+        ("CK International Ltd", "CK INTERNATIONAL LTD", False, False, "“international”"),
+        ("Nam Gang Construction", "NAMGANG CONSTRUCTION", False, False, "“namgang”"),  # written apart
         ("Korea Computer Center", "KOREA COMPUTER CENTER", False, False, "“korea”, “computer”"),
     ],
 )

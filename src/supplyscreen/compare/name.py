@@ -17,6 +17,7 @@ from wordfreq import zipf_frequency
 
 from supplyscreen.compare.base import Comparison
 from supplyscreen.names import (
+    ABBREVIATIONS,
     PLACE_WORDS,
     TOKEN_MIN,
     NameKey,
@@ -84,6 +85,24 @@ def shared_words(query: str, alias: str, generic: Collection[str] = ()) -> list[
     return pairs
 
 
+# generic words that say nothing even about the business: legal forms and articles
+_FILLER = frozenset(
+    """
+    the and of for de la el company co corp corporation limited ltd inc llc wll lda gmbh jsc ojsc pjsc cjsc
+    ooo zao oao ao sa srl bv nv ag plc pte sdn bhd kk obshchestvo obschestvo ogranichennoy ogranichennoi
+    ogranichennoj otvetstvennostyu otvetstvennostiu otvetstvennost aktsionernoe aktsionerny aktsionernyy
+    aktsionernyi zakrytoe otkrytoe publichnoe private pvt
+    """.split()
+)
+
+
+def _business_words(text: str, generic: Collection[str]) -> set[str]:
+    """The generic business words a name writes (development, investment, marine, international …): two
+    names that share one of them besides a short or common word are less of a coincidence."""
+    words = {ABBREVIATIONS.get(t, t) for t in tokens(text)}
+    return {w for w in words if (generic_word(w) or w in generic) and w not in _FILLER}
+
+
 def _letters(text: str, generic: Collection[str]) -> str:
     """A name's letters without legal forms and generic words, single letters kept ('CMT-K': cmtk)."""
     return "".join(t for t in strip_legal_forms(tokens(text)) if not generic_word(t) and t not in generic)
@@ -102,6 +121,10 @@ def weak_name(query: str, alias: str, supported: bool, generic: Collection[str] 
     short = len(word) <= SHORT_WORD
     if not short and zipf_frequency(word, "en") < COMMON_ZIPF:
         return Comparison("name_words", 0.0, f"the names share the distinctive word “{word}”")
+    also = sorted(_business_words(query, generic) & _business_words(alias, generic))
+    if also:  # 'EKO Development and Investment Company' is more than 'EKO'
+        words = ", ".join(f"“{w}”" for w in also)
+        return Comparison("name_words", 0.0, f"the names share “{word}” and the business words {words}")
     what = f"the {'short' if short else 'common'} word “{word}”"
     if short and _letters(query, generic) != _letters(alias, generic):
         return Comparison(
