@@ -271,3 +271,17 @@ def _ofac_matcher(ofac: Watchlist, ruleset: RuleSet) -> ListMatcher:
         _MATCHERS.clear()
         _MATCHERS[id(ofac)] = ListMatcher([ofac], ruleset.watchlist)
     return _MATCHERS[id(ofac)]
+
+
+def test_a_rules_layer_changes_the_weights_screen_uses(acme: Path, tmp_path: Path) -> None:
+    src = tmp_path / "vendors.csv"
+    src.write_text("Supplier,Country\nKorea Rungrado General Trading,South Korea\n", encoding="utf-8")
+    assert not any(h.list for h in screen([src], lists=[acme]).suppliers[0].verdict.hits)
+    layer = tmp_path / "acme-rules"
+    layer.mkdir()
+    (layer / "matching.yaml").write_text(
+        "matching:\n  threshold: 0.88\n  evidence: {name: 1.0}\n  qualifiers: {country_mismatch: 0.0}\n",
+        encoding="utf-8",
+    )
+    hits = screen([src], rules_dirs=[ROOT / "rules", layer], lists=[acme]).suppliers[0].verdict.hits
+    assert [h.list["entry"] for h in hits if h.list] == ["row 7: Korea Rungrado General Trading Corporation"]
