@@ -4,7 +4,7 @@ Blocking finds the candidates cheaply — organisation names (and aircraft, whic
 blocked name index, people's names through their own, vessels by hull number and name, identifiers (IMO,
 MMSI, registration and tax numbers, SWIFT codes, list ids) by value wherever a row writes them. Each
 candidate is then compared with the row (``supplyscreen.compare``: name, identifiers, country, entity type,
-vessel) and the comparisons weighed into one score by ``rules/matching.yaml``; a candidate at or above the
+vessel, place) and the comparisons weighed into one score by ``rules/matching.yaml``; a candidate at or above the
 threshold is a hit, and the hit carries its comparisons. ``ListMatcher.candidates`` shows one row's
 candidates, kept or dropped and why (``supplyscreen explain --list``).
 """
@@ -32,9 +32,7 @@ from supplyscreen.normalize import country_code, vessel_key
 from supplyscreen.rules import Citation, MatchingRules, WatchlistPoints, default_matching
 from supplyscreen.watchlist import Entry, Watchlist
 
-VESSEL_NAME_CUTOFF = (
-    0.75  # vessel names this close (with equal hull numbers) are compared; the weights decide
-)
+VESSEL_NAME_CUTOFF = 0.75  # vessel names this close (hull numbers equal) are compared; the weights decide
 ID_FIELDS = ("vessel", "notes", "description", "name")  # where a row's identifiers are read
 EXPLAIN_FLOOR = 0.6  # name similarity from which ``candidates`` shows a name candidate
 
@@ -46,7 +44,7 @@ class _Target:
     alias: str
 
 
-_VESSEL_REF = re.compile(r"\b(?:imo|mmsi)\b", re.IGNORECASE)
+_VESSEL_REF = re.compile(r"\b(?:imo|mmsi)", re.IGNORECASE)
 
 
 def vessel_cell(row: Mapping[str, str]) -> tuple[str, str] | None:
@@ -63,8 +61,8 @@ def vessel_cell(row: Mapping[str, str]) -> tuple[str, str] | None:
 @dataclass(frozen=True, slots=True)
 class RowContext:
     """A row as the comparisons see it: its country (``normalize.country_code``: None unknown, ``KP?`` a bare
-    Korea) and address, the identifiers of its name, notes and description cells (what the supplier itself is) and of its
-    vessel cell, and what its name may be."""
+    Korea) and address; the identifiers of its name, notes and description cells that identify the supplier
+    itself, and those of its vessel cell; and what its name may be."""
 
     country: str | None
     address: str
