@@ -343,7 +343,9 @@ class TermMatcher:
         if not plain_ascii:
             if self._has_cjk and has_cjk(folded):
                 return None
-            folded = "".join(map(_anyascii, _PIECES.split(unicodedata.normalize("NFKC", folded)))).lower()
+            # a separator with no ASCII form ('\x80') still separates words, as in the full search
+            pieces = _PIECES.split(unicodedata.normalize("NFKC", folded))
+            folded = "".join([_anyascii(piece) or " " for piece in pieces]).lower()
         words = _ASCII_WORD.findall(folded)
         if self._plain.issuperset(words):
             return []
