@@ -332,3 +332,46 @@ def test_segment_splits_as_first_written() -> None:
     words += [w[:-1] for w in words[:5000]] + [w[1:] for w in words[5000:10000]]
     words += ["dongyang", "xian", "xi'an", "daliantianyi", "gorsinar", "zhuangchuang", "ab", "dong1"]
     assert [w for w in words if _segment(w) != _plain_segment(w)] == []
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "similar"),
+    [
+        (
+            "Seaman Tae Dong Gang Crew Agency",
+            "Seaman Taedonggang Crew Agency",
+            True,
+        ),  # syllables written apart
+        ("Tae Dong Gang Trading Co", "Daedonggang Trading Co", True),  # McCune–Reischauer / Revised
+        ("Chollima Steel Complex", "Cheollima Steel Complex", True),
+        ("Kim Yong Chol", "Yong Chol KIM", True),  # a person's syllables stay apart: the order differs
+        ("Lake Holdings", "Rake Holdings", False),  # common English words are not romanisations
+        (
+            "Hunchun Dong Yang Sea Food Co., Ltd.",
+            "Hunchun Dongyang Seafood Co., Ltd.",
+            True,
+        ),  # pinyin as before
+    ],
+)
+def test_korean_romanisation(a: str, b: str, similar: bool) -> None:
+    assert (names.similarity(a, b) >= names.THRESHOLD) is similar
+
+
+@pytest.mark.parametrize(
+    ("word", "form"),
+    [
+        ("taedonggang", "daedonggang"),
+        ("daedongkang", "daedonggang"),
+        ("cheollima", "jorrima"),
+        ("chollima", "jorrima"),
+        ("sobaeksoo", "sobaegsu"),
+        ("bank", None),
+    ],
+)
+def test_korean_form(word: str, form: str | None) -> None:
+    assert names.korean_form(word) == form
+
+
+def test_a_word_written_twice_counts_once() -> None:
+    key = name_key("AKTSIONERNY KOMMERCHESKI BANK MOSKOVSKI OBLASTNOI BANK")
+    assert key.words == ("bank", "moskovski", "oblastnoi")

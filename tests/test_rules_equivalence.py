@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from supplyscreen import match, score
@@ -90,6 +90,9 @@ def _same(row: Mapping[str, str], matcher: Matcher) -> None:
 
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(row=_ROW)
+@example(
+    row={"id": "1", "name": "", "country": "", "address": "Donggang City\x800 "}
+)  # a separator with no ASCII form
 def test_random_rows_match_and_score_as_before(row: dict[str, str]) -> None:
     _same(row, _SHARED)
     _same(row, Matcher(RULES))

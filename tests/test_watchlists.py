@@ -105,10 +105,15 @@ def test_list_hits_name_the_list_entry_alias_and_similarity(tmp_path: Path) -> N
     result = screen([src], lists=[_simple(tmp_path)])
     by_name = {s.name: s for s in result.suppliers}
     hit = next(h for h in by_name["HAEGUMGANG TRADING CO LTD"].verdict.hits if h.category == "watchlist")
-    assert hit.list == {
+    assert hit.list is not None
+    assert {k: hit.list[k] for k in ("source", "entry", "entry_id")} == {
         "source": str(tmp_path / "acme-list.csv"),
         "entry": "row 2: Haegumgang Trading Corporation",
+        "entry_id": "row 2",
     }
+    assert hit.list["threshold"] == 0.88 and hit.list["score"] == hit.similarity
+    assert [c["name"] for c in hit.list["comparisons"]][:1] == ["name"]
+    assert hit.list["why"].startswith("kept: name 1.00")
     assert hit.matched in ("Haegumgang Trading Corporation", "Haegumgang Trading") and hit.similarity >= 0.88
     assert by_name["HAEGUMGANG TRADING CO LTD"].verdict.presumption  # a DPRK labour exporter
     golden = by_name["Golden Bridge Manpower Ltd"].verdict
@@ -207,3 +212,117 @@ def test_worker_processes_give_the_same_results(tmp_path: Path, monkeypatch: pyt
     assert a == b
     assert sum(done) == 900 and len(done) == 8
     assert forked.suppliers[499].verdict.presumption
+
+
+# --- what lists say besides names (issue 11) ---------------------------------------------------------------
+
+
+def _kinds(entry: object) -> set[tuple[str, str, str]]:
+    return {(i.kind, i.value, i.country) for i in entry.identifiers}  # type: ignore[attr-defined]
+
+
+def test_ofac_remarks_aliases_identifiers_and_countries(tmp_path: Path) -> None:
+    folder = tmp_path / "ofac"
+    folder.mkdir()
+    (folder / "sdn.csv").write_text(
+        '9345,"KOREA MINING DEVELOPMENT TRADING CORPORATION",-0- ,"NPWMD] [DPRK2",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,'
+        "\"Secondary sanctions risk: North Korea Sanctions Regulations; a.k.a. 'KOMID'; f.k.a. 'CHANGGWANG SINYONG "
+        "CORPORATION'.\"\n"
+        '15000,"CHON MA SAN","vessel","DPRK",-0- ,-0- ,"Oil Tanker",-0- ,-0- ,"Korea, North",-0- ,'
+        '"Vessel Registration Identification IMO 8660313; MMSI 445539000; Linked To: KOREA KUMBYOL TRADING."\n'
+        '25562,"EP-ITC","aircraft","IRAN",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,'
+        '"Aircraft Model ATR-72; Aircraft Manufacturer\'s Serial Number (MSN) 1390; Aircraft Tail Number EP-ITC."\n'
+        '22508,"VVB, PAO",-0- ,"UKRAINE-EO13685",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,'
+        '"SWIFT/BIC YARORU21; BIK (RU) 046711106; Tax ID No. 7604033479 (Russia)."\n',
+        encoding="utf-8",
+    )
+    (folder / "add.csv").write_text(
+        '9345,1,-0- ,"Pyongyang","Korea, North",-0- \n22508,2,"3A ul., 4-ya Bastionnaya","Sevastopol, Crimea","Ukraine",-0- \n',
+        encoding="utf-8",
+    )
+    entries = {e.entry_id: e for e in load_watchlist(folder / "sdn.csv").entries}
+    komid = entries["SDN 9345"]
+    assert komid.aliases == ("KOMID", "CHANGGWANG SINYONG CORPORATION")  # a.k.a. and f.k.a. in the remarks
+    assert "Linked To" not in " ".join(entries["SDN 15000"].aliases)
+    assert komid.country_codes == ("KP",) and komid.addresses == ("Pyongyang, Korea, North",)
+    vessel = entries["SDN 15000"]
+    assert vessel.imo == ("8660313",) and {("imo", "8660313", ""), ("mmsi", "445539000", "")} <= _kinds(
+        vessel
+    )
+    assert vessel.country_codes == ("KP",)  # the flag column
+    aircraft = entries["SDN 25562"]
+    assert aircraft.type == "aircraft" and ("aircraft", "EPITC", "") in _kinds(aircraft)
+    bank = entries["SDN 22508"]
+    assert set(bank.country_codes) == {"UA", "RU"}  # an address in Crimea; SWIFT, BIK and tax number Russian
+    assert ("tax", "7604033479", "RU") in _kinds(bank) and ("sdn", "22508", "") in _kinds(bank)
+
+
+def test_ftm_identifiers_and_countries(tmp_path: Path) -> None:
+    lines = [
+        {
+            "id": "v1",
+            "schema": "Vessel",
+            "caption": "CHON MA SAN",
+            "properties": {
+                "name": ["CHON MA SAN"],
+                "imoNumber": ["IMO 8660313"],
+                "mmsi": ["445539000"],
+                "flag": ["kp"],
+            },
+        },
+        {
+            "id": "c1",
+            "schema": "Company",
+            "caption": "LLC CST",
+            "properties": {
+                "name": ["LLC CST"],
+                "innCode": ["1841015504"],
+                "registrationNumber": ["1091841000624"],
+                "swiftBic": ["ABCDRUMM"],
+                "jurisdiction": ["ru"],
+            },
+        },
+        {
+            "id": "a1",
+            "schema": "Airplane",
+            "caption": "EP-ITC",
+            "properties": {"name": ["EP-ITC"], "country": ["ir"]},
+        },
+    ]
+    path = tmp_path / "entities.ftm.json"
+    path.write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
+    vessel, company, aircraft = load_watchlist(path).entries
+    assert vessel.imo == ("8660313",) and ("mmsi", "445539000", "") in _kinds(vessel)
+    assert vessel.country_codes == ("KP",)
+    assert {
+        ("tax", "1841015504", "RU"),
+        ("registration", "1091841000624", "RU"),
+        ("swift", "ABCDRUMM", ""),
+    } <= _kinds(company)
+    assert company.country_codes == ("RU",)
+    assert aircraft.type == "aircraft" and aircraft.country_codes == ("IR",)
+
+
+def test_simple_csv_keeps_an_explicit_imo_with_a_wrong_check_digit(tmp_path: Path) -> None:
+    path = tmp_path / "list.csv"
+    path.write_text(
+        "name,aliases,type,country,identifiers,source,reason\n"
+        "Sea Pearl,,vessel,KP,IMO 9912348,ACME,\n"
+        "Kum Song 7,,vessel,KP,9912347,ACME,\n"
+        "Kum Song 8,,vessel,KP,9912348,ACME,\n",
+        encoding="utf-8",
+    )
+    pearl, seven, eight = load_watchlist(path).entries
+    assert pearl.imo == () and _kinds(pearl) == {("imo", "9912348", "")}  # kept for an equal explicit number
+    assert seven.imo == ("9912347",)  # a bare number: read because its check digit holds
+    assert _kinds(eight) == set()
+
+
+@needs_shared
+def test_ofac_snapshot_reads_remark_names_and_identifiers() -> None:
+    entries = {e.entry_id: e for e in load_watchlist(OFAC).entries}
+    assert "KOMID" in entries["SDN 9345"].aliases
+    assert entries["SDN 25562"].type == "aircraft"
+    assert "RU" in entries["SDN 22508"].country_codes
+    vessels = [e for e in load_watchlist(OFAC).entries if e.type == "vessel"]
+    assert sum(1 for e in vessels if e.imo) > 350

@@ -376,6 +376,10 @@ def test_rule_files_are_checked_recorded_and_used(client: TestClient) -> None:
         assert [entry["path"] for entry in results["run"]["lists"]] == ["block.csv"]
         acme = client.get(ok["links"]["suppliers"]).json()[0]
         assert any(h["list"] for h in acme["hits"]), acme["hits"]
+        listed = next(h["list"] for h in acme["hits"] if h["list"])
+        assert listed["comparisons"][0]["name"] == "name" and listed["why"].startswith("kept")
+        page = client.get(f"/runs/{ok['id']}/suppliers/0").text  # the supplier page shows the comparisons
+        assert 'class="comparisons"' in page and "name 1.00 via the listed name “Acme Fishing”" in page
     else:
         assert results["run"]["lists"] == []
 

@@ -466,7 +466,7 @@ def screen(
     rules = load_rules([Path(d) for d in rules_dirs] if rules_dirs else None)
     matcher = Matcher(rules)
     watchlists = [load_watchlist(p) for p in lists]
-    list_matcher = ListMatcher(watchlists, rules.watchlist) if watchlists else None
+    list_matcher = ListMatcher(watchlists, rules.watchlist, matching=rules.matching) if watchlists else None
     files = [read_input(path, sheet=sheet, overrides=mapping, stream=not keep) for path in inputs]
     for input_file in files:
         if on_input is not None:

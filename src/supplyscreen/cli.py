@@ -343,6 +343,13 @@ def rules_list(rules_dirs: tuple[Path, ...], fmt: str, category: str | None) -> 
 @click.option(
     "--rules", "rules_dirs", multiple=True, type=click.Path(path_type=Path), help="Rule layer to add."
 )
+@click.option(
+    "--list",
+    "lists",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Watchlist to match against, showing every candidate and why it was kept or dropped; repeatable.",
+)
 @translate_errors
 def explain(
     name: str,
@@ -353,10 +360,13 @@ def explain(
     vessel: str,
     notes: str,
     rules_dirs: tuple[Path, ...],
+    lists: tuple[Path, ...],
 ) -> None:
-    """Show every rule evaluated for one supplier, which fired and why, and the resulting score."""
+    """Show every rule evaluated for one supplier, which fired and why, and the resulting score; with --list,
+    every watchlist candidate, its comparisons and why it was kept or dropped."""
     from supplyscreen.explain import explain as run_explain
     from supplyscreen.rules import load_rules
+    from supplyscreen.watchlist import load_watchlist
 
     fields = {
         "name": name,
@@ -369,7 +379,8 @@ def explain(
     }
     if not any(fields.values()):
         raise InputError("nothing to explain", hint="give at least one of --name, --country, --address, …")
-    for line in run_explain(fields, load_rules(_layers(rules_dirs))).lines():
+    watchlists = [load_watchlist(p) for p in lists]
+    for line in run_explain(fields, load_rules(_layers(rules_dirs)), lists=watchlists).lines():
         click.echo(line)
 
 

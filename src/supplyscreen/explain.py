@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from supplyscreen.compare import Comparison
+from supplyscreen.listmatch import Candidate, ListMatcher, RowContext
 from supplyscreen.match import Hit, Matcher
 from supplyscreen.names import name_key
 from supplyscreen.normalize import country_code, format_hs, hs_codes
-from supplyscreen.rules import Combination, RuleSet
+from supplyscreen.rules import Combination, MatchingRules, RuleSet
 from supplyscreen.score import Verdict, fills, origin_hits, score_hits
+from supplyscreen.watchlist import Watchlist
+
+SHOWN_CANDIDATES = 12  # watchlist candidates shown in full; the rest are counted
 
 
 @dataclass
@@ -22,6 +27,8 @@ class Explanation:
     silent: dict[str, list[str]] = field(default_factory=dict)
     rules: RuleSet | None = None
     raw: tuple[Hit, ...] = ()  # every hit the matcher found (each occurrence), which the track is decided on
+    candidates: list[Candidate] = field(default_factory=list)  # watchlist candidates (explain --list)
+    list_matcher: ListMatcher | None = None
 
     def lines(self) -> list[str]:
         assert self.rules is not None
@@ -37,6 +44,8 @@ class Explanation:
         out.append(f"Fired ({len(indicator_hits)}):" if indicator_hits else "Fired: none")
         for hit in indicator_hits:
             out += _hit_lines(hit)
+        if self.list_matcher is not None:
+            out += _watchlist_lines(self.list_matcher, self.candidates, self.fields)
         out.append("Combinations:")
         out += [f"  {line}" for line in self.combinations]
         if self.set_aside:
@@ -96,9 +105,53 @@ def _hit_lines(hit: Hit) -> list[str]:
         lines.append(
             f"        {hit.field} “{hit.text}” matched “{hit.matched}”, similarity {hit.similarity:.2f}"
         )
+    if hit.list is not None:
+        lines.append(f"        list {hit.list['source']}: {hit.list['entry']} — {hit.list.get('why', '')}")
     for c in hit.citations[:2]:
         lines.append(f"        evidence: “{c.quote}” — {c.source}")
     return lines
+
+
+def _effect(c: Comparison, rules: MatchingRules) -> str:
+    """How a comparison counts: its evidence weight, its qualifier's weight, or veto."""
+    if c.name in rules.evidence:
+        return f"×{rules.evidence[c.name]:g}"
+    if c.name in rules.qualifiers:
+        weight = c.score * rules.qualifiers[c.name]
+        return f"{'+' if weight >= 0 else '−'}{abs(weight):.2f}"
+    if c.name in rules.vetoes and c.score:
+        return "veto"
+    return ""
+
+
+def _watchlist_lines(
+    lm: ListMatcher, candidates: Sequence[Candidate], fields: Mapping[str, str]
+) -> list[str]:
+    """The watchlists section: the row as comparisons see it, then every candidate with its comparisons,
+    its score and why it was kept or dropped."""
+    entries = sum(len(w.entries) for w in lm.lists)
+    files = ", ".join(w.display for w in lm.lists)
+    count = f"{entries:,} entr{'y' if entries == 1 else 'ies'}"
+    out = [f"Watchlists ({files}: {count}; threshold {lm.threshold:.2f}, weights in rules/matching.yaml):"]
+    ctx = RowContext.of(fields)
+    ids = ", ".join(str(i) for i in (*ctx.identifiers, *ctx.vessel_identifiers)) or "none"
+    kind = "an organisation" if ctx.name_kind == "organization" else "an organisation or a person"
+    out.append(f"  row: country {ctx.country or 'not known'}; name read as {kind}; identifiers: {ids}")
+    if not candidates:
+        out.append("  no candidate: no listed name, vessel or identifier comes close")
+    for c in candidates[:SHOWN_CANDIDATES]:
+        state = "KEPT   " if c.kept else "dropped"
+        where = f"{c.field} “{c.text}”" if c.via == c.field else f"{c.via} in {c.field} “{c.text}”"
+        listed = f"; {c.watchlist.display}" if len(lm.lists) > 1 else ""
+        out.append(f"  {state} {c.entry.label} [{c.entry.type}{listed}] ← {where}")
+        for comp in c.comparisons:
+            effect = _effect(comp, lm.matching)
+            out.append(f"            {comp.name:<19} {comp.score:4.2f} {effect:>6}  {comp.detail}")
+        out.append(f"            → {c.why}")
+    if len(candidates) > SHOWN_CANDIDATES:
+        rest = candidates[SHOWN_CANDIDATES:]
+        out.append(f"  … and {len(rest)} more candidates, all dropped (best score {rest[0].score:.2f})")
+    return out
 
 
 def _combination_line(combo: Combination, hits: list[Hit], fired: dict[str, Hit]) -> str:
@@ -114,11 +167,25 @@ def _combination_line(combo: Combination, hits: list[Hit], fired: dict[str, Hit]
     return f"{combo.id}: {state}; " + "; ".join(slots)
 
 
-def explain(fields: Mapping[str, str], rules: RuleSet, matcher: Matcher | None = None) -> Explanation:
+def explain(
+    fields: Mapping[str, str],
+    rules: RuleSet,
+    matcher: Matcher | None = None,
+    lists: Sequence[Watchlist] = (),
+    list_matcher: ListMatcher | None = None,
+) -> Explanation:
+    """Screen one supplier and keep every step; with ``lists`` (or a ``list_matcher``), also every watchlist
+    candidate, kept or dropped, with its comparisons."""
     matcher = matcher or Matcher(rules)
     row = {k: v for k, v in fields.items() if v}
     trace: list[str] = []
     raw = matcher.match_row(row, trace)
+    if list_matcher is None and lists:
+        list_matcher = ListMatcher(lists, rules.watchlist, matching=rules.matching)
+    candidates: list[Candidate] = []
+    if list_matcher is not None:
+        raw = [*raw, *list_matcher.match_rows([row]).get(0, [])]
+        candidates = list_matcher.candidates(row)
     verdict = score_hits(raw, rules)
     normalised = []
     if row.get("name"):
@@ -140,5 +207,14 @@ def explain(fields: Mapping[str, str], rules: RuleSet, matcher: Matcher | None =
         if ind.id not in fired_rules:
             silent.setdefault(ind.category, []).append(ind.id)
     return Explanation(
-        row, normalised, verdict, combos, list(dict.fromkeys(trace)), silent, rules, tuple(raw)
+        row,
+        normalised,
+        verdict,
+        combos,
+        list(dict.fromkeys(trace)),
+        silent,
+        rules,
+        tuple(raw),
+        candidates,
+        list_matcher,
     )

@@ -1,22 +1,40 @@
-"""Watchlist hits for a whole sheet at once: names through the blocked name index, vessels by hull number
-and name, IMO numbers exactly wherever they are written in a row."""
+"""Watchlist hits for a whole sheet at once: blocking, then explained comparisons.
+
+Blocking finds the candidates cheaply — organisation names (and aircraft, which read like them) through the
+blocked name index, people's names through their own, vessels by hull number and name, identifiers (IMO,
+MMSI, registration and tax numbers, SWIFT codes, list ids) by value wherever a row writes them. Each
+candidate is then compared with the row (``supplyscreen.compare``: name, identifiers, country, entity type,
+vessel, place) and the comparisons weighed into one score by ``rules/matching.yaml``; a candidate at or above the
+threshold is a hit, and the hit carries its comparisons. ``ListMatcher.candidates`` shows one row's
+candidates, kept or dropped and why (``supplyscreen explain --list``).
+"""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from rapidfuzz import fuzz
 
+from supplyscreen.compare import Combined, Comparison, combine
+from supplyscreen.compare.country import compare_countries
+from supplyscreen.compare.entity import compare_types
+from supplyscreen.compare.identifiers import Identifier, compare_identifiers, identifiers_in
+from supplyscreen.compare.name import compare_names, generic_only, weak_name
+from supplyscreen.compare.place import compare_places
+from supplyscreen.compare.vessel import compare_vessel_names
 from supplyscreen.match import Hit
-from supplyscreen.names import THRESHOLD, NameIndex, name_key
-from supplyscreen.normalize import imo_numbers, imo_valid, vessel_key
-from supplyscreen.rules import Citation, WatchlistPoints
+from supplyscreen.names import NameIndex, name_key
+from supplyscreen.normalize import country_code, vessel_key
+from supplyscreen.rules import Citation, MatchingRules, WatchlistPoints, default_matching
 from supplyscreen.watchlist import Entry, Watchlist
 
-VESSEL_NAME_CUTOFF = 85.0
-IMO_FIELDS = ("vessel", "notes", "description", "name")
+VESSEL_NAME_CUTOFF = 0.75  # vessel names this close (hull numbers equal) are compared; the weights decide
+ID_FIELDS = ("vessel", "notes", "description", "name")  # where a row's identifiers are read
+EXPLAIN_FLOOR = 0.6  # name similarity from which ``candidates`` shows a name candidate
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,19 +44,106 @@ class _Target:
     alias: str
 
 
+_VESSEL_REF = re.compile(r"\b(?:imo|mmsi)", re.IGNORECASE)
+
+
+def vessel_cell(row: Mapping[str, str]) -> tuple[str, str] | None:
+    """The cell naming the row's vessel, as (field, text): the vessel cell, else a name cell that carries an
+    IMO number or MMSI ("Ocean Star IMO 9912347" in a name column is a vessel)."""
+    if row.get("vessel"):
+        return "vessel", row["vessel"]
+    name = row.get("name") or ""
+    if _VESSEL_REF.search(name) and any(i.identifies == "vessel" for i in identifiers_in(name)):
+        return "name", name
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class RowContext:
+    """A row as the comparisons see it: its country (``normalize.country_code``: None unknown, ``KP?`` a bare
+    Korea) and address; the identifiers of its name, notes and description cells that identify the supplier
+    itself, and those of its vessel cell; and what its name may be."""
+
+    country: str | None
+    address: str
+    identifiers: tuple[Identifier, ...]
+    vessel_identifiers: tuple[Identifier, ...]
+    name_kind: str  # "organization" (a legal form or business word) or "organization or person"
+
+    @classmethod
+    def of(cls, row: Mapping[str, str]) -> RowContext:
+        country, address = row.get("country", ""), row.get("address", "")
+        own = tuple(
+            i
+            for f in ("name", "notes", "description")
+            for i in identifiers_in(row.get(f) or "")
+            if i.identifies != "vessel"
+        )
+        name = row.get("name") or ""
+        vessel = vessel_cell(row)
+        return cls(
+            country_code(country, address) if country or address else None,
+            address,
+            tuple(dict.fromkeys(own)),
+            identifiers_in(vessel[1], bare_imo=vessel[0] == "vessel") if vessel else (),
+            "organization" if name_key(name).company else "organization or person",
+        )
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One watchlist entry a row was compared with: through which cell and index, the comparisons, their
+    combined score and whether it was kept, and why."""
+
+    watchlist: Watchlist
+    entry: Entry
+    alias: str  # the entry's name, alias or identifier that the row met
+    field: str
+    text: str
+    via: str  # "name", "person name", "vessel" or an identifier ("IMO", "MMSI" …)
+    combined: Combined
+
+    @property
+    def score(self) -> float:
+        return self.combined.score
+
+    @property
+    def kept(self) -> bool:
+        return self.combined.kept
+
+    @property
+    def why(self) -> str:
+        return self.combined.why
+
+    @property
+    def comparisons(self) -> tuple[Comparison, ...]:
+        return self.combined.comparisons
+
+
 class ListMatcher:
-    """Every entry of every ``--list`` file, ready to match columns of supplier rows."""
+    """Every entry of every ``--list`` file, ready to match columns of supplier rows. ``matching`` holds the
+    weights (default: the bundled ``rules/matching.yaml``); ``threshold`` overrides its threshold."""
 
     def __init__(
-        self, lists: Sequence[Watchlist], points: WatchlistPoints, threshold: float = THRESHOLD
+        self,
+        lists: Sequence[Watchlist],
+        points: WatchlistPoints,
+        threshold: float | None = None,
+        matching: MatchingRules | None = None,
     ) -> None:
         self.lists = list(lists)
         self.points = points
-        self.threshold = threshold
+        self.matching = matching if matching is not None else default_matching()
+        self.threshold = self.matching.threshold if threshold is None else threshold
+        # a name below the threshold can reach it only through positive qualifiers (country_match …)
+        boost = sum(w for w in self.matching.qualifiers.values() if w > 0)
+        self._floor = max(0.0, self.threshold - boost)
+        self._generic = frozenset(self.matching.generic_words)
+        self._abroad = {k: frozenset(v) for k, v in self.matching.operates_abroad.items()}
         self._names: list[_Target] = []
         self._people: list[_Target] = []
         self._vessels: dict[tuple[str, ...], list[tuple[str, _Target]]] = defaultdict(list)
-        self._imo: dict[str, list[_Target]] = defaultdict(list)
+        self._ids: dict[tuple[str, str], list[tuple[Identifier, _Target]]] = defaultdict(list)
         for wl in self.lists:
             for entry in wl.entries:
                 for alias in entry.names:
@@ -49,45 +154,111 @@ class ListMatcher:
                             self._vessels[key.numbers].append((key.letters, target))
                     elif entry.type == "person":
                         self._people.append(target)
-                    else:
+                    else:  # organisations, and aircraft (their registrations read like names: vetoed)
                         self._names.append(target)
-                for number in entry.imo:
-                    self._imo[number].append(_Target(wl, entry, f"IMO {number}"))
+                for ident in entry.identifiers:
+                    self._ids[(ident.family, ident.value)].append((ident, _Target(wl, entry, str(ident))))
         self._index = NameIndex([t.alias for t in self._names]) if self._names else None
         self._people_index = NameIndex([t.alias for t in self._people]) if self._people else None
 
-    def _hit(self, target: _Target, field: str, text: str, similarity: float, kind: str) -> Hit:
+    # -- comparisons ------------------------------------------------------------------------------------
+
+    def _judge(self, comparisons: list[Comparison]) -> Combined:
+        return combine(comparisons, self.matching, self.threshold)
+
+    def _by_name(self, target: _Target, text: str, similarity: float, ctx: RowContext, via: str) -> Candidate:
+        entry, alias = target.entry, target.alias
+        country = compare_countries(ctx.country, entry.country_codes, self._abroad)
+        identifiers = compare_identifiers(ctx.identifiers, entry.identifiers)
+        supported = country.name == "country_match" or identifiers.name == "identifier_match"
+        comparisons = [
+            compare_names(text, alias, similarity, primary=entry.name),
+            compare_types(ctx.name_kind, entry.type),
+            generic_only(text, alias, self._generic),
+            weak_name(text, alias, supported, self._generic),
+            country,
+            compare_places(text, ctx.address, alias, entry.addresses, self._generic),
+            identifiers,
+        ]
+        return Candidate(target.watchlist, entry, target.alias, "name", text, via, self._judge(comparisons))
+
+    def _by_vessel(self, target: _Target, field: str, text: str, ctx: RowContext) -> Candidate:
         entry = target.entry
+        comparisons = [
+            compare_vessel_names(text, target.alias),
+            compare_types("vessel", entry.type),
+            compare_identifiers(ctx.vessel_identifiers, entry.identifiers),
+        ]
+        return Candidate(
+            target.watchlist, entry, target.alias, field, text, "vessel", self._judge(comparisons)
+        )
+
+    def _by_identifier(self, target: _Target, field: str, ident: Identifier) -> Candidate:
+        comparisons = [compare_identifiers((ident,), target.entry.identifiers)]
+        via = ident.label
+        return Candidate(
+            target.watchlist, target.entry, target.alias, field, str(ident), via, self._judge(comparisons)
+        )
+
+    # -- hits -------------------------------------------------------------------------------------------
+
+    def _hit(self, c: Candidate) -> Hit:
+        entry = c.entry
         points = self.points.nexus if entry.nexus else self.points.dprk if entry.dprk else self.points.other
         what = (
             "DPRK labour-export entity or entity in the DPRK"
             if entry.nexus
             else ("DPRK sanctions programme" if entry.dprk else "listed entry")
         )
+        listed: dict[str, Any] = {
+            "source": c.watchlist.display,
+            "entry": entry.label,
+            "entry_id": entry.entry_id,
+            "score": round(c.score, 3),
+            "threshold": self.threshold,
+            "comparisons": c.combined.comparisons_json(),
+            "why": c.why,
+        }
         return Hit(
-            rule=f"watchlist:{target.watchlist.display}#{entry.entry_id}",
-            indicator=f"Watchlist {kind} match: {entry.name} ({what})",
+            rule=f"watchlist:{c.watchlist.display}#{entry.entry_id}",
+            indicator=f"Watchlist {c.via} match: {entry.name} ({what})",
             category="watchlist",
-            field=field,
-            text=text,
-            matched=target.alias,
-            similarity=similarity,
+            field=c.field,
+            text=c.text,
+            matched=c.alias,
+            similarity=round(c.score, 3),
             points=points,
             citations=(
                 Citation(
-                    source=entry.source or target.watchlist.format,
-                    quote=entry.reason or f"Listed in {target.watchlist.display}",
+                    source=entry.source or c.watchlist.format,
+                    quote=entry.reason or f"Listed in {c.watchlist.display}",
                 ),
             ),
             nexus=entry.nexus,
             tags=("watchlist", "dprk_list") if entry.dprk else ("watchlist",),
             group="watchlist",
-            list={"source": target.watchlist.display, "entry": entry.label},
+            list=listed,
         )
 
     def match_rows(self, rows: Sequence[Mapping[str, str]]) -> dict[int, list[Hit]]:
-        """List hits by row position, for every row of a sheet."""
-        out: dict[int, list[Hit]] = defaultdict(list)
+        """List hits by row position, for every row of a sheet: one per row and entry (the best-scoring way
+        the row met it)."""
+        best: dict[int, dict[tuple[int, str], Candidate]] = defaultdict(dict)
+        contexts: dict[int, RowContext] = {}
+
+        def context(i: int) -> RowContext:
+            found = contexts.get(i)
+            if found is None:
+                found = contexts[i] = RowContext.of(rows[i])
+            return found
+
+        def keep(i: int, c: Candidate) -> None:
+            if c.kept:
+                key = (id(c.watchlist), c.entry.entry_id)
+                held = best[i].get(key)
+                if held is None or c.score > held.score:
+                    best[i][key] = c
+
         if self._index is not None:
             first: dict[str, int] = {}  # the row of each name, and the rows of names written again
             again: dict[str, list[int]] = defaultdict(list)  # (not a list per row: fewer objects to collect)
@@ -98,41 +269,80 @@ class ListMatcher:
                     else:
                         first[name] = i
             names = list(first)
-            for m in self._index.match(names, self.threshold):
+            for m in self._index.match(names, self._floor):
                 target, name = self._names[m.target], names[m.query]
                 for i in (first[name], *again.get(name, ())):
-                    out[i].append(self._hit(target, "name", name, m.similarity, "name"))
+                    keep(i, self._by_name(target, name, m.similarity, context(i), "name"))
         if self._people_index is not None:
             # a listed person matches only a supplier written as a person: no legal form or business word
             people = [n for n in {r.get("name", "") for r in rows} if n and not name_key(n).company]
             rows_by_name: dict[str, list[int]] = defaultdict(list)
             for i, row in enumerate(rows):
                 rows_by_name[row.get("name", "")].append(i)
-            for m in self._people_index.match(people, self.threshold):
+            for m in self._people_index.match(people, self._floor):
                 target = self._people[m.target]
                 for i in rows_by_name[people[m.query]]:
-                    out[i].append(self._hit(target, "name", people[m.query], m.similarity, "person name"))
+                    keep(i, self._by_name(target, people[m.query], m.similarity, context(i), "person name"))
         if self._vessels:
             for i, row in enumerate(rows):
-                if row.get("vessel"):
-                    out[i].extend(self._vessel_hits(row["vessel"]))
-        if self._imo:
+                cell = vessel_cell(row)
+                if cell is not None:
+                    for target in self._vessel_targets(cell[1]):
+                        keep(i, self._by_vessel(target, *cell, context(i)))
+        if self._ids:
             for i, row in enumerate(rows):
-                for field in IMO_FIELDS:
-                    for number in imo_numbers(row.get(field, "")):
-                        if imo_valid(number):
-                            out[i].extend(
-                                self._hit(t, field, f"IMO {number}", 1.0, "IMO")
-                                for t in self._imo.get(number, ())
-                            )
-        return out
+                for field, ident, target in self._identifier_targets(row):
+                    keep(i, self._by_identifier(target, field, ident))
+        return {i: [self._hit(c) for c in found.values()] for i, found in best.items() if found}
 
-    def _vessel_hits(self, text: str) -> list[Hit]:
+    def _vessel_targets(self, text: str) -> Iterator[_Target]:
+        """Listed vessels with the hull numbers of ``text`` and a name starting alike and close enough to
+        compare."""
         key = vessel_key(text)
-        hits = []
+        if not key.letters:
+            return
         for letters, target in self._vessels.get(key.numbers, ()):
-            if key.letters and letters[0] == key.letters[0]:
-                score = fuzz.ratio(key.letters, letters)
-                if score >= VESSEL_NAME_CUTOFF:
-                    hits.append(self._hit(target, "vessel", text, round(score / 100, 3), "vessel"))
-        return hits
+            if letters[0] == key.letters[0] and _ratio(key.letters, letters) >= VESSEL_NAME_CUTOFF:
+                yield target
+
+    def _identifier_targets(self, row: Mapping[str, str]) -> Iterator[tuple[str, Identifier, _Target]]:
+        """(field, identifier, target) for every identifier a row writes that a listed entry carries."""
+        for field in ID_FIELDS:
+            text = row.get(field)
+            if text:
+                for ident in identifiers_in(text, bare_imo=field == "vessel"):
+                    for listed, target in self._ids.get((ident.family, ident.value), ()):
+                        if listed.kind == ident.kind or listed.family == ident.family:
+                            yield field, ident, target
+
+    # -- one row, in full -------------------------------------------------------------------------------
+
+    def candidates(self, row: Mapping[str, str], floor: float = EXPLAIN_FLOOR) -> list[Candidate]:
+        """Every candidate of one row, kept or dropped, best first: names from ``floor`` (people and
+        aircraft too, whatever the row's name looks like, so that what sets them aside shows), vessels and
+        identifiers. ``match_rows`` keeps exactly the kept ones (the best per entry)."""
+        ctx = RowContext.of(row)
+        found: list[Candidate] = []
+        name = row.get("name") or ""
+        if name:
+            for index, targets, via in (
+                (self._index, self._names, "name"),
+                (self._people_index, self._people, "person name"),
+            ):
+                if index is not None:
+                    for m in index.match([name], min(floor, self._floor)):
+                        found.append(self._by_name(targets[m.target], name, m.similarity, ctx, via))
+        cell = vessel_cell(row)
+        if cell is not None:
+            for target in self._vessel_targets(cell[1]):
+                found.append(self._by_vessel(target, *cell, ctx))
+        for field, ident, target in self._identifier_targets(row):
+            found.append(self._by_identifier(target, field, ident))
+        best: dict[tuple[int, str, str], Candidate] = {}  # one per entry and way in: its best alias
+        for c in sorted(found, key=lambda c: (-c.kept, -c.score, c.entry.entry_id, c.alias)):
+            best.setdefault((id(c.watchlist), c.entry.entry_id, c.via), c)
+        return list(best.values())
+
+
+def _ratio(a: str, b: str) -> float:
+    return float(fuzz.ratio(a, b)) / 100

@@ -33,6 +33,7 @@ import ahocorasick
 from anyascii import anyascii
 from rapidfuzz import fuzz, process
 
+from supplyscreen.compare.vessel import compare_vessels
 from supplyscreen.concepts import ConceptMatch, ConceptMatcher
 from supplyscreen.normalize import (
     address_matters,
@@ -44,9 +45,10 @@ from supplyscreen.normalize import (
     stem,
     tokens,
     unit_spans,
-    vessel_key,
 )
 from supplyscreen.rules import Citation, Indicator, RuleSet
+
+__all__ = ["Hit", "Matcher", "TermMatcher", "compare_vessels", "hit_for"]
 
 FUZZY_MIN_LEN = 6
 FUZZY_CUTOFF = 90.0
@@ -341,7 +343,9 @@ class TermMatcher:
         if not plain_ascii:
             if self._has_cjk and has_cjk(folded):
                 return None
-            folded = "".join(map(_anyascii, _PIECES.split(unicodedata.normalize("NFKC", folded)))).lower()
+            # a separator with no ASCII form ('\x80') still separates words, as in the full search
+            pieces = _PIECES.split(unicodedata.normalize("NFKC", folded))
+            folded = "".join([_anyascii(piece) or " " for piece in pieces]).lower()
         words = _ASCII_WORD.findall(folded)
         if self._plain.issuperset(words):
             return []
@@ -503,26 +507,6 @@ def concept_matched(m: ConceptMatch) -> str:
 
 def _clip(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def compare_vessels(a: str, b: str) -> tuple[float, str]:
-    """Similarity of two vessel references and why: IMO numbers decide when both have one; otherwise the
-    hull numbers must be equal and the names close ('Fu Yuan Yu 7788' = 'FUYUANYU 7788' != 'Fu Yuan Yu 7789')."""
-    ka, kb = vessel_key(a), vessel_key(b)
-    if ka.imo and kb.imo:
-        same = set(ka.imo) & set(kb.imo)
-        return (1.0, f"same IMO number {min(same)}") if same else (0.0, "different IMO numbers")
-    if ka.numbers != kb.numbers:
-        return (
-            0.0,
-            f"hull numbers differ ({' '.join(ka.numbers) or 'none'} vs {' '.join(kb.numbers) or 'none'})",
-        )
-    if not ka.letters or not kb.letters:
-        return 0.0, "no name to compare"
-    if ka.letters[0] != kb.letters[0]:
-        return 0.0, "names start with different letters"
-    score = fuzz.ratio(ka.letters, kb.letters) / 100
-    return score, f"name similarity {score:.2f}, hull numbers equal"
 
 
 def _cjk_negated(folded: str, start: int) -> bool:

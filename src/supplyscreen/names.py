@@ -27,14 +27,17 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from importlib import resources
 from itertools import chain
 
 import numpy as np
+import yaml
 from pypinyin import lazy_pinyin
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 from wordfreq import zipf_frequency
 
+from supplyscreen.errors import ConfigError
 from supplyscreen.normalize import GENERIC_WORDS, fold, stem, strip_legal_forms, tokens
 
 THRESHOLD = 0.88  # default similarity for a list hit
@@ -64,12 +67,20 @@ PINYIN_GENERIC_WORDS = frozenset(p.replace(" ", "") for p in PINYIN_GENERIC)
 EXTRA_GENERIC = frozenset(
     """
     obshchestvo obschestvo ogranichennoy ogranichennoi ogranichennoj otvetstvennostyu otvetstvennostiu
-    otvetstvennost aktsionernoe zakrytoe otkrytoe publichnoe private pvt jv materials material metal
+    otvetstvennost aktsionernoe aktsionerny aktsionernyy aktsionernyi kommercheski kommercheskiy
+    kommercheskii zakrytoe otkrytoe publichnoe private pvt jv materials material metal
     metallic mineral minerals agency services service for garment garments apparel textile textiles wood
     aquatic technology center centre economic economy
     """.split()
 )
 _GENERIC = GENERIC_WORDS | PINYIN_GENERIC_WORDS | EXTRA_GENERIC
+
+
+def generic_word(token: str) -> bool:
+    """Whether a key word is one of the generic words name keys leave out (company, trading, maoyi …)."""
+    return token in _GENERIC
+
+
 _PHRASE_STARTS = frozenset(p.split()[0] for p in PINYIN_GENERIC)  # a name without these has no such phrase
 # Place names inside a country: a supplier may write the capital or a city for the country a list names.
 PLACE_IN = {
@@ -204,24 +215,92 @@ def _drop_generic_phrases(toks: list[str]) -> list[str]:
     return text.split()
 
 
+@lru_cache(maxsize=1)
+def _korean_spellings() -> tuple[dict[str, str], int]:
+    """Every spelling of a Korean syllable in ``romanization.yaml`` (initial × vowel × final) with its
+    canonical form, and the length of the longest spelling."""
+    raw = yaml.safe_load(resources.files("supplyscreen").joinpath("romanization.yaml").read_text("utf-8"))
+    parts: list[dict[str, str]] = []
+    for key in ("initials", "vowels", "finals"):
+        part = raw.get(key) if isinstance(raw, dict) else None
+        if not isinstance(part, dict) or not all(
+            isinstance(v, list) and all(isinstance(x, str) for x in v) for v in part.values()
+        ):
+            raise ConfigError(
+                f"romanization.yaml: '{key}' must map each canonical form to a list of spellings",
+                hint='quote the empty spelling as ""',
+            )
+        parts.append(
+            {spelling: str(canonical) for canonical, spellings in part.items() for spelling in spellings}
+        )
+    initials, vowels, finals = parts
+    out: dict[str, str] = {}
+    for i, ci in initials.items():
+        for v, cv in vowels.items():
+            for f, cf in finals.items():
+                out.setdefault(i + v + f, ci + cv + cf)
+    return out, max(map(len, out))
+
+
+@lru_cache(maxsize=1)
+def _korean_only() -> frozenset[str]:
+    """Korean syllables that are not pinyin syllables ('tae', 'chol', 'kum'): one in a run of syllables
+    makes the run Korean (kept apart, not paired as pinyin)."""
+    return frozenset(_korean_spellings()[0]) - _all_syllables()
+
+
+@lru_cache(maxsize=262144)
+def korean_form(word: str) -> str | None:
+    """The word split into as few Korean syllables as possible, each in its canonical form
+    (``romanization.yaml``), run together: 'Taedonggang' and 'Daedonggang' give one form. None when the
+    word is not a run of Korean syllables."""
+    spellings, longest = _korean_spellings()
+    n = len(word)
+    fewest = [0] + [n + 1] * n
+    back = [0] * (n + 1)
+    canonical = [""] * (n + 1)
+    for i in range(n):
+        if fewest[i] > n:
+            continue
+        for j in range(i + 1, min(n, i + longest) + 1):
+            form = spellings.get(word[i:j])
+            if form is not None and fewest[i] + 1 < fewest[j]:
+                fewest[j], back[j], canonical[j] = fewest[i] + 1, i, form
+    if not n or fewest[n] > n:
+        return None
+    parts = []
+    while n:
+        parts.append(canonical[n])
+        n = back[n]
+    return "".join(reversed(parts))
+
+
 @lru_cache(maxsize=262144)
 def _starts_syllable_run(tok: str) -> bool:
     """Whether ``_group_syllables`` puts the word in a run of syllables (else it keeps it as it is)."""
-    return tok in _all_syllables() or (len(tok) >= 8 and len(_segment(tok)) >= 4)  # syllables of 2+ letters
+    return (
+        tok in _all_syllables()
+        or tok in _korean_only()
+        or (len(tok) >= 8 and len(_segment(tok)) >= 4)  # pinyin syllables of 2+ letters
+    )
 
 
 def _group_syllables(toks: list[str]) -> list[str]:
     """Join runs of single pinyin syllables two by two ('hun chun dong yang' -> 'hunchun dongyang'); an odd
-    run ends with a three-syllable word."""
-    if not any(map(_starts_syllable_run, toks)):  # the usual case: no pinyin syllables to group
+    run ends with a three-syllable word. A run with a Korean syllable that is not pinyin ('Tae Dong Gang',
+    'Kim Yong Chol') is one Korean name, not pinyin: its syllables stay apart, and the word alignment reads
+    them as one word ('taedonggang') where the other name writes them together — pairing them as pinyin would
+    make 'dong gang' the place Donggang, and joining them would break a person's name, whose order differs
+    between lists and suppliers."""
+    if not any(map(_starts_syllable_run, toks)):  # the usual case: no syllables to group
         return toks
-    syl = _all_syllables()
+    syl, korean = _all_syllables(), _korean_only()
     out: list[str] = []
     run: list[str] = []
 
     def flush() -> None:
-        if len(run) == 1:
-            out.append(run[0])
+        if len(run) == 1 or not korean.isdisjoint(run):
+            out.extend(run)
         elif run:
             pairs = [run[i] + run[i + 1] for i in range(0, len(run) - 1, 2)]
             if len(run) % 2:
@@ -230,7 +309,7 @@ def _group_syllables(toks: list[str]) -> list[str]:
         run.clear()
 
     for tok in toks:
-        if tok in syl:
+        if tok in syl or tok in korean:
             run.append(tok)
         elif len(parts := _segment(tok)) >= 4:  # 'daliantianyi' -> dalian tianyi
             run.extend(parts)
@@ -273,9 +352,8 @@ def name_key(text: str) -> NameKey:
         folded = folded.translate(_ADMIN_CJK).replace("’", "")
     raw = _name_tokens(folded.replace("'", ""))
     stripped = strip_legal_forms(raw)
-    toks = list(map(ABBREVIATIONS.get, stripped, stripped))
-    toks = _group_syllables(_drop_generic_phrases(toks))
-    informative = [t for t in toks if t not in _GENERIC and len(t) > 1]
+    toks = _group_syllables(_drop_generic_phrases(list(map(ABBREVIATIONS.get, stripped, stripped))))
+    informative = list(dict.fromkeys(t for t in toks if t not in _GENERIC and len(t) > 1))  # once each
     core = [t for t in informative if t not in PLACE_WORDS]
     if not core:
         informative = [t for t in toks if len(t) > 1] or toks  # nothing distinctive: keep the generic words
@@ -323,15 +401,21 @@ def _pinyin_typo(sa: tuple[str, ...], sb: tuple[str, ...]) -> bool:
     return differ is not None and _close_syllables(*differ)
 
 
-_KOREAN_FOLD = (("oo", "u"), ("eo", "o"), ("ch", "j"))
+KOREAN_FOLD_MAX_ZIPF = 3.5  # English words this common are not read as Korean romanisations
 
 
 @lru_cache(maxsize=262144)
-def _korean_fold(word: str) -> str:
-    """Fold the common variants of Korean romanisation (Taewon/Daewon, Paeksol/Baeksol, Sobaeksoo/Sobaeksu)."""
-    for old, new in _KOREAN_FOLD:
-        word = word.replace(old, new)
-    return {"p": "b", "t": "d", "k": "g"}.get(word[:1], word[:1]) + word[1:]
+def _korean_variant(a: str, b: str) -> bool:
+    """Two spellings of one Korean name (Taewon/Daewon, Paeksol/Baeksol, Sobaeksoo/Sobaeksu, Chollima/
+    Cheollima): both words are runs of Korean syllables with the same canonical forms, and neither is a
+    common English word ('lake' and 'rake' are not one name)."""
+    form = korean_form(a)
+    return (
+        form is not None
+        and form == korean_form(b)
+        and zipf_frequency(a, "en") < KOREAN_FOLD_MAX_ZIPF
+        and zipf_frequency(b, "en") < KOREAN_FOLD_MAX_ZIPF
+    )
 
 
 @lru_cache(maxsize=1_000_000)
@@ -347,7 +431,7 @@ def word_similarity(a: str, b: str) -> float:
     sa, sb = _segment(a), _segment(b)
     if len(sa) > 1 and len(sb) > 1:  # two pinyin words
         return 0.9 if _pinyin_typo(sa, sb) else 0.0
-    if _korean_fold(a) == _korean_fold(b):
+    if _korean_variant(a, b):
         return 0.95
     if a[:1] != b[:1]:  # typos rarely hit the first letter; near-miss names often do (Pyongjin/Yongjin)
         return 0.0

@@ -520,12 +520,14 @@ class VesselKey:
 
 
 _VESSEL_PREFIXES = ("mv", "fv", "mt", "ms", "ss", "mfv")
+_LETTERS_OR_DIGITS = re.compile(r"[a-z]+|[0-9]+")
 
 
 def vessel_key(text: str) -> VesselKey:
     imo = tuple(n for n in imo_numbers(text) if imo_valid(n))
     rest = _IMO_RE.sub(" ", text)
-    toks = [u.token for u in units(fold(rest))]
+    # a hull number glued to the name is a number of its own: 'Haifeng818' = 'Haifeng 818'
+    toks = [part for u in units(fold(rest)) for part in _LETTERS_OR_DIGITS.findall(u.token)]
     if len(toks) > 1 and toks[0] in _VESSEL_PREFIXES:  # MV, F/V, M.T. …
         toks = toks[1:]
     elif len(toks) > 2 and toks[0] + toks[1] in _VESSEL_PREFIXES:

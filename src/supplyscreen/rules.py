@@ -34,6 +34,7 @@ TOP_LEVEL_KEYS = (
     "override",
     "disable",
     "watchlist",
+    "matching",
 )
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -225,6 +226,71 @@ class WatchlistPoints(_Model):
     other: int = Field(default=40, ge=0, le=100)  # any other listed entry
 
 
+class MatchingRules(_Model):
+    """How watchlist comparisons combine into one match score (``rules/matching.yaml``; see
+    ``supplyscreen.compare``): the strongest weighted *evidence*, plus the weighted *qualifiers*, within 0..1;
+    any *veto* that holds sets the score to 0; a candidate is a hit from ``threshold``."""
+
+    threshold: float = Field(gt=0, le=1)
+    evidence: dict[str, float] = Field(min_length=1)
+    qualifiers: dict[str, float] = {}
+    vetoes: list[str] = []
+    generic_words: list[str] = []
+    operates_abroad: dict[str, list[str]] = {}
+
+    @field_validator("evidence", "qualifiers")
+    @classmethod
+    def _weights(cls, value: dict[str, float]) -> dict[str, float]:
+        for name, weight in value.items():
+            _known_feature(name)
+            if not -1 <= weight <= 2:
+                raise ValueError(f"weight of '{name}' is {weight}: weights lie between -1 and 2")
+        return value
+
+    @field_validator("vetoes")
+    @classmethod
+    def _vetoes(cls, value: list[str]) -> list[str]:
+        for name in value:
+            _known_feature(name)
+        return value
+
+    @field_validator("generic_words")
+    @classmethod
+    def _generic(cls, value: list[str]) -> list[str]:
+        for word in value:
+            if not re.fullmatch(r"[a-z0-9]+", word):
+                raise ValueError(f"generic word {word!r} must be one lower-case word as name keys write it")
+        return value
+
+    @field_validator("operates_abroad")
+    @classmethod
+    def _abroad(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for code in [*value, *(c for codes in value.values() for c in codes)]:
+            if not re.fullmatch(r"[A-Z]{2}", code):
+                raise ValueError(f"country {code!r} is not an ISO 3166 alpha-2 code such as 'KP'")
+        return value
+
+    @model_validator(mode="after")
+    def _each_feature_once(self) -> MatchingRules:
+        groups = [set(self.evidence), set(self.qualifiers), set(self.vetoes)]
+        for i, a in enumerate(groups):
+            for b in groups[i + 1 :]:
+                if a & b:
+                    raise ValueError(
+                        f"'{sorted(a & b)[0]}' is in more than one of evidence, qualifiers, vetoes"
+                    )
+        return self
+
+
+def _known_feature(name: str) -> None:
+    from supplyscreen.compare.base import FEATURES
+
+    if name not in FEATURES:
+        raise ValueError(
+            f"unknown comparison '{name}'{_did_you_mean(name, FEATURES)} (known: {', '.join(FEATURES)})"
+        )
+
+
 # A supplier's legal track (score.TRACKS, strictest first) that can call for a checklist item.
 Track = Literal["dprk_origin", "presumption", "due_diligence"]
 
@@ -286,6 +352,7 @@ class RuleFile(_Model):
     override: list[Override] = []
     disable: list[str] = []
     watchlist: WatchlistPoints | None = None
+    matching: MatchingRules | None = None
 
 
 @dataclass(frozen=True)
@@ -305,6 +372,7 @@ class RuleSet:
     sources: list[RuleSource] = field(default_factory=list)
     concepts: list[Concept] = field(default_factory=list)
     watchlist: WatchlistPoints = field(default_factory=WatchlistPoints)
+    matching: MatchingRules | None = None  # None: the bundled rules/matching.yaml (default_matching)
     cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)  # derived data, built once
 
     @property
@@ -357,6 +425,8 @@ _KNOWN_KEYS: dict[str, tuple[str, ...]] = {
     "checklist": tuple(ChecklistItem.model_fields),
     "override": tuple(Override.model_fields),
     "citations": tuple(Citation.model_fields),
+    "matching": tuple(MatchingRules.model_fields),
+    "watchlist": tuple(WatchlistPoints.model_fields),
 }
 
 
@@ -515,6 +585,7 @@ def load_rules(dirs: Sequence[Path] | None = None) -> RuleSet:
     disabled: list[tuple[str, str]] = []
     overrides: list[tuple[str, Override]] = []
     watchlist_points = WatchlistPoints()
+    matching: MatchingRules | None = None
     sources: list[RuleSource] = []
     where: dict[str, str] = {}
     broken: set[str] = set()
@@ -563,6 +634,8 @@ def load_rules(dirs: Sequence[Path] | None = None) -> RuleSet:
                 tiers = parsed.tiers
             if parsed.watchlist is not None:
                 watchlist_points = parsed.watchlist
+            if parsed.matching is not None:
+                matching = parsed.matching
             for i, change in enumerate(parsed.override):
                 overrides.append((f"{path}:{lines.get(('override', i), 1)}", change))
             disabled.extend((f"{path}", ident) for ident in parsed.disable)
@@ -618,6 +691,7 @@ def load_rules(dirs: Sequence[Path] | None = None) -> RuleSet:
                 problems.append(f"{where[item.id]}: {item.id}: 'when' names unknown indicator '{ref}'")
     ruleset = _finish(problems, tiers, indicators, combinations, frameworks, checklist, sources, dirs)
     ruleset.watchlist = watchlist_points
+    ruleset.matching = matching
     used = {name for ind in indicators.values() for name in _concept_refs(ind)}
     ruleset.concepts = [c for c in concepts.values() if c.id in used]
     return ruleset
@@ -650,3 +724,17 @@ def _finish(
         checklist=list(checklist.values()),
         sources=sources,
     )
+
+
+@lru_cache(maxsize=1)
+def default_matching() -> MatchingRules:
+    """The bundled ``rules/matching.yaml``: the weights a ``ListMatcher`` uses when given none."""
+    path = default_rules_dir() / "matching.yaml"
+    problems: list[str] = []
+    parsed = _read_file(path, problems, set(), {})
+    if parsed is None or parsed.matching is None or problems:
+        raise RulesError(
+            f"{path}: no valid 'matching:' weights",
+            problems=problems or [f"{path}:1: add a 'matching:' section"],
+        )
+    return parsed.matching

@@ -15,9 +15,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from supplyscreen.compare.identifiers import Identifier, identifiers_in
 from supplyscreen.errors import InputError
 from supplyscreen.io import decode
-from supplyscreen.normalize import imo_numbers, imo_valid
+from supplyscreen.normalize import AMBIGUOUS_KOREA, country_code
 
 SIMPLE_COLUMNS = ("name", "aliases", "type", "country", "identifiers", "source", "reason")
 TARGETS_COLUMNS = ("id", "schema", "name", "aliases", "countries", "identifiers", "sanctions")
@@ -25,7 +26,13 @@ OFAC_PROGRAM_SPLIT = re.compile(r"\]\s*\[")
 LABOUR_WORDS = re.compile(r"\b(labou?r|workers?|manpower|overseas (construction|project))\b", re.IGNORECASE)
 # E.O. 13722 (OFAC tag DPRK3) covers, among others, the exporters of North Korean workers.
 LABOUR_EXPORT_PROGRAMS = frozenset({"DPRK3"})
-ENTRY_TYPES = ("organization", "vessel", "person")
+ENTRY_TYPES = ("organization", "vessel", "person", "aircraft")
+# a.k.a., f.k.a. and n.k.a. names OFAC keeps in the remarks only: a.k.a. 'KOMID'
+OFAC_REMARK_NAMES = re.compile(r"\b[afn]\.k\.a\.\s*'(?P<name>.+?)'(?=\s*(?:[;.,)]|$))")
+# countries OFAC states in the remarks besides the addresses: a vessel's flag, a register's country
+OFAC_REMARK_COUNTRIES = re.compile(
+    r"\b(?:Nationality of Registration|(?<!Former )Vessel Flag|nationality|citizen)\s+(?P<country>[A-Z][^;.()]{2,40})"
+)
 
 
 @dataclass(frozen=True)
@@ -35,14 +42,19 @@ class Entry:
     entry_id: str
     name: str
     aliases: tuple[str, ...]
-    type: str  # organization | vessel | person
-    countries: tuple[str, ...] = ()
-    imo: tuple[str, ...] = ()
+    type: str  # organization | vessel | person | aircraft
+    countries: tuple[str, ...] = ()  # as the list writes them
+    imo: tuple[str, ...] = ()  # IMO numbers with a valid check digit
     source: str = ""
     reason: str = ""
     programs: tuple[str, ...] = ()
     nexus: bool = False  # a DPRK labour-export entity or an entity in the DPRK: sets the presumption
     dprk: bool = False  # on a DPRK sanctions programme
+    identifiers: tuple[
+        Identifier, ...
+    ] = ()  # every identifier the list gives (IMO, MMSI, tax, registration …)
+    country_codes: tuple[str, ...] = ()  # ISO codes of its countries, addresses, flag and registers
+    addresses: tuple[str, ...] = ()  # as the list writes them
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -73,6 +85,24 @@ def _country_kp(countries: Iterable[str]) -> bool:
     return any(c.strip().upper() in ("KP", "PRK", "NORTH KOREA", "KOREA, NORTH") for c in countries)
 
 
+def _codes(countries: Iterable[str], identifiers: Iterable[Identifier] = ()) -> tuple[str, ...]:
+    """ISO codes of countries as lists write them ('Korea, North', 'kp', 'Russia') and of the registers of
+    identifiers; a bare 'Korea' says no country."""
+    found = [country_code(c) for c in countries if c.strip()]
+    found += [i.country for i in identifiers if i.country]
+    return tuple(dict.fromkeys(c for c in found if c and c != AMBIGUOUS_KOREA))
+
+
+def _with_imo_kind(ids: Iterable[Identifier], kind: str) -> tuple[Identifier, ...]:
+    """A vessel's IMO numbers are ship numbers, whatever the label said."""
+    out = (Identifier("imo", i.value, i.country, i.explicit) if i.family == "imo" else i for i in ids)
+    return tuple(dict.fromkeys(out)) if kind == "vessel" else tuple(ids)
+
+
+def _valid_imo(ids: Iterable[Identifier]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(i.value for i in ids if i.kind == "imo" and i.checked))
+
+
 # --- the simple CSV ------------------------------------------------------------------------------------
 
 
@@ -88,10 +118,9 @@ def _simple(rows: list[dict[str, str]], label: str) -> list[Entry]:
                 f"{label}: row {i}: type '{kind}' is not one of {', '.join(ENTRY_TYPES)}",
                 hint="fix the 'type' column of the watchlist",
             )
-        identifiers = row.get("identifiers") or ""
+        ids = _with_imo_kind(identifiers_in(row.get("identifiers") or "", bare_imo=kind == "vessel"), kind)
         countries = _split(row.get("country") or "")
         reason = (row.get("reason") or "").strip()
-        imo = tuple(n for n in imo_numbers(identifiers) if imo_valid(n))
         dprk = _country_kp(countries) or bool(re.search(r"\b(dprk|north korea)", reason, re.IGNORECASE))
         entries.append(
             Entry(
@@ -100,11 +129,13 @@ def _simple(rows: list[dict[str, str]], label: str) -> list[Entry]:
                 aliases=_split(row.get("aliases") or ""),
                 type=kind,
                 countries=countries,
-                imo=imo,
+                imo=_valid_imo(ids),
                 source=(row.get("source") or "").strip(),
                 reason=reason,
                 nexus=_country_kp(countries) or (dprk and bool(LABOUR_WORDS.search(reason))),
                 dprk=dprk,
+                identifiers=ids,
+                country_codes=_codes(countries, ids),
             )
         )
     return entries
@@ -125,6 +156,7 @@ def _ofac_rows(path: Path) -> list[list[str]]:
 def _ofac(path: Path, label: str) -> list[Entry]:
     aliases: dict[str, list[str]] = {}
     countries: dict[str, list[str]] = {}
+    addresses: dict[str, list[str]] = {}
     alt, add = path.with_name("alt.csv"), path.with_name("add.csv")
     if alt.is_file() and alt != path:
         for row in _ofac_rows(alt):
@@ -134,6 +166,8 @@ def _ofac(path: Path, label: str) -> list[Entry]:
         for row in _ofac_rows(add):
             if len(row) >= 5 and row[4]:
                 countries.setdefault(row[0], []).append(row[4])
+            if len(row) >= 5 and (row[2] or row[3]):
+                addresses.setdefault(row[0], []).append(", ".join(p for p in row[2:5] if p))
     entries = []
     for row in _ofac_rows(path):
         if len(row) < 12:
@@ -145,15 +179,25 @@ def _ofac(path: Path, label: str) -> list[Entry]:
             place = [*place, flag]
         dprk = any(p.startswith("DPRK") for p in programs)
         in_dprk = any("korea, north" in c.lower() or "democratic people" in c.lower() for c in place)
-        typ = {"individual": "person", "vessel": "vessel"}.get(kind.lower(), "organization")
+        typ = {"individual": "person", "vessel": "vessel", "aircraft": "aircraft"}.get(
+            kind.lower(), "organization"
+        )
+        in_remarks = [m.group("name").strip() for m in OFAC_REMARK_NAMES.finditer(remarks)]
+        if typ == "person":
+            in_remarks = [_person_order(n) for n in in_remarks]
+        ids = (*_with_imo_kind(identifiers_in(remarks), typ), Identifier("sdn", ent))
+        stated = [m.group("country").strip() for m in OFAC_REMARK_COUNTRIES.finditer(remarks)]
         entries.append(
             Entry(
                 entry_id=f"SDN {ent}",
                 name=_person_order(name) if typ == "person" else name,
-                aliases=tuple(dict.fromkeys(aliases.get(ent, []))),
+                aliases=tuple(a for a in dict.fromkeys([*aliases.get(ent, []), *in_remarks]) if a != name),
                 type=typ,
                 countries=tuple(dict.fromkeys(place)),
-                imo=tuple(n for n in imo_numbers(remarks) if imo_valid(n)),
+                imo=_valid_imo(ids),
+                identifiers=ids,
+                country_codes=_codes([*place, *stated], ids),
+                addresses=tuple(addresses.get(ent, [])),
                 source=f"OFAC SDN list, programme {', '.join(programs)}",
                 reason=remarks[:400],
                 programs=programs,
@@ -192,7 +236,7 @@ def _ftm(lines: Iterator[str], label: str) -> list[Entry]:
                 f"{label}: line {n} is not JSON ({exc.msg})", hint="export FtM JSON lines again"
             ) from exc
         schema = data.get("schema", "")
-        kind = {"Vessel": "vessel", "Person": "person"}.get(
+        kind = {"Vessel": "vessel", "Person": "person", "Airplane": "aircraft"}.get(
             schema,
             "organization" if schema in ("Company", "Organization", "LegalEntity", "PublicBody") else "",
         )
@@ -208,7 +252,7 @@ def _ftm(lines: Iterator[str], label: str) -> list[Entry]:
         topics = props.get("topics", [])
         notes = " ".join(props.get("notes", []) + props.get("program", []))
         dprk = "KP" in countries or bool(re.search(r"\b(dprk|north korea)", notes, re.IGNORECASE))
-        imo = tuple(n for v in props.get("imoNumber", []) for n in re.findall(r"\d{7}", v) if imo_valid(n))
+        ids = _with_imo_kind(_ftm_identifiers(props, countries), kind)
         entries.append(
             Entry(
                 entry_id=str(data.get("id", f"line {n}")),
@@ -216,24 +260,67 @@ def _ftm(lines: Iterator[str], label: str) -> list[Entry]:
                 aliases=tuple(dict.fromkeys(x for x in names if x != data.get("caption"))),
                 type=kind,
                 countries=countries,
-                imo=imo,
+                imo=_valid_imo(ids),
                 source=f"OpenSanctions {', '.join(data.get('datasets', []))}".strip(),
                 reason="; ".join(topics + ([notes[:300]] if notes else [])),
                 nexus="KP" in countries and "sanction" in topics,
                 dprk=dprk,
+                identifiers=ids,
+                country_codes=_codes(countries, ids),
+                addresses=tuple(props.get("address", [])),
             )
         )
     return entries
 
 
+# FtM properties holding identifiers -> (kind, the country of the register when the property implies one)
+FTM_IDENTIFIERS: dict[str, tuple[str, str]] = {
+    "imoNumber": ("imo", ""),
+    "mmsi": ("mmsi", ""),
+    "registrationNumber": ("registration", ""),
+    "ogrnCode": ("registration", "RU"),
+    "taxNumber": ("tax", ""),
+    "innCode": ("tax", "RU"),
+    "vatCode": ("tax", ""),
+    "okpoCode": ("okpo", "RU"),
+    "swiftBic": ("swift", ""),
+    "leiCode": ("lei", ""),
+    "dunsCode": ("duns", ""),
+    "isinCode": ("isin", ""),
+    "unscId": ("un", ""),
+    "registrationNumberAircraft": ("aircraft", ""),
+}
+
+
+def _ftm_identifiers(props: dict[str, list[str]], countries: tuple[str, ...]) -> tuple[Identifier, ...]:
+    """An FtM entity's identifier properties; a national register's country is the property's own (INN and
+    OGRN are Russian) or the entity's jurisdiction when it has one."""
+    home = {c for c in countries if len(c) == 2}
+    out = []
+    for prop, (kind, country) in FTM_IDENTIFIERS.items():
+        for raw in props.get(prop, []):
+            value = re.sub(r"[\s./-]", "", raw).upper()
+            if kind == "imo":
+                value = next(iter(re.findall(r"\d{7}", value)), "")
+            if value:
+                where = country or (
+                    next(iter(home)) if len(home) == 1 and kind in ("registration", "tax") else ""
+                )
+                out.append(Identifier(kind, value, where))
+    return tuple(dict.fromkeys(out))
+
+
 def _targets(rows: list[dict[str, str]], label: str) -> list[Entry]:
     entries = []
     for row in rows:
-        kind = {"Vessel": "vessel", "Person": "person"}.get(row.get("schema", ""), "organization")
+        kind = {"Vessel": "vessel", "Person": "person", "Airplane": "aircraft"}.get(
+            row.get("schema", ""), "organization"
+        )
         countries = _split(row.get("countries") or "", ";")
         countries = tuple(c.upper() for c in countries)
         sanctions = row.get("sanctions") or ""
         dprk = "KP" in countries or bool(re.search(r"\b(dprk|north korea)", sanctions, re.IGNORECASE))
+        ids = _with_imo_kind(identifiers_in(row.get("identifiers") or "", bare_imo=kind == "vessel"), kind)
         entries.append(
             Entry(
                 entry_id=row.get("id", ""),
@@ -241,12 +328,10 @@ def _targets(rows: list[dict[str, str]], label: str) -> list[Entry]:
                 aliases=_split(row.get("aliases") or ""),
                 type=kind,
                 countries=countries,
-                imo=tuple(n for n in imo_numbers(row.get("identifiers") or "") if imo_valid(n))
-                + tuple(
-                    n
-                    for n in re.findall(r"\b\d{7}\b", row.get("identifiers") or "")
-                    if kind == "vessel" and imo_valid(n)
-                ),
+                imo=_valid_imo(ids),
+                identifiers=ids,
+                country_codes=_codes(countries, ids),
+                addresses=_split(row.get("addresses") or ""),
                 source=f"OpenSanctions {row.get('dataset', '')}".strip(),
                 reason=sanctions[:400],
                 nexus="KP" in countries and bool(sanctions),

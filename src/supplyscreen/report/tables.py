@@ -57,7 +57,17 @@ def verdict_reasons(verdict: Verdict) -> str:
 
 def _reason_of(hit: Hit) -> str:
     sign = f"+{hit.points}" if hit.points else "0 (counted once per group)"
-    return f"{hit.indicator} [{hit.field}: “{hit.text}”] {sign}"
+    return f"{hit.indicator} [{hit.field}: “{hit.text}”] {sign}{_list_reason(hit)}"
+
+
+def _list_reason(hit: Hit) -> str:
+    """A watchlist hit's score and the comparisons that found something, e.g. " (list score 0.93 ≥ 0.88: name
+    0.93 via the alias “…”; Russia on both sides)"."""
+    listed = hit.list
+    if not listed or "score" not in listed:
+        return ""
+    found = "; ".join(c["detail"] for c in listed.get("comparisons", ()) if c.get("score"))
+    return f" (list score {listed['score']:.2f} ≥ {listed['threshold']:.2f}: {found})"
 
 
 _reason = memo(_reason_of, lambda hit: (hit.indicator, hit.field, hit.text, hit.points))
