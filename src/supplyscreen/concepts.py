@@ -62,7 +62,7 @@ _BULLETS = re.compile(r"[;；]|\s/\s|(?:^|\s)[-–—•]+\s")
 _TRAILING_ANSWER = re.compile(
     r"(?:\s+(n|y|н|д)|\s*[-–—]+\s*(n|y|no|yes|none|nil|н|д|нет|да|无|有|是|否|없음|있음|아니오|예))\s*[.。]?\s*$"
 )
-_ANSWER_SEP = re.compile(r"(?<!\d)[:：=]|[:：=](?!\d)|\s[-–—]+\s|\?|？")
+_ANSWER_SEP = re.compile(r"(?<!\d)[:：=]|[:：=](?!\d)|\s[-–—]+\s|——|\?|？")
 # commas and contrasts bound the reach of a negator
 _CLAUSE_BREAK = re.compile(
     r"[,，:：;；]|\s[-–—]+\s|\b(?:but|however|although|though|whereas|while)\b"
@@ -218,7 +218,7 @@ _EAST_AFTER = (
 )
 # answers
 _NONE_WORDS = frozenset(
-    "none no n nil na zero nobody nothing never not нет ноль отсутствуют отсутствует никого не".split()
+    "none no n nil na zero nobody nothing never not нет н ноль отсутствуют отсутствует никого не".split()
 )
 _NONE_EAST = (
     "无",
@@ -244,9 +244,9 @@ _NONE_PREFIXES = ("нулев", "отсутств")  # "нулевая отчё�
 _DENIAL_EAST = (
     "零", "为零", "无人", "没有", "沒有", "不存在", "未发现", "未發現", "未见", "未收到", "未有", "并无", "均无",
     "없음", "없었", "없다", "없습니다", "0건", "0명", "0회", "확인되지 않", "발견되지 않",
-    "未反映", "未提及", "均未", "未发生", "未發生", "未出现", "未發現", "미발견", "미확인", "미해당",
+    "未反映", "未提及", "均未", "未发生", "未發生", "未出现", "未發現", "미발견", "미확인", "미해당", "관찰되지 않",
 )  # fmt: skip
-_YES_WORDS = frozenset("yes y true да есть имеются имеется".split())
+_YES_WORDS = frozenset("yes y true да д есть имеются имеется".split())
 _YES_EAST = ("是", "有", "예", "네", "있음", "있습니다", "있다")
 _AUX_Q = frozenset(
     "do does did are is was were have has had can could will would shall should may must any".split()
@@ -298,6 +298,7 @@ class _Sentence:
     answer_at: int  # where the answer starts (after "label:" or "question?"), or -1
     question: str  # "" (no question), "yes_no" or "wh"
     answer: str  # "", "none", "yes" or "other"
+    denied: bool = False  # the answer denies what it lists itself ("…, …, … не выявлено")
 
 
 @dataclass(slots=True)
@@ -554,6 +555,9 @@ def prepare(text: str) -> _Text:
         s.answer = _answer_kind(answer)
         if s.answer == "other" and not s.question and _denies(low, s.answer_at, s.end, cues):
             s.answer = "none"  # "Violence or threats: not found in 20 interviews", "…：均未反映"
+            s.denied = _LIST_DENIED.search(low, s.answer_at, s.end) is not None or bool(
+                _ALL_DENIED.search(low, s.answer_at, s.end)
+            )
     breaks = [m.start() for m in _CLAUSE_BREAK.finditer(low)]
     return _Text(nfkc, low, words, sentences, breaks, statements, cues)
 
@@ -1113,6 +1117,10 @@ def _answered(text: _Text, statement: _Sentence, occ: Occurrence) -> str | None:
     """Why a term in a questionnaire statement is not evidence ("DPRK workers: none", "Do you employ DPRK
     nationals? No", a question without an answer), or None."""
     in_label = statement.answer_at < 0 or occ.start < statement.answer_at
+    if statement.denied and not in_label:
+        # "Акт проверки: удержания паспортов, задержек заработной платы … не выявлено": the answer lists
+        # what it denies
+        return f"answer “{_short(text.nfkc[statement.answer_at : statement.end].strip())}”"
     if not in_label:
         return None
     if statement.question:
@@ -1125,6 +1133,10 @@ def _answered(text: _Text, statement: _Sentence, occ: Occurrence) -> str | None:
     elif statement.answer == "none":
         return f"answer “{text.nfkc[statement.answer_at : statement.end].strip()}”"
     return None
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _east_negation(
