@@ -284,3 +284,28 @@ def test_an_unknown_concept_is_a_rules_error_with_a_hint(tmp_path: Path) -> None
     with pytest.raises(RulesError) as err:
         load_rules([default_rules_dir(), layer])
     assert any("unknown concept 'wokers' (did you mean 'workers'?)" in p for p in err.value.problems)
+
+
+@pytest.mark.parametrize(
+    ("text", "sentences", "fires"),
+    [
+        ("alpha here. gamma there.", 1, False),
+        ("alpha here. gamma there.", 2, True),  # the next sentence completes the pattern
+        ("alpha here. nothing. gamma there.", 2, False),  # but not the one after
+    ],
+)
+def test_a_pattern_may_span_the_next_sentence_when_the_rule_says_so(
+    text: str, sentences: int, fires: bool
+) -> None:
+    ind = Indicator(
+        id="test.x",
+        name="x",
+        category="ilo",
+        when=["a + b"],
+        fields=["notes"],
+        points=35,
+        sentences=sentences,
+        citations=[Citation(source="test", quote="test")],
+    )
+    matches = ConceptMatcher([ind], [A, B]).matches("notes", text)
+    assert any(m.set_aside is None for m in matches) == fires

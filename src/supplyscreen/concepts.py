@@ -972,6 +972,9 @@ class ConceptMatcher:
                 continue
             for si, occs in by_sentence.items():
                 match = self._fill(pattern, ind, prepared, si, occs, aside_of, occurrences)
+                if match is None and ind.sentences > 1 and si + 1 in by_sentence:
+                    both = occs + by_sentence[si + 1]
+                    match = self._fill(pattern, ind, prepared, si, both, aside_of, occurrences, last=si + 1)
                 if match is not None:
                     out.append(match)
         return out
@@ -985,11 +988,13 @@ class ConceptMatcher:
         occs: list[Occurrence],
         aside_of: dict[Occurrence, str],
         everything: list[Occurrence],
+        last: int | None = None,
     ) -> ConceptMatch | None:
         options = [[o for o in occs if o.concept in slot] for slot in pattern.slots]
         if not all(options):
             return None
         sentence = text.sentences[si]
+        end = text.sentences[last].end if last is not None else sentence.end
         best: tuple[int, tuple[Occurrence, ...], str | None] | None = None
         for choice in itertools.islice(itertools.product(*options), 200):
             if len({(o.start, o.end) for o in choice}) < len(choice) or _overlap(choice):
@@ -1026,7 +1031,7 @@ class ConceptMatcher:
             if blocker is not None:
                 reason = f"{blocker.concept} in the same sentence (“{_quote(text, blocker)}”)"
         parts = tuple((o.concept, _quote(text, o)) for o in choice)
-        quoted = text.nfkc[sentence.start : sentence.end].strip()
+        quoted = text.nfkc[sentence.start : end].strip()
         return ConceptMatch(pattern.indicator, pattern.text, quoted, parts, reason)
 
     @staticmethod

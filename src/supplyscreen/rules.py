@@ -141,6 +141,9 @@ class Indicator(_Item):
     unless: list[str] = []  # concepts that set a concept match aside when in the same sentence
     unless_country: list[str] = []  # set aside for suppliers of these countries (ISO alpha-2)
     unless_fired: list[str] = []  # a fallback: set aside when one of these indicators fired on the same text
+    # how many consecutive sentences a concept pattern may span: 2 reads "I gave the agent my certificate.
+    # He will not give it back." as one statement
+    sentences: int = Field(default=1, ge=1, le=2)
     citations: list[Citation] = Field(min_length=1)
 
     @field_validator("when")
