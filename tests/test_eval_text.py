@@ -21,17 +21,18 @@ EVAL_DIR = Path(__file__).resolve().parent / "eval"
 
 # Floors on the test split, checked by test_floors_on_the_test_split: the figures measured when the concept
 # engine was tuned on the dev splits (corpus dev, dev_extra*.csv), less a margin of about one row, so that a change
-# that loses ground on data nobody tuned on fails here. Measured 2026-12-07: presumption recall 0.944 (84/89),
-# flag recall 0.931 (121/130), false presumptions 0.013 (2/157), benign flagged 0.036 (2/55), presumptions on
-# negated rows 1, track accuracy 0.902. The targets (0.95, 0.95, <= 0.03, 0) are not all met yet.
+# that loses ground on data nobody tuned on fails here. Measured 2026-12-07 (second round): presumption recall
+# 0.955 (85/89), flag recall 0.938 (122/130), false presumptions 0.013 (2/157), benign flagged 0.036 (2/55),
+# presumptions on negated rows 1, track accuracy 0.920. The targets (0.95, 0.95, <= 0.03, 0) are not all
+# met: flag recall, benign flags and negated presumptions are each one to two rows short.
 # "_min" keys are lower bounds on a rate, "_max" keys upper bounds (a rate, or a count of rows).
 FLOORS: dict[str, float] = {
-    "presumption_recall_min": 0.93,  # rows labelled expect_presumption=yes that get the presumption
-    "flag_recall_min": 0.92,  # rows labelled expect_flag=yes at tier medium or high
+    "presumption_recall_min": 0.94,  # rows labelled expect_presumption=yes that get the presumption
+    "flag_recall_min": 0.93,  # rows labelled expect_flag=yes at tier medium or high
     "presumption_false_rate_max": 0.02,  # rows labelled expect_presumption=no that get the presumption
     "benign_flagged_rate_max": 0.04,  # benign rows at tier medium or high
     "negated_presumptions_max": 1,  # negated rows that get the presumption (a count)
-    "track_accuracy_min": 0.89,  # share of rows with an expected track that get it
+    "track_accuracy_min": 0.91,  # share of rows with an expected track that get it
 }
 
 MIN_ROWS = 400
