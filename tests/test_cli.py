@@ -78,7 +78,7 @@ def test_unknown_format(runner: CliRunner, tmp_path: Path) -> None:
     src = _csv(tmp_path, "Supplier\nAlpha\n")
     result = runner.invoke(cli, ["screen", str(src), "--out", str(tmp_path / "o"), "--format", "pdf"])
     assert result.exit_code == 1
-    assert result.stderr == "Error: unknown format 'pdf' — use some of: html,json,xlsx,csv\n"
+    assert result.stderr == "Error: unknown format 'pdf' — use some of: html,json,xlsx,csv,annotated\n"
 
 
 def test_existing_report_needs_force(runner: CliRunner, tmp_path: Path) -> None:

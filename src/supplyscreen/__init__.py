@@ -1,6 +1,7 @@
 """supplyscreen: screen supplier and shipment spreadsheets for DPRK forced-labour risk."""
 
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 try:
     __version__ = version("supplyscreen")
@@ -18,4 +19,14 @@ __all__ = [
     "SupplyscreenError",
     "__version__",
     "screen",
+    "screen_frame",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``screen_frame`` imported on first use: pandas is loaded only by those who screen DataFrames."""
+    if name == "screen_frame":
+        from supplyscreen.frame import screen_frame
+
+        return screen_frame
+    raise AttributeError(f"module 'supplyscreen' has no attribute {name!r}")

@@ -439,7 +439,7 @@ def screen_chunks(
 
 
 def screen(
-    inputs: Sequence[str | Path],
+    inputs: Sequence[str | Path | InputFile],
     rules_dirs: Sequence[str | Path] | None = None,
     sheet: str | None = None,
     mapping: Mapping[str, Sequence[str]] | None = None,
@@ -461,13 +461,20 @@ def screen(
     app). ``encoders`` turn each screened chunk into report bytes where it was screened, and ``on_chunk``
     receives every chunk in order. With ``keep`` false, the rows are not kept (``suppliers`` stays empty,
     ``tally`` counts them) and CSV files stream: memory stays bounded however many rows there are. With
-    ``scheduler`` (a Dask scheduler address, or "local"), rows are screened on a Dask cluster instead."""
+    ``scheduler`` (a Dask scheduler address, or "local"), rows are screened on a Dask cluster instead. An
+    input already read (an :class:`InputFile`, e.g. a DataFrame's rows from :func:`supplyscreen.screen_frame`)
+    is screened as it is."""
     started = now_iso()
     rules = load_rules([Path(d) for d in rules_dirs] if rules_dirs else None)
     matcher = Matcher(rules)
     watchlists = [load_watchlist(p) for p in lists]
     list_matcher = ListMatcher(watchlists, rules.watchlist, matching=rules.matching) if watchlists else None
-    files = [read_input(path, sheet=sheet, overrides=mapping, stream=not keep) for path in inputs]
+    files = [
+        path
+        if isinstance(path, InputFile)
+        else read_input(path, sheet=sheet, overrides=mapping, stream=not keep)
+        for path in inputs
+    ]
     for input_file in files:
         if on_input is not None:
             on_input(input_file)

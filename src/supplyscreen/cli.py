@@ -115,7 +115,8 @@ def cli(debug: bool) -> None:
     "formats",
     default="html,json,xlsx",
     show_default=True,
-    help="Comma-separated report formats: html, json, xlsx, csv.",
+    help="Comma-separated report formats: html, json, xlsx, csv, annotated (each input workbook with the "
+    "verdict columns added: <input>.annotated.xlsx).",
 )
 @click.option(
     "--fail-on",
@@ -172,7 +173,7 @@ def screen(
     chosen = parse_formats(formats)
     mapping = _parse_map(maps)
     layers = _layers(rules_dirs)
-    check_out_dir(out_dir, chosen, force)  # a bad --out is reported before the screening, not after
+    check_out_dir(out_dir, chosen, force, inputs)  # a bad --out is reported before the screening, not after
 
     def show(input_file: InputFile) -> None:
         if quiet:
@@ -388,9 +389,10 @@ def _record(
     db_url: str, result: Any, paths: list[Path], mapping: dict[str, list[str]], sheet: str | None, quiet: bool
 ) -> None:
     """``screen --db``: keep the run, its results and reports in the database the web app reads."""
+    from supplyscreen.report import FILENAMES
     from supplyscreen.store import REPORT_FORMATS, Store
 
-    reports = {p.suffix.lstrip("."): p.read_bytes() for p in paths}
+    reports = {p.suffix.lstrip("."): p.read_bytes() for p in paths if p.name in FILENAMES.values()}
     store = Store(db_url or None)
     try:
         run_id = store.record(

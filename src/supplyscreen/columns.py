@@ -37,6 +37,9 @@ PROSE_SHARE = 0.25
 PROSE_WORDS = 3
 DESCRIPTIVE_WORDS = 4
 CODE_ONLY_FIELDS = ("address", "description")
+# the headers.yaml reason of the columns (or a form's labels) that ``--format annotated`` adds: a copy screened
+# again leaves its earlier verdict unscreened
+VERDICT_REASON = "a verdict added by supplyscreen"
 
 _NUMBER = re.compile(r"[-+−(]?\s*[$€£¥₩₽]?\s*\d[\d\s.,'’]*\s*(?:%|[A-Za-z]{3})?\)?")
 _DATE = re.compile(
@@ -151,7 +154,8 @@ def classify(
     """Decide every column's use (see the module docstring). ``mapping`` and ``how`` are the field mapping
     found from the headers and ``--map``; ``sample`` the first data rows; ``user_text`` / ``user_skip`` the
     columns named by ``--map text=`` / ``--map skip=``. In a ``form`` (one supplier, labels as headers)
-    every label that maps to no field is screened as text, whatever it is: it is one answer of one supplier.
+    every label that maps to no field is screened as text, whatever it is: it is one answer of one supplier
+    (but for the verdict an annotated copy adds).
     """
     uses: dict[int, ColumnUse] = {}
     out_mapping: dict[str, list[int]] = {}
@@ -187,7 +191,9 @@ def classify(
             continue
         cells = _sampled(sample, c)
         if form:
-            if cells:
+            if skip_reason(header_kind(header)[0]) == VERDICT_REASON:
+                uses[c] = ColumnUse(c, header, NOT_SCREENED, VERDICT_REASON)
+            elif cells:
                 text.append(c)
                 uses[c] = ColumnUse(c, header, TEXT, "question" if is_question(header) else "form answer")
             else:

@@ -1,4 +1,5 @@
-"""Reports: HTML, XLSX, JSON and CSV, each written atomically into the output directory."""
+"""Reports: HTML, XLSX, JSON and CSV, and annotated copies of the inputs, each written atomically into the
+output directory."""
 
 from __future__ import annotations
 
@@ -7,19 +8,22 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
 from supplyscreen.api import Chunk, Encoder, JsonBody, ScreeningResult, json_records, screen
 from supplyscreen.errors import OutputError
+from supplyscreen.report.annotated import annotated_names, write_annotated
 from supplyscreen.report.html import render_html
 from supplyscreen.report.tables import csv_head, csv_records, write_csv, write_xlsx
 
-FORMATS = ("html", "json", "xlsx", "csv")
+FORMATS = ("html", "json", "xlsx", "csv", "annotated")
 DEFAULT_FORMATS = ("html", "json", "xlsx")
 STREAMED = ("json", "csv")  # formats written chunk by chunk during the screening, in bounded memory
 ENCODERS: dict[str, Encoder] = {"json": json_records, "csv": csv_records}
 FILENAMES = {"html": "report.html", "json": "results.json", "xlsx": "results.xlsx", "csv": "results.csv"}
+ANNOTATED = "annotated"  # one file per input, named after it: see report.annotated.annotated_names
 
 
 def parse_formats(text: str) -> list[str]:
@@ -61,15 +65,32 @@ def _umask() -> int:
 _UMASK = _umask()
 
 
-def check_out_dir(out_dir: str | Path, formats: Sequence[str], force: bool = False) -> list[Path]:
+def report_targets(
+    out_dir: str | Path, formats: Sequence[str], inputs: Sequence[str | Path] = ()
+) -> list[tuple[str, Path]]:
+    """(format, path) of every report: one per format, and for ``annotated`` one per input."""
+    out = Path(out_dir)
+    targets: list[tuple[str, Path]] = []
+    for fmt in formats:
+        if fmt == ANNOTATED:
+            targets += [(fmt, out / name) for name in annotated_names(inputs)]
+        else:
+            targets.append((fmt, out / FILENAMES[fmt]))
+    return targets
+
+
+def check_out_dir(
+    out_dir: str | Path, formats: Sequence[str], force: bool = False, inputs: Sequence[str | Path] = ()
+) -> list[Path]:
     """The report paths in ``out_dir``; OutputError when it is not a directory or a report exists (unless
-    ``force``). Report names are fixed: no input, sheet or supplier text ever becomes part of a path."""
+    ``force``). Report names are fixed — but for the annotated copies, named after the input files (their
+    names made safe, see :func:`annotated_names`): no sheet or supplier text ever becomes part of a path."""
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise OutputError(
             f"--out {out} is a file, not a directory", hint="choose a directory for the reports"
         )
-    targets = [out / FILENAMES[f] for f in formats]
+    targets = [path for _, path in report_targets(out, formats, inputs)]
     existing = [p for p in targets if os.path.lexists(p)]
     if existing and not force:
         raise OutputError(
@@ -176,8 +197,11 @@ def write_reports(
     report that looks complete and no ``.part`` file behind.
     """
     out = Path(out_dir)
-    targets = check_out_dir(out, formats, force)
+    inputs = [f.path for f in result.inputs]
+    check_out_dir(out, formats, force, inputs)
+    targets = report_targets(out, formats, inputs)
     _make_out_dir(out)
+    annotated = iter(result.inputs)
 
     def write_html(handle: IO[bytes]) -> None:
         handle.write(render_html(result).encode("utf-8"))
@@ -191,9 +215,13 @@ def write_reports(
     parts: list[Path] = []
     path = out
     try:
-        for fmt, path in zip(formats, targets, strict=True):
-            parts.append(_write_temp(path, writers[fmt]))
-        for part, path in zip(parts, targets, strict=True):
+        for fmt, path in targets:
+            if fmt == ANNOTATED:
+                source = next(annotated)
+                parts.append(_write_temp(path, partial(write_annotated, result, source)))
+            else:
+                parts.append(_write_temp(path, writers[fmt]))
+        for part, (_, path) in zip(parts, targets, strict=True):
             os.replace(part, path)
     except OSError as exc:
         raise OutputError(
@@ -202,4 +230,4 @@ def write_reports(
     finally:
         for part in parts:
             part.unlink(missing_ok=True)
-    return targets
+    return [path for _, path in targets]
