@@ -3,7 +3,9 @@ columns of a copy with the index, row order and original columns kept."""
 
 from __future__ import annotations
 
+import contextlib
 import doctest
+import io
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +16,7 @@ import supplyscreen
 from supplyscreen import InputError, api, frame, screen_frame
 from supplyscreen.report.tables import verdict_reasons
 
-from .conftest import SAMPLES
+from .conftest import ROOT, SAMPLES
 
 ADDED = ["score", "tier", "presumption", "track", "reasons"]
 SHEETS = [  # (file, sheet, header row) of every sample sheet
@@ -264,3 +266,19 @@ def test_imported_lazily() -> None:
     assert "screen_frame" in supplyscreen.__all__
     with pytest.raises(AttributeError):
         supplyscreen.no_such_thing  # noqa: B018
+
+
+def test_readme_example_prints_what_the_readme_shows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's screen_frame example, run from the repository root, prints the output pasted under it
+    (when the rules change the scores, run the example again and paste its output)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Screening a pandas DataFrame") :]
+    code = section.split("```python\n", 1)[1].split("\n```", 1)[0]
+    shown = (
+        section.split("```python\n", 1)[1].split("\n```\n", 1)[1].split("```\n", 1)[1].split("\n```", 1)[0]
+    )
+    monkeypatch.chdir(ROOT)
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(compile(code, "README.md", "exec"), {})
+    assert printed.getvalue().rstrip("\n") == shown
