@@ -344,3 +344,29 @@ def test_db_keeps_results_xlsx_not_the_copy(tmp_path: Path) -> None:
     _run(["screen", src, "--format", "xlsx,annotated,json", "--out", str(out), "--db", db])
     (run,) = Store(db).list_runs()
     assert Store(db).report(run.id, "xlsx") == (out / "results.xlsx").read_bytes()
+
+
+def test_an_xls_workbook_is_written_as_its_cells(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _run(
+        [
+            "screen",
+            str(ROOT / "tests/bad_inputs/corpus/old_excel.xls"),
+            "--format",
+            "annotated,json",
+            "--out",
+            str(out),
+        ]
+    )
+    data = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    book = openpyxl.load_workbook(out / "old_excel.annotated.xlsx")
+    assert book.sheetnames == ["Vendors", LEGEND_SHEET]
+    assert [c.value for c in book["Vendors"][1]][:5] == [
+        "Supplier",
+        "Country",
+        "Address",
+        "Goods Description",
+        ADDED[0],
+    ]
+    assert _check_rows(book, data["suppliers"], {"Vendors": 1}) == 4
+    assert "as text, each at its row and column" in book[LEGEND_SHEET]["A2"].value

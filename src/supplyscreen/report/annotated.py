@@ -2,10 +2,11 @@
 
 For an ``.xlsx``/``.xlsm`` input the workbook is opened with openpyxl and saved as a copy: every sheet, its
 formatting, formulas, merged cells, comments, filters and charts stay as they were. On each screened sheet
-five columns — Score, Tier, Presumption, Track, Reasons — are added right of the data (titled on the header
-row the screening found, with a comment saying what each holds), every screened row is coloured by its tier
-(conditional formatting, so the cells' own fills are untouched), and a last sheet, the legend, explains the
-columns, tiers and tracks and lists what was screened. A CSV (or a workbook openpyxl cannot open: .xls,
+five columns — ``supplyscreen score``, ``… tier``, ``… presumption``, ``… track``, ``… reasons`` — are added
+right of the data (titled on the header row the screening found, with a comment saying what each holds; a
+form gets them as five more label–value pairs), every screened row is coloured by its tier (conditional
+formatting, so the cells' own fills are untouched), and a last sheet, the legend, explains the columns, tiers
+and tracks and lists what was screened. A CSV (or a workbook openpyxl cannot open: .xls,
 .ods, .xlsb) becomes a new ``.xlsx`` holding its cells as text, each at its row and column, with the same
 columns added: the row numbers of every report point at the same rows here.
 
@@ -82,10 +83,9 @@ def annotated_names(inputs: Sequence[str | Path]) -> list[str]:
     return out
 
 
-def _text(value: str, limit: int | None = None) -> str:
+def _text(value: str) -> str:
     """Text this module writes: no formula, no character XML cannot hold, within Excel's cell limit."""
-    safe = ILLEGAL_CHARACTERS_RE.sub("\ufffd", neutralise(value))
-    return truncated(safe) if limit is None else truncated(safe, limit)
+    return truncated(ILLEGAL_CHARACTERS_RE.sub("\ufffd", neutralise(value)))
 
 
 def _put_text(ws: Any, row: int, column: int, value: str) -> Any:
@@ -186,9 +186,11 @@ def _rebuild(data: bytes, source: InputFile) -> tuple[Any, dict[str, Any]]:
     used: set[str] = {LEGEND_SHEET}
     sheets: dict[str, Any] = {}
     for name, grid in grids:
-        if len(grid) > XLSX_MAX_ROWS:
+        width = max((len(r) for r in grid), default=0)
+        if len(grid) > XLSX_MAX_ROWS or width + len(ADDED) > XLSX_MAX_COLS:
             raise OutputError(
-                f"{source.display}: {len(grid):,} rows do not fit an .xlsx sheet ({XLSX_MAX_ROWS:,})",
+                f"{source.display}: {len(grid):,} rows of {width:,} columns do not fit an .xlsx sheet with the "
+                f"verdict columns ({XLSX_MAX_ROWS:,} rows, {XLSX_MAX_COLS:,} columns)",
                 hint="choose --format json or csv for this input",
             )
         ws = sheets[name] = book.create_sheet(_title(name or source.path.stem, used))
@@ -201,7 +203,7 @@ def _rebuild(data: bytes, source: InputFile) -> tuple[Any, dict[str, Any]]:
             for cell in ws[header]:
                 cell.font = Font(bold=True)
             ws.freeze_panes = ws.cell(row=header + 1, column=1)
-        for c in range(1, max((len(r) for r in grid), default=0) + 1):
+        for c in range(1, width + 1):
             ws.column_dimensions[get_column_letter(c)].width = 20
     return book, sheets
 
@@ -280,15 +282,19 @@ def _annotate_sheet(ws: Any, sheet: Sheet, verdicts: dict[int, Verdict]) -> _Pla
     placed.where = f"{get_column_letter(first)}–{get_column_letter(first + len(ADDED) - 1)}"
     if sheet.header_row:
         _headers(ws, sheet.header_row, first, len(sheet.headers))
+    styles: dict[str, Any] = {}  # a tier's fill set once, then its style shared (setting fills is slow)
     for r in rows:
         v = verdicts[r]
         reasons = verdict_reasons(v)
         values: list[object] = [v.score, v.tier, v.presumption, v.track]
-        for k, value in enumerate(values):
-            cell = ws.cell(row=r, column=first + k, value=value)
-            cell.fill = _FILLS[v.tier]
-        cell = _put_text(ws, r, first + 4, reasons) if reasons else ws.cell(row=r, column=first + 4)
-        cell.fill = _FILLS[v.tier]
+        cells = [ws.cell(row=r, column=first + k, value=value) for k, value in enumerate(values)]
+        cells.append(_put_text(ws, r, first + 4, reasons) if reasons else ws.cell(row=r, column=first + 4))
+        style = styles.get(v.tier)
+        if style is None:
+            cells[0].fill = _FILLS[v.tier]
+            style = styles[v.tier] = cells[0]._style
+        for cell in cells:
+            cell._style = copy(style)
     for k, width in enumerate(WIDTHS):
         ws.column_dimensions[get_column_letter(first + k)].width = width
     if rows:
