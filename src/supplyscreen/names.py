@@ -28,7 +28,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from importlib import resources
-from itertools import chain
+from itertools import chain, pairwise
 
 import numpy as np
 import yaml
@@ -215,30 +215,35 @@ def _drop_generic_phrases(toks: list[str]) -> list[str]:
     return text.split()
 
 
-@lru_cache(maxsize=1)
-def _korean_spellings() -> tuple[dict[str, str], int]:
-    """Every spelling of a Korean syllable in ``romanization.yaml`` (initial × vowel × final) with its
-    canonical form, and the length of the longest spelling."""
-    raw = yaml.safe_load(resources.files("supplyscreen").joinpath("romanization.yaml").read_text("utf-8"))
-    parts: list[dict[str, str]] = []
-    for key in ("initials", "vowels", "finals"):
-        part = raw.get(key) if isinstance(raw, dict) else None
-        if not isinstance(part, dict) or not all(
-            isinstance(v, list) and all(isinstance(x, str) for x in v) for v in part.values()
-        ):
-            raise ConfigError(
-                f"romanization.yaml: '{key}' must map each canonical form to a list of spellings",
-                hint='quote the empty spelling as ""',
-            )
-        parts.append(
-            {spelling: str(canonical) for canonical, spellings in part.items() for spelling in spellings}
+Syllable = tuple[str, str, str]  # a Korean syllable's canonical initial, vowel and final
+
+
+def _romanization_part(raw: object, key: str) -> dict[str, str]:
+    part = raw.get(key) if isinstance(raw, dict) else None
+    if not isinstance(part, dict) or not all(
+        isinstance(v, list) and all(isinstance(x, str) for x in v) for v in part.values()
+    ):
+        raise ConfigError(
+            f"romanization.yaml: '{key}' must map each canonical form to a list of spellings",
+            hint='quote the empty spelling as ""',
         )
-    initials, vowels, finals = parts
-    out: dict[str, str] = {}
+    return {spelling: str(canonical) for canonical, spellings in part.items() for spelling in spellings}
+
+
+@lru_cache(maxsize=2)
+def _korean_spellings(aspirates: bool = False) -> tuple[dict[str, Syllable], int]:
+    """Every spelling of a Korean syllable in ``romanization.yaml`` (initial × vowel × final) with its
+    canonical parts, and the length of the longest spelling; with ``aspirates``, also the syllables whose
+    initial is written with an h after it (McCune–Reischauer's Thae, Phyong, Khang)."""
+    raw = yaml.safe_load(resources.files("supplyscreen").joinpath("romanization.yaml").read_text("utf-8"))
+    initials, vowels, finals = (_romanization_part(raw, key) for key in ("initials", "vowels", "finals"))
+    if aspirates:
+        initials = {**initials, **_romanization_part(raw, "aspirates")}
+    out: dict[str, Syllable] = {}
     for i, ci in initials.items():
         for v, cv in vowels.items():
             for f, cf in finals.items():
-                out.setdefault(i + v + f, ci + cv + cf)
+                out.setdefault(i + v + f, (ci, cv, cf))
     return out, max(map(len, out))
 
 
@@ -249,16 +254,35 @@ def _korean_only() -> frozenset[str]:
     return frozenset(_korean_spellings()[0]) - _all_syllables()
 
 
+# Sound changes at a syllable boundary that the Revised Romanisation writes and McCune–Reischauer lists often
+# do not (Baengma = Paek Ma, Jongno = Chongro, Silla = Sinra): (final, next initial) -> (final, next initial)
+_ASSIMILATION: dict[tuple[str, str], tuple[str, str]] = {
+    ("g", "m"): ("ng", "m"),
+    ("g", "n"): ("ng", "n"),
+    ("g", "r"): ("ng", "n"),
+    ("b", "m"): ("m", "m"),
+    ("b", "n"): ("m", "n"),
+    ("b", "r"): ("m", "n"),
+    ("d", "m"): ("n", "m"),
+    ("d", "n"): ("n", "n"),
+    ("n", "r"): ("r", "r"),
+    ("r", "n"): ("r", "r"),
+    ("ng", "r"): ("ng", "n"),
+    ("m", "r"): ("m", "n"),
+}
+
+
 @lru_cache(maxsize=262144)
 def korean_form(word: str) -> str | None:
     """The word split into as few Korean syllables as possible, each in its canonical form
-    (``romanization.yaml``), run together: 'Taedonggang' and 'Daedonggang' give one form. None when the
-    word is not a run of Korean syllables."""
-    spellings, longest = _korean_spellings()
+    (``romanization.yaml``, aspirates written with an h included), with the sound changes at syllable
+    boundaries applied (``_ASSIMILATION``), run together: 'Taedonggang' and 'Daedonggang', 'Baengmagang'
+    and 'Paekmakang' give one form. None when the word is not a run of Korean syllables."""
+    spellings, longest = _korean_spellings(True)
     n = len(word)
     fewest = [0] + [n + 1] * n
     back = [0] * (n + 1)
-    canonical = [""] * (n + 1)
+    canonical: list[Syllable] = [("", "", "")] * (n + 1)
     for i in range(n):
         if fewest[i] > n:
             continue
@@ -268,11 +292,14 @@ def korean_form(word: str) -> str | None:
                 fewest[j], back[j], canonical[j] = fewest[i] + 1, i, form
     if not n or fewest[n] > n:
         return None
-    parts = []
+    parts: list[list[str]] = []
     while n:
-        parts.append(canonical[n])
+        parts.append(list(canonical[n]))
         n = back[n]
-    return "".join(reversed(parts))
+    parts.reverse()
+    for a, b in pairwise(parts):
+        a[2], b[0] = _ASSIMILATION.get((a[2], b[0]), (a[2], b[0]))
+    return "".join("".join(p) for p in parts)
 
 
 @lru_cache(maxsize=262144)
@@ -341,6 +368,7 @@ class NameKey:
     compact: str  # the words run together in the name's order
     company: bool  # the name carries a legal form or a generic business word
     person: bool  # written 'SURNAME, Given Names' as sanctions lists write people
+    joined: tuple[str, ...] = ()  # Korean syllables written apart, run together ('paek ma': 'paekma')
 
 
 @lru_cache(maxsize=262144)
@@ -362,7 +390,52 @@ def name_key(text: str) -> NameKey:
     core_key = " ".join(sorted(core)) if core and core != informative else ""
     company = len(stripped) < len(raw) or not _GENERIC.isdisjoint(toks)
     person = "," in text and _PERSON_RE.match(text.strip()) is not None
-    return NameKey(full, core_key, tuple(informative), "".join(core or informative), company, person)
+    compact = "".join(map(_prefilter_word, core or informative))
+    return NameKey(
+        full, core_key, tuple(informative), compact, company, person, _joined_syllables(informative)
+    )
+
+
+def _korean_key(word: str) -> str:
+    """The blocking key of a word's Korean canonical form ('~gumbyor' for Kumbyol and Geumbyeol); '' for a
+    word that is no Korean romanisation, or a pinyin word (two pinyin words are never one name)."""
+    form = korean_form(word)
+    short = len(word) < KOREAN_FOLD_MIN_LETTERS
+    return "" if form is None or short or is_pinyin_word(word) else "~" + form
+
+
+def _alternates(key: NameKey) -> list[str]:
+    """The forms a list name is also found by: its syllables written apart run together, and the Korean
+    canonical forms of its words and of those."""
+    out = list(key.joined)
+    out += [k for w in (*key.words, *key.joined) if (k := _korean_key(w))]
+    return out
+
+
+MAX_JOINED = 5  # syllables written apart that blocking reads as one word
+
+
+def _joined_syllables(words: Sequence[str]) -> tuple[str, ...]:
+    """Runs of two to MAX_JOINED Korean syllables written apart, run together ('Korea Sam Il Po Shipping':
+    samil, ilpo, samilpo): where the other name writes them as one word, the name index finds it by them."""
+    spellings = _korean_spellings()[0]
+    out: list[str] = []
+    start = 0
+    for end in range(len(words) + 1):
+        if end < len(words) and words[end] in spellings:
+            continue
+        for i in range(start, end - 1):
+            for j in range(i + 2, min(end, i + MAX_JOINED) + 1):
+                out.append("".join(words[i:j]))
+        start = end + 1
+    return tuple(out)
+
+
+@lru_cache(maxsize=262144)
+def _prefilter_word(word: str) -> str:
+    """A word as the prefilter compares it: a run of Korean syllables in its canonical form, so that
+    Geumbyeol and Kumbyol (one Korean name in two romanisations) are close; other words as they are."""
+    return korean_form(word) or word
 
 
 @lru_cache(maxsize=262144)
@@ -402,16 +475,18 @@ def _pinyin_typo(sa: tuple[str, ...], sb: tuple[str, ...]) -> bool:
 
 
 KOREAN_FOLD_MAX_ZIPF = 3.5  # English words this common are not read as Korean romanisations
+KOREAN_FOLD_MIN_LETTERS = 5  # shorter words differing by a romanisation's letters are other names (Itek/Idek)
 
 
 @lru_cache(maxsize=262144)
 def _korean_variant(a: str, b: str) -> bool:
     """Two spellings of one Korean name (Taewon/Daewon, Paeksol/Baeksol, Sobaeksoo/Sobaeksu, Chollima/
     Cheollima): both words are runs of Korean syllables with the same canonical forms, and neither is a
-    common English word ('lake' and 'rake' are not one name)."""
+    common English word ('lake' and 'rake' are not one name) nor shorter than KOREAN_FOLD_MIN_LETTERS."""
     form = korean_form(a)
     return (
         form is not None
+        and min(len(a), len(b)) >= KOREAN_FOLD_MIN_LETTERS
         and form == korean_form(b)
         and zipf_frequency(a, "en") < KOREAN_FOLD_MAX_ZIPF
         and zipf_frequency(b, "en") < KOREAN_FOLD_MAX_ZIPF
@@ -771,6 +846,8 @@ class NameIndex:
         exact: dict[str, list[int]] = defaultdict(list)  # list names by word
         deleted: dict[str, list[int]] = defaultdict(list)  # by a word with one letter left out
         grams: dict[str, list[int]] = defaultdict(list)  # by 4-letter gram
+        alternates: dict[str, list[int]] = defaultdict(list)  # by the forms of ``_alternates``
+        by_full: dict[str, list[int]] = defaultdict(list)  # by the whole key
         for i, key in enumerate(self.keys):
             for word in set(key.words):
                 exact[word].append(i)
@@ -778,6 +855,10 @@ class NameIndex:
                     deleted[variant].append(i)
             for gram in _grams(key):
                 grams[gram].append(i)
+            for other in _alternates(key):
+                alternates[other].append(i)
+            if key.full:
+                by_full[key.full].append(i)
         n = max(1, len(self.keys))
         self._word_df = {w: len(ids) for w, ids in exact.items()}
         self._idf = {w: math.log((n + 1) / (df + 1)) + 1.0 for w, df in self._word_df.items()}
@@ -786,6 +867,11 @@ class NameIndex:
         self._exact = _Postings(exact, MAX_BLOCK_DF)
         self._deleted = _Postings(deleted, MAX_BLOCK_DF)
         self._grams = _Postings(grams, MAX_GRAM_DF)
+        # the words, alternate forms and whole keys of list names that query words and joined syllables
+        # the plain lookups miss are looked up in (rarely: a dict is enough)
+        self._word_ids = {w: ids for w, ids in exact.items() if len(ids) <= MAX_BLOCK_DF}
+        self._alternates = {w: ids for w, ids in alternates.items() if len(ids) <= MAX_BLOCK_DF}
+        self._by_full = {w: ids for w, ids in by_full.items() if len(ids) <= MAX_BLOCK_DF}
         # grams ranked by frequency, then alphabetically: the order in which a query falls back on them
         by_rank = np.lexsort((np.array(self._grams.keys, dtype=str), self._grams.sizes))
         self._rank_of_gram = np.argsort(by_rank)
@@ -872,7 +958,22 @@ class NameIndex:
             blocks = [
                 ids[at : at + n] for at, n in map(self._gram_spans.__getitem__, ranks) if n <= MAX_BLOCK_DF
             ]
-        return blocks
+        more = self._other_blocks(key)
+        return blocks + more if more else blocks
+
+    def _other_blocks(self, key: NameKey) -> list[np.ndarray]:
+        """What the word lookups miss: list names with the same whole key (a name of common words only,
+        'Korea Ocean Shipping Agency'), those whose words or syllables written apart are the query's
+        syllables written apart run together ('Paek Ma' = Paekma) or a query word the list writes apart
+        (Kumgang = 'Kum Gang'), and those with a Korean name in another romanisation (``_alternates``) where
+        a word of the query is no list word."""
+        found = [self._by_full.get(key.full), *map(self._word_ids.get, key.joined)]
+        for word in key.joined:
+            found += [self._alternates.get(word), self._alternates.get(_korean_key(word))]
+        for word in key.words:
+            if self._blocks[word] is None:
+                found += [self._alternates.get(word), self._alternates.get(_korean_key(word))]
+        return [np.asarray(ids, dtype=np.int64) for ids in found if ids]
 
     def candidates(self, key: NameKey) -> np.ndarray:
         """The list names a query is compared with (sorted indexes)."""
