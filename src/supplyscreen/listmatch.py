@@ -27,7 +27,7 @@ from supplyscreen.compare.name import compare_names, generic_only, weak_name
 from supplyscreen.compare.place import compare_places
 from supplyscreen.compare.vessel import compare_vessel_names
 from supplyscreen.match import Hit
-from supplyscreen.names import NameIndex, name_key
+from supplyscreen.names import NameIndex, korean_form, name_key
 from supplyscreen.normalize import country_code, vessel_key
 from supplyscreen.rules import Citation, MatchingRules, WatchlistPoints, default_matching
 from supplyscreen.watchlist import Entry, Watchlist
@@ -142,7 +142,8 @@ class ListMatcher:
         self._abroad = {k: frozenset(v) for k, v in self.matching.operates_abroad.items()}
         self._names: list[_Target] = []
         self._people: list[_Target] = []
-        self._vessels: dict[tuple[str, ...], list[tuple[str, _Target]]] = defaultdict(list)
+        # listed vessels by hull numbers: (name letters, their Korean canonical form or '', target)
+        self._vessels: dict[tuple[str, ...], list[tuple[str, str, _Target]]] = defaultdict(list)
         self._ids: dict[tuple[str, str], list[tuple[Identifier, _Target]]] = defaultdict(list)
         for wl in self.lists:
             for entry in wl.entries:
@@ -151,7 +152,8 @@ class ListMatcher:
                     if entry.type == "vessel":
                         key = vessel_key(alias)
                         if key.letters:
-                            self._vessels[key.numbers].append((key.letters, target))
+                            korean = korean_form(key.letters) or ""
+                            self._vessels[key.numbers].append((key.letters, korean, target))
                     elif entry.type == "person":
                         self._people.append(target)
                     else:  # organisations, and aircraft (their registrations read like names: vetoed)
@@ -297,12 +299,14 @@ class ListMatcher:
 
     def _vessel_targets(self, text: str) -> Iterator[_Target]:
         """Listed vessels with the hull numbers of ``text`` and a name starting alike and close enough to
-        compare."""
+        compare, or the same Korean name in another romanisation."""
         key = vessel_key(text)
         if not key.letters:
             return
-        for letters, target in self._vessels.get(key.numbers, ()):
-            if letters[0] == key.letters[0] and _ratio(key.letters, letters) >= VESSEL_NAME_CUTOFF:
+        korean = korean_form(key.letters) or None  # None: no Korean form, so no listed form is equal
+        for letters, form, target in self._vessels.get(key.numbers, ()):
+            close = letters[0] == key.letters[0] and _ratio(key.letters, letters) >= VESSEL_NAME_CUTOFF
+            if close or form == korean:
                 yield target
 
     def _identifier_targets(self, row: Mapping[str, str]) -> Iterator[tuple[str, Identifier, _Target]]:

@@ -475,11 +475,12 @@ def _pinyin_typo(sa: tuple[str, ...], sb: tuple[str, ...]) -> bool:
 
 
 KOREAN_FOLD_MAX_ZIPF = 3.5  # English words this common are not read as Korean romanisations
+KOREAN_VARIANT = 0.95  # the similarity of one Korean name in two romanisations
 KOREAN_FOLD_MIN_LETTERS = 5  # shorter words differing by a romanisation's letters are other names (Itek/Idek)
 
 
 @lru_cache(maxsize=262144)
-def _korean_variant(a: str, b: str) -> bool:
+def korean_variant(a: str, b: str) -> bool:
     """Two spellings of one Korean name (Taewon/Daewon, Paeksol/Baeksol, Sobaeksoo/Sobaeksu, Chollima/
     Cheollima): both words are runs of Korean syllables with the same canonical forms, and neither is a
     common English word ('lake' and 'rake' are not one name) nor shorter than KOREAN_FOLD_MIN_LETTERS."""
@@ -506,8 +507,8 @@ def word_similarity(a: str, b: str) -> float:
     sa, sb = _segment(a), _segment(b)
     if len(sa) > 1 and len(sb) > 1:  # two pinyin words
         return 0.9 if _pinyin_typo(sa, sb) else 0.0
-    if _korean_variant(a, b):
-        return 0.95
+    if korean_variant(a, b):
+        return KOREAN_VARIANT
     if a[:1] != b[:1]:  # typos rarely hit the first letter; near-miss names often do (Pyongjin/Yongjin)
         return 0.0
     if min(len(a), len(b)) >= 6 and OSA.distance(a, b, score_cutoff=1) == 1:

@@ -521,6 +521,16 @@ class VesselKey:
 
 _VESSEL_PREFIXES = ("mv", "fv", "mt", "ms", "ss", "mfv")
 _LETTERS_OR_DIGITS = re.compile(r"[a-z]+|[0-9]+")
+_ROMAN = {"i": 1, "v": 5, "x": 10}
+_ROMAN_NUMERAL = re.compile(r"x{0,3}(?:ix|iv|v?i{0,3})")  # 1 to 39, as hull numbers are written
+
+
+def _roman(token: str) -> str | None:
+    """A Roman hull number as digits ('xiv': '14'), else None."""
+    if not token or _ROMAN_NUMERAL.fullmatch(token) is None:
+        return None
+    values = [_ROMAN[c] for c in token]
+    return str(sum(-v if v < w else v for v, w in zip(values, [*values[1:], 0], strict=True)))
 
 
 def vessel_key(text: str) -> VesselKey:
@@ -532,6 +542,16 @@ def vessel_key(text: str) -> VesselKey:
         toks = toks[1:]
     elif len(toks) > 2 and toks[0] + toks[1] in _VESSEL_PREFIXES:
         toks = toks[2:]
+    # 'No.' before a hull number is no part of the name: 'Yu Song No.12' = 'YU SONG 12'
+    toks = [
+        t
+        for t, after in zip(toks, [*toks[1:], ""][: len(toks)], strict=True)
+        if t not in ("no", "nr") or not after.isdigit()
+    ]
+    # a Roman numeral ending the name is a hull number: 'Bicentenario XIV' = 'Bicentenario 14' ≠ 'Bicentenario
+    # IV' ('Xi' only after a word longer than a pinyin syllable: 'Hai Xi' is a name)
+    if len(toks) > 1 and (number := _roman(toks[-1])) and (toks[-1] != "xi" or len(toks[-2]) > 6):
+        toks = [*toks[:-1], number]
     letters = "".join(t for t in toks if not t.isdigit())
     numbers = tuple(str(int(t)) for t in toks if t.isdigit())
     return VesselKey(letters, numbers, imo)

@@ -179,6 +179,12 @@ def _comparable(kind: str, query: Sequence[Identifier], entry: Sequence[Identifi
     return "" in theirs or "" in ours or bool(theirs & ours)
 
 
+def _typo(query: Sequence[Identifier], entry: Sequence[Identifier]) -> bool:
+    """Whether the row's numbers of one kind all fail their check while the entry's all pass it: a number
+    mistyped on the row (a wrong IMO check digit) says nothing against the entry's."""
+    return not any(i.checked for i in query) and all(i.checked for i in entry)
+
+
 def compare_identifiers(query: Sequence[Identifier], entry: Sequence[Identifier]) -> Comparison:
     """The row's identifiers against the entry's: the same value of one register is an
     ``identifier_match``; values of the same kind that all differ an ``identifier_mismatch``."""
@@ -198,9 +204,16 @@ def compare_identifiers(query: Sequence[Identifier], entry: Sequence[Identifier]
     if matches:
         return Comparison("identifier_match", 1.0, "; ".join(matches))
     for kind in sorted({i.kind for i in query} & {i.kind for i in entry}):
+        ours_ = [i for i in query if i.kind == kind]
+        theirs_ = [i for i in entry if i.kind == kind]
+        if _typo(ours_, theirs_):
+            return Comparison(
+                "identifier",
+                0.0,
+                f"the row's {KINDS[kind][1]} {_described(ours_)} fails its check digit (mistyped?), the entry's "
+                f"{_described(theirs_)} passes it: not compared",
+            )
         if _comparable(kind, query, entry):
-            ours_ = [i for i in query if i.kind == kind]
-            theirs_ = [i for i in entry if i.kind == kind]
             return Comparison(
                 "identifier_mismatch",
                 1.0,
