@@ -38,7 +38,14 @@ from rapidfuzz.distance import OSA
 from wordfreq import zipf_frequency
 
 from supplyscreen.errors import ConfigError
-from supplyscreen.normalize import GENERIC_WORDS, fold, stem, strip_legal_forms, tokens
+from supplyscreen.normalize import (
+    GENERIC_WORDS,
+    fold,
+    legal_form_word,
+    stem,
+    strip_legal_forms,
+    tokens,
+)
 
 THRESHOLD = 0.88  # default similarity for a list hit
 GRAM = 4
@@ -71,6 +78,10 @@ EXTRA_GENERIC = frozenset(
     kommercheskii zakrytoe otkrytoe publichnoe private pvt jv materials material metal
     metallic mineral minerals agency services service for garment garments apparel textile textiles wood
     aquatic technology center centre economic economy
+    concern kontsern koncern konzern
+    tovarystvo tovaristvo tovarystva obmezhenoiu obmezhenoyu obmezhenoju obmezhenoi vidpovidalnistiu
+    vidpovidalnistyu vidpovidalnistju vidpovidalnist aktsionerne aktsionerna pryvatne privatne publichne
+    dochirnie pidpryiemstvo pidpryemstvo
     """.split()
 )
 _GENERIC = GENERIC_WORDS | PINYIN_GENERIC_WORDS | EXTRA_GENERIC
@@ -134,6 +145,14 @@ ABBREVIATIONS = {
     "technical": "technology",
     "choson": "korea",
     "joseon": "korea",
+    "invest": "investment",
+    "invt": "investment",
+    "devt": "development",
+    "dvpt": "development",
+    "devel": "development",
+    "intl": "international",
+    "internat": "international",
+    "mfr": "manufacturing",
 }
 PLACE_WORDS = frozenset(
     """
@@ -336,7 +355,7 @@ def _group_syllables(toks: list[str]) -> list[str]:
         run.clear()
 
     for tok in toks:
-        if tok in syl or tok in korean:
+        if len(tok) > 1 and (tok in syl or tok in korean):  # a letter alone is an initial ('A-One')
             run.append(tok)
         elif len(parts := _segment(tok)) >= 4:  # 'daliantianyi' -> dalian tianyi
             run.extend(parts)
@@ -380,7 +399,8 @@ def name_key(text: str) -> NameKey:
         folded = folded.translate(_ADMIN_CJK).replace("’", "")
     raw = _name_tokens(folded.replace("'", ""))
     stripped = strip_legal_forms(raw)
-    toks = _group_syllables(_drop_generic_phrases(list(map(ABBREVIATIONS.get, stripped, stripped))))
+    toks = _join_initials(stripped)
+    toks = _group_syllables(_drop_generic_phrases(list(map(ABBREVIATIONS.get, toks, toks))))
     informative = list(dict.fromkeys(t for t in toks if t not in _GENERIC and len(t) > 1))  # once each
     core = [t for t in informative if t not in PLACE_WORDS]
     if not core:
@@ -388,8 +408,9 @@ def name_key(text: str) -> NameKey:
         core = [t for t in informative if t not in PLACE_WORDS]
     full = " ".join(sorted(informative))
     core_key = " ".join(sorted(core)) if core and core != informative else ""
-    company = len(stripped) < len(raw) or not _GENERIC.isdisjoint(toks)
-    person = "," in text and _PERSON_RE.match(text.strip()) is not None
+    company = len(stripped) < len(raw) or not _GENERIC.isdisjoint(toks) or _letters_form(stripped)
+    # 'KIM, Yong Chol' is a person; 'KAVE, S.A.' and 'KARST, OOO' (a legal form or business word) are not
+    person = not company and "," in text and _PERSON_RE.match(text.strip()) is not None
     compact = "".join(map(_prefilter_word, core or informative))
     return NameKey(
         full, core_key, tuple(informative), compact, company, person, _joined_syllables(informative)
@@ -410,6 +431,35 @@ def _alternates(key: NameKey) -> list[str]:
     out = list(key.joined)
     out += [k for w in (*key.words, *key.joined) if (k := _korean_key(w))]
     return out
+
+
+def _join_initials(toks: list[str]) -> list[str]:
+    """Letters written one by one, run together: 'M S Group' and 'I&S Holding' keep their initials as one
+    word (ms, is), which tells 'F&F Holdings' from 'I&S HOLDING'; a letter alone stays a letter, and so do
+    letters that end the name (what is left of a legal form: 'S.A. de C.V.')."""
+    if all(len(t) > 1 for t in toks):  # the usual case
+        return toks
+    out: list[str] = []
+    run: list[str] = []
+    for tok in [*toks, ""]:
+        if len(tok) == 1 and tok.isalpha():
+            run.append(tok)
+            continue
+        out += ["".join(run)] if len(run) > 1 and tok else run
+        run = []
+        if tok:
+            out.append(tok)
+    return out
+
+
+def _letters_form(toks: list[str]) -> bool:
+    """Whether the name ends in a legal form written letter by letter that the forms' list writes as one
+    word ('YAMAKI, K.K.': kk; 'X, S.P.A.': spa)."""
+    n = len(toks)
+    while n and len(toks[n - 1]) == 1:
+        n -= 1
+    letters = "".join(toks[n:])
+    return len(letters) > 1 and (letters in _GENERIC or legal_form_word(letters))
 
 
 MAX_JOINED = 5  # syllables written apart that blocking reads as one word

@@ -224,6 +224,11 @@ def _legal_forms() -> tuple[dict[str, list[tuple[str, ...]]], int]:
     return ordered, max(len(f) for v in ordered.values() for f in v)
 
 
+def legal_form_word(word: str) -> bool:
+    """Whether a word alone is a legal form ('kk', 'gmbh', 'ooo')."""
+    return (word,) in _legal_forms()[0].get(word, ())
+
+
 def strip_legal_forms(toks: list[str]) -> list[str]:
     """Drop legal forms ('co ltd', 'ooo', 'obshchestvo s ogranichennoy …', 'gmbh', 'sdn bhd') from tokens.
 

@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 from supplyscreen.compare.base import Comparison
 from supplyscreen.normalize import country_code, imo_valid
@@ -163,6 +164,34 @@ def identifiers_in(text: str, bare_imo: bool = False) -> tuple[Identifier, ...]:
             if m.group(1) not in labelled and imo_valid(m.group(1)):
                 found.append(Identifier("imo", m.group(1), explicit=False))
     return tuple(dict.fromkeys(found))
+
+
+# An aircraft as sanctions lists name it: its registration, a nationality mark, a hyphen and the aircraft's
+# mark (EP-MNM Iran, P-632 the DPRK, YK-AKF Syria, UP-I7601 Kazakhstan)
+_REGISTRATION = re.compile(r"(?:[A-Z]{1,2}|[A-Z][0-9]|[0-9][A-Z])-[A-Z0-9]{2,6}")
+_ALNUM = re.compile(r"[A-Z0-9]+")
+
+
+@lru_cache(maxsize=65536)
+def registration(name: str, aircraft: bool = False) -> Identifier | None:
+    """The aircraft registration a listed name is ('EP-MNM': tail number EPMNM): a name of that shape, or
+    any name of three to eight letters and digits of an entry the list says is an aircraft; else None."""
+    text = name.strip().upper()
+    value = _CLEAN.sub("", text)
+    if _REGISTRATION.fullmatch(text) or (aircraft and value.isalnum() and 3 <= len(value) <= 8):
+        return Identifier("aircraft", value)
+    return None
+
+
+@lru_cache(maxsize=65536)
+def registration_forms(text: str) -> frozenset[str]:
+    """The tail numbers a row's text may write, hyphen and spaces left out: each word of three to eight
+    letters and digits, and each word of one or two run together with the next ('EP ITL', 'P 671', 'Reg.
+    EP-IBA', 'Air Koryo Tu-204 P-632'). Only those a listed aircraft carries count."""
+    words = _ALNUM.findall(text.upper())
+    out = {w for w in words if 3 <= len(w) <= 8}
+    out.update(a + b for a, b in pairwise(words) if len(a) <= 2 and 2 <= len(b) <= 6)
+    return frozenset(out)
 
 
 def _described(ids: Iterable[Identifier]) -> str:

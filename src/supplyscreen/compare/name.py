@@ -108,11 +108,19 @@ def _letters(text: str, generic: Collection[str]) -> str:
     return "".join(t for t in strip_legal_forms(tokens(text)) if not generic_word(t) and t not in generic)
 
 
-def weak_name(query: str, alias: str, supported: bool, generic: Collection[str] = ()) -> Comparison:
+def weak_name(
+    query: str,
+    alias: str,
+    supported: bool,
+    generic: Collection[str] = (),
+    country_known: bool = True,
+) -> Comparison:
     """Whether the names share one short or common word and nothing else ('SL Corporation' and the alias
     'SL'; 'Brigade Enterprises' and 'The International Brigade'): that alone identifies nothing unless the
     country or an identifier supports it (``supported``), and a short word (an acronym) must be the whole of
-    both names' letters ('CMT' is not 'CMT-K'). Score 1 when the names are that weak."""
+    both names' letters ('CMT' is not 'CMT-K'). A row that states no country (``country_known`` false) can
+    neither support nor contradict: there the names match when their letters are the same ('Bio Corp.' and
+    'BIO CORPORATION'). Score 1 when the names are that weak."""
     shared = shared_words(query, alias, generic)
     if len(shared) != 1 or shared[0][0] in PLACE_WORDS:
         words = ", ".join(f"“{w}”" for w, _ in shared) or "no word"
@@ -126,13 +134,21 @@ def weak_name(query: str, alias: str, supported: bool, generic: Collection[str] 
         words = ", ".join(f"“{w}”" for w in also)
         return Comparison("name_words", 0.0, f"the names share “{word}” and the business words {words}")
     what = f"the {'short' if short else 'common'} word “{word}”"
-    if short and _letters(query, generic) != _letters(alias, generic):
+    same = _letters(query, generic) == _letters(alias, generic)
+    if short and not same:
         return Comparison(
             "weak_name", 1.0, f"the names share only {what}, and their letters differ otherwise"
         )
     if supported:
         return Comparison(
             "name_words", 0.0, f"the names share only {what}, which the country or an identifier supports"
+        )
+    if same and not country_known:
+        return Comparison(
+            "name_words",
+            0.0,
+            f"the names share only {what} and are otherwise the same; the row states no country to tell them "
+            "apart",
         )
     return Comparison(
         "weak_name", 1.0, f"the names share only {what}, and neither a country nor an identifier supports it"
