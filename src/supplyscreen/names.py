@@ -38,6 +38,7 @@ from rapidfuzz.distance import OSA
 from wordfreq import zipf_frequency
 
 from supplyscreen.errors import ConfigError
+from supplyscreen.hangul import has_hangul, latin_words
 from supplyscreen.normalize import (
     GENERIC_WORDS,
     fold,
@@ -397,6 +398,8 @@ def name_key(text: str) -> NameKey:
     folded = fold(text)
     if not folded.isascii():
         folded = folded.translate(_ADMIN_CJK).replace("’", "")
+        if has_hangul(folded):  # 금강은행 -> geumgang bank
+            folded = latin_words(folded)
     raw = _name_tokens(folded.replace("'", ""))
     stripped = strip_legal_forms(raw)
     toks = _join_initials(stripped)
