@@ -146,6 +146,13 @@ ABBREVIATIONS = {
     "technical": "technology",
     "choson": "korea",
     "joseon": "korea",
+    "corpn": "corporation",
+    "shipg": "shipping",
+    "indl": "industrial",
+    "technol": "technology",
+    "logist": "logistics",
+    "coml": "commercial",
+    "mar": "maritime",
     "invest": "investment",
     "invt": "investment",
     "devt": "development",
@@ -325,11 +332,16 @@ def korean_form(word: str) -> str | None:
 @lru_cache(maxsize=262144)
 def _starts_syllable_run(tok: str) -> bool:
     """Whether ``_group_syllables`` puts the word in a run of syllables (else it keeps it as it is)."""
-    return (
-        tok in _all_syllables()
-        or tok in _korean_only()
-        or (len(tok) >= 8 and len(_segment(tok)) >= 4)  # pinyin syllables of 2+ letters
-    )
+    return tok in _all_syllables() or tok in _korean_only() or _pinyin_run(tok)
+
+
+PINYIN_RUN_MAX_ZIPF = 2.0  # a word this common in English is no run of pinyin ('catalina': ca ta li na)
+
+
+@lru_cache(maxsize=262144)
+def _pinyin_run(tok: str) -> bool:
+    """A word of four pinyin syllables or more run together ('daliantianyi'), not an English word."""
+    return len(tok) >= 8 and len(_segment(tok)) >= 4 and zipf_frequency(tok, "en") < PINYIN_RUN_MAX_ZIPF
 
 
 def _group_syllables(toks: list[str]) -> list[str]:
@@ -358,8 +370,8 @@ def _group_syllables(toks: list[str]) -> list[str]:
     for tok in toks:
         if len(tok) > 1 and (tok in syl or tok in korean):  # a letter alone is an initial ('A-One')
             run.append(tok)
-        elif len(parts := _segment(tok)) >= 4:  # 'daliantianyi' -> dalian tianyi
-            run.extend(parts)
+        elif _pinyin_run(tok):  # 'daliantianyi' -> dalian tianyi
+            run.extend(_segment(tok))
         else:
             flush()
             out.append(tok)
@@ -402,7 +414,7 @@ def name_key(text: str) -> NameKey:
             folded = latin_words(folded)
     raw = _name_tokens(folded.replace("'", ""))
     stripped = strip_legal_forms(raw)
-    toks = _join_initials(stripped)
+    toks = join_initials(stripped)
     toks = _group_syllables(_drop_generic_phrases(list(map(ABBREVIATIONS.get, toks, toks))))
     informative = list(dict.fromkeys(t for t in toks if t not in _GENERIC and len(t) > 1))  # once each
     core = [t for t in informative if t not in PLACE_WORDS]
@@ -436,7 +448,7 @@ def _alternates(key: NameKey) -> list[str]:
     return out
 
 
-def _join_initials(toks: list[str]) -> list[str]:
+def join_initials(toks: list[str]) -> list[str]:
     """Letters written one by one, run together: 'M S Group' and 'I&S Holding' keep their initials as one
     word (ms, is), which tells 'F&F Holdings' from 'I&S HOLDING'; a letter alone stays a letter, and so do
     letters that end the name (what is left of a legal form: 'S.A. de C.V.')."""
@@ -564,7 +576,7 @@ def word_similarity(a: str, b: str) -> float:
         return KOREAN_VARIANT
     if a[:1] != b[:1]:  # typos rarely hit the first letter; near-miss names often do (Pyongjin/Yongjin)
         return 0.0
-    if min(len(a), len(b)) >= 6 and OSA.distance(a, b, score_cutoff=1) == 1:
+    if max(len(a), len(b)) >= 6 and OSA.distance(a, b, score_cutoff=1) == 1:
         return 0.9  # one typo (a letter wrong, missing, extra or two swapped) in a long word
     return float(OSA.normalized_similarity(a, b, score_cutoff=TOKEN_MIN))
 

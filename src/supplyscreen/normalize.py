@@ -209,17 +209,37 @@ GENERIC_WORDS = frozenset(
 )
 
 
+# Legal forms fingerprints does not write as suppliers do (Mexico's S.A. de C.V. and its kin)
+EXTRA_LEGAL_FORMS = (
+    "S.A. de C.V.",
+    "SA de CV",
+    "S.A.B. de C.V.",
+    "SAB de CV",
+    "S.A.P.I. de C.V.",
+    "SAPI de CV",
+    "S. de R.L. de C.V.",
+    "S de RL de CV",
+    "S. de R.L.",
+    "S de RL",
+)
+# the words of multi-word legal forms that names abbreviate
+_FORM_ABBREVIATIONS = {"company": "co", "corporation": "corp", "limited": "ltd", "incorporated": "inc"}
+
+
 @lru_cache(maxsize=1)
 def _legal_forms() -> tuple[dict[str, list[tuple[str, ...]]], int]:
     """The legal forms fingerprints knows (788 forms in many languages), as our token tuples by first token."""
     from fingerprints.types.data import TYPES
 
     forms: dict[str, set[tuple[str, ...]]] = {}
-    for kind in TYPES["types"]:
-        for form in (kind["main"], *kind["forms"]):
-            toks = tuple(tokens(form))
-            if toks:
-                forms.setdefault(toks[0], set()).add(toks)
+    written = [form for kind in TYPES["types"] for form in (kind["main"], *kind["forms"])]
+    for form in [*written, *EXTRA_LEGAL_FORMS]:
+        toks = tuple(tokens(form))
+        if toks:
+            forms.setdefault(toks[0], set()).add(toks)
+            if len(toks) > 1:  # 'Public Joint Stock Co.' as well as '... Company'
+                short = tuple(_FORM_ABBREVIATIONS.get(t, t) for t in toks)
+                forms[short[0]] = forms.get(short[0], set()) | {short}
     ordered = {k: sorted(v, key=len, reverse=True) for k, v in forms.items()}
     return ordered, max(len(f) for v in ordered.values() for f in v)
 

@@ -22,6 +22,7 @@ from supplyscreen.names import (
     TOKEN_MIN,
     NameKey,
     generic_word,
+    join_initials,
     name_key,
     similarity,
     word_similarity,
@@ -48,9 +49,31 @@ def distinctive_words(key: NameKey, generic: Collection[str] = ()) -> list[str]:
     return [w for w in key.words if w not in PLACE_WORDS and not generic_word(w) and w not in generic]
 
 
+_ARTICLES = frozenset({"the", "of", "and", "for"})
+
+
+def same_words(query: str, alias: str) -> bool:
+    """Whether two names of two words or more are written with the same words, in any order, a legal form
+    that ends them and articles aside, abbreviations expanded ('Rason International Commercial Bank Ltd.' and
+    'RASON INTERNATIONAL COMMERCIAL BANK'). A word read as a legal form elsewhere in a name stays a word of
+    it ('SNC Group' is not 'GIES GROUP')."""
+
+    def words(text: str) -> list[str]:
+        toks = tokens(text)
+        stripped = strip_legal_forms(toks)
+        kept = join_initials(stripped if stripped == toks[: len(stripped)] else toks)
+        return sorted(w for t in kept if (w := ABBREVIATIONS.get(t, t)) not in _ARTICLES)
+
+    ours = words(query)
+    return len(ours) > 1 and ours == words(alias)
+
+
 def generic_only(query: str, alias: str, generic: Collection[str] = ()) -> Comparison:
     """Whether either name has nothing but generic words and places left (then it never matches on its name
-    alone): score 1 when so."""
+    alone): score 1 when so — unless the two names are the same, word for word (``same_words``): a list name
+    of generic words and places still names one entity ('Rason International Commercial Bank')."""
+    if same_words(query, alias):
+        return Comparison("generic", 0.0, "the names are the same, word for word")
     for side, text in (("the row's name", query), ("the listed name", alias)):
         key = name_key(text)
         if key.words and not distinctive_words(key, generic):
@@ -105,7 +128,8 @@ def _business_words(text: str, generic: Collection[str]) -> set[str]:
 
 def _letters(text: str, generic: Collection[str]) -> str:
     """A name's letters without legal forms and generic words, single letters kept ('CMT-K': cmtk)."""
-    return "".join(t for t in strip_legal_forms(tokens(text)) if not generic_word(t) and t not in generic)
+    toks = join_initials(strip_legal_forms(tokens(text)))
+    return "".join(t for t in toks if not generic_word(t) and t not in generic)
 
 
 def weak_name(
