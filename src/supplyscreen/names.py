@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from importlib import resources
@@ -257,12 +257,32 @@ def _romanization_part(raw: object, key: str) -> dict[str, str]:
     return {spelling: str(canonical) for canonical, spellings in part.items() for spelling in spellings}
 
 
+def _romanization() -> object:
+    return yaml.safe_load(resources.files("supplyscreen").joinpath("romanization.yaml").read_text("utf-8"))
+
+
+@lru_cache(maxsize=1)
+def _korean_pattern() -> re.Pattern[str]:
+    """A run of Korean syllables (aspirates included) as one regular expression: most words are no such run,
+    and the expression tells so far sooner than ``korean_form``'s search for the fewest syllables."""
+    raw = _romanization()
+    initials = {**_romanization_part(raw, "initials"), **_romanization_part(raw, "aspirates")}
+
+    def alternatives(spellings: Iterable[str]) -> str:
+        return "|".join(sorted({s for s in spellings if s}, key=len, reverse=True))
+
+    vowels, finals = _romanization_part(raw, "vowels"), _romanization_part(raw, "finals")
+    return re.compile(
+        f"(?:(?:{alternatives(initials)})?(?:{alternatives(vowels)})(?:{alternatives(finals)})?)+"
+    )
+
+
 @lru_cache(maxsize=2)
 def _korean_spellings(aspirates: bool = False) -> tuple[dict[str, Syllable], int]:
     """Every spelling of a Korean syllable in ``romanization.yaml`` (initial × vowel × final) with its
     canonical parts, and the length of the longest spelling; with ``aspirates``, also the syllables whose
     initial is written with an h after it (McCune–Reischauer's Thae, Phyong, Khang)."""
-    raw = yaml.safe_load(resources.files("supplyscreen").joinpath("romanization.yaml").read_text("utf-8"))
+    raw = _romanization()
     initials, vowels, finals = (_romanization_part(raw, key) for key in ("initials", "vowels", "finals"))
     if aspirates:
         initials = {**initials, **_romanization_part(raw, "aspirates")}
@@ -305,6 +325,8 @@ def korean_form(word: str) -> str | None:
     (``romanization.yaml``, aspirates written with an h included), with the sound changes at syllable
     boundaries applied (``_ASSIMILATION``), run together: 'Taedonggang' and 'Daedonggang', 'Baengmagang'
     and 'Paekmakang' give one form. None when the word is not a run of Korean syllables."""
+    if _korean_pattern().fullmatch(word) is None:
+        return None
     spellings, longest = _korean_spellings(True)
     n = len(word)
     fewest = [0] + [n + 1] * n
@@ -415,7 +437,10 @@ def name_key(text: str) -> NameKey:
     raw = _name_tokens(folded.replace("'", ""))
     stripped = strip_legal_forms(raw)
     toks = join_initials(stripped)
-    toks = _group_syllables(_drop_generic_phrases(list(map(ABBREVIATIONS.get, toks, toks))))
+    toks = _drop_generic_phrases(list(map(ABBREVIATIONS.get, toks, toks)))
+    grouped = _group_syllables(toks)
+    syllables = grouped is not toks  # (the same list when there are no syllables to group)
+    toks = grouped
     informative = list(dict.fromkeys(t for t in toks if t not in _GENERIC and len(t) > 1))  # once each
     core = [t for t in informative if t not in PLACE_WORDS]
     if not core:
@@ -427,9 +452,8 @@ def name_key(text: str) -> NameKey:
     # 'KIM, Yong Chol' is a person; 'KAVE, S.A.' and 'KARST, OOO' (a legal form or business word) are not
     person = not company and "," in text and _PERSON_RE.match(text.strip()) is not None
     compact = "".join(map(_prefilter_word, core or informative))
-    return NameKey(
-        full, core_key, tuple(informative), compact, company, person, _joined_syllables(informative)
-    )
+    joined = _joined_syllables(informative) if syllables else ()
+    return NameKey(full, core_key, tuple(informative), compact, company, person, joined)
 
 
 def _korean_key(word: str) -> str:
@@ -452,7 +476,7 @@ def join_initials(toks: list[str]) -> list[str]:
     """Letters written one by one, run together: 'M S Group' and 'I&S Holding' keep their initials as one
     word (ms, is), which tells 'F&F Holdings' from 'I&S HOLDING'; a letter alone stays a letter, and so do
     letters that end the name (what is left of a legal form: 'S.A. de C.V.')."""
-    if all(len(t) > 1 for t in toks):  # the usual case
+    if min(map(len, toks), default=2) > 1:  # the usual case
         return toks
     out: list[str] = []
     run: list[str] = []
@@ -938,6 +962,7 @@ class NameIndex:
         self._word_ids = {w: ids for w, ids in exact.items() if len(ids) <= MAX_BLOCK_DF}
         self._alternates = {w: ids for w, ids in alternates.items() if len(ids) <= MAX_BLOCK_DF}
         self._by_full = {w: ids for w, ids in by_full.items() if len(ids) <= MAX_BLOCK_DF}
+        self._others: dict[tuple[str, bool], np.ndarray | None] = {}  # see _other_ids
         # grams ranked by frequency, then alphabetically: the order in which a query falls back on them
         by_rank = np.lexsort((np.array(self._grams.keys, dtype=str), self._grams.sizes))
         self._rank_of_gram = np.argsort(by_rank)
@@ -1033,13 +1058,30 @@ class NameIndex:
         syllables written apart run together ('Paek Ma' = Paekma) or a query word the list writes apart
         (Kumgang = 'Kum Gang'), and those with a Korean name in another romanisation (``_alternates``) where
         a word of the query is no list word."""
-        found = [self._by_full.get(key.full), *map(self._word_ids.get, key.joined)]
+        same = self._by_full.get(key.full)
+        found = [] if same is None else [np.asarray(same, dtype=np.int64)]
         for word in key.joined:
-            found += [self._alternates.get(word), self._alternates.get(_korean_key(word))]
+            if (ids := self._other_ids(word, True)) is not None:
+                found.append(ids)
         for word in key.words:
-            if self._blocks[word] is None:
-                found += [self._alternates.get(word), self._alternates.get(_korean_key(word))]
-        return [np.asarray(ids, dtype=np.int64) for ids in found if ids]
+            if self._blocks[word] is None and (more := self._other_ids(word, False)) is not None:
+                found.append(more)
+        return found
+
+    def _other_ids(self, word: str, joined: bool) -> np.ndarray | None:
+        """The list names a query word that blocks on nothing (or syllables run together, ``joined``) finds
+        through the list's alternate forms (and, joined, its words); kept per word."""
+        if (word, joined) in self._others:
+            return self._others[(word, joined)]
+        lists = [self._alternates.get(word), self._alternates.get(_korean_key(word))]
+        if joined:
+            lists.append(self._word_ids.get(word))
+        ids = [i for found in lists if found for i in found]
+        out = np.asarray(sorted(set(ids)), dtype=np.int64) if ids else None
+        if len(self._others) > MAX_LEARNT_WORDS:
+            self._others.clear()
+        self._others[(word, joined)] = out
+        return out
 
     def candidates(self, key: NameKey) -> np.ndarray:
         """The list names a query is compared with (sorted indexes)."""
