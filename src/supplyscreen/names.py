@@ -146,6 +146,7 @@ ABBREVIATIONS = {
     "technical": "technology",
     "choson": "korea",
     "joseon": "korea",
+    "banking": "bank",
     "corpn": "corporation",
     "shipg": "shipping",
     "indl": "industrial",
@@ -564,6 +565,9 @@ def _pinyin_typo(sa: tuple[str, ...], sb: tuple[str, ...]) -> bool:
 
 
 KOREAN_FOLD_MAX_ZIPF = 3.5  # English words this common are not read as Korean romanisations
+# Words that make a name Korean ('Korea Tangun Trading'): there a word that reads as pinyin (Dangun: dan
+# gun) may still be a Korean name in another romanisation, which it is not in a Chinese name
+KOREAN_CONTEXT = frozenset({"korea", "korean", "pyongyang"})
 KOREAN_VARIANT = 0.95  # the similarity of one Korean name in two romanisations
 KOREAN_FOLD_MIN_LETTERS = 5  # shorter words differing by a romanisation's letters are other names (Itek/Idek)
 
@@ -624,6 +628,7 @@ class _Weighed:
     total: float
     order: tuple[int, ...]  # word positions, heaviest first (equal weights in the name's order)
     pinyin: frozenset[str] | None
+    korean: bool  # a Korean name: 'Korea' or Pyongyang among its words
 
     @classmethod
     def of(cls, words: Sequence[str], weight: Callable[[str], float]) -> _Weighed:
@@ -631,7 +636,8 @@ class _Weighed:
         order = sorted(range(len(words)), key=weights.__getitem__, reverse=True)
         patterns = [found for w in words if (found := _pinyin_patterns(w)) is not None]
         pinyin = frozenset(chain.from_iterable(patterns)) if len(patterns) == len(words) else None
-        return cls(words, weights, sum(weights), tuple(order), pinyin)
+        korean = not KOREAN_CONTEXT.isdisjoint(words)
+        return cls(words, weights, sum(weights), tuple(order), pinyin, korean)
 
 
 @lru_cache(maxsize=262144)
@@ -662,11 +668,13 @@ def _alignment(a: _Weighed, b: _Weighed) -> float:
     total = a.total + b.total
     if total <= 0:
         return 0.0
+    korean = a.korean and b.korean  # two Korean names: their words may be Korean in two romanisations
     if (
         a.pinyin is not None
         and b.pinyin is not None
         and len(a.words) == len(b.words)
         and a.pinyin.isdisjoint(b.pinyin)
+        and not korean
     ):  # pinyin words only, none pairs with another, and no words left over on one side only: 0
         return 0.0
     rest_a: list[int] = []
@@ -686,6 +694,8 @@ def _alignment(a: _Weighed, b: _Weighed) -> float:
                 if len(_SIMILARITY) >= _SIMILARITY_MAX:
                     _SIMILARITY.clear()
                 sim = _SIMILARITY[pair] = word_similarity.__wrapped__(word, other)
+            if korean and sim < KOREAN_VARIANT and korean_variant(word, other):  # Dangun / Tangun
+                sim = KOREAN_VARIANT
             if sim > best_s:
                 best_j, best_s = j, sim
         if best_j >= 0:
@@ -699,6 +709,8 @@ def _alignment(a: _Weighed, b: _Weighed) -> float:
             rest_a.sort()
             joined_a, joined_b = "".join(a.words[i] for i in rest_a), "".join(words_b[j] for j in rest_b)
             sim = fuzz.ratio(joined_a, joined_b, score_cutoff=TOKEN_MIN * 100) / 100
+            if sim < KOREAN_VARIANT and korean_variant(joined_a, joined_b):  # 'Geum Gang' / 'Kumgang'
+                sim = KOREAN_VARIANT
             matched += sim * (sum(a.weights[i] for i in rest_a) + sum(wb[j] for j in rest_b))
     return matched / total
 

@@ -222,6 +222,9 @@ EXTRA_LEGAL_FORMS = (
     "S. de R.L.",
     "S de RL",
 )
+# Legal forms that are also words of names (Korean san 'mountain' and sae 'new', Persian Sad, Chinese Ong):
+# a legal form only where they end a name ('Unpha San Trading' is a name; in 'Mega San' San is Sanayi)
+NAME_WORD_FORMS = frozenset({"san", "sae", "sad", "ong"})
 # the words of multi-word legal forms that names abbreviate
 _FORM_ABBREVIATIONS = {"company": "co", "corporation": "corp", "limited": "ltd", "incorporated": "inc"}
 
@@ -276,7 +279,10 @@ def _strip_ending(toks: tuple[str, ...]) -> tuple[str, ...]:
     while i < n:
         for form in forms.get(toks[i], ()):
             size = len(form)
-            if toks[i : i + size] == form and (size > 1 or len(form[0]) > 2 or i >= n - 2):
+            if toks[i : i + size] == form and (
+                (size > 1 or len(form[0]) > 2 or i >= n - 2)
+                and (form[0] not in NAME_WORD_FORMS or i == n - 1)
+            ):
                 i += size
                 break
         else:
