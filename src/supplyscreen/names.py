@@ -591,8 +591,9 @@ def korean_variant(a: str, b: str) -> bool:
 def word_similarity(a: str, b: str) -> float:
     """Two words: equal 1; a city and its country 0.8; other place names and two different pinyin words
     0; variants of Korean romanisation 0.95; otherwise, with the same first letter, 0.9 for one typo in a
-    word of six letters or more, else the normalised edit similarity (optimal string alignment: a swap of
-    two letters is one edit) from TOKEN_MIN, else 0."""
+    word of six letters or more or two neighbouring letters swapped in a word of four or five, else the
+    normalised edit similarity (optimal string alignment: a swap of two letters is one edit) from TOKEN_MIN,
+    else 0."""
     if a == b:
         return 1.0
     if a in PLACE_WORDS or b in PLACE_WORDS:
@@ -606,7 +607,23 @@ def word_similarity(a: str, b: str) -> float:
         return 0.0
     if max(len(a), len(b)) >= 6 and OSA.distance(a, b, score_cutoff=1) == 1:
         return 0.9  # one typo (a letter wrong, missing, extra or two swapped) in a long word
+    if len(a) == len(b) >= SWAP_MIN_LETTERS and _swapped(a, b):
+        return 0.9  # two letters swapped keep a short word's letters: 'Tnog' is Tong (a dropped one is not)
     return float(OSA.normalized_similarity(a, b, score_cutoff=TOKEN_MIN))
+
+
+SWAP_MIN_LETTERS = 4
+
+
+def _swapped(a: str, b: str) -> bool:
+    """Whether two words of one length differ by two neighbouring letters swapped, and only by that."""
+    differ = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+    return (
+        len(differ) == 2
+        and differ[1] == differ[0] + 1
+        and a[differ[0]] == b[differ[1]]
+        and a[differ[1]] == b[differ[0]]
+    )
 
 
 def weighted_similarity(a: Sequence[str], b: Sequence[str], weight: Callable[[str], float]) -> float:

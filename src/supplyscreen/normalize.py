@@ -252,6 +252,22 @@ def legal_form_word(word: str) -> bool:
     return (word,) in _legal_forms()[0].get(word, ())
 
 
+def strip_trailing_legal_forms(toks: list[str]) -> list[str]:
+    """Drop the legal forms that end a name ('... Commercial Bank Co., Ltd.' keeps '... Commercial Bank'),
+    leaving any legal form elsewhere in it as a word of the name ('SNC Group')."""
+    forms, longest = _legal_forms()
+    end = len(toks)
+    while end:
+        for size in range(min(longest, end), 0, -1):
+            tail = tuple(toks[end - size : end])
+            if tail in forms.get(tail[0], ()):
+                end -= size
+                break
+        else:
+            break
+    return list(toks[:end])
+
+
 def strip_legal_forms(toks: list[str]) -> list[str]:
     """Drop legal forms ('co ltd', 'ooo', 'obshchestvo s ogranichennoy …', 'gmbh', 'sdn bhd') from tokens.
 

@@ -27,7 +27,7 @@ from supplyscreen.names import (
     similarity,
     word_similarity,
 )
-from supplyscreen.normalize import strip_legal_forms, tokens
+from supplyscreen.normalize import strip_legal_forms, strip_trailing_legal_forms, tokens
 
 SHORT_WORD = 3  # letters: a word this short is an acronym (17,576 of three letters)
 COMMON_ZIPF = 3.5  # wordfreq Zipf frequency from which an English word is common ('brigade', 'vision')
@@ -50,6 +50,7 @@ def distinctive_words(key: NameKey, generic: Collection[str] = ()) -> list[str]:
 
 
 _ARTICLES = frozenset({"the", "of", "and", "for"})
+_FORM_WORDS = {"co": "company", "corp": "corporation", "ltd": "limited", "inc": "incorporated"}
 
 
 def same_words(query: str, alias: str) -> bool:
@@ -59,10 +60,10 @@ def same_words(query: str, alias: str) -> bool:
     it ('SNC Group' is not 'GIES GROUP')."""
 
     def words(text: str) -> list[str]:
-        toks = tokens(text)
-        stripped = strip_legal_forms(toks)
-        kept = join_initials(stripped if stripped == toks[: len(stripped)] else toks)
-        return sorted(w for t in kept if (w := ABBREVIATIONS.get(t, t)) not in _ARTICLES)
+        kept = join_initials(strip_trailing_legal_forms(tokens(text)))
+        return sorted(
+            w for t in kept if (w := _FORM_WORDS.get(t) or ABBREVIATIONS.get(t, t)) not in _ARTICLES
+        )
 
     ours = words(query)
     return len(ours) > 1 and ours == words(alias)
