@@ -34,7 +34,7 @@ from supplyscreen.compare.name import compare_names, generic_only, weak_name
 from supplyscreen.compare.place import compare_places
 from supplyscreen.compare.vessel import compare_vessel_names
 from supplyscreen.match import Hit
-from supplyscreen.names import NameIndex, korean_form, name_key
+from supplyscreen.names import NameIndex, korean_form, name_key, person_key
 from supplyscreen.normalize import country_code, vessel_key
 from supplyscreen.rules import Citation, MatchingRules, WatchlistPoints, default_matching
 from supplyscreen.watchlist import Entry, Watchlist
@@ -172,7 +172,8 @@ class ListMatcher:
                 for ident in entry.identifiers:
                     self._ids[(ident.family, ident.value)].append((ident, _Target(wl, entry, str(ident))))
         self._index = NameIndex([t.alias for t in self._names]) if self._names else None
-        self._people_index = NameIndex([t.alias for t in self._people]) if self._people else None
+        people = [t.alias for t in self._people]
+        self._people_index = NameIndex(people, key_of=person_key) if people else None
 
     # -- comparisons ------------------------------------------------------------------------------------
 

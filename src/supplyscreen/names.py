@@ -402,15 +402,23 @@ def _group_syllables(toks: list[str]) -> list[str]:
     return out
 
 
-def _name_tokens(folded: str) -> list[str]:
+def _name_tokens(folded: str, stemmed: bool = True) -> list[str]:
     """``tokens(folded)``, a word at a time: no token spans a space or punctuation, so a name's tokens are its
-    words' tokens, and words repeat across names where whole names do not."""
-    return [t for word in _WORD_RE.findall(folded) for t in _word_tokens(word)]
+    words' tokens, and words repeat across names where whole names do not. Not ``stemmed``, Latin words
+    keep a final s."""
+    words = _WORD_RE.findall(folded)
+    if stemmed:
+        return [t for word in words for t in _word_tokens(word)]
+    return [t for word in words for t in ((word,) if _plain(word) else _word_tokens(word))]
+
+
+def _plain(word: str) -> bool:
+    return word.isascii() and word.isalnum() and word.islower()
 
 
 @lru_cache(maxsize=262144)
 def _word_tokens(word: str) -> tuple[str, ...]:
-    if word.isascii() and word.isalnum() and word.islower():  # what tokens() makes of it, sooner
+    if _plain(word):  # what tokens() makes of it, sooner
         return (stem(word),)
     return tuple(tokens(word))
 
@@ -429,17 +437,30 @@ class NameKey:
 @lru_cache(maxsize=262144)
 def name_key(text: str) -> NameKey:
     """The comparison key of an organisation name."""
+    return _key(text, True)
+
+
+@lru_cache(maxsize=65536)
+def person_key(text: str) -> NameKey:
+    """The comparison key of a person's name: ``name_key`` without grouping syllables into words, as the
+    order of a person's names differs between lists and sheets ('Yong Mu RI' and 'RI, Yong Mu' are not
+    'yongmuri' and 'riyongmu')."""
+    return _key(text, False)
+
+
+def _key(text: str, group: bool) -> NameKey:
     # 东港市 -> 东港: the 'city' character would split the pinyin; CH'OLHYO'N -> cholhyon (McCune-Reischauer)
     folded = fold(text)
     if not folded.isascii():
         folded = folded.translate(_ADMIN_CJK).replace("’", "")
         if has_hangul(folded):  # 금강은행 -> geumgang bank
             folded = latin_words(folded)
-    raw = _name_tokens(folded.replace("'", ""))
-    stripped = strip_legal_forms(raw)
+    raw = _name_tokens(folded.replace("'", ""), stemmed=group)  # a person's names are not plurals (Abbas)
+    # a name of syllables only is a person's ('Han Se Pak', 'KIM Kyong Ok'): no legal form among them
+    stripped = raw if folded.isascii() and _syllables_only(raw) else strip_legal_forms(raw)
     toks = join_initials(stripped)
     toks = _drop_generic_phrases(list(map(ABBREVIATIONS.get, toks, toks)))
-    grouped = _group_syllables(toks)
+    grouped = _group_syllables(toks) if group else toks
     syllables = grouped is not toks  # (the same list when there are no syllables to group)
     toks = grouped
     informative = list(dict.fromkeys(t for t in toks if t not in _GENERIC and len(t) > 1))  # once each
@@ -455,6 +476,14 @@ def name_key(text: str) -> NameKey:
     compact = "".join(map(_prefilter_word, core or informative))
     joined = _joined_syllables(informative) if syllables else ()
     return NameKey(full, core_key, tuple(informative), compact, company, person, joined)
+
+
+def _syllables_only(toks: list[str]) -> bool:
+    """Two words or more, each one Korean or pinyin syllable."""
+    if len(toks) < 2:
+        return False
+    spellings, pinyin = _korean_spellings()[0], _all_syllables()
+    return all(t in spellings or t in pinyin for t in toks)
 
 
 def _korean_key(word: str) -> str:
@@ -646,15 +675,16 @@ class _Weighed:
     order: tuple[int, ...]  # word positions, heaviest first (equal weights in the name's order)
     pinyin: frozenset[str] | None
     korean: bool  # a Korean name: 'Korea' or Pyongyang among its words
+    people: bool = False  # a person's name (``person_key``): spellings of one given name match
 
     @classmethod
-    def of(cls, words: Sequence[str], weight: Callable[[str], float]) -> _Weighed:
+    def of(cls, words: Sequence[str], weight: Callable[[str], float], people: bool = False) -> _Weighed:
         weights = tuple(map(weight, words))
         order = sorted(range(len(words)), key=weights.__getitem__, reverse=True)
         patterns = [found for w in words if (found := _pinyin_patterns(w)) is not None]
         pinyin = frozenset(chain.from_iterable(patterns)) if len(patterns) == len(words) else None
         korean = not KOREAN_CONTEXT.isdisjoint(words)
-        return cls(words, weights, sum(weights), tuple(order), pinyin, korean)
+        return cls(words, weights, sum(weights), tuple(order), pinyin, korean, people)
 
 
 @lru_cache(maxsize=262144)
@@ -686,6 +716,7 @@ def _alignment(a: _Weighed, b: _Weighed) -> float:
     if total <= 0:
         return 0.0
     korean = a.korean and b.korean  # two Korean names: their words may be Korean in two romanisations
+    people = a.people and b.people
     if (
         a.pinyin is not None
         and b.pinyin is not None
@@ -713,6 +744,8 @@ def _alignment(a: _Weighed, b: _Weighed) -> float:
                 sim = _SIMILARITY[pair] = word_similarity.__wrapped__(word, other)
             if korean and sim < KOREAN_VARIANT and korean_variant(word, other):  # Dangun / Tangun
                 sim = KOREAN_VARIANT
+            elif people and sim < SPELLING_VARIANT and spelling_variant(word, other):  # Salih / Saleh
+                sim = SPELLING_VARIANT
             if sim > best_s:
                 best_j, best_s = j, sim
         if best_j >= 0:
@@ -730,6 +763,32 @@ def _alignment(a: _Weighed, b: _Weighed) -> float:
                 sim = KOREAN_VARIANT
             matched += sim * (sum(a.weights[i] for i in rest_a) + sum(wb[j] for j in rest_b))
     return matched / total
+
+
+SPELLING_VARIANT = 0.9  # the similarity of two spellings of one person's name
+SPELLING_MIN_LETTERS = 5
+_SKELETON_FOLD = str.maketrans("qcyw", "kkiv")
+_VOWELS = re.compile(r"[aeiou]+")
+_DOUBLES = re.compile(r"(.)\1+")
+
+
+@lru_cache(maxsize=262144)
+def _skeleton(word: str) -> str:
+    """A name's consonants, doubled ones once, q and c as k: 'Salih' and 'Saleh' give slh, 'Qasim' and
+    'Kassem' ksm, 'Muhammad' and 'Mohamad' mhmd."""
+    folded = word.replace("ph", "f").translate(_SKELETON_FOLD)
+    return _DOUBLES.sub(r"\1", folded[0] + _VOWELS.sub("", folded[1:]))
+
+
+@lru_cache(maxsize=262144)
+def spelling_variant(a: str, b: str) -> bool:
+    """Two spellings of one given name or surname as lists and sheets transliterate it (Salih/Saleh,
+    Abbas/Abass, Mansour/Manssor, Qasim/Kassem, Vasilievich/Vasilyevich): the same first sound and the same
+    consonants, in words of SPELLING_MIN_LETTERS letters or more. Read in people's names only."""
+    if min(len(a), len(b)) < SPELLING_MIN_LETTERS or not (a.isalpha() and b.isalpha()):
+        return False
+    ka, kb = _skeleton(a), _skeleton(b)
+    return ka == kb and len(ka) >= 3
 
 
 def _score(ka: NameKey, kb: NameKey, weight: Callable[[str], float] = default_weight) -> float:
@@ -956,9 +1015,10 @@ class _Postings:
 class NameIndex:
     """List names indexed for blocked matching; word weights come from the list itself (IDF)."""
 
-    def __init__(self, names: Sequence[str]) -> None:
+    def __init__(self, names: Sequence[str], key_of: Callable[[str], NameKey] = name_key) -> None:
         self.names = list(names)
-        self.keys = [name_key(n) for n in self.names]
+        self.key = key_of  # name_key, or person_key for an index of people
+        self.keys = [key_of(n) for n in self.names]
         self.full = [k.full for k in self.keys]
         self.core = [k.core or k.full for k in self.keys]
         self.compact = [k.compact for k in self.keys]
@@ -1003,7 +1063,8 @@ class NameIndex:
         self._gram_ranks: dict[str, tuple[int, ...]] = {}
         self._forms = [_Form.of(self.full), _Form.of(self.core), _Form.of(self.compact)]
         self._has_core = np.fromiter((bool(k.core) for k in self.keys), dtype=bool, count=len(self.keys))
-        self._weighed = [_Weighed.of(key.words, self.weight) for key in self.keys]
+        self._people = key_of is person_key  # people's names: spellings of one name match
+        self._weighed = [_Weighed.of(k.words, self.weight, self._people) for k in self.keys]
 
     def weight(self, token: str) -> float:
         known = self._weights.get(token)
@@ -1169,7 +1230,7 @@ class NameIndex:
         stays bounded however long the column."""
         out: list[NameMatch] = []
         for start in range(0, len(queries), chunk):
-            qkeys = [name_key(q) for q in queries[start : start + chunk]]
+            qkeys = [self.key(q) for q in queries[start : start + chunk]]
             qi, ti = self._candidate_pairs(qkeys)
             if not qi.size:
                 continue
@@ -1189,7 +1250,7 @@ class NameIndex:
         last, query = -1, _Weighed.of((), self.weight)
         for i, j in zip(qi.tolist(), ti.tolist(), strict=True):
             if i != last:  # the pairs come query by query
-                last, query = i, _Weighed.of(qkeys[i].words, self.weight)
+                last, query = i, _Weighed.of(qkeys[i].words, self.weight, self._people)
             score = _weighed_score(qkeys[i], query, keys[j], weighed[j])
             if score >= threshold - 1e-9:
                 out.append(NameMatch(i, j, round(score, 3)))
@@ -1199,7 +1260,7 @@ class NameIndex:
         self, queries: Sequence[str], threshold: float = THRESHOLD, chunk: int = 2000
     ) -> list[NameMatch]:
         """The same matcher without blocking: every query against every list name with ``process.cdist``."""
-        qkeys = [name_key(q) for q in queries]
+        qkeys = [self.key(q) for q in queries]
         out: list[NameMatch] = []
         for start in range(0, len(qkeys), chunk):
             part = qkeys[start : start + chunk]
