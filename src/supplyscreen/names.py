@@ -473,25 +473,28 @@ def _key(text: str, group: bool) -> NameKey:
     company = len(stripped) < len(raw) or not _GENERIC.isdisjoint(toks) or _letters_form(stripped)
     # 'KIM, Yong Chol' is a person; 'KAVE, S.A.' and 'KARST, OOO' (a legal form or business word) are not
     person = not company and "," in text and _PERSON_RE.match(text.strip()) is not None
-    compact = "".join(map(_prefilter_word, core or informative))
+    compact = "".join(core or informative)
     joined = _joined_syllables(informative) if syllables else ()
     return NameKey(full, core_key, tuple(informative), compact, company, person, joined)
 
 
 def _syllables_only(toks: list[str]) -> bool:
     """Two words or more, each one Korean or pinyin syllable."""
-    if len(toks) < 2:
-        return False
-    spellings, pinyin = _korean_spellings()[0], _all_syllables()
-    return all(t in spellings or t in pinyin for t in toks)
+    return 1 < len(toks) < 6 and max(map(len, toks)) < 7 and _syllable_words().issuperset(toks)
+
+
+@lru_cache(maxsize=1)
+def _syllable_words() -> frozenset[str]:
+    return frozenset(_korean_spellings()[0]) | _all_syllables()
 
 
 def _korean_key(word: str) -> str:
     """The blocking key of a word's Korean canonical form ('~gumbyor' for Kumbyol and Geumbyeol); '' for a
     word that is no Korean romanisation, or a pinyin word (two pinyin words are never one name)."""
+    if len(word) < KOREAN_FOLD_MIN_LETTERS or is_pinyin_word(word):
+        return ""
     form = korean_form(word)
-    short = len(word) < KOREAN_FOLD_MIN_LETTERS
-    return "" if form is None or short or is_pinyin_word(word) else "~" + form
+    return "" if form is None else "~" + form
 
 
 def _alternates(key: NameKey) -> list[str]:
@@ -548,13 +551,6 @@ def _joined_syllables(words: Sequence[str]) -> tuple[str, ...]:
                 out.append("".join(words[i:j]))
         start = end + 1
     return tuple(out)
-
-
-@lru_cache(maxsize=262144)
-def _prefilter_word(word: str) -> str:
-    """A word as the prefilter compares it: a run of Korean syllables in its canonical form, so that
-    Geumbyeol and Kumbyol (one Korean name in two romanisations) are close; other words as they are."""
-    return korean_form(word) or word
 
 
 @lru_cache(maxsize=262144)
@@ -836,6 +832,14 @@ class NameMatch:
     similarity: float
 
 
+def _codes(owners: list[int], blocks: list[np.ndarray], n: int) -> np.ndarray:
+    """The (owner, list name) pairs of blocks as sorted unique codes owner * n + list name."""
+    if not blocks:
+        return np.empty(0, dtype=np.int64)
+    sizes = np.fromiter(map(len, blocks), dtype=np.int64, count=len(blocks))
+    return _unique(np.repeat(np.asarray(owners, dtype=np.int64) * n, sizes) + np.concatenate(blocks))
+
+
 def _unique(ids: np.ndarray) -> np.ndarray:
     """np.unique for integers, by sorting (np.unique's hash table is many times slower here)."""
     ids = np.sort(ids)
@@ -1051,7 +1055,8 @@ class NameIndex:
         self._word_ids = {w: ids for w, ids in exact.items() if len(ids) <= MAX_BLOCK_DF}
         self._alternates = {w: ids for w, ids in alternates.items() if len(ids) <= MAX_BLOCK_DF}
         self._by_full = {w: ids for w, ids in by_full.items() if len(ids) <= MAX_BLOCK_DF}
-        self._others: dict[tuple[str, bool], np.ndarray | None] = {}  # see _other_ids
+        self._joined_ids: dict[str, np.ndarray | None] = {}  # see _other_ids
+        self._unblocked_ids: dict[str, np.ndarray | None] = {}
         # grams ranked by frequency, then alphabetically: the order in which a query falls back on them
         by_rank = np.lexsort((np.array(self._grams.keys, dtype=str), self._grams.sizes))
         self._rank_of_gram = np.argsort(by_rank)
@@ -1139,8 +1144,7 @@ class NameIndex:
             blocks = [
                 ids[at : at + n] for at, n in map(self._gram_spans.__getitem__, ranks) if n <= MAX_BLOCK_DF
             ]
-        more = self._other_blocks(key)
-        return blocks + more if more else blocks
+        return blocks
 
     def _other_blocks(self, key: NameKey) -> list[np.ndarray]:
         """What the word lookups miss: list names with the same whole key (a name of common words only,
@@ -1151,50 +1155,61 @@ class NameIndex:
         same = self._by_full.get(key.full)
         found = [] if same is None else [np.asarray(same, dtype=np.int64)]
         for word in key.joined:
-            if (ids := self._other_ids(word, True)) is not None:
+            if (ids := self._other_ids(word, self._joined_ids)) is not None:
                 found.append(ids)
-        for word in key.words:
-            if self._blocks[word] is None and (more := self._other_ids(word, False)) is not None:
-                found.append(more)
+        if self._alternates:
+            blocks, unblocked = self._blocks, self._unblocked_ids
+            for word in key.words:
+                if blocks[word] is None and (more := self._other_ids(word, unblocked)) is not None:
+                    found.append(more)
         return found
 
-    def _other_ids(self, word: str, joined: bool) -> np.ndarray | None:
-        """The list names a query word that blocks on nothing (or syllables run together, ``joined``) finds
-        through the list's alternate forms (and, joined, its words); kept per word."""
-        if (word, joined) in self._others:
-            return self._others[(word, joined)]
+    def _other_ids(self, word: str, known: dict[str, np.ndarray | None]) -> np.ndarray | None:
+        """The list names a query word that blocks on nothing (``known`` is ``_unblocked_ids``), or
+        syllables run together (``_joined_ids``), finds through the list's alternate forms (and, joined, its
+        words); kept per word."""
+        if word in known:
+            return known[word]
         lists = [self._alternates.get(word), self._alternates.get(_korean_key(word))]
-        if joined:
+        if known is self._joined_ids:
             lists.append(self._word_ids.get(word))
         ids = [i for found in lists if found for i in found]
         out = np.asarray(sorted(set(ids)), dtype=np.int64) if ids else None
-        if len(self._others) > MAX_LEARNT_WORDS:
-            self._others.clear()
-        self._others[(word, joined)] = out
+        if len(known) > MAX_LEARNT_WORDS:
+            known.clear()
+        known[word] = out
         return out
 
     def candidates(self, key: NameKey) -> np.ndarray:
         """The list names a query is compared with (sorted indexes)."""
         self._learn(key.words)
-        blocks = self._candidate_blocks(key)
+        blocks = self._candidate_blocks(key) + self._other_blocks(key)
         return _unique(np.concatenate(blocks)) if blocks else np.empty(0, dtype=np.int64)
 
-    def _candidate_pairs(self, qkeys: list[NameKey]) -> tuple[np.ndarray, np.ndarray]:
+    def _candidate_pairs(self, qkeys: list[NameKey]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``candidates`` of all queries as (query, list name) index pairs, ordered by query then list name:
-        one np.unique over pair codes instead of small numpy calls per query."""
+        one np.unique over pair codes instead of small numpy calls per query; and which pairs the other
+        blocks (``_other_blocks``) found, which skip the prefilter: their names are written otherwise
+        (syllables apart, another romanisation) than the prefilter's letters can tell."""
         self._learn([w for key in qkeys for w in key.words])
         blocks: list[np.ndarray] = []
         owners: list[int] = []
+        others: list[np.ndarray] = []
+        other_owners: list[int] = []
         for i, key in enumerate(qkeys):
             found = self._candidate_blocks(key)
             blocks += found
             owners += [i] * len(found)
-        if not blocks:
-            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+            more = self._other_blocks(key)
+            others += more
+            other_owners += [i] * len(more)
         n = len(self.keys)
-        sizes = np.fromiter(map(len, blocks), dtype=np.int64, count=len(blocks))
-        codes = _unique(np.repeat(np.asarray(owners, dtype=np.int64) * n, sizes) + np.concatenate(blocks))
-        return codes // n, codes % n
+        codes = _codes(owners, blocks, n)
+        if not others:
+            return codes // n, codes % n, np.zeros(len(codes), dtype=bool)
+        forced = _codes(other_owners, others, n)
+        codes = _unique(np.concatenate([codes, forced]))
+        return codes // n, codes % n, np.isin(codes, forced)
 
     def _query_forms(self, qkeys: list[NameKey]) -> list[list[str]]:
         """The three key forms the prefilter compares: sorted words, without places, run together."""
@@ -1231,10 +1246,12 @@ class NameIndex:
         out: list[NameMatch] = []
         for start in range(0, len(queries), chunk):
             qkeys = [self.key(q) for q in queries[start : start + chunk]]
-            qi, ti = self._candidate_pairs(qkeys)
+            qi, ti, forced = self._candidate_pairs(qkeys)
             if not qi.size:
                 continue
             keep = self._prefilter(qkeys, qi, ti)
+            if forced.any():
+                keep = np.union1d(keep, np.flatnonzero(forced))
             out.extend(
                 NameMatch(m.query + start, m.target, m.similarity)
                 for m in self._verify(qkeys, qi[keep], ti[keep], threshold)
