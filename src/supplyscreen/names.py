@@ -444,7 +444,8 @@ def name_key(text: str) -> NameKey:
 def person_key(text: str) -> NameKey:
     """The comparison key of a person's name: ``name_key`` without grouping syllables into words, as the
     order of a person's names differs between lists and sheets ('Yong Mu RI' and 'RI, Yong Mu' are not
-    'yongmuri' and 'riyongmu')."""
+    'yongmuri' and 'riyongmu'), and with the forms the prefilter compares (``full``, ``core``, ``compact``)
+    written in the words' consonants, as spellings of one name differ in their vowels (``spelling_variant``)."""
     return _key(text, False)
 
 
@@ -475,6 +476,10 @@ def _key(text: str, group: bool) -> NameKey:
     person = not company and "," in text and _PERSON_RE.match(text.strip()) is not None
     compact = "".join(core or informative)
     joined = _joined_syllables(informative) if syllables else ()
+    if not group:  # a person's: the prefilter compares the names' consonants (Qasim / Kassem: ksm)
+        full = " ".join(sorted(map(_skeleton, informative)))
+        core_key = " ".join(sorted(map(_skeleton, core))) if core_key else ""
+        compact = "".join(map(_skeleton, core or informative))
     return NameKey(full, core_key, tuple(informative), compact, company, person, joined)
 
 
