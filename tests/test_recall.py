@@ -254,6 +254,22 @@ def test_written_otherwise_matches(query: str, listed: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("LIMITED LAIBILITY COMPANY GARANT-SV", ("garant", "sv")),  # a typo in a legal form
+        ("Green Car Rent Limited Parrtnership", ("green", "car", "rent")),
+        ("Mizan Machine Manufactturing Group", ("mizan", "machine")),
+        ("AKTSIONENROE OBSHCHESTVO PASIT", ("pasit",)),
+        ("Limited Liability Co. Southern Project", ("southern", "project")),
+        ("Arfada Petroleum Private Joint Stock", ("arfada", "petroleum")),
+        ("Marinex Trading", ("marinex",)),  # a brand near a generic word stays itself
+    ],
+)
+def test_typos_in_generic_words_and_legal_forms(name: str, words: tuple[str, ...]) -> None:
+    assert name_key(name).words == words
+
+
+@pytest.mark.parametrize(
     ("a", "b", "score"),
     [
         ("tnog", "tong", 0.9),  # two neighbouring letters swapped

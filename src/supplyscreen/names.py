@@ -43,6 +43,7 @@ from supplyscreen.normalize import (
     GENERIC_WORDS,
     fold,
     legal_form_word,
+    legal_form_words,
     stem,
     strip_legal_forms,
     tokens,
@@ -457,6 +458,8 @@ def _key(text: str, group: bool) -> NameKey:
         if has_hangul(folded):  # 금강은행 -> geumgang bank
             folded = latin_words(folded)
     raw = _name_tokens(folded.replace("'", ""), stemmed=group)  # a person's names are not plurals (Abbas)
+    if group:  # 'Limited Laibility Company', 'Manufactturing': the generic word or legal form
+        raw = [_generic_typo(t) if len(t) >= GENERIC_TYPO_MIN - 1 else t for t in raw]
     # a name of syllables only is a person's ('Han Se Pak', 'KIM Kyong Ok'): no legal form among them
     stripped = raw if folded.isascii() and _syllables_only(raw) else strip_legal_forms(raw)
     toks = join_initials(stripped)
@@ -481,6 +484,38 @@ def _key(text: str, group: bool) -> NameKey:
         core_key = " ".join(sorted(map(_skeleton, core))) if core_key else ""
         compact = "".join(map(_skeleton, core or informative))
     return NameKey(full, core_key, tuple(informative), compact, company, person, joined)
+
+
+GENERIC_TYPO_MIN = 8  # letters of a generic word or legal form that a word one typo from it is read as
+
+
+@lru_cache(maxsize=1)
+def _generic_vocabulary() -> tuple[frozenset[str], dict[str, frozenset[str]]]:
+    """The generic words and the words of legal forms of GENERIC_TYPO_MIN letters or more, and the same
+    with one letter left out (SymSpell-style), for ``_generic_typo``."""
+    forms = legal_form_words()
+    words = frozenset(w for w in (*_GENERIC, *forms) if len(w) >= GENERIC_TYPO_MIN and w.isalpha())
+    deletes: dict[str, set[str]] = defaultdict(set)
+    for word in words:
+        for variant in _deletions(word):
+            deletes[variant].add(word)
+    return words, {k: frozenset(v) for k, v in deletes.items()}
+
+
+@lru_cache(maxsize=262144)
+def _generic_typo(word: str) -> str:
+    """A word one typo (a letter missing, extra, wrong, or two swapped; never the first) from exactly one long
+    generic word or word of a legal form, as that word ('laibility': liability); else the word itself."""
+    words, deletes = _generic_vocabulary()
+    if word in words or word in _GENERIC or not word.isalpha():
+        return word
+    found = set(deletes.get(word, ()))  # a letter missing
+    for variant in _deletions(word):
+        if variant in words:  # a letter extra
+            found.add(variant)
+        found.update(deletes.get(variant, ()))  # a letter wrong, or two swapped
+    close = [w for w in found if w[0] == word[0] and OSA.distance(word, w, score_cutoff=1) == 1]
+    return close[0] if len(close) == 1 else word
 
 
 def _syllables_only(toks: list[str]) -> bool:

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -221,6 +222,11 @@ EXTRA_LEGAL_FORMS = (
     "S de RL de CV",
     "S. de R.L.",
     "S de RL",
+    "Joint Stock",  # the company left out: 'Arfada Petroleum Private Joint Stock'
+    "Private Joint Stock",
+    "Public Joint Stock",
+    "Closed Joint Stock",
+    "Open Joint Stock",
 )
 # Legal forms that are also words of names (Korean san 'mountain' and sae 'new', Persian Sad, Chinese Ong):
 # a legal form only where they end a name ('Unpha San Trading' is a name; in 'Mega San' San is Sanayi)
@@ -240,11 +246,17 @@ def _legal_forms() -> tuple[dict[str, list[tuple[str, ...]]], int]:
         toks = tuple(tokens(form))
         if toks:
             forms.setdefault(toks[0], set()).add(toks)
-            if len(toks) > 1:  # 'Public Joint Stock Co.' as well as '... Company'
-                short = tuple(_FORM_ABBREVIATIONS.get(t, t) for t in toks)
-                forms[short[0]] = forms.get(short[0], set()) | {short}
+            if len(toks) > 1:  # 'Public Joint Stock Co.', 'Limited Liability Co.' as well as '... Company'
+                for short in itertools.product(*((t, _FORM_ABBREVIATIONS.get(t, t)) for t in toks)):
+                    forms.setdefault(short[0], set()).add(short)
     ordered = {k: sorted(v, key=len, reverse=True) for k, v in forms.items()}
     return ordered, max(len(f) for v in ordered.values() for f in v)
+
+
+@lru_cache(maxsize=1)
+def legal_form_words() -> frozenset[str]:
+    """Every word of every legal form ('obshchestvo', 'liability', 'gesellschaft' …)."""
+    return frozenset(t for forms in _legal_forms()[0].values() for form in forms for t in form)
 
 
 def legal_form_word(word: str) -> bool:
