@@ -27,18 +27,19 @@ MIN_POSITIVES = 600
 MIN_NEGATIVES = 500
 MIN_BY_KIND = {"org": 900, "vessel": 200, "person": 150, "aircraft": 50}
 
-# Floors on test: the figures measured on 2026-12-07 after the compare package (issue 11) less one pair.
+# Floors on test: the figures measured on 2026-12-07 after issue 11's recall round, less one pair.
 TEST_FLOORS: dict[str, dict[str, float]] = {
     # precision one false positive more, recall one true positive less: tp / (tp + fp + 1), (tp - 1) / pos
-    "overall": {"precision": 0.984, "recall": 0.850},  # tp 477, fp 7, fn 83
-    "org": {"precision": 0.985, "recall": 0.871},  # tp 338, fp 4, fn 49
-    "vessel": {"precision": 0.967, "recall": 0.916},  # tp 88, fp 2, fn 7
-    "person": {"precision": 0.961, "recall": 0.762},  # tp 49, fp 1, fn 14
-    "aircraft": {"precision": 0.667, "recall": 0.067},  # tp 2, fp 0, fn 13
+    "overall": {"precision": 0.987, "recall": 0.966},  # tp 542, fp 6, fn 18
+    "org": {"precision": 0.986, "recall": 0.968},  # tp 376, fp 4, fn 11
+    "vessel": {"precision": 0.978, "recall": 0.968},  # tp 93, fp 1, fn 2
+    "person": {"precision": 0.966, "recall": 0.904},  # tp 58, fp 1, fn 5
+    "aircraft": {"precision": 0.937, "recall": 0.933},  # tp 15, fp 0, fn 0
 }
 # Real names (13,778, all of them): ceilings one row above, and a floor one hit below, the figures of the
-# same day. False-or-unjudged counts an alert nobody has judged yet as false.
-REALNAMES_MAX_ROWS_FALSE_OR_UNJUDGED = 2  # 1 on 2026-12-07 after the compare package (issue 11)
+# same day (3 rows with a false alert, none at DPRK level, 13 of 13 listed companies found). False-or-unjudged
+# counts an alert nobody has judged yet as false.
+REALNAMES_MAX_ROWS_FALSE_OR_UNJUDGED = 4
 REALNAMES_MAX_DPRK_ROWS_NOT_TRUE = 0  # the issue's target: none at DPRK level
 REALNAMES_MIN_TRUE_HITS_FOUND = 13  # the issue's target: no true listed company of the corpus missed
 

@@ -25,9 +25,11 @@ from supplyscreen.names import (
     TOKEN_MIN,
     NameIndex,
     NameKey,
+    _alternates,
     _deletions,
     _Form,
     _grams,
+    _korean_key,
     _maybe_close,
     _name_tokens,
     _pinyin_patterns,
@@ -133,7 +135,7 @@ def test_the_prefilter_keeps_what_the_three_ratios_keep() -> None:
     queries = [rng.choice(listed)[: -rng.randrange(0, 3) or None] + " Ltd" for _ in range(1000)]
     queries += [name() for _ in range(1000)]
     qkeys = [name_key(q) for q in queries]
-    qi, ti = index._candidate_pairs(qkeys)
+    qi, ti, _ = index._candidate_pairs(qkeys)
     plain = np.zeros(len(qi), dtype=bool)
     for q_strings, t_strings in zip(
         index._query_forms(qkeys), (index.full, index.core, index.compact), strict=True
@@ -234,7 +236,20 @@ def _plain_postings(index: NameIndex) -> tuple[dict[str, list[int]], dict[str, i
                 postings["d:" + variant].append(i)
         for gram in _grams(k):
             postings[gram].append(i)
+        for other in _alternates(k):
+            postings["a:" + other].append(i)
+        if k.full:
+            postings["f:" + k.full].append(i)
     return postings, {g: len(ids) for g, ids in postings.items()}
+
+
+def _plain_word_lookups(df: dict[str, int], word: str) -> list[str]:
+    """The postings one query word is looked up in: itself and its one-letter deletions (rarer ones only)."""
+    found = [k for k in ("w:" + word, "d:" + word) if df.get(k, MAX_GRAM_DF + 1) <= MAX_GRAM_DF]
+    found += [
+        k for v in _deletions(word) for k in (f"w:{v}", f"d:{v}") if df.get(k, MAX_GRAM_DF + 1) <= MAX_TYPO_DF
+    ]
+    return [k for k in found if df[k] <= MAX_BLOCK_DF]
 
 
 def _plain_candidates(postings: dict[str, list[int]], df: dict[str, int], key: NameKey) -> list[int]:
@@ -244,19 +259,17 @@ def _plain_candidates(postings: dict[str, list[int]], df: dict[str, int], key: N
     for n, word in enumerate(words):
         if n >= 1 and df.get("w:" + word, 0) > RARE_WORD_DF:
             break
-        chosen += [k for k in ("w:" + word, "d:" + word) if df.get(k, MAX_GRAM_DF + 1) <= MAX_GRAM_DF]
-        chosen += [
-            k
-            for v in _deletions(word)
-            for k in (f"w:{v}", f"d:{v}")
-            if df.get(k, MAX_GRAM_DF + 1) <= MAX_TYPO_DF
-        ]
-    chosen = [k for k in chosen if df[k] <= MAX_BLOCK_DF]
+        chosen += _plain_word_lookups(df, word)
     if not chosen:
         grams = sorted(
             (g for g in _grams(key) if df.get(g, MAX_GRAM_DF + 1) <= MAX_GRAM_DF), key=lambda g: (df[g], g)
         )
         chosen = [g for g in grams[:RAREST] if df[g] <= MAX_BLOCK_DF]
+    # what the word lookups miss: the whole key, syllables written apart, Korean forms of unknown words
+    other = ["f:" + key.full] + [f"w:{j}" for j in key.joined]
+    other += [f"a:{w}" for j in key.joined for w in (j, _korean_key(j))]
+    other += [f"a:{v}" for w in key.words if not _plain_word_lookups(df, w) for v in (w, _korean_key(w))]
+    chosen += [k for k in other if df.get(k, MAX_BLOCK_DF + 1) <= MAX_BLOCK_DF]
     return sorted({i for k in chosen for i in postings[k]})
 
 
@@ -282,7 +295,7 @@ def test_candidates_are_the_plain_lookups(monkeypatch: pytest.MonkeyPatch, case:
     assert sum(map(len, plain)) > 10 * len(queries)
     assert [index.candidates(k).tolist() for k in queries] == plain
     index = NameIndex(listed)
-    qi, ti = index._candidate_pairs(queries)
+    qi, ti, _ = index._candidate_pairs(queries)
     assert list(zip(qi.tolist(), ti.tolist(), strict=True)) == [
         (q, t) for q, ts in enumerate(plain) for t in ts
     ]

@@ -22,12 +22,19 @@ from rapidfuzz import fuzz
 from supplyscreen.compare import Combined, Comparison, combine
 from supplyscreen.compare.country import compare_countries
 from supplyscreen.compare.entity import compare_types
-from supplyscreen.compare.identifiers import Identifier, compare_identifiers, identifiers_in
+from supplyscreen.compare.identifiers import (
+    KINDS,
+    Identifier,
+    compare_identifiers,
+    identifiers_in,
+    registration,
+    registration_forms,
+)
 from supplyscreen.compare.name import compare_names, generic_only, weak_name
 from supplyscreen.compare.place import compare_places
 from supplyscreen.compare.vessel import compare_vessel_names
 from supplyscreen.match import Hit
-from supplyscreen.names import NameIndex, name_key
+from supplyscreen.names import NameIndex, korean_form, name_key, person_key
 from supplyscreen.normalize import country_code, vessel_key
 from supplyscreen.rules import Citation, MatchingRules, WatchlistPoints, default_matching
 from supplyscreen.watchlist import Entry, Watchlist
@@ -142,8 +149,10 @@ class ListMatcher:
         self._abroad = {k: frozenset(v) for k, v in self.matching.operates_abroad.items()}
         self._names: list[_Target] = []
         self._people: list[_Target] = []
-        self._vessels: dict[tuple[str, ...], list[tuple[str, _Target]]] = defaultdict(list)
+        # listed vessels by hull numbers: (name letters, their Korean canonical form or '', target)
+        self._vessels: dict[tuple[str, ...], list[tuple[str, str, _Target]]] = defaultdict(list)
         self._ids: dict[tuple[str, str], list[tuple[Identifier, _Target]]] = defaultdict(list)
+        self._registrations: dict[str, list[_Target]] = defaultdict(list)  # listed aircraft by tail number
         for wl in self.lists:
             for entry in wl.entries:
                 for alias in entry.names:
@@ -151,15 +160,20 @@ class ListMatcher:
                     if entry.type == "vessel":
                         key = vessel_key(alias)
                         if key.letters:
-                            self._vessels[key.numbers].append((key.letters, target))
+                            korean = korean_form(key.letters) or ""
+                            self._vessels[key.numbers].append((key.letters, korean, target))
                     elif entry.type == "person":
                         self._people.append(target)
                     else:  # organisations, and aircraft (their registrations read like names: vetoed)
                         self._names.append(target)
+                        tail = registration(alias, entry.type == "aircraft")
+                        if tail is not None:  # ... and found by registration instead
+                            self._registrations[tail.value].append(target)
                 for ident in entry.identifiers:
                     self._ids[(ident.family, ident.value)].append((ident, _Target(wl, entry, str(ident))))
         self._index = NameIndex([t.alias for t in self._names]) if self._names else None
-        self._people_index = NameIndex([t.alias for t in self._people]) if self._people else None
+        people = [t.alias for t in self._people]
+        self._people_index = NameIndex(people, key_of=person_key) if people else None
 
     # -- comparisons ------------------------------------------------------------------------------------
 
@@ -171,11 +185,12 @@ class ListMatcher:
         country = compare_countries(ctx.country, entry.country_codes, self._abroad)
         identifiers = compare_identifiers(ctx.identifiers, entry.identifiers)
         supported = country.name == "country_match" or identifiers.name == "identifier_match"
+        kind = "aircraft" if registration(alias, entry.type == "aircraft") else entry.type
         comparisons = [
             compare_names(text, alias, similarity, primary=entry.name),
-            compare_types(ctx.name_kind, entry.type),
+            compare_types(ctx.name_kind, kind),
             generic_only(text, alias, self._generic),
-            weak_name(text, alias, supported, self._generic),
+            weak_name(text, alias, supported, self._generic, country_known=ctx.country is not None),
             country,
             compare_places(text, ctx.address, alias, entry.addresses, self._generic),
             identifiers,
@@ -192,6 +207,30 @@ class ListMatcher:
         return Candidate(
             target.watchlist, entry, target.alias, field, text, "vessel", self._judge(comparisons)
         )
+
+    def _by_registration(self, target: _Target, field: str, text: str, tail: str) -> Candidate:
+        comparisons = [
+            Comparison(
+                "identifier_match",
+                1.0,
+                f"aircraft registration {target.alias} (tail number {tail}) written in the row's {field}",
+            ),
+            compare_types("aircraft", "aircraft"),
+        ]
+        label = KINDS["aircraft"][0]
+        return Candidate(
+            target.watchlist, target.entry, target.alias, field, text, label, self._judge(comparisons)
+        )
+
+    def _registration_targets(self, row: Mapping[str, str]) -> Iterator[tuple[str, str, str, _Target]]:
+        """(field, text, tail number, target) for every listed aircraft whose registration a row writes in
+        its name, notes or description."""
+        for field in ("name", "notes", "description"):
+            text = row.get(field)
+            if text:
+                for tail in registration_forms(text) & self._registrations.keys():
+                    for target in self._registrations[tail]:
+                        yield field, text, tail, target
 
     def _by_identifier(self, target: _Target, field: str, ident: Identifier) -> Candidate:
         comparisons = [compare_identifiers((ident,), target.entry.identifiers)]
@@ -293,16 +332,22 @@ class ListMatcher:
             for i, row in enumerate(rows):
                 for field, ident, target in self._identifier_targets(row):
                     keep(i, self._by_identifier(target, field, ident))
+        if self._registrations:
+            for i, row in enumerate(rows):
+                for field, text, tail, target in self._registration_targets(row):
+                    keep(i, self._by_registration(target, field, text, tail))
         return {i: [self._hit(c) for c in found.values()] for i, found in best.items() if found}
 
     def _vessel_targets(self, text: str) -> Iterator[_Target]:
         """Listed vessels with the hull numbers of ``text`` and a name starting alike and close enough to
-        compare."""
+        compare, or the same Korean name in another romanisation."""
         key = vessel_key(text)
         if not key.letters:
             return
-        for letters, target in self._vessels.get(key.numbers, ()):
-            if letters[0] == key.letters[0] and _ratio(key.letters, letters) >= VESSEL_NAME_CUTOFF:
+        korean = korean_form(key.letters) or None  # None: no Korean form, so no listed form is equal
+        for letters, form, target in self._vessels.get(key.numbers, ()):
+            close = letters[0] == key.letters[0] and _ratio(key.letters, letters) >= VESSEL_NAME_CUTOFF
+            if close or form == korean:
                 yield target
 
     def _identifier_targets(self, row: Mapping[str, str]) -> Iterator[tuple[str, Identifier, _Target]]:
@@ -338,6 +383,8 @@ class ListMatcher:
                 found.append(self._by_vessel(target, *cell, ctx))
         for field, ident, target in self._identifier_targets(row):
             found.append(self._by_identifier(target, field, ident))
+        for field, text, tail, target in self._registration_targets(row):
+            found.append(self._by_registration(target, field, text, tail))
         best: dict[tuple[int, str, str], Candidate] = {}  # one per entry and way in: its best alias
         for c in sorted(found, key=lambda c: (-c.kept, -c.score, c.entry.entry_id, c.alias)):
             best.setdefault((id(c.watchlist), c.entry.entry_id, c.via), c)

@@ -24,11 +24,11 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from importlib import resources
-from itertools import chain
+from itertools import chain, pairwise
 
 import numpy as np
 import yaml
@@ -38,7 +38,16 @@ from rapidfuzz.distance import OSA
 from wordfreq import zipf_frequency
 
 from supplyscreen.errors import ConfigError
-from supplyscreen.normalize import GENERIC_WORDS, fold, stem, strip_legal_forms, tokens
+from supplyscreen.hangul import has_hangul, latin_words
+from supplyscreen.normalize import (
+    GENERIC_WORDS,
+    fold,
+    legal_form_word,
+    legal_form_words,
+    stem,
+    strip_legal_forms,
+    tokens,
+)
 
 THRESHOLD = 0.88  # default similarity for a list hit
 GRAM = 4
@@ -71,6 +80,10 @@ EXTRA_GENERIC = frozenset(
     kommercheskii zakrytoe otkrytoe publichnoe private pvt jv materials material metal
     metallic mineral minerals agency services service for garment garments apparel textile textiles wood
     aquatic technology center centre economic economy
+    concern kontsern koncern konzern
+    tovarystvo tovaristvo tovarystva obmezhenoiu obmezhenoyu obmezhenoju obmezhenoi vidpovidalnistiu
+    vidpovidalnistyu vidpovidalnistju vidpovidalnist aktsionerne aktsionerna pryvatne privatne publichne
+    dochirnie pidpryiemstvo pidpryemstvo
     """.split()
 )
 _GENERIC = GENERIC_WORDS | PINYIN_GENERIC_WORDS | EXTRA_GENERIC
@@ -134,6 +147,22 @@ ABBREVIATIONS = {
     "technical": "technology",
     "choson": "korea",
     "joseon": "korea",
+    "banking": "bank",
+    "corpn": "corporation",
+    "shipg": "shipping",
+    "indl": "industrial",
+    "technol": "technology",
+    "logist": "logistics",
+    "coml": "commercial",
+    "mar": "maritime",
+    "invest": "investment",
+    "invt": "investment",
+    "devt": "development",
+    "dvpt": "development",
+    "devel": "development",
+    "intl": "international",
+    "internat": "international",
+    "mfr": "manufacturing",
 }
 PLACE_WORDS = frozenset(
     """
@@ -215,30 +244,55 @@ def _drop_generic_phrases(toks: list[str]) -> list[str]:
     return text.split()
 
 
-@lru_cache(maxsize=1)
-def _korean_spellings() -> tuple[dict[str, str], int]:
-    """Every spelling of a Korean syllable in ``romanization.yaml`` (initial × vowel × final) with its
-    canonical form, and the length of the longest spelling."""
-    raw = yaml.safe_load(resources.files("supplyscreen").joinpath("romanization.yaml").read_text("utf-8"))
-    parts: list[dict[str, str]] = []
-    for key in ("initials", "vowels", "finals"):
-        part = raw.get(key) if isinstance(raw, dict) else None
-        if not isinstance(part, dict) or not all(
-            isinstance(v, list) and all(isinstance(x, str) for x in v) for v in part.values()
-        ):
-            raise ConfigError(
-                f"romanization.yaml: '{key}' must map each canonical form to a list of spellings",
-                hint='quote the empty spelling as ""',
-            )
-        parts.append(
-            {spelling: str(canonical) for canonical, spellings in part.items() for spelling in spellings}
+Syllable = tuple[str, str, str]  # a Korean syllable's canonical initial, vowel and final
+
+
+def _romanization_part(raw: object, key: str) -> dict[str, str]:
+    part = raw.get(key) if isinstance(raw, dict) else None
+    if not isinstance(part, dict) or not all(
+        isinstance(v, list) and all(isinstance(x, str) for x in v) for v in part.values()
+    ):
+        raise ConfigError(
+            f"romanization.yaml: '{key}' must map each canonical form to a list of spellings",
+            hint='quote the empty spelling as ""',
         )
-    initials, vowels, finals = parts
-    out: dict[str, str] = {}
+    return {spelling: str(canonical) for canonical, spellings in part.items() for spelling in spellings}
+
+
+def _romanization() -> object:
+    return yaml.safe_load(resources.files("supplyscreen").joinpath("romanization.yaml").read_text("utf-8"))
+
+
+@lru_cache(maxsize=1)
+def _korean_pattern() -> re.Pattern[str]:
+    """A run of Korean syllables (aspirates included) as one regular expression: most words are no such run,
+    and the expression tells so far sooner than ``korean_form``'s search for the fewest syllables."""
+    raw = _romanization()
+    initials = {**_romanization_part(raw, "initials"), **_romanization_part(raw, "aspirates")}
+
+    def alternatives(spellings: Iterable[str]) -> str:
+        return "|".join(sorted({s for s in spellings if s}, key=len, reverse=True))
+
+    vowels, finals = _romanization_part(raw, "vowels"), _romanization_part(raw, "finals")
+    return re.compile(
+        f"(?:(?:{alternatives(initials)})?(?:{alternatives(vowels)})(?:{alternatives(finals)})?)+"
+    )
+
+
+@lru_cache(maxsize=2)
+def _korean_spellings(aspirates: bool = False) -> tuple[dict[str, Syllable], int]:
+    """Every spelling of a Korean syllable in ``romanization.yaml`` (initial × vowel × final) with its
+    canonical parts, and the length of the longest spelling; with ``aspirates``, also the syllables whose
+    initial is written with an h after it (McCune–Reischauer's Thae, Phyong, Khang)."""
+    raw = _romanization()
+    initials, vowels, finals = (_romanization_part(raw, key) for key in ("initials", "vowels", "finals"))
+    if aspirates:
+        initials = {**initials, **_romanization_part(raw, "aspirates")}
+    out: dict[str, Syllable] = {}
     for i, ci in initials.items():
         for v, cv in vowels.items():
             for f, cf in finals.items():
-                out.setdefault(i + v + f, ci + cv + cf)
+                out.setdefault(i + v + f, (ci, cv, cf))
     return out, max(map(len, out))
 
 
@@ -249,16 +303,37 @@ def _korean_only() -> frozenset[str]:
     return frozenset(_korean_spellings()[0]) - _all_syllables()
 
 
+# Sound changes at a syllable boundary that the Revised Romanisation writes and McCune–Reischauer lists often
+# do not (Baengma = Paek Ma, Jongno = Chongro, Silla = Sinra): (final, next initial) -> (final, next initial)
+_ASSIMILATION: dict[tuple[str, str], tuple[str, str]] = {
+    ("g", "m"): ("ng", "m"),
+    ("g", "n"): ("ng", "n"),
+    ("g", "r"): ("ng", "n"),
+    ("b", "m"): ("m", "m"),
+    ("b", "n"): ("m", "n"),
+    ("b", "r"): ("m", "n"),
+    ("d", "m"): ("n", "m"),
+    ("d", "n"): ("n", "n"),
+    ("n", "r"): ("r", "r"),
+    ("r", "n"): ("r", "r"),
+    ("ng", "r"): ("ng", "n"),
+    ("m", "r"): ("m", "n"),
+}
+
+
 @lru_cache(maxsize=262144)
 def korean_form(word: str) -> str | None:
     """The word split into as few Korean syllables as possible, each in its canonical form
-    (``romanization.yaml``), run together: 'Taedonggang' and 'Daedonggang' give one form. None when the
-    word is not a run of Korean syllables."""
-    spellings, longest = _korean_spellings()
+    (``romanization.yaml``, aspirates written with an h included), with the sound changes at syllable
+    boundaries applied (``_ASSIMILATION``), run together: 'Taedonggang' and 'Daedonggang', 'Baengmagang'
+    and 'Paekmakang' give one form. None when the word is not a run of Korean syllables."""
+    if _korean_pattern().fullmatch(word) is None:
+        return None
+    spellings, longest = _korean_spellings(True)
     n = len(word)
     fewest = [0] + [n + 1] * n
     back = [0] * (n + 1)
-    canonical = [""] * (n + 1)
+    canonical: list[Syllable] = [("", "", "")] * (n + 1)
     for i in range(n):
         if fewest[i] > n:
             continue
@@ -268,21 +343,29 @@ def korean_form(word: str) -> str | None:
                 fewest[j], back[j], canonical[j] = fewest[i] + 1, i, form
     if not n or fewest[n] > n:
         return None
-    parts = []
+    parts: list[list[str]] = []
     while n:
-        parts.append(canonical[n])
+        parts.append(list(canonical[n]))
         n = back[n]
-    return "".join(reversed(parts))
+    parts.reverse()
+    for a, b in pairwise(parts):
+        a[2], b[0] = _ASSIMILATION.get((a[2], b[0]), (a[2], b[0]))
+    return "".join("".join(p) for p in parts)
 
 
 @lru_cache(maxsize=262144)
 def _starts_syllable_run(tok: str) -> bool:
     """Whether ``_group_syllables`` puts the word in a run of syllables (else it keeps it as it is)."""
-    return (
-        tok in _all_syllables()
-        or tok in _korean_only()
-        or (len(tok) >= 8 and len(_segment(tok)) >= 4)  # pinyin syllables of 2+ letters
-    )
+    return tok in _all_syllables() or tok in _korean_only() or _pinyin_run(tok)
+
+
+PINYIN_RUN_MAX_ZIPF = 2.0  # a word this common in English is no run of pinyin ('catalina': ca ta li na)
+
+
+@lru_cache(maxsize=262144)
+def _pinyin_run(tok: str) -> bool:
+    """A word of four pinyin syllables or more run together ('daliantianyi'), not an English word."""
+    return len(tok) >= 8 and len(_segment(tok)) >= 4 and zipf_frequency(tok, "en") < PINYIN_RUN_MAX_ZIPF
 
 
 def _group_syllables(toks: list[str]) -> list[str]:
@@ -309,10 +392,10 @@ def _group_syllables(toks: list[str]) -> list[str]:
         run.clear()
 
     for tok in toks:
-        if tok in syl or tok in korean:
+        if len(tok) > 1 and (tok in syl or tok in korean):  # a letter alone is an initial ('A-One')
             run.append(tok)
-        elif len(parts := _segment(tok)) >= 4:  # 'daliantianyi' -> dalian tianyi
-            run.extend(parts)
+        elif _pinyin_run(tok):  # 'daliantianyi' -> dalian tianyi
+            run.extend(_segment(tok))
         else:
             flush()
             out.append(tok)
@@ -320,15 +403,23 @@ def _group_syllables(toks: list[str]) -> list[str]:
     return out
 
 
-def _name_tokens(folded: str) -> list[str]:
+def _name_tokens(folded: str, stemmed: bool = True) -> list[str]:
     """``tokens(folded)``, a word at a time: no token spans a space or punctuation, so a name's tokens are its
-    words' tokens, and words repeat across names where whole names do not."""
-    return [t for word in _WORD_RE.findall(folded) for t in _word_tokens(word)]
+    words' tokens, and words repeat across names where whole names do not. Not ``stemmed``, Latin words
+    keep a final s."""
+    words = _WORD_RE.findall(folded)
+    if stemmed:
+        return [t for word in words for t in _word_tokens(word)]
+    return [t for word in words for t in ((word,) if _plain(word) else _word_tokens(word))]
+
+
+def _plain(word: str) -> bool:
+    return word.isascii() and word.isalnum() and word.islower()
 
 
 @lru_cache(maxsize=262144)
 def _word_tokens(word: str) -> tuple[str, ...]:
-    if word.isascii() and word.isalnum() and word.islower():  # what tokens() makes of it, sooner
+    if _plain(word):  # what tokens() makes of it, sooner
         return (stem(word),)
     return tuple(tokens(word))
 
@@ -341,18 +432,41 @@ class NameKey:
     compact: str  # the words run together in the name's order
     company: bool  # the name carries a legal form or a generic business word
     person: bool  # written 'SURNAME, Given Names' as sanctions lists write people
+    joined: tuple[str, ...] = ()  # Korean syllables written apart, run together ('paek ma': 'paekma')
 
 
 @lru_cache(maxsize=262144)
 def name_key(text: str) -> NameKey:
     """The comparison key of an organisation name."""
+    return _key(text, True)
+
+
+@lru_cache(maxsize=65536)
+def person_key(text: str) -> NameKey:
+    """The comparison key of a person's name: ``name_key`` without grouping syllables into words, as the
+    order of a person's names differs between lists and sheets ('Yong Mu RI' and 'RI, Yong Mu' are not
+    'yongmuri' and 'riyongmu'), and with the forms the prefilter compares (``full``, ``core``, ``compact``)
+    written in the words' consonants, as spellings of one name differ in their vowels (``spelling_variant``)."""
+    return _key(text, False)
+
+
+def _key(text: str, group: bool) -> NameKey:
     # 东港市 -> 东港: the 'city' character would split the pinyin; CH'OLHYO'N -> cholhyon (McCune-Reischauer)
     folded = fold(text)
     if not folded.isascii():
         folded = folded.translate(_ADMIN_CJK).replace("’", "")
-    raw = _name_tokens(folded.replace("'", ""))
-    stripped = strip_legal_forms(raw)
-    toks = _group_syllables(_drop_generic_phrases(list(map(ABBREVIATIONS.get, stripped, stripped))))
+        if has_hangul(folded):  # 금강은행 -> geumgang bank
+            folded = latin_words(folded)
+    raw = _name_tokens(folded.replace("'", ""), stemmed=group)  # a person's names are not plurals (Abbas)
+    if group:  # 'Limited Laibility Company', 'Manufactturing': the generic word or legal form
+        raw = [_generic_typo(t) if len(t) >= GENERIC_TYPO_MIN - 1 else t for t in raw]
+    # a name of syllables only is a person's ('Han Se Pak', 'KIM Kyong Ok'): no legal form among them
+    stripped = raw if folded.isascii() and _syllables_only(raw) else strip_legal_forms(raw)
+    toks = join_initials(stripped)
+    toks = _drop_generic_phrases(list(map(ABBREVIATIONS.get, toks, toks)))
+    grouped = _group_syllables(toks) if group else toks
+    syllables = grouped is not toks  # (the same list when there are no syllables to group)
+    toks = grouped
     informative = list(dict.fromkeys(t for t in toks if t not in _GENERIC and len(t) > 1))  # once each
     core = [t for t in informative if t not in PLACE_WORDS]
     if not core:
@@ -360,9 +474,123 @@ def name_key(text: str) -> NameKey:
         core = [t for t in informative if t not in PLACE_WORDS]
     full = " ".join(sorted(informative))
     core_key = " ".join(sorted(core)) if core and core != informative else ""
-    company = len(stripped) < len(raw) or not _GENERIC.isdisjoint(toks)
-    person = "," in text and _PERSON_RE.match(text.strip()) is not None
-    return NameKey(full, core_key, tuple(informative), "".join(core or informative), company, person)
+    company = len(stripped) < len(raw) or not _GENERIC.isdisjoint(toks) or _letters_form(stripped)
+    # 'KIM, Yong Chol' is a person; 'KAVE, S.A.' and 'KARST, OOO' (a legal form or business word) are not
+    person = not company and "," in text and _PERSON_RE.match(text.strip()) is not None
+    compact = "".join(core or informative)
+    joined = _joined_syllables(informative) if syllables else ()
+    if not group:  # a person's: the prefilter compares the names' consonants (Qasim / Kassem: ksm)
+        full = " ".join(sorted(map(_skeleton, informative)))
+        core_key = " ".join(sorted(map(_skeleton, core))) if core_key else ""
+        compact = "".join(map(_skeleton, core or informative))
+    return NameKey(full, core_key, tuple(informative), compact, company, person, joined)
+
+
+GENERIC_TYPO_MIN = 8  # letters of a generic word or legal form that a word one typo from it is read as
+
+
+@lru_cache(maxsize=1)
+def _generic_vocabulary() -> tuple[frozenset[str], dict[str, frozenset[str]]]:
+    """The generic words and the words of legal forms of GENERIC_TYPO_MIN letters or more, and the same
+    with one letter left out (SymSpell-style), for ``_generic_typo``."""
+    forms = legal_form_words()
+    words = frozenset(w for w in (*_GENERIC, *forms) if len(w) >= GENERIC_TYPO_MIN and w.isalpha())
+    deletes: dict[str, set[str]] = defaultdict(set)
+    for word in words:
+        for variant in _deletions(word):
+            deletes[variant].add(word)
+    return words, {k: frozenset(v) for k, v in deletes.items()}
+
+
+@lru_cache(maxsize=262144)
+def _generic_typo(word: str) -> str:
+    """A word one typo (a letter missing, extra, wrong, or two swapped; never the first) from exactly one long
+    generic word or word of a legal form, as that word ('laibility': liability); else the word itself."""
+    words, deletes = _generic_vocabulary()
+    if word in words or word in _GENERIC or not word.isalpha():
+        return word
+    found = set(deletes.get(word, ()))  # a letter missing
+    for variant in _deletions(word):
+        if variant in words:  # a letter extra
+            found.add(variant)
+        found.update(deletes.get(variant, ()))  # a letter wrong, or two swapped
+    close = [w for w in found if w[0] == word[0] and OSA.distance(word, w, score_cutoff=1) == 1]
+    return close[0] if len(close) == 1 else word
+
+
+def _syllables_only(toks: list[str]) -> bool:
+    """Two words or more, each one Korean or pinyin syllable."""
+    return 1 < len(toks) < 6 and max(map(len, toks)) < 7 and _syllable_words().issuperset(toks)
+
+
+@lru_cache(maxsize=1)
+def _syllable_words() -> frozenset[str]:
+    return frozenset(_korean_spellings()[0]) | _all_syllables()
+
+
+def _korean_key(word: str) -> str:
+    """The blocking key of a word's Korean canonical form ('~gumbyor' for Kumbyol and Geumbyeol); '' for a
+    word that is no Korean romanisation, or a pinyin word (two pinyin words are never one name)."""
+    if len(word) < KOREAN_FOLD_MIN_LETTERS or is_pinyin_word(word):
+        return ""
+    form = korean_form(word)
+    return "" if form is None else "~" + form
+
+
+def _alternates(key: NameKey) -> list[str]:
+    """The forms a list name is also found by: its syllables written apart run together, and the Korean
+    canonical forms of its words and of those."""
+    out = list(key.joined)
+    out += [k for w in (*key.words, *key.joined) if (k := _korean_key(w))]
+    return out
+
+
+def join_initials(toks: list[str]) -> list[str]:
+    """Letters written one by one, run together: 'M S Group' and 'I&S Holding' keep their initials as one
+    word (ms, is), which tells 'F&F Holdings' from 'I&S HOLDING'; a letter alone stays a letter, and so do
+    letters that end the name (what is left of a legal form: 'S.A. de C.V.')."""
+    if min(map(len, toks), default=2) > 1:  # the usual case
+        return toks
+    out: list[str] = []
+    run: list[str] = []
+    for tok in [*toks, ""]:
+        if len(tok) == 1 and tok.isalpha():
+            run.append(tok)
+            continue
+        out += ["".join(run)] if len(run) > 1 and tok else run
+        run = []
+        if tok:
+            out.append(tok)
+    return out
+
+
+def _letters_form(toks: list[str]) -> bool:
+    """Whether the name ends in a legal form written letter by letter that the forms' list writes as one
+    word ('YAMAKI, K.K.': kk; 'X, S.P.A.': spa)."""
+    n = len(toks)
+    while n and len(toks[n - 1]) == 1:
+        n -= 1
+    letters = "".join(toks[n:])
+    return len(letters) > 1 and (letters in _GENERIC or legal_form_word(letters))
+
+
+MAX_JOINED = 5  # syllables written apart that blocking reads as one word
+
+
+def _joined_syllables(words: Sequence[str]) -> tuple[str, ...]:
+    """Runs of two to MAX_JOINED Korean syllables written apart, run together ('Korea Sam Il Po Shipping':
+    samil, ilpo, samilpo): where the other name writes them as one word, the name index finds it by them."""
+    spellings = _korean_spellings()[0]
+    out: list[str] = []
+    start = 0
+    for end in range(len(words) + 1):
+        if end < len(words) and words[end] in spellings:
+            continue
+        for i in range(start, end - 1):
+            for j in range(i + 2, min(end, i + MAX_JOINED) + 1):
+                out.append("".join(words[i:j]))
+        start = end + 1
+    return tuple(out)
 
 
 @lru_cache(maxsize=262144)
@@ -402,16 +630,22 @@ def _pinyin_typo(sa: tuple[str, ...], sb: tuple[str, ...]) -> bool:
 
 
 KOREAN_FOLD_MAX_ZIPF = 3.5  # English words this common are not read as Korean romanisations
+# Words that make a name Korean ('Korea Tangun Trading'): there a word that reads as pinyin (Dangun: dan
+# gun) may still be a Korean name in another romanisation, which it is not in a Chinese name
+KOREAN_CONTEXT = frozenset({"korea", "korean", "pyongyang"})
+KOREAN_VARIANT = 0.95  # the similarity of one Korean name in two romanisations
+KOREAN_FOLD_MIN_LETTERS = 5  # shorter words differing by a romanisation's letters are other names (Itek/Idek)
 
 
 @lru_cache(maxsize=262144)
-def _korean_variant(a: str, b: str) -> bool:
+def korean_variant(a: str, b: str) -> bool:
     """Two spellings of one Korean name (Taewon/Daewon, Paeksol/Baeksol, Sobaeksoo/Sobaeksu, Chollima/
     Cheollima): both words are runs of Korean syllables with the same canonical forms, and neither is a
-    common English word ('lake' and 'rake' are not one name)."""
+    common English word ('lake' and 'rake' are not one name) nor shorter than KOREAN_FOLD_MIN_LETTERS."""
     form = korean_form(a)
     return (
         form is not None
+        and min(len(a), len(b)) >= KOREAN_FOLD_MIN_LETTERS
         and form == korean_form(b)
         and zipf_frequency(a, "en") < KOREAN_FOLD_MAX_ZIPF
         and zipf_frequency(b, "en") < KOREAN_FOLD_MAX_ZIPF
@@ -422,8 +656,9 @@ def _korean_variant(a: str, b: str) -> bool:
 def word_similarity(a: str, b: str) -> float:
     """Two words: equal 1; a city and its country 0.8; other place names and two different pinyin words
     0; variants of Korean romanisation 0.95; otherwise, with the same first letter, 0.9 for one typo in a
-    word of six letters or more, else the normalised edit similarity (optimal string alignment: a swap of
-    two letters is one edit) from TOKEN_MIN, else 0."""
+    word of six letters or more or two neighbouring letters swapped in a word of four or five, else the
+    normalised edit similarity (optimal string alignment: a swap of two letters is one edit) from TOKEN_MIN,
+    else 0."""
     if a == b:
         return 1.0
     if a in PLACE_WORDS or b in PLACE_WORDS:
@@ -431,13 +666,29 @@ def word_similarity(a: str, b: str) -> float:
     sa, sb = _segment(a), _segment(b)
     if len(sa) > 1 and len(sb) > 1:  # two pinyin words
         return 0.9 if _pinyin_typo(sa, sb) else 0.0
-    if _korean_variant(a, b):
-        return 0.95
+    if korean_variant(a, b):
+        return KOREAN_VARIANT
     if a[:1] != b[:1]:  # typos rarely hit the first letter; near-miss names often do (Pyongjin/Yongjin)
         return 0.0
-    if min(len(a), len(b)) >= 6 and OSA.distance(a, b, score_cutoff=1) == 1:
+    if max(len(a), len(b)) >= 6 and OSA.distance(a, b, score_cutoff=1) == 1:
         return 0.9  # one typo (a letter wrong, missing, extra or two swapped) in a long word
+    if len(a) == len(b) >= SWAP_MIN_LETTERS and _swapped(a, b):
+        return 0.9  # two letters swapped keep a short word's letters: 'Tnog' is Tong (a dropped one is not)
     return float(OSA.normalized_similarity(a, b, score_cutoff=TOKEN_MIN))
+
+
+SWAP_MIN_LETTERS = 4
+
+
+def _swapped(a: str, b: str) -> bool:
+    """Whether two words of one length differ by two neighbouring letters swapped, and only by that."""
+    differ = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+    return (
+        len(differ) == 2
+        and differ[1] == differ[0] + 1
+        and a[differ[0]] == b[differ[1]]
+        and a[differ[1]] == b[differ[0]]
+    )
 
 
 def weighted_similarity(a: Sequence[str], b: Sequence[str], weight: Callable[[str], float]) -> float:
@@ -459,14 +710,17 @@ class _Weighed:
     total: float
     order: tuple[int, ...]  # word positions, heaviest first (equal weights in the name's order)
     pinyin: frozenset[str] | None
+    korean: bool  # a Korean name: 'Korea' or Pyongyang among its words
+    people: bool = False  # a person's name (``person_key``): spellings of one given name match
 
     @classmethod
-    def of(cls, words: Sequence[str], weight: Callable[[str], float]) -> _Weighed:
+    def of(cls, words: Sequence[str], weight: Callable[[str], float], people: bool = False) -> _Weighed:
         weights = tuple(map(weight, words))
         order = sorted(range(len(words)), key=weights.__getitem__, reverse=True)
         patterns = [found for w in words if (found := _pinyin_patterns(w)) is not None]
         pinyin = frozenset(chain.from_iterable(patterns)) if len(patterns) == len(words) else None
-        return cls(words, weights, sum(weights), tuple(order), pinyin)
+        korean = not KOREAN_CONTEXT.isdisjoint(words)
+        return cls(words, weights, sum(weights), tuple(order), pinyin, korean, people)
 
 
 @lru_cache(maxsize=262144)
@@ -497,11 +751,14 @@ def _alignment(a: _Weighed, b: _Weighed) -> float:
     total = a.total + b.total
     if total <= 0:
         return 0.0
+    korean = a.korean and b.korean  # two Korean names: their words may be Korean in two romanisations
+    people = a.people and b.people
     if (
         a.pinyin is not None
         and b.pinyin is not None
         and len(a.words) == len(b.words)
         and a.pinyin.isdisjoint(b.pinyin)
+        and not korean
     ):  # pinyin words only, none pairs with another, and no words left over on one side only: 0
         return 0.0
     rest_a: list[int] = []
@@ -521,6 +778,10 @@ def _alignment(a: _Weighed, b: _Weighed) -> float:
                 if len(_SIMILARITY) >= _SIMILARITY_MAX:
                     _SIMILARITY.clear()
                 sim = _SIMILARITY[pair] = word_similarity.__wrapped__(word, other)
+            if korean and sim < KOREAN_VARIANT and korean_variant(word, other):  # Dangun / Tangun
+                sim = KOREAN_VARIANT
+            elif people and sim < SPELLING_VARIANT and spelling_variant(word, other):  # Salih / Saleh
+                sim = SPELLING_VARIANT
             if sim > best_s:
                 best_j, best_s = j, sim
         if best_j >= 0:
@@ -534,8 +795,36 @@ def _alignment(a: _Weighed, b: _Weighed) -> float:
             rest_a.sort()
             joined_a, joined_b = "".join(a.words[i] for i in rest_a), "".join(words_b[j] for j in rest_b)
             sim = fuzz.ratio(joined_a, joined_b, score_cutoff=TOKEN_MIN * 100) / 100
+            if sim < KOREAN_VARIANT and korean_variant(joined_a, joined_b):  # 'Geum Gang' / 'Kumgang'
+                sim = KOREAN_VARIANT
             matched += sim * (sum(a.weights[i] for i in rest_a) + sum(wb[j] for j in rest_b))
     return matched / total
+
+
+SPELLING_VARIANT = 0.9  # the similarity of two spellings of one person's name
+SPELLING_MIN_LETTERS = 5
+_SKELETON_FOLD = str.maketrans("qcyw", "kkiv")
+_VOWELS = re.compile(r"[aeiou]+")
+_DOUBLES = re.compile(r"(.)\1+")
+
+
+@lru_cache(maxsize=262144)
+def _skeleton(word: str) -> str:
+    """A name's consonants, doubled ones once, q and c as k: 'Salih' and 'Saleh' give slh, 'Qasim' and
+    'Kassem' ksm, 'Muhammad' and 'Mohamad' mhmd."""
+    folded = word.replace("ph", "f").translate(_SKELETON_FOLD)
+    return _DOUBLES.sub(r"\1", folded[0] + _VOWELS.sub("", folded[1:]))
+
+
+@lru_cache(maxsize=262144)
+def spelling_variant(a: str, b: str) -> bool:
+    """Two spellings of one given name or surname as lists and sheets transliterate it (Salih/Saleh,
+    Abbas/Abass, Mansour/Manssor, Qasim/Kassem, Vasilievich/Vasilyevich): the same first sound and the same
+    consonants, in words of SPELLING_MIN_LETTERS letters or more. Read in people's names only."""
+    if min(len(a), len(b)) < SPELLING_MIN_LETTERS or not (a.isalpha() and b.isalpha()):
+        return False
+    ka, kb = _skeleton(a), _skeleton(b)
+    return ka == kb and len(ka) >= 3
 
 
 def _score(ka: NameKey, kb: NameKey, weight: Callable[[str], float] = default_weight) -> float:
@@ -581,6 +870,14 @@ class NameMatch:
     query: int  # index into the queried names
     target: int  # index into the index's names
     similarity: float
+
+
+def _codes(owners: list[int], blocks: list[np.ndarray], n: int) -> np.ndarray:
+    """The (owner, list name) pairs of blocks as sorted unique codes owner * n + list name."""
+    if not blocks:
+        return np.empty(0, dtype=np.int64)
+    sizes = np.fromiter(map(len, blocks), dtype=np.int64, count=len(blocks))
+    return _unique(np.repeat(np.asarray(owners, dtype=np.int64) * n, sizes) + np.concatenate(blocks))
 
 
 def _unique(ids: np.ndarray) -> np.ndarray:
@@ -762,15 +1059,18 @@ class _Postings:
 class NameIndex:
     """List names indexed for blocked matching; word weights come from the list itself (IDF)."""
 
-    def __init__(self, names: Sequence[str]) -> None:
+    def __init__(self, names: Sequence[str], key_of: Callable[[str], NameKey] = name_key) -> None:
         self.names = list(names)
-        self.keys = [name_key(n) for n in self.names]
+        self.key = key_of  # name_key, or person_key for an index of people
+        self.keys = [key_of(n) for n in self.names]
         self.full = [k.full for k in self.keys]
         self.core = [k.core or k.full for k in self.keys]
         self.compact = [k.compact for k in self.keys]
         exact: dict[str, list[int]] = defaultdict(list)  # list names by word
         deleted: dict[str, list[int]] = defaultdict(list)  # by a word with one letter left out
         grams: dict[str, list[int]] = defaultdict(list)  # by 4-letter gram
+        alternates: dict[str, list[int]] = defaultdict(list)  # by the forms of ``_alternates``
+        by_full: dict[str, list[int]] = defaultdict(list)  # by the whole key
         for i, key in enumerate(self.keys):
             for word in set(key.words):
                 exact[word].append(i)
@@ -778,6 +1078,10 @@ class NameIndex:
                     deleted[variant].append(i)
             for gram in _grams(key):
                 grams[gram].append(i)
+            for other in _alternates(key):
+                alternates[other].append(i)
+            if key.full:
+                by_full[key.full].append(i)
         n = max(1, len(self.keys))
         self._word_df = {w: len(ids) for w, ids in exact.items()}
         self._idf = {w: math.log((n + 1) / (df + 1)) + 1.0 for w, df in self._word_df.items()}
@@ -786,6 +1090,13 @@ class NameIndex:
         self._exact = _Postings(exact, MAX_BLOCK_DF)
         self._deleted = _Postings(deleted, MAX_BLOCK_DF)
         self._grams = _Postings(grams, MAX_GRAM_DF)
+        # the words, alternate forms and whole keys of list names that query words and joined syllables
+        # the plain lookups miss are looked up in (rarely: a dict is enough)
+        self._word_ids = {w: ids for w, ids in exact.items() if len(ids) <= MAX_BLOCK_DF}
+        self._alternates = {w: ids for w, ids in alternates.items() if len(ids) <= MAX_BLOCK_DF}
+        self._by_full = {w: ids for w, ids in by_full.items() if len(ids) <= MAX_BLOCK_DF}
+        self._joined_ids: dict[str, np.ndarray | None] = {}  # see _other_ids
+        self._unblocked_ids: dict[str, np.ndarray | None] = {}
         # grams ranked by frequency, then alphabetically: the order in which a query falls back on them
         by_rank = np.lexsort((np.array(self._grams.keys, dtype=str), self._grams.sizes))
         self._rank_of_gram = np.argsort(by_rank)
@@ -797,7 +1108,8 @@ class NameIndex:
         self._gram_ranks: dict[str, tuple[int, ...]] = {}
         self._forms = [_Form.of(self.full), _Form.of(self.core), _Form.of(self.compact)]
         self._has_core = np.fromiter((bool(k.core) for k in self.keys), dtype=bool, count=len(self.keys))
-        self._weighed = [_Weighed.of(key.words, self.weight) for key in self.keys]
+        self._people = key_of is person_key  # people's names: spellings of one name match
+        self._weighed = [_Weighed.of(k.words, self.weight, self._people) for k in self.keys]
 
     def weight(self, token: str) -> float:
         known = self._weights.get(token)
@@ -874,28 +1186,70 @@ class NameIndex:
             ]
         return blocks
 
+    def _other_blocks(self, key: NameKey) -> list[np.ndarray]:
+        """What the word lookups miss: list names with the same whole key (a name of common words only,
+        'Korea Ocean Shipping Agency'), those whose words or syllables written apart are the query's
+        syllables written apart run together ('Paek Ma' = Paekma) or a query word the list writes apart
+        (Kumgang = 'Kum Gang'), and those with a Korean name in another romanisation (``_alternates``) where
+        a word of the query is no list word."""
+        same = self._by_full.get(key.full)
+        found = [] if same is None else [np.asarray(same, dtype=np.int64)]
+        for word in key.joined:
+            if (ids := self._other_ids(word, self._joined_ids)) is not None:
+                found.append(ids)
+        if self._alternates:
+            blocks, unblocked = self._blocks, self._unblocked_ids
+            for word in key.words:
+                if blocks[word] is None and (more := self._other_ids(word, unblocked)) is not None:
+                    found.append(more)
+        return found
+
+    def _other_ids(self, word: str, known: dict[str, np.ndarray | None]) -> np.ndarray | None:
+        """The list names a query word that blocks on nothing (``known`` is ``_unblocked_ids``), or
+        syllables run together (``_joined_ids``), finds through the list's alternate forms (and, joined, its
+        words); kept per word."""
+        if word in known:
+            return known[word]
+        lists = [self._alternates.get(word), self._alternates.get(_korean_key(word))]
+        if known is self._joined_ids:
+            lists.append(self._word_ids.get(word))
+        ids = [i for found in lists if found for i in found]
+        out = np.asarray(sorted(set(ids)), dtype=np.int64) if ids else None
+        if len(known) > MAX_LEARNT_WORDS:
+            known.clear()
+        known[word] = out
+        return out
+
     def candidates(self, key: NameKey) -> np.ndarray:
         """The list names a query is compared with (sorted indexes)."""
         self._learn(key.words)
-        blocks = self._candidate_blocks(key)
+        blocks = self._candidate_blocks(key) + self._other_blocks(key)
         return _unique(np.concatenate(blocks)) if blocks else np.empty(0, dtype=np.int64)
 
-    def _candidate_pairs(self, qkeys: list[NameKey]) -> tuple[np.ndarray, np.ndarray]:
+    def _candidate_pairs(self, qkeys: list[NameKey]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``candidates`` of all queries as (query, list name) index pairs, ordered by query then list name:
-        one np.unique over pair codes instead of small numpy calls per query."""
+        one np.unique over pair codes instead of small numpy calls per query; and which pairs the other
+        blocks (``_other_blocks``) found, which skip the prefilter: their names are written otherwise
+        (syllables apart, another romanisation) than the prefilter's letters can tell."""
         self._learn([w for key in qkeys for w in key.words])
         blocks: list[np.ndarray] = []
         owners: list[int] = []
+        others: list[np.ndarray] = []
+        other_owners: list[int] = []
         for i, key in enumerate(qkeys):
             found = self._candidate_blocks(key)
             blocks += found
             owners += [i] * len(found)
-        if not blocks:
-            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+            more = self._other_blocks(key)
+            others += more
+            other_owners += [i] * len(more)
         n = len(self.keys)
-        sizes = np.fromiter(map(len, blocks), dtype=np.int64, count=len(blocks))
-        codes = _unique(np.repeat(np.asarray(owners, dtype=np.int64) * n, sizes) + np.concatenate(blocks))
-        return codes // n, codes % n
+        codes = _codes(owners, blocks, n)
+        if not others:
+            return codes // n, codes % n, np.zeros(len(codes), dtype=bool)
+        forced = _codes(other_owners, others, n)
+        codes = _unique(np.concatenate([codes, forced]))
+        return codes // n, codes % n, np.isin(codes, forced)
 
     def _query_forms(self, qkeys: list[NameKey]) -> list[list[str]]:
         """The three key forms the prefilter compares: sorted words, without places, run together."""
@@ -931,11 +1285,13 @@ class NameIndex:
         stays bounded however long the column."""
         out: list[NameMatch] = []
         for start in range(0, len(queries), chunk):
-            qkeys = [name_key(q) for q in queries[start : start + chunk]]
-            qi, ti = self._candidate_pairs(qkeys)
+            qkeys = [self.key(q) for q in queries[start : start + chunk]]
+            qi, ti, forced = self._candidate_pairs(qkeys)
             if not qi.size:
                 continue
             keep = self._prefilter(qkeys, qi, ti)
+            if forced.any():
+                keep = np.union1d(keep, np.flatnonzero(forced))
             out.extend(
                 NameMatch(m.query + start, m.target, m.similarity)
                 for m in self._verify(qkeys, qi[keep], ti[keep], threshold)
@@ -951,7 +1307,7 @@ class NameIndex:
         last, query = -1, _Weighed.of((), self.weight)
         for i, j in zip(qi.tolist(), ti.tolist(), strict=True):
             if i != last:  # the pairs come query by query
-                last, query = i, _Weighed.of(qkeys[i].words, self.weight)
+                last, query = i, _Weighed.of(qkeys[i].words, self.weight, self._people)
             score = _weighed_score(qkeys[i], query, keys[j], weighed[j])
             if score >= threshold - 1e-9:
                 out.append(NameMatch(i, j, round(score, 3)))
@@ -961,7 +1317,7 @@ class NameIndex:
         self, queries: Sequence[str], threshold: float = THRESHOLD, chunk: int = 2000
     ) -> list[NameMatch]:
         """The same matcher without blocking: every query against every list name with ``process.cdist``."""
-        qkeys = [name_key(q) for q in queries]
+        qkeys = [self.key(q) for q in queries]
         out: list[NameMatch] = []
         for start in range(0, len(qkeys), chunk):
             part = qkeys[start : start + chunk]

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -209,19 +210,74 @@ GENERIC_WORDS = frozenset(
 )
 
 
+# Legal forms fingerprints does not write as suppliers do (Mexico's S.A. de C.V. and its kin)
+EXTRA_LEGAL_FORMS = (
+    "S.A. de C.V.",
+    "SA de CV",
+    "S.A.B. de C.V.",
+    "SAB de CV",
+    "S.A.P.I. de C.V.",
+    "SAPI de CV",
+    "S. de R.L. de C.V.",
+    "S de RL de CV",
+    "S. de R.L.",
+    "S de RL",
+    "Joint Stock",  # the company left out: 'Arfada Petroleum Private Joint Stock'
+    "Private Joint Stock",
+    "Public Joint Stock",
+    "Closed Joint Stock",
+    "Open Joint Stock",
+)
+# Legal forms that are also words of names (Korean san 'mountain' and sae 'new', Persian Sad, Chinese Ong):
+# a legal form only where they end a name ('Unpha San Trading' is a name; in 'Mega San' San is Sanayi)
+NAME_WORD_FORMS = frozenset({"san", "sae", "sad", "ong"})
+# the words of multi-word legal forms that names abbreviate
+_FORM_ABBREVIATIONS = {"company": "co", "corporation": "corp", "limited": "ltd", "incorporated": "inc"}
+
+
 @lru_cache(maxsize=1)
 def _legal_forms() -> tuple[dict[str, list[tuple[str, ...]]], int]:
     """The legal forms fingerprints knows (788 forms in many languages), as our token tuples by first token."""
     from fingerprints.types.data import TYPES
 
     forms: dict[str, set[tuple[str, ...]]] = {}
-    for kind in TYPES["types"]:
-        for form in (kind["main"], *kind["forms"]):
-            toks = tuple(tokens(form))
-            if toks:
-                forms.setdefault(toks[0], set()).add(toks)
+    written = [form for kind in TYPES["types"] for form in (kind["main"], *kind["forms"])]
+    for form in [*written, *EXTRA_LEGAL_FORMS]:
+        toks = tuple(tokens(form))
+        if toks:
+            forms.setdefault(toks[0], set()).add(toks)
+            if len(toks) > 1:  # 'Public Joint Stock Co.', 'Limited Liability Co.' as well as '... Company'
+                for short in itertools.product(*((t, _FORM_ABBREVIATIONS.get(t, t)) for t in toks)):
+                    forms.setdefault(short[0], set()).add(short)
     ordered = {k: sorted(v, key=len, reverse=True) for k, v in forms.items()}
     return ordered, max(len(f) for v in ordered.values() for f in v)
+
+
+@lru_cache(maxsize=1)
+def legal_form_words() -> frozenset[str]:
+    """Every word of every legal form ('obshchestvo', 'liability', 'gesellschaft' …)."""
+    return frozenset(t for forms in _legal_forms()[0].values() for form in forms for t in form)
+
+
+def legal_form_word(word: str) -> bool:
+    """Whether a word alone is a legal form ('kk', 'gmbh', 'ooo')."""
+    return (word,) in _legal_forms()[0].get(word, ())
+
+
+def strip_trailing_legal_forms(toks: list[str]) -> list[str]:
+    """Drop the legal forms that end a name ('... Commercial Bank Co., Ltd.' keeps '... Commercial Bank'),
+    leaving any legal form elsewhere in it as a word of the name ('SNC Group')."""
+    forms, longest = _legal_forms()
+    end = len(toks)
+    while end:
+        for size in range(min(longest, end), 0, -1):
+            tail = tuple(toks[end - size : end])
+            if tail in forms.get(tail[0], ()):
+                end -= size
+                break
+        else:
+            break
+    return list(toks[:end])
 
 
 def strip_legal_forms(toks: list[str]) -> list[str]:
@@ -251,7 +307,10 @@ def _strip_ending(toks: tuple[str, ...]) -> tuple[str, ...]:
     while i < n:
         for form in forms.get(toks[i], ()):
             size = len(form)
-            if toks[i : i + size] == form and (size > 1 or len(form[0]) > 2 or i >= n - 2):
+            if toks[i : i + size] == form and (
+                (size > 1 or len(form[0]) > 2 or i >= n - 2)
+                and (form[0] not in NAME_WORD_FORMS or i == n - 1)
+            ):
                 i += size
                 break
         else:
@@ -521,6 +580,16 @@ class VesselKey:
 
 _VESSEL_PREFIXES = ("mv", "fv", "mt", "ms", "ss", "mfv")
 _LETTERS_OR_DIGITS = re.compile(r"[a-z]+|[0-9]+")
+_ROMAN = {"i": 1, "v": 5, "x": 10}
+_ROMAN_NUMERAL = re.compile(r"x{0,3}(?:ix|iv|v?i{0,3})")  # 1 to 39, as hull numbers are written
+
+
+def _roman(token: str) -> str | None:
+    """A Roman hull number as digits ('xiv': '14'), else None."""
+    if not token or _ROMAN_NUMERAL.fullmatch(token) is None:
+        return None
+    values = [_ROMAN[c] for c in token]
+    return str(sum(-v if v < w else v for v, w in zip(values, [*values[1:], 0], strict=True)))
 
 
 def vessel_key(text: str) -> VesselKey:
@@ -532,6 +601,16 @@ def vessel_key(text: str) -> VesselKey:
         toks = toks[1:]
     elif len(toks) > 2 and toks[0] + toks[1] in _VESSEL_PREFIXES:
         toks = toks[2:]
+    # 'No.' before a hull number is no part of the name: 'Yu Song No.12' = 'YU SONG 12'
+    toks = [
+        t
+        for t, after in zip(toks, [*toks[1:], ""][: len(toks)], strict=True)
+        if t not in ("no", "nr") or not after.isdigit()
+    ]
+    # a Roman numeral ending the name is a hull number: 'Bicentenario XIV' = 'Bicentenario 14' ≠ 'Bicentenario
+    # IV' ('Xi' only after a word longer than a pinyin syllable: 'Hai Xi' is a name)
+    if len(toks) > 1 and (number := _roman(toks[-1])) and (toks[-1] != "xi" or len(toks[-2]) > 6):
+        toks = [*toks[:-1], number]
     letters = "".join(t for t in toks if not t.isdigit())
     numbers = tuple(str(int(t)) for t in toks if t.isdigit())
     return VesselKey(letters, numbers, imo)

@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 from supplyscreen.compare.base import Comparison
 from supplyscreen.normalize import country_code, imo_valid
@@ -165,6 +166,34 @@ def identifiers_in(text: str, bare_imo: bool = False) -> tuple[Identifier, ...]:
     return tuple(dict.fromkeys(found))
 
 
+# An aircraft as sanctions lists name it: its registration, a nationality mark, a hyphen and the aircraft's
+# mark (EP-MNM Iran, P-632 the DPRK, YK-AKF Syria, UP-I7601 Kazakhstan)
+_REGISTRATION = re.compile(r"(?:[A-Z]{1,2}|[A-Z][0-9]|[0-9][A-Z])-[A-Z0-9]{2,6}")
+_ALNUM = re.compile(r"[A-Z0-9]+")
+
+
+@lru_cache(maxsize=65536)
+def registration(name: str, aircraft: bool = False) -> Identifier | None:
+    """The aircraft registration a listed name is ('EP-MNM': tail number EPMNM): a name of that shape, or
+    any name of three to eight letters and digits of an entry the list says is an aircraft; else None."""
+    text = name.strip().upper()
+    value = _CLEAN.sub("", text)
+    if _REGISTRATION.fullmatch(text) or (aircraft and value.isalnum() and 3 <= len(value) <= 8):
+        return Identifier("aircraft", value)
+    return None
+
+
+@lru_cache(maxsize=65536)
+def registration_forms(text: str) -> frozenset[str]:
+    """The tail numbers a row's text may write, hyphen and spaces left out: each word of three to eight
+    letters and digits, and each word of one or two run together with the next ('EP ITL', 'P 671', 'Reg.
+    EP-IBA', 'Air Koryo Tu-204 P-632'). Only those a listed aircraft carries count."""
+    words = _ALNUM.findall(text.upper())
+    out = {w for w in words if 3 <= len(w) <= 8}
+    out.update(a + b for a, b in pairwise(words) if len(a) <= 2 and 2 <= len(b) <= 6)
+    return frozenset(out)
+
+
 def _described(ids: Iterable[Identifier]) -> str:
     return ", ".join(sorted({i.value for i in ids}))
 
@@ -177,6 +206,12 @@ def _comparable(kind: str, query: Sequence[Identifier], entry: Sequence[Identifi
     theirs = {i.country for i in entry if i.kind == kind}
     ours = {i.country for i in query if i.kind == kind}
     return "" in theirs or "" in ours or bool(theirs & ours)
+
+
+def _typo(query: Sequence[Identifier], entry: Sequence[Identifier]) -> bool:
+    """Whether the row's numbers of one kind all fail their check while the entry's all pass it: a number
+    mistyped on the row (a wrong IMO check digit) says nothing against the entry's."""
+    return not any(i.checked for i in query) and all(i.checked for i in entry)
 
 
 def compare_identifiers(query: Sequence[Identifier], entry: Sequence[Identifier]) -> Comparison:
@@ -198,9 +233,16 @@ def compare_identifiers(query: Sequence[Identifier], entry: Sequence[Identifier]
     if matches:
         return Comparison("identifier_match", 1.0, "; ".join(matches))
     for kind in sorted({i.kind for i in query} & {i.kind for i in entry}):
+        ours_ = [i for i in query if i.kind == kind]
+        theirs_ = [i for i in entry if i.kind == kind]
+        if _typo(ours_, theirs_):
+            return Comparison(
+                "identifier",
+                0.0,
+                f"the row's {KINDS[kind][1]} {_described(ours_)} fails its check digit (mistyped?), the entry's "
+                f"{_described(theirs_)} passes it: not compared",
+            )
         if _comparable(kind, query, entry):
-            ours_ = [i for i in query if i.kind == kind]
-            theirs_ = [i for i in entry if i.kind == kind]
             return Comparison(
                 "identifier_mismatch",
                 1.0,

@@ -22,11 +22,12 @@ from supplyscreen.names import (
     TOKEN_MIN,
     NameKey,
     generic_word,
+    join_initials,
     name_key,
     similarity,
     word_similarity,
 )
-from supplyscreen.normalize import strip_legal_forms, tokens
+from supplyscreen.normalize import strip_legal_forms, strip_trailing_legal_forms, tokens
 
 SHORT_WORD = 3  # letters: a word this short is an acronym (17,576 of three letters)
 COMMON_ZIPF = 3.5  # wordfreq Zipf frequency from which an English word is common ('brigade', 'vision')
@@ -48,9 +49,32 @@ def distinctive_words(key: NameKey, generic: Collection[str] = ()) -> list[str]:
     return [w for w in key.words if w not in PLACE_WORDS and not generic_word(w) and w not in generic]
 
 
+_ARTICLES = frozenset({"the", "of", "and", "for"})
+_FORM_WORDS = {"co": "company", "corp": "corporation", "ltd": "limited", "inc": "incorporated"}
+
+
+def same_words(query: str, alias: str) -> bool:
+    """Whether two names of two words or more are written with the same words, in any order, a legal form
+    that ends them and articles aside, abbreviations expanded ('Rason International Commercial Bank Ltd.' and
+    'RASON INTERNATIONAL COMMERCIAL BANK'). A word read as a legal form elsewhere in a name stays a word of
+    it ('SNC Group' is not 'GIES GROUP')."""
+
+    def words(text: str) -> list[str]:
+        kept = join_initials(strip_trailing_legal_forms(tokens(text)))
+        return sorted(
+            w for t in kept if (w := _FORM_WORDS.get(t) or ABBREVIATIONS.get(t, t)) not in _ARTICLES
+        )
+
+    ours = words(query)
+    return len(ours) > 1 and ours == words(alias)
+
+
 def generic_only(query: str, alias: str, generic: Collection[str] = ()) -> Comparison:
     """Whether either name has nothing but generic words and places left (then it never matches on its name
-    alone): score 1 when so."""
+    alone): score 1 when so — unless the two names are the same, word for word (``same_words``): a list name
+    of generic words and places still names one entity ('Rason International Commercial Bank')."""
+    if same_words(query, alias):
+        return Comparison("generic", 0.0, "the names are the same, word for word")
     for side, text in (("the row's name", query), ("the listed name", alias)):
         key = name_key(text)
         if key.words and not distinctive_words(key, generic):
@@ -105,14 +129,23 @@ def _business_words(text: str, generic: Collection[str]) -> set[str]:
 
 def _letters(text: str, generic: Collection[str]) -> str:
     """A name's letters without legal forms and generic words, single letters kept ('CMT-K': cmtk)."""
-    return "".join(t for t in strip_legal_forms(tokens(text)) if not generic_word(t) and t not in generic)
+    toks = join_initials(strip_legal_forms(tokens(text)))
+    return "".join(t for t in toks if not generic_word(t) and t not in generic)
 
 
-def weak_name(query: str, alias: str, supported: bool, generic: Collection[str] = ()) -> Comparison:
+def weak_name(
+    query: str,
+    alias: str,
+    supported: bool,
+    generic: Collection[str] = (),
+    country_known: bool = True,
+) -> Comparison:
     """Whether the names share one short or common word and nothing else ('SL Corporation' and the alias
     'SL'; 'Brigade Enterprises' and 'The International Brigade'): that alone identifies nothing unless the
     country or an identifier supports it (``supported``), and a short word (an acronym) must be the whole of
-    both names' letters ('CMT' is not 'CMT-K'). Score 1 when the names are that weak."""
+    both names' letters ('CMT' is not 'CMT-K'). A row that states no country (``country_known`` false) can
+    neither support nor contradict: there the names match when their letters are the same ('Bio Corp.' and
+    'BIO CORPORATION'). Score 1 when the names are that weak."""
     shared = shared_words(query, alias, generic)
     if len(shared) != 1 or shared[0][0] in PLACE_WORDS:
         words = ", ".join(f"“{w}”" for w, _ in shared) or "no word"
@@ -126,13 +159,21 @@ def weak_name(query: str, alias: str, supported: bool, generic: Collection[str] 
         words = ", ".join(f"“{w}”" for w in also)
         return Comparison("name_words", 0.0, f"the names share “{word}” and the business words {words}")
     what = f"the {'short' if short else 'common'} word “{word}”"
-    if short and _letters(query, generic) != _letters(alias, generic):
+    same = _letters(query, generic) == _letters(alias, generic)
+    if short and not same:
         return Comparison(
             "weak_name", 1.0, f"the names share only {what}, and their letters differ otherwise"
         )
     if supported:
         return Comparison(
             "name_words", 0.0, f"the names share only {what}, which the country or an identifier supports"
+        )
+    if same and not country_known:
+        return Comparison(
+            "name_words",
+            0.0,
+            f"the names share only {what} and are otherwise the same; the row states no country to tell them "
+            "apart",
         )
     return Comparison(
         "weak_name", 1.0, f"the names share only {what}, and neither a country nor an identifier supports it"

@@ -1,8 +1,10 @@
 """Vessels: hull numbers and names, and (in ``compare_vessels``) IMO numbers.
 
 A vessel reference becomes a key (``normalize.vessel_key``): its name's words run together ('Fu Yuan Yu' =
-'FUYUANYU'), a leading MV/F/V dropped, its hull numbers apart ('Haifeng818' = 'Haifeng 818'). Hull numbers
-must be equal ('Fu Yuan Yu 7788' ≠ 'Fu Yuan Yu 7789'), names must start alike and be close.
+'FUYUANYU'), a leading MV/F/V dropped, its hull numbers apart ('Haifeng818' = 'Haifeng 818', 'Bicentenario
+XIV' = 'Bicentenario 14'). Hull numbers must be equal ('Fu Yuan Yu 7788' ≠ 'Fu Yuan Yu 7789'), names must
+start alike and be close, or be one Korean name in two romanisations ('Geumseong 3' = 'KUM SONG 3',
+'Baengmagang' = 'BAEK MA KANG': ``names.korean_variant``).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from rapidfuzz import fuzz
 
 from supplyscreen.compare.base import Comparison
+from supplyscreen.names import KOREAN_VARIANT, korean_variant
 from supplyscreen.normalize import vessel_key
 
 
@@ -22,10 +25,12 @@ def _name_and_numbers(a: str, b: str) -> tuple[float, str]:
         )
     if not ka.letters or not kb.letters:
         return 0.0, "no name to compare"
+    numbers = f"hull numbers equal ({' '.join(ka.numbers)})" if ka.numbers else "no hull numbers"
+    if korean_variant(ka.letters, kb.letters):
+        return KOREAN_VARIANT, f"one Korean name in two romanisations, {numbers}"
     if ka.letters[0] != kb.letters[0]:
         return 0.0, "names start with different letters"
     score = fuzz.ratio(ka.letters, kb.letters) / 100
-    numbers = f"hull numbers equal ({' '.join(ka.numbers)})" if ka.numbers else "no hull numbers"
     return score, f"name similarity {score:.2f}, {numbers}"
 
 
