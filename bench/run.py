@@ -87,8 +87,8 @@ def screening(rows_path: Path, list_path: Path, out: Path) -> dict[str, object]:
 
 def blocking(rows_path: Path, list_path: Path, queries: int) -> dict[str, object]:
     """The same name matcher with blocking and with an exhaustive process.cdist over all pairs."""
-    from supplyscreen.names import NameIndex
-    from supplyscreen.watchlist import load_watchlist
+    from supplyscreen.match.names import NameIndex
+    from supplyscreen.ingest.watchlist import load_watchlist
 
     names = [alias for entry in load_watchlist(list_path).entries for alias in entry.names]
     index = NameIndex(names)

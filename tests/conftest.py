@@ -8,7 +8,7 @@ from types import ModuleType
 import pytest
 from hypothesis import settings
 
-from supplyscreen.match import Matcher
+from supplyscreen.match.rows import Matcher
 from supplyscreen.rules import RuleSet, load_rules
 
 # No per-example deadline: first calls load data (pinyin tables, country names) and CI machines vary.

@@ -22,9 +22,9 @@ from anyascii import anyascii
 from pypinyin import lazy_pinyin
 from rapidfuzz import fuzz, process
 
-from supplyscreen.match import Hit, hit_for
-from supplyscreen.match import Matcher as ProductMatcher
-from supplyscreen.normalize import (
+from supplyscreen.match.rows import Hit, hit_for
+from supplyscreen.match.rows import Matcher as ProductMatcher
+from supplyscreen.normalize.text import (
     _CJK_RE,
     _CLAUSE_BREAK_RE,
     _RUN_RE,

@@ -13,9 +13,9 @@ import pytest
 from click.testing import CliRunner
 from openpyxl.styles import Font, PatternFill
 
-from supplyscreen import api
 from supplyscreen.cli import cli
 from supplyscreen.errors import OutputError
+from supplyscreen.pipeline import screen as api
 from supplyscreen.report import check_out_dir, write_reports
 from supplyscreen.report.annotated import ADDED, LEGEND_SHEET, _put_text, annotated_names
 from supplyscreen.report.tables import neutralise

@@ -18,10 +18,11 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from supplyscreen import api, report
+from supplyscreen import report
 from supplyscreen.cli import cli
 from supplyscreen.errors import InputError
-from supplyscreen.io import NO_NAME_NOTE, read_input
+from supplyscreen.ingest.read import NO_NAME_NOTE, read_input
+from supplyscreen.pipeline import screen as api
 from supplyscreen.report.tables import SOURCE_COLUMNS, VERDICT_COLUMNS, XLSX_MAX_CELL_CHARS, neutralise
 
 from .bad_inputs import generate
@@ -513,7 +514,7 @@ def test_an_interrupted_rerun_keeps_the_old_reports(
 def test_rows_past_excels_row_limit_continue_on_another_sheet(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from supplyscreen.api import screen
+    from supplyscreen.pipeline.screen import screen
     from supplyscreen.report import tables
 
     src = tmp_path / "in.csv"

@@ -233,7 +233,7 @@ def test_compare_vessel_names(row: str, listed: str, at_least: float | None, bel
 
 
 def test_compare_vessels_moved_and_still_in_match() -> None:
-    from supplyscreen.match import compare_vessels as from_match
+    from supplyscreen.match.rows import compare_vessels as from_match
 
     assert from_match is compare_vessels
     assert compare_vessels("Ocean Star IMO 9912347", "Ocean Star IMO 9074729") == (

@@ -13,11 +13,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from supplyscreen.concepts import ConceptMatcher, prepare
 from supplyscreen.errors import RulesError
 from supplyscreen.explain import explain
-from supplyscreen.match import Matcher
-from supplyscreen.normalize import country_code
+from supplyscreen.match.concepts import ConceptMatcher, prepare
+from supplyscreen.match.rows import Matcher
+from supplyscreen.normalize.text import country_code
 from supplyscreen.rules import Citation, Concept, Indicator, RuleSet, SetAside, default_rules_dir, load_rules
 from supplyscreen.score import score_hits
 

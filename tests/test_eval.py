@@ -158,7 +158,7 @@ def test_imo_numbers_in_the_pairs(pairs: list[Any]) -> None:
 def test_watchlist_of_the_candidates_is_read_back_whole(
     ev: ModuleType, pairs: list[Any], tmp_path: Path
 ) -> None:
-    from supplyscreen.watchlist import load_watchlist
+    from supplyscreen.ingest.watchlist import load_watchlist
 
     path = tmp_path / "list.csv"
     path.write_text(ev.watchlist_csv(pairs), encoding="utf-8")

@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 
 import supplyscreen
-from supplyscreen import InputError, api, frame, screen_frame
+from supplyscreen import InputError, frame, screen_frame
+from supplyscreen.pipeline import screen as api
 from supplyscreen.report.tables import verdict_reasons
 
 from .conftest import ROOT, SAMPLES

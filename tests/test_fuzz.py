@@ -26,10 +26,12 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from supplyscreen import api, names, normalize
 from supplyscreen import io as sio
 from supplyscreen.errors import InputError, SupplyscreenError
-from supplyscreen.match import Matcher
+from supplyscreen.match import names
+from supplyscreen.match.rows import Matcher
+from supplyscreen.normalize import text as normalize
+from supplyscreen.pipeline import screen as api
 from supplyscreen.report import write_reports
 from supplyscreen.rules import FIELDS, RuleSet
 from supplyscreen.score import score_hits

@@ -23,13 +23,14 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from supplyscreen import api, report
+from supplyscreen import report
 from supplyscreen.cli import cli
-from supplyscreen.columns import NOT_SCREENED, TEXT, cell_kind
 from supplyscreen.errors import InputError
-from supplyscreen.headers import header_kind, is_question, map_header, vocabulary
-from supplyscreen.io import SAMPLE_HEAD_ROWS, Sheet, read_input
-from supplyscreen.normalize import country_code
+from supplyscreen.ingest.columns import NOT_SCREENED, TEXT, cell_kind
+from supplyscreen.ingest.headers import header_kind, is_question, map_header, vocabulary
+from supplyscreen.ingest.read import SAMPLE_HEAD_ROWS, Sheet, read_input
+from supplyscreen.normalize.text import country_code
+from supplyscreen.pipeline import screen as api
 from supplyscreen.rules import FIELDS, RuleSet
 
 from .conftest import ROOT

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from supplyscreen.errors import InputError
-from supplyscreen.io import cell_text, decode, map_header, read_input
+from supplyscreen.ingest.read import cell_text, decode, map_header, read_input
 
 
 @pytest.mark.parametrize(

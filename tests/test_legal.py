@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from supplyscreen.api import SupplierResult
-from supplyscreen.io import Sheet
-from supplyscreen.match import Matcher
+from supplyscreen.ingest.read import Sheet
+from supplyscreen.match.rows import Matcher
+from supplyscreen.pipeline.screen import SupplierResult
 from supplyscreen.report.html import checklist_for, frameworks_for
 from supplyscreen.rules import RuleSet
 from supplyscreen.score import score_hits

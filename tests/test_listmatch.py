@@ -11,13 +11,13 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from supplyscreen.api import screen
 from supplyscreen.cli import cli
-from supplyscreen.listmatch import ListMatcher
-from supplyscreen.match import Hit
+from supplyscreen.ingest.watchlist import Watchlist, load_watchlist
+from supplyscreen.match.lists import ListMatcher
+from supplyscreen.match.rows import Hit
+from supplyscreen.pipeline.screen import screen
 from supplyscreen.report import write_reports
 from supplyscreen.rules import RuleSet
-from supplyscreen.watchlist import Watchlist, load_watchlist
 
 from .conftest import ROOT, SHARED
 

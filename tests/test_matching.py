@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from supplyscreen.match import Matcher
+from supplyscreen.match.rows import Matcher
 from supplyscreen.rules import RuleSet
 from supplyscreen.score import Verdict, score_hits
 
@@ -254,7 +254,7 @@ VESSELS = [
 
 @pytest.mark.parametrize(("a", "b", "same"), VESSELS)
 def test_vessel_names_respect_numbers(a: str, b: str, same: bool) -> None:
-    from supplyscreen.match import compare_vessels
+    from supplyscreen.match.rows import compare_vessels
 
     score, why = compare_vessels(a, b)
     assert (score >= 0.85) is same, why
@@ -270,7 +270,7 @@ def test_vessel_names_respect_numbers(a: str, b: str, same: bool) -> None:
     ],
 )
 def test_imo_numbers(text: str, numbers: list[str]) -> None:
-    from supplyscreen.normalize import imo_numbers, imo_valid
+    from supplyscreen.normalize.text import imo_numbers, imo_valid
 
     assert imo_numbers(text) == numbers
     assert all(imo_valid(n) for n in numbers)

@@ -11,8 +11,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz
 
-from supplyscreen import names
-from supplyscreen.names import (
+from supplyscreen.match import names
+from supplyscreen.match.names import (
     _CLOSE_SYLLABLE,
     MAX_BLOCK_DF,
     MAX_GRAM_DF,
@@ -39,7 +39,7 @@ from supplyscreen.names import (
     weighted_similarity,
     word_similarity,
 )
-from supplyscreen.normalize import _legal_forms, _strip_ending, fold, strip_legal_forms, tokens
+from supplyscreen.normalize.text import _legal_forms, _strip_ending, fold, strip_legal_forms, tokens
 
 NAME_TEXT = st.text(
     st.sampled_from(

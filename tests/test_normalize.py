@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from supplyscreen.normalize import (
+from supplyscreen.normalize.text import (
     AMBIGUOUS_KOREA,
     address_matters,
     country_code,
@@ -111,13 +111,13 @@ def test_tokens(text: str, expected: list[str]) -> None:
     ],
 )
 def test_name_key_drops_legal_forms(left: str, right: str) -> None:
-    from supplyscreen.names import name_key
+    from supplyscreen.match.names import name_key
 
     assert name_key(left).full == name_key(right).full
 
 
 def test_name_key_keeps_distinctive_words() -> None:
-    from supplyscreen.names import name_key
+    from supplyscreen.match.names import name_key
 
     assert name_key("Jinhai Hotel Management") != name_key("Jinhai Ocean Fisheries")
 

@@ -16,9 +16,9 @@ from supplyscreen.compare.identifiers import (
 )
 from supplyscreen.compare.name import generic_only, same_words, weak_name
 from supplyscreen.compare.vessel import compare_vessel_names
-from supplyscreen.hangul import latin_words, romanize
-from supplyscreen.listmatch import ListMatcher
-from supplyscreen.names import (
+from supplyscreen.ingest.watchlist import load_watchlist
+from supplyscreen.match.lists import ListMatcher
+from supplyscreen.match.names import (
     THRESHOLD,
     NameIndex,
     join_initials,
@@ -30,9 +30,9 @@ from supplyscreen.names import (
     spelling_variant,
     word_similarity,
 )
-from supplyscreen.normalize import strip_legal_forms, strip_trailing_legal_forms, tokens, vessel_key
+from supplyscreen.normalize.hangul import latin_words, romanize
+from supplyscreen.normalize.text import strip_legal_forms, strip_trailing_legal_forms, tokens, vessel_key
 from supplyscreen.rules import RuleSet, default_matching
-from supplyscreen.watchlist import load_watchlist
 
 GENERIC = default_matching().generic_words
 

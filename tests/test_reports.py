@@ -9,7 +9,7 @@ import jsonschema
 import openpyxl
 import pytest
 
-from supplyscreen.api import ScreeningResult, screen
+from supplyscreen.pipeline.screen import ScreeningResult, screen
 from supplyscreen.report import write_reports
 
 from .conftest import ROOT, SAMPLES

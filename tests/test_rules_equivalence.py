@@ -18,10 +18,11 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from supplyscreen import match, score
-from supplyscreen.io import read_input
-from supplyscreen.match import Hit, Matcher, hit_for
-from supplyscreen.normalize import Unit, fold, unit_spans, units
+from supplyscreen import score
+from supplyscreen.ingest.read import read_input
+from supplyscreen.match import rows as match
+from supplyscreen.match.rows import Hit, Matcher, hit_for
+from supplyscreen.normalize.text import Unit, fold, unit_spans, units
 from supplyscreen.rules import Citation, RuleSet, load_rules
 from supplyscreen.score import Verdict, score_hits, score_rows
 

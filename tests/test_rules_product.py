@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from supplyscreen.cli import cli
 from supplyscreen.explain import explain
-from supplyscreen.match import Matcher
+from supplyscreen.match.rows import Matcher
 from supplyscreen.reference import README_END, README_START, update_readme
 from supplyscreen.rules import RuleSet, default_rules_dir, load_rules
 from supplyscreen.score import score_hits

@@ -11,7 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from supplyscreen.api import ScreeningResult, screen
+from supplyscreen.pipeline.screen import ScreeningResult, screen
 
 from .conftest import SAMPLES
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from supplyscreen.api import screen
 from supplyscreen.cli import cli
 from supplyscreen.errors import OutputError
+from supplyscreen.pipeline.screen import screen
 from supplyscreen.store import Store, default_db_url
 
 from .conftest import SAMPLES

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from supplyscreen import api, report
+from supplyscreen import report
 from supplyscreen.cli import cli
-from supplyscreen.io import HEADER_SCAN_ROWS, read_input
+from supplyscreen.ingest.read import HEADER_SCAN_ROWS, read_input
+from supplyscreen.pipeline import screen as api
 
 
 def _rows(n: int) -> list[str]:

@@ -17,9 +17,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from supplyscreen.api import ScreeningResult, screen
 from supplyscreen.explain import explain
-from supplyscreen.match import Matcher
+from supplyscreen.match.rows import Matcher
+from supplyscreen.pipeline.screen import ScreeningResult, screen
 from supplyscreen.report import write_reports
 from supplyscreen.rules import RuleSet
 from supplyscreen.score import TRACKS, score_hits

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from supplyscreen.api import screen
 from supplyscreen.cli import cli
 from supplyscreen.errors import InputError
-from supplyscreen.names import NameIndex
-from supplyscreen.watchlist import load_watchlist
+from supplyscreen.ingest.watchlist import load_watchlist
+from supplyscreen.match.names import NameIndex
+from supplyscreen.pipeline.screen import screen
 
 from .conftest import SHARED
 
@@ -129,7 +129,7 @@ def test_list_hits_name_the_list_entry_alias_and_similarity(tmp_path: Path) -> N
 
 
 def test_every_row_of_a_listed_name_is_hit(tmp_path: Path) -> None:
-    from supplyscreen.listmatch import ListMatcher
+    from supplyscreen.match.lists import ListMatcher
     from supplyscreen.rules import load_rules
 
     matcher = ListMatcher([load_watchlist(_simple(tmp_path))], load_rules(None).watchlist)
@@ -191,7 +191,7 @@ def test_blocking_recall_against_exhaustive() -> None:
 
 
 def test_worker_processes_give_the_same_results(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from supplyscreen import api
+    from supplyscreen.pipeline import screen as api
 
     lines = ["Supplier,Address,Notes"] + [
         f"Firm {i},{'Hunchun' if i % 7 == 0 else 'Lima'},{'DPRK workers' if i % 11 == 0 else ''}"

@@ -416,7 +416,7 @@ def test_settings_come_from_options_then_environment_then_defaults() -> None:
 
 
 def test_progress_is_reported_while_screening_and_results_are_unchanged(tmp_path: Path) -> None:
-    from supplyscreen.api import screen
+    from supplyscreen.pipeline.screen import screen
     from supplyscreen.web import jobs
     from supplyscreen.web.uploads import spreadsheet
 

@@ -8,8 +8,8 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
     __version__ = "0.0.0"
 
-from supplyscreen.api import ScreeningResult, screen
 from supplyscreen.errors import InputError, OutputError, RulesError, SupplyscreenError
+from supplyscreen.pipeline.screen import ScreeningResult, screen
 
 __all__ = [
     "InputError",

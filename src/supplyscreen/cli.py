@@ -166,8 +166,8 @@ def screen(
     db_url: str | None,
 ) -> None:
     """Screen spreadsheets (.xlsx, .xls, .csv) and write report.html, results.json and results.xlsx."""
-    from supplyscreen.api import screen as run_screen
-    from supplyscreen.io import InputFile
+    from supplyscreen.ingest.read import InputFile
+    from supplyscreen.pipeline.screen import screen as run_screen
     from supplyscreen.report import STREAMED, check_out_dir, parse_formats, screen_to_reports, write_reports
 
     chosen = parse_formats(formats)
@@ -366,8 +366,8 @@ def explain(
     """Show every rule evaluated for one supplier, which fired and why, and the resulting score; with --list,
     every watchlist candidate, its comparisons and why it was kept or dropped."""
     from supplyscreen.explain import explain as run_explain
+    from supplyscreen.ingest.watchlist import load_watchlist
     from supplyscreen.rules import load_rules
-    from supplyscreen.watchlist import load_watchlist
 
     fields = {
         "name": name,

@@ -6,13 +6,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from supplyscreen.compare import Comparison
-from supplyscreen.listmatch import Candidate, ListMatcher, RowContext
-from supplyscreen.match import Hit, Matcher
-from supplyscreen.names import name_key
-from supplyscreen.normalize import country_code, format_hs, hs_codes
+from supplyscreen.ingest.watchlist import Watchlist
+from supplyscreen.match.lists import Candidate, ListMatcher, RowContext
+from supplyscreen.match.names import name_key
+from supplyscreen.match.rows import Hit, Matcher
+from supplyscreen.normalize.text import country_code, format_hs, hs_codes
 from supplyscreen.rules import Combination, MatchingRules, RuleSet
 from supplyscreen.score import Verdict, fills, origin_hits, score_hits
-from supplyscreen.watchlist import Watchlist
 
 SHOWN_CANDIDATES = 12  # watchlist candidates shown in full; the rest are counted
 

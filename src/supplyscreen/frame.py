@@ -1,6 +1,6 @@
 """Screening a pandas DataFrame: its rows are read as a spreadsheet given to ``supplyscreen screen`` is — the
 header's evidence, the automatic mapping (or yours), the account of every column — and screened by the same
-code (:func:`supplyscreen.api.screen`); the verdicts come back as columns of a copy of the frame."""
+code (:func:`supplyscreen.pipeline.screen.screen`); the verdicts come back as columns of a copy of the frame."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from supplyscreen.api import screen
-from supplyscreen.columns import PSEUDO_FIELDS, column_letter
 from supplyscreen.errors import InputError
-from supplyscreen.io import InputFile, build_sheet, cell_text
-from supplyscreen.normalize import fold
+from supplyscreen.ingest.columns import PSEUDO_FIELDS, column_letter
+from supplyscreen.ingest.read import InputFile, build_sheet, cell_text
+from supplyscreen.normalize.text import fold
+from supplyscreen.pipeline.screen import screen
 from supplyscreen.report.tables import verdict_reasons
 from supplyscreen.rules import FIELDS, default_rules_dir
 from supplyscreen.score import TIERS

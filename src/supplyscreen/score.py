@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from operator import attrgetter
 from typing import Any, TypeVar
 
-from supplyscreen.match import Hit
+from supplyscreen.match.rows import Hit
 from supplyscreen.rules import FIELDS, Combination, RuleSet
 
 TIERS = ("high", "medium", "low", "clear")

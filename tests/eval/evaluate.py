@@ -4,9 +4,9 @@ Run:    .venv/bin/python tests/eval/evaluate.py [--json PATH] [--pairs PATH] [--
 Import: ``from evaluate import load_pairs, evaluate`` (or load this file with importlib).
 
 The pairs' candidates become one watchlist in the simple CSV format, one entry per pair (name, aliases, type,
-country, identifiers), read by ``supplyscreen.watchlist.load_watchlist``; the queries become the rows of one
+country, identifiers), read by ``supplyscreen.ingest.watchlist.load_watchlist``; the queries become the rows of one
 sheet (the query in its field — ``name``, ``vessel`` or ``notes`` — and ``query_country`` as ``country``),
-screened by ``supplyscreen.listmatch.ListMatcher(lists, points).match_rows`` with the points of the bundled
+screened by ``supplyscreen.match.lists.ListMatcher(lists, points).match_rows`` with the points of the bundled
 rules and the matcher's own default threshold: the code the ``screen`` command runs. A pair is predicted
 positive when its query's row has a hit on its own candidate's entry (hits on other pairs' entries are not
 counted, right or wrong).
@@ -191,9 +191,9 @@ def sheet_rows(pairs: Sequence[Pair]) -> list[dict[str, str]]:
 
 
 def predict_supplyscreen(pairs: Sequence[Pair]) -> list[Prediction]:
-    from supplyscreen.listmatch import ListMatcher
+    from supplyscreen.ingest.watchlist import load_watchlist
+    from supplyscreen.match.lists import ListMatcher
     from supplyscreen.rules import load_rules
-    from supplyscreen.watchlist import load_watchlist
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "pairs-watchlist.csv"
@@ -322,7 +322,7 @@ def evaluate(pairs: list[Pair] | None = None, show_test: bool = False) -> dict[s
     system; the wrong dev pairs of each system (and the wrong test pairs with ``show_test``)."""
     pairs = load_pairs() if pairs is None else pairs
     predictions = {name: fn(pairs) for name, fn in PREDICTORS.items()}
-    from supplyscreen.names import THRESHOLD
+    from supplyscreen.match.names import THRESHOLD
 
     result: dict[str, Any] = {
         "pairs": len(pairs),

@@ -5,7 +5,7 @@ Import: ``from evaluate_text import load_corpus, evaluate`` (or load this file w
 
 The rows are screened through the same code path as the CLI: the supplier fields (``case`` as ``id``, then
 name, country, address, description, hs_code, notes; never the labels) are written to a temporary CSV and
-passed to ``supplyscreen.api.screen([path], keep=True)``. Each row's tier, presumption and (when the product
+passed to ``supplyscreen.pipeline.screen.screen([path], keep=True)``. Each row's tier, presumption and (when the product
 reports one) track are compared with the labels:
 
 * presumption recall: rows labelled ``expect_presumption=yes`` that got the presumption;
@@ -158,8 +158,8 @@ def write_input(cases: Iterable[Case], path: Path) -> None:
 
 
 def screen_cases(cases: Sequence[Case]) -> dict[str, Outcome]:
-    """Screen the rows with ``supplyscreen.api.screen`` (as the CLI does) and return {case: outcome}."""
-    from supplyscreen.api import screen
+    """Screen the rows with ``supplyscreen.pipeline.screen.screen`` (as the CLI does) and return {case: outcome}."""
+    from supplyscreen.pipeline.screen import screen
 
     with tempfile.TemporaryDirectory(prefix="supplyscreen-eval-text-") as tmp:
         path = Path(tmp) / "suppliers.csv"
@@ -276,7 +276,7 @@ def evaluate(cases: list[Case] | None = None, split: str = "all", show_test: boo
             "by_split": {s: sum(1 for c in chosen if c.split == s) for s in SPLITS},
         },
         "settings": {
-            "path": "supplyscreen.api.screen([csv], keep=True) with the bundled rules",
+            "path": "supplyscreen.pipeline.screen.screen([csv], keep=True) with the bundled rules",
             "flagged_tiers": list(FLAGGED_TIERS),
             "track_reported": any(o.track is not None for o in ordered),
         },

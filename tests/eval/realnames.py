@@ -109,9 +109,9 @@ def input_hashes() -> dict[str, str]:
 
 def screen(corpus: Sequence[dict[str, str]], sdn: Path = SDN) -> tuple[list[Alert], dict[str, Any]]:
     """Every alert the product raises on the corpus, and facts about the run."""
-    from supplyscreen.listmatch import ListMatcher
+    from supplyscreen.ingest.watchlist import load_watchlist
+    from supplyscreen.match.lists import ListMatcher
     from supplyscreen.rules import load_rules
-    from supplyscreen.watchlist import load_watchlist
 
     started = time.perf_counter()
     wl = load_watchlist(sdn)
@@ -252,7 +252,7 @@ def compute_baseline(corpus: Sequence[dict[str, str]], sdn: Path = SDN, chunk: i
     import numpy as np
     from rapidfuzz import fuzz, process, utils
 
-    from supplyscreen.watchlist import load_watchlist
+    from supplyscreen.ingest.watchlist import load_watchlist
 
     wl = load_watchlist(sdn)
     owners: list[int] = []
@@ -304,7 +304,7 @@ def baseline_figures(
     corpus: Sequence[dict[str, str]],
     judgements: dict[tuple[str, str, str], tuple[bool, str]],
 ) -> dict[str, Any]:
-    from supplyscreen.watchlist import load_watchlist
+    from supplyscreen.ingest.watchlist import load_watchlist
 
     dprk_ids = {e.entry_id for e in load_watchlist(SDN).entries if e.dprk}
     total = len(corpus)

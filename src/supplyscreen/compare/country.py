@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 
 from supplyscreen.compare.base import Comparison
-from supplyscreen.normalize import AMBIGUOUS_KOREA
+from supplyscreen.normalize.text import AMBIGUOUS_KOREA
 
 NAMES = {"KP": "DPRK", "KR": "Republic of Korea", AMBIGUOUS_KOREA: "Korea (which one not stated)"}
 

@@ -21,7 +21,7 @@ from functools import lru_cache
 from itertools import pairwise
 
 from supplyscreen.compare.base import Comparison
-from supplyscreen.normalize import country_code, imo_valid
+from supplyscreen.normalize.text import country_code, imo_valid
 
 # kind -> (short label, how details name it, what it identifies)
 KINDS: dict[str, tuple[str, str, str]] = {

@@ -16,7 +16,7 @@ from rapidfuzz import fuzz
 from wordfreq import zipf_frequency
 
 from supplyscreen.compare.base import Comparison
-from supplyscreen.names import (
+from supplyscreen.match.names import (
     ABBREVIATIONS,
     PLACE_WORDS,
     TOKEN_MIN,
@@ -27,7 +27,7 @@ from supplyscreen.names import (
     similarity,
     word_similarity,
 )
-from supplyscreen.normalize import strip_legal_forms, strip_trailing_legal_forms, tokens
+from supplyscreen.normalize.text import strip_legal_forms, strip_trailing_legal_forms, tokens
 
 SHORT_WORD = 3  # letters: a word this short is an acronym (17,576 of three letters)
 COMMON_ZIPF = 3.5  # wordfreq Zipf frequency from which an English word is common ('brigade', 'vision')

@@ -16,7 +16,7 @@ from collections.abc import Collection, Sequence
 
 from supplyscreen.compare.base import Comparison
 from supplyscreen.compare.name import shared_words
-from supplyscreen.names import PLACE_WORDS, is_pinyin_word, name_key
+from supplyscreen.match.names import PLACE_WORDS, is_pinyin_word, name_key
 
 # place words that name a country, province or region rather than the city a company is registered in
 REGIONS = frozenset(

@@ -12,8 +12,8 @@ from __future__ import annotations
 from rapidfuzz import fuzz
 
 from supplyscreen.compare.base import Comparison
-from supplyscreen.names import KOREAN_VARIANT, korean_variant
-from supplyscreen.normalize import vessel_key
+from supplyscreen.match.names import KOREAN_VARIANT, korean_variant
+from supplyscreen.normalize.text import vessel_key
 
 
 def _name_and_numbers(a: str, b: str) -> tuple[float, str]:

@@ -12,8 +12,8 @@ from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
-from supplyscreen.api import Chunk, Encoder, JsonBody, ScreeningResult, json_records, screen
 from supplyscreen.errors import OutputError
+from supplyscreen.pipeline.screen import Chunk, Encoder, JsonBody, ScreeningResult, json_records, screen
 from supplyscreen.report.annotated import annotated_names, write_annotated
 from supplyscreen.report.html import render_html
 from supplyscreen.report.tables import csv_head, csv_records, write_csv, write_xlsx
@@ -129,7 +129,7 @@ def screen_to_reports(
     force: bool = False,
     **options: Any,
 ) -> tuple[ScreeningResult, list[Path]]:
-    """Screen ``inputs`` (``options`` as for :func:`supplyscreen.api.screen`) and write the JSON and CSV
+    """Screen ``inputs`` (``options`` as for :func:`supplyscreen.pipeline.screen.screen`) and write the JSON and CSV
     reports chunk by chunk as the rows are screened: no row is kept, CSV inputs stream, so memory stays
     bounded however many rows there are. The reports appear, all at once, only when complete."""
     unknown = [f for f in formats if f not in STREAMED]

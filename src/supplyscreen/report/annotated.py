@@ -36,10 +36,10 @@ from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, range_boundaries
 
-from supplyscreen.api import ScreeningResult
 from supplyscreen.errors import OutputError
-from supplyscreen.io import InputFile, Sheet
-from supplyscreen.normalize import fold
+from supplyscreen.ingest.read import InputFile, Sheet
+from supplyscreen.normalize.text import fold
+from supplyscreen.pipeline.screen import ScreeningResult
 from supplyscreen.report.html import TRACK_LABELS
 from supplyscreen.report.tables import (
     TIER_COLOURS,
@@ -174,7 +174,7 @@ def _open(data: bytes, source: InputFile, notes: list[str]) -> Any:
 def _rebuild(data: bytes, source: InputFile) -> tuple[Any, dict[str, Any]]:
     """A new workbook with the input's cells as the screening read them, as text, each in its place; and
     its worksheets by input sheet name ("" for a CSV)."""
-    from supplyscreen.io import _read_csv, _read_workbook  # the readers the screening used
+    from supplyscreen.ingest.read import _read_csv, _read_workbook  # the readers the screening used
 
     if source.kind.startswith("csv"):
         grids = [("", _read_csv(data, source.display)[0])]

@@ -8,8 +8,8 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from supplyscreen.api import ScreeningResult, SupplierResult
-from supplyscreen.match import Hit
+from supplyscreen.match.rows import Hit
+from supplyscreen.pipeline.screen import ScreeningResult, SupplierResult
 from supplyscreen.rules import ChecklistItem, Framework, RuleSet
 from supplyscreen.score import TIERS, TRACKS
 

@@ -30,8 +30,8 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from supplyscreen._version import __version__
-from supplyscreen.columns import PSEUDO_FIELDS
 from supplyscreen.errors import InputError, OutputError, SupplyscreenError
+from supplyscreen.ingest.columns import PSEUDO_FIELDS
 from supplyscreen.report.html import TIER_COLOURS, TRACK_LABELS, tier_chart, track_rows
 from supplyscreen.rules import FIELDS
 from supplyscreen.score import TIERS

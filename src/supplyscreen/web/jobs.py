@@ -20,10 +20,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from supplyscreen import api
-from supplyscreen.columns import PSEUDO_FIELDS
 from supplyscreen.errors import InputError, RulesError, SupplyscreenError
-from supplyscreen.io import InputFile, Sheet, read_input
+from supplyscreen.ingest.columns import PSEUDO_FIELDS
+from supplyscreen.ingest.read import InputFile, Sheet, read_input
+from supplyscreen.pipeline import screen as api
 from supplyscreen.report import write_reports
 from supplyscreen.rules import FIELDS, default_rules_dir, load_rules
 from supplyscreen.store import REPORT_FORMATS, Run, Store, now

@@ -33,11 +33,11 @@ from supplyscreen.compare.identifiers import (
 from supplyscreen.compare.name import compare_names, generic_only, weak_name
 from supplyscreen.compare.place import compare_places
 from supplyscreen.compare.vessel import compare_vessel_names
-from supplyscreen.match import Hit
-from supplyscreen.names import NameIndex, korean_form, name_key, person_key
-from supplyscreen.normalize import country_code, vessel_key
+from supplyscreen.ingest.watchlist import Entry, Watchlist
+from supplyscreen.match.names import NameIndex, korean_form, name_key, person_key
+from supplyscreen.match.rows import Hit
+from supplyscreen.normalize.text import country_code, vessel_key
 from supplyscreen.rules import Citation, MatchingRules, WatchlistPoints, default_matching
-from supplyscreen.watchlist import Entry, Watchlist
 
 VESSEL_NAME_CUTOFF = 0.75  # vessel names this close (hull numbers equal) are compared; the weights decide
 ID_FIELDS = ("vessel", "notes", "description", "name")  # where a row's identifiers are read

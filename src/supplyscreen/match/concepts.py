@@ -39,7 +39,7 @@ from typing import NamedTuple
 
 import ahocorasick
 
-from supplyscreen.normalize import stem
+from supplyscreen.normalize.text import stem
 from supplyscreen.rules import Concept, Indicator, parse_when
 
 # --- text ----------------------------------------------------------------------------------------------

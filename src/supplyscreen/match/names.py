@@ -38,8 +38,8 @@ from rapidfuzz.distance import OSA
 from wordfreq import zipf_frequency
 
 from supplyscreen.errors import ConfigError
-from supplyscreen.hangul import has_hangul, latin_words
-from supplyscreen.normalize import (
+from supplyscreen.normalize.hangul import has_hangul, latin_words
+from supplyscreen.normalize.text import (
     GENERIC_WORDS,
     fold,
     legal_form_word,
@@ -260,7 +260,9 @@ def _romanization_part(raw: object, key: str) -> dict[str, str]:
 
 
 def _romanization() -> object:
-    return yaml.safe_load(resources.files("supplyscreen").joinpath("romanization.yaml").read_text("utf-8"))
+    return yaml.safe_load(
+        resources.files("supplyscreen.match").joinpath("romanization.yaml").read_text("utf-8")
+    )
 
 
 @lru_cache(maxsize=1)

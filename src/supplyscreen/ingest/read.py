@@ -2,8 +2,8 @@
 
 Every data row keeps its file, sheet and spreadsheet row number (1-based, as Excel shows it). Only rows with
 no content at all are left out, and they are counted. Where the header is and whether a sheet is a form
-(:mod:`supplyscreen.layout`), what a header means (:mod:`supplyscreen.headers`, from ``headers.yaml``) and
-what every column is used for (:mod:`supplyscreen.columns`) are decided in their own modules.
+(:mod:`supplyscreen.ingest.layout`), what a header means (:mod:`supplyscreen.ingest.headers`, from ``headers.yaml``) and
+what every column is used for (:mod:`supplyscreen.ingest.columns`) are decided in their own modules.
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ from charset_normalizer import from_bytes
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden  # type: ignore[import-untyped]
 from defusedxml.expatreader import DefusedExpatParser  # type: ignore[import-untyped]
 
-from supplyscreen.columns import (
+from supplyscreen.errors import InputError
+from supplyscreen.ingest.columns import (
     NOT_SCREENED,
     PSEUDO_FIELDS,
     TEXT,
@@ -40,11 +41,10 @@ from supplyscreen.columns import (
     column_letter,
     empty_use,
 )
-from supplyscreen.errors import InputError
-from supplyscreen.headers import is_question
-from supplyscreen.headers import map_header as map_header
-from supplyscreen.layout import HEADER_SCAN_ROWS as HEADER_SCAN_ROWS
-from supplyscreen.layout import (
+from supplyscreen.ingest.headers import is_question
+from supplyscreen.ingest.headers import map_header as map_header
+from supplyscreen.ingest.layout import HEADER_SCAN_ROWS as HEADER_SCAN_ROWS
+from supplyscreen.ingest.layout import (
     NO_HEADER_HINT,
     Form,
     NotAForm,
@@ -53,7 +53,7 @@ from supplyscreen.layout import (
     no_header_message,
     rows_above,
 )
-from supplyscreen.normalize import fold
+from supplyscreen.normalize.text import fold
 from supplyscreen.rules import FIELDS
 
 SAMPLE_ROWS = 100  # data rows (after the header scan) whose cells decide the use of unmapped columns
@@ -79,9 +79,11 @@ class Sheet:
     stream: CsvStream | None = None  # the rest of a streamed CSV, read chunk by chunk as it is screened
     streamed: int = 0  # data rows delivered by ``stream`` so far (they are not kept in ``rows``)
     layout: str = "table"  # or "form": label–value pairs read as one supplier
-    evidence: str = ""  # why the header row is the header (see supplyscreen.layout)
+    evidence: str = ""  # why the header row is the header (see supplyscreen.ingest.layout)
     text_columns: list[int] = field(default_factory=list)  # screened as free text, into ``notes``
-    uses: dict[int, ColumnUse] = field(default_factory=dict)  # every column's use (supplyscreen.columns)
+    uses: dict[int, ColumnUse] = field(
+        default_factory=dict
+    )  # every column's use (supplyscreen.ingest.columns)
     unfilled: set[int] = field(default_factory=set)  # text columns with no value in any row read so far
     notes: list[str] = field(default_factory=list)  # rows above the header, form titles: what was done
 
@@ -361,8 +363,8 @@ def build_sheet(
     lenient: bool = False,
 ) -> Sheet:
     """Find the header (or read the sheet as a form), map it, account for every column and collect the data
-    rows from a grid of cell texts (row 0 = spreadsheet row 1). See :mod:`supplyscreen.layout` for the
-    header evidence, the rows above the header and forms, :mod:`supplyscreen.columns` for the columns.
+    rows from a grid of cell texts (row 0 = spreadsheet row 1). See :mod:`supplyscreen.ingest.layout` for the
+    header evidence, the rows above the header and forms, :mod:`supplyscreen.ingest.columns` for the columns.
 
     With ``lenient`` (a workbook of several sheets), a ``--map`` header this sheet lacks leaves the field
     mapped automatically here; the caller checks that every ``--map`` header exists in some sheet."""

@@ -18,7 +18,7 @@ import yaml
 from rapidfuzz import fuzz, process
 
 from supplyscreen.errors import ConfigError
-from supplyscreen.normalize import fold, tokens
+from supplyscreen.normalize.text import fold, tokens
 from supplyscreen.rules import FIELDS
 
 FUZZY_HEADER_CUTOFF = 86.0
@@ -79,7 +79,9 @@ def _strings(value: Any, where: str) -> list[str]:
 @lru_cache(maxsize=1)
 def vocabulary() -> Vocabulary:
     """The bundled header vocabulary, read once."""
-    raw = yaml.safe_load(resources.files("supplyscreen").joinpath("headers.yaml").read_text(encoding="utf-8"))
+    raw = yaml.safe_load(
+        resources.files("supplyscreen.ingest").joinpath("headers.yaml").read_text(encoding="utf-8")
+    )
     fields = raw.get("fields") or {}
     unknown = sorted(set(fields) - set(FIELDS))
     if unknown:

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from supplyscreen.compare.identifiers import Identifier, identifiers_in
 from supplyscreen.errors import InputError
-from supplyscreen.io import decode
-from supplyscreen.normalize import AMBIGUOUS_KOREA, country_code
+from supplyscreen.ingest.read import decode
+from supplyscreen.normalize.text import AMBIGUOUS_KOREA, country_code
 
 SIMPLE_COLUMNS = ("name", "aliases", "type", "country", "identifiers", "source", "reason")
 TARGETS_COLUMNS = ("id", "schema", "name", "aliases", "countries", "identifiers", "sanctions")

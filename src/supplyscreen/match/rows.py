@@ -34,8 +34,8 @@ from anyascii import anyascii
 from rapidfuzz import fuzz, process
 
 from supplyscreen.compare.vessel import compare_vessels
-from supplyscreen.concepts import ConceptMatch, ConceptMatcher
-from supplyscreen.normalize import (
+from supplyscreen.match.concepts import ConceptMatch, ConceptMatcher
+from supplyscreen.normalize.text import (
     address_matters,
     country_code,
     fold,

@@ -16,12 +16,12 @@ from typing import IO, Any
 
 from supplyscreen._version import __version__
 from supplyscreen.errors import ConfigError
-from supplyscreen.io import InputFile, Sheet, read_input
-from supplyscreen.listmatch import ListMatcher
-from supplyscreen.match import Hit, Matcher
+from supplyscreen.ingest.read import InputFile, Sheet, read_input
+from supplyscreen.ingest.watchlist import load_watchlist
+from supplyscreen.match.lists import ListMatcher
+from supplyscreen.match.rows import Hit, Matcher
 from supplyscreen.rules import FIELDS, RuleSet, load_rules
 from supplyscreen.score import CLEAR, TIERS, TRACKS, Verdict, score_rows
-from supplyscreen.watchlist import load_watchlist
 
 
 @dataclass(frozen=True)

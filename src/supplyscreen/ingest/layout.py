@@ -38,9 +38,9 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from supplyscreen.columns import column_letter, is_typed
-from supplyscreen.headers import form_role, header_kind, is_question, map_header, word_count
-from supplyscreen.normalize import fold
+from supplyscreen.ingest.columns import column_letter, is_typed
+from supplyscreen.ingest.headers import form_role, header_kind, is_question, map_header, word_count
+from supplyscreen.normalize.text import fold
 
 HEADER_SCAN_ROWS = 30
 TYPED_BELOW_ROWS = 10  # rows looked at below a candidate header for typed data

@@ -27,7 +27,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from supplyscreen.headers import header_kind, is_question, skip_reason, word_count
+from supplyscreen.ingest.headers import header_kind, is_question, skip_reason, word_count
 
 TEXT = "text"  # ColumnUse.use of a column screened as free text
 NOT_SCREENED = "not screened"

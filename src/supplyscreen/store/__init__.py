@@ -56,7 +56,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 from supplyscreen.errors import InputError, OutputError
 
 if TYPE_CHECKING:
-    from supplyscreen.api import ScreeningResult
+    from supplyscreen.pipeline.screen import ScreeningResult
 
 DB_ENV = "SUPPLYSCREEN_DB"
 DB_FILENAME = "supplyscreen.db"

@@ -37,7 +37,7 @@ TOP_LEVEL_KEYS = (
     "matching",
 )
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parents[1]  # src/supplyscreen (this is its rules/ package)
 
 
 def project_root() -> Path:

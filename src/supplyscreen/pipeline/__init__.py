@@ -1,0 +1,1 @@
+"""Pipeline: screen inputs chunk by chunk (one process, worker processes or Dask) and collect the results."""
