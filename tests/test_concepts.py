@@ -59,6 +59,8 @@ NEGATED = [
     "Вопрос: используете ли вы труд граждан КНДР? Ответ: нет.",
     "북한 노동자: 없음",
     "북한 근로자를 고용하지 않음",
+    "外籍員工：菲律賓2人。北韓籍員工：無",  # traditional characters read as simplified
+    "本廠並無朝鮮籍勞工",
 ]
 
 # look-alikes: no presumption
@@ -143,11 +145,36 @@ def test_grave_ilo_indicator_in_free_words_is_medium(
         "Passports are not held by the employer",
         "Wages paid monthly into the workers' own bank accounts",
         "No passports retained; no recruitment fees",
+        # what happens at another business, a hypothesis, a plan, a closed finding, a training
+        "Press coverage this month of passports confiscated at a rival tannery; not connected to this supplier",
+        "新闻报道某同行工厂扣押员工身份证，与本供应商无股权关系",
+        "Clause 7: if identity documents were ever held by the supplier, we would terminate the contract",
+        "Если бы зарплату задерживали, договор был бы расторгнут",
+        "Audit plan for next quarter: document custody, wage deductions, dormitory curfew",
+        "하반기 감사 예정: 여권 보관 여부와 임금 공제 내역 확인",
+        "Unpaid overtime found in 2023 was repaid in full; re-audit verified closed",
+        "Awareness training delivered to line leaders: passport retention, debt bondage and threats",
     ],
 )
 def test_good_practice_is_not_an_ilo_finding(matcher: Matcher, ruleset: RuleSet, note: str) -> None:
     fired, _, _ = screen(matcher, ruleset, name="Acme", country="Thailand", notes=note)
     assert not {r for r in fired if r.startswith("ilo.")}, (note, fired)
+
+
+@pytest.mark.parametrize(
+    ("cell", "code"),
+    [
+        ("Корея (Южная)", "KR"),
+        ("Корея, Республика", "KR"),
+        ("Корея (Северная)", "KP"),
+        ("Korea (Rep. of)", "KR"),
+        ("Korea, Dem. People's Rep.", "KP"),
+        ("韓國", "KR"),
+        ("北韓", "KP"),
+    ],
+)
+def test_a_country_is_read_whatever_the_order_of_its_words(cell: str, code: str) -> None:
+    assert country_code(cell) == code
 
 
 def test_busan_district_beats_a_dprk_city_name_inside_it() -> None:

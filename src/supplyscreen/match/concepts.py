@@ -39,7 +39,7 @@ from typing import NamedTuple
 
 import ahocorasick
 
-from supplyscreen.normalize.text import stem
+from supplyscreen.normalize.text import simplified, stem
 from supplyscreen.rules import Concept, Indicator, parse_when
 
 # --- text ----------------------------------------------------------------------------------------------
@@ -279,9 +279,9 @@ _WH_EAST = (
 def _lower(text: str) -> str:
     """NFKC and case-folded, with the same length as the NFKC text (spans are quoted from it)."""
     low = text.casefold()
-    if len(low) == len(text):
-        return low
-    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    if len(low) != len(text):
+        low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    return low if low.isascii() else simplified(low)  # 北韓 = 北韩, one character for one
 
 
 class _Word(NamedTuple):

@@ -14,9 +14,10 @@ import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import countrynames
+import icu
 from anyascii import anyascii
 from pypinyin import lazy_pinyin, load_phrases_dict
 
@@ -39,8 +40,28 @@ _CLAUSE_BREAK_RE = re.compile(r"[.;!?,:\n\r。；！？，：、]")
 
 
 def fold(text: str) -> str:
-    """NFKC-normalise and case-fold."""
-    return unicodedata.normalize("NFKC", text).casefold()
+    """NFKC-normalise and case-fold; traditional Han characters read as simplified (北韓 = 北韩)."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return folded if folded.isascii() else simplified(folded)
+
+
+def simplified(text: str) -> str:
+    """Traditional Han characters written as their simplified forms, one character for one, so that lengths
+    and spans are kept ("北韓籍員工：無" → "北韩籍员工：无"): one vocabulary serves both scripts."""
+    return text.translate(_traditional_to_simplified()) if has_cjk(text) else text
+
+
+@cache
+def _traditional_to_simplified() -> dict[int, str]:
+    """The one-character mappings of ICU's Traditional-Simplified transform (about 2,900 characters)."""
+    to_simplified = icu.Transliterator.createInstance("Traditional-Simplified")
+    table: dict[int, str] = {}
+    for point in range(0x3400, 0xA000):
+        char = chr(point)
+        out = to_simplified.transliterate(char)
+        if out != char and len(out) == 1:
+            table[point] = out
+    return table
 
 
 def has_cjk(text: str) -> bool:
@@ -375,6 +396,10 @@ for _name, _code in list(
     _COUNTRY_ALIASES.setdefault(_name.replace(" of ", " "), _code)
 _COUNTRY_ALIASES.setdefault("korea republic", "KR")
 _COUNTRY_ALIASES.setdefault("korea democratic people s republic", "KP")
+# the same words in any order: "Корея (Южная)", "Корея, Республика", "Korea (Rep. of)"
+_ALIASES_BY_WORDS: dict[frozenset[str], str] = {}
+for _name, _code in _COUNTRY_ALIASES.items():
+    _ALIASES_BY_WORDS.setdefault(frozenset(_name.split()) - {"of"}, _code)
 
 _FOLDED_ALIASES: dict[str, str] = {
     "朝鲜": "KP",
@@ -442,6 +467,9 @@ def _lookup_country(text: str) -> str | None:
     for form in (expanded, expanded.replace(" of ", " ")):
         if form in _COUNTRY_ALIASES:
             return _COUNTRY_ALIASES[form]
+    by_words = _ALIASES_BY_WORDS.get(frozenset(expanded.split()) - {"of"})
+    if by_words is not None:
+        return by_words
     code = countrynames.to_code(text)
     if code is None and key != folded:
         code = countrynames.to_code(key)
