@@ -350,7 +350,8 @@ def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
     """Where compiled lists are kept: ``lists`` in ``$SUPPLYSCREEN_CACHE_DIR``, else in the user cache
     directory (``~/.cache/supplyscreen`` on Linux)."""
     given = (os.environ if environ is None else environ).get(CACHE_DIR_ENV, "")
-    return (Path(given).expanduser() if given else Path(user_cache_dir("supplyscreen"))) / "lists"
+    base = Path(given).expanduser() if given else Path(user_cache_dir("supplyscreen", appauthor=False))
+    return base / "lists"
 
 
 _default: ListCache | None = None
