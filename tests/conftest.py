@@ -2,12 +2,14 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 from hypothesis import settings
 
+from supplyscreen.match.compiled import CACHE_DIR_ENV
 from supplyscreen.match.rows import Matcher
 from supplyscreen.rules import RuleSet, load_rules
 
@@ -18,6 +20,15 @@ settings.load_profile("supplyscreen")
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
 SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Compiled watchlists go to a cache directory of the test session's own, never the user's."""
+    with pytest.MonkeyPatch.context() as patch:
+        path = tmp_path_factory.mktemp("cache")
+        patch.setenv(CACHE_DIR_ENV, str(path))
+        yield path
 
 
 @pytest.fixture(scope="session")

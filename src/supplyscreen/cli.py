@@ -140,6 +140,12 @@ def cli(debug: bool) -> None:
 @click.option("--force", is_flag=True, help="Overwrite existing reports in --out.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors.")
 @click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Compile the --list files afresh, without reading or writing the compiled lists kept in the user "
+    "cache directory (env SUPPLYSCREEN_CACHE_DIR moves it).",
+)
+@click.option(
     "--db",
     "db_url",
     default=None,
@@ -163,10 +169,12 @@ def screen(
     scheduler: str | None,
     force: bool,
     quiet: bool,
+    no_cache: bool,
     db_url: str | None,
 ) -> None:
     """Screen spreadsheets (.xlsx, .xls, .csv) and write report.html, results.json and results.xlsx."""
     from supplyscreen.ingest.read import InputFile
+    from supplyscreen.match.compiled import ListCache, set_default_cache
     from supplyscreen.pipeline.screen import screen as run_screen
     from supplyscreen.report import STREAMED, check_out_dir, parse_formats, screen_to_reports, write_reports
 
@@ -174,6 +182,8 @@ def screen(
     mapping = _parse_map(maps)
     layers = _layers(rules_dirs)
     check_out_dir(out_dir, chosen, force, inputs)  # a bad --out is reported before the screening, not after
+    if no_cache:
+        set_default_cache(ListCache(None))
 
     def show(input_file: InputFile) -> None:
         if quiet:

@@ -27,6 +27,7 @@ LABOUR_WORDS = re.compile(r"\b(labou?r|workers?|manpower|overseas (construction|
 # E.O. 13722 (OFAC tag DPRK3) covers, among others, the exporters of North Korean workers.
 LABOUR_EXPORT_PROGRAMS = frozenset({"DPRK3"})
 ENTRY_TYPES = ("organization", "vessel", "person", "aircraft")
+OFAC_COMPANIONS = ("alt.csv", "add.csv")  # read with OFAC's sdn.csv when beside it: aliases, addresses
 # a.k.a., f.k.a. and n.k.a. names OFAC keeps in the remarks only: a.k.a. 'KOMID'
 OFAC_REMARK_NAMES = re.compile(r"\b[afn]\.k\.a\.\s*'(?P<name>.+?)'(?=\s*(?:[;.,)]|$))")
 # countries OFAC states in the remarks besides the addresses: a vessel's flag, a register's country
@@ -157,7 +158,7 @@ def _ofac(path: Path, label: str) -> list[Entry]:
     aliases: dict[str, list[str]] = {}
     countries: dict[str, list[str]] = {}
     addresses: dict[str, list[str]] = {}
-    alt, add = path.with_name("alt.csv"), path.with_name("add.csv")
+    alt, add = (path.with_name(name) for name in OFAC_COMPANIONS)
     if alt.is_file() and alt != path:
         for row in _ofac_rows(alt):
             if len(row) >= 4 and row[3]:
@@ -211,6 +212,11 @@ def _ofac(path: Path, label: str) -> list[Entry]:
             )
         )
     return entries
+
+
+def companions(path: Path) -> list[Path]:
+    """The files read with a watchlist file: OFAC's ``alt.csv`` and ``add.csv`` when they are beside it."""
+    return [p for p in (path.with_name(name) for name in OFAC_COMPANIONS) if p.is_file() and p != path]
 
 
 def _person_order(name: str) -> str:

@@ -12,6 +12,7 @@ candidates, kept or dropped and why (``supplyscreen explain --list``).
 from __future__ import annotations
 
 import re
+import threading
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -46,7 +47,7 @@ EXPLAIN_FLOOR = 0.6  # name similarity from which ``candidates`` shows a name ca
 
 @dataclass(frozen=True, slots=True)
 class _Target:
-    watchlist: Watchlist
+    source: int  # the position of its list in ``ListMatcher.lists``
     entry: Entry
     alias: str
 
@@ -129,7 +130,10 @@ class Candidate:
 
 class ListMatcher:
     """Every entry of every ``--list`` file, ready to match columns of supplier rows. ``matching`` holds the
-    weights (default: the bundled ``rules/matching.yaml``); ``threshold`` overrides its threshold."""
+    weights (default: the bundled ``rules/matching.yaml``); ``threshold`` overrides its threshold.
+
+    One matcher may serve several threads (the web app keeps compiled lists, ``match.compiled``): its name
+    indexes learn the words of the names they are asked about, so matching holds a lock."""
 
     def __init__(
         self,
@@ -153,10 +157,10 @@ class ListMatcher:
         self._vessels: dict[tuple[str, ...], list[tuple[str, str, _Target]]] = defaultdict(list)
         self._ids: dict[tuple[str, str], list[tuple[Identifier, _Target]]] = defaultdict(list)
         self._registrations: dict[str, list[_Target]] = defaultdict(list)  # listed aircraft by tail number
-        for wl in self.lists:
+        for source, wl in enumerate(self.lists):
             for entry in wl.entries:
                 for alias in entry.names:
-                    target = _Target(wl, entry, alias)
+                    target = _Target(source, entry, alias)
                     if entry.type == "vessel":
                         key = vessel_key(alias)
                         if key.letters:
@@ -170,15 +174,37 @@ class ListMatcher:
                         if tail is not None:  # ... and found by registration instead
                             self._registrations[tail.value].append(target)
                 for ident in entry.identifiers:
-                    self._ids[(ident.family, ident.value)].append((ident, _Target(wl, entry, str(ident))))
+                    target = _Target(source, entry, str(ident))
+                    self._ids[(ident.family, ident.value)].append((ident, target))
         self._index = NameIndex([t.alias for t in self._names]) if self._names else None
         people = [t.alias for t in self._people]
         self._people_index = NameIndex(people, key_of=person_key) if people else None
+        self._lock = threading.Lock()
+
+    def renamed(self, lists: Sequence[Watchlist]) -> ListMatcher:
+        """The same matcher (indexes and lock shared) for the same lists under other names: ``lists`` holds,
+        in order, a copy of each of ``self.lists`` with another ``path`` and ``display``, which its hits
+        cite."""
+        view = object.__new__(ListMatcher)
+        view.__dict__.update(self.__dict__)
+        view.lists = list(lists)
+        return view
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (the compiled-list cache, Dask workers) without its lock; unpickled with a new one."""
+        return {k: v for k, v in self.__dict__.items() if k != "_lock"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
 
     # -- comparisons ------------------------------------------------------------------------------------
 
-    def _judge(self, comparisons: list[Comparison]) -> Combined:
-        return combine(comparisons, self.matching, self.threshold)
+    def _candidate(
+        self, target: _Target, field: str, text: str, via: str, comparisons: list[Comparison]
+    ) -> Candidate:
+        judged = combine(comparisons, self.matching, self.threshold)
+        return Candidate(self.lists[target.source], target.entry, target.alias, field, text, via, judged)
 
     def _by_name(self, target: _Target, text: str, similarity: float, ctx: RowContext, via: str) -> Candidate:
         entry, alias = target.entry, target.alias
@@ -195,7 +221,7 @@ class ListMatcher:
             compare_places(text, ctx.address, alias, entry.addresses, self._generic),
             identifiers,
         ]
-        return Candidate(target.watchlist, entry, target.alias, "name", text, via, self._judge(comparisons))
+        return self._candidate(target, "name", text, via, comparisons)
 
     def _by_vessel(self, target: _Target, field: str, text: str, ctx: RowContext) -> Candidate:
         entry = target.entry
@@ -204,9 +230,7 @@ class ListMatcher:
             compare_types("vessel", entry.type),
             compare_identifiers(ctx.vessel_identifiers, entry.identifiers),
         ]
-        return Candidate(
-            target.watchlist, entry, target.alias, field, text, "vessel", self._judge(comparisons)
-        )
+        return self._candidate(target, field, text, "vessel", comparisons)
 
     def _by_registration(self, target: _Target, field: str, text: str, tail: str) -> Candidate:
         comparisons = [
@@ -217,10 +241,7 @@ class ListMatcher:
             ),
             compare_types("aircraft", "aircraft"),
         ]
-        label = KINDS["aircraft"][0]
-        return Candidate(
-            target.watchlist, target.entry, target.alias, field, text, label, self._judge(comparisons)
-        )
+        return self._candidate(target, field, text, KINDS["aircraft"][0], comparisons)
 
     def _registration_targets(self, row: Mapping[str, str]) -> Iterator[tuple[str, str, str, _Target]]:
         """(field, text, tail number, target) for every listed aircraft whose registration a row writes in
@@ -234,10 +255,7 @@ class ListMatcher:
 
     def _by_identifier(self, target: _Target, field: str, ident: Identifier) -> Candidate:
         comparisons = [compare_identifiers((ident,), target.entry.identifiers)]
-        via = ident.label
-        return Candidate(
-            target.watchlist, target.entry, target.alias, field, str(ident), via, self._judge(comparisons)
-        )
+        return self._candidate(target, field, str(ident), ident.label, comparisons)
 
     # -- hits -------------------------------------------------------------------------------------------
 
@@ -282,6 +300,10 @@ class ListMatcher:
     def match_rows(self, rows: Sequence[Mapping[str, str]]) -> dict[int, list[Hit]]:
         """List hits by row position, for every row of a sheet: one per row and entry (the best-scoring way
         the row met it)."""
+        with self._lock:
+            return self._match_rows(rows)
+
+    def _match_rows(self, rows: Sequence[Mapping[str, str]]) -> dict[int, list[Hit]]:
         best: dict[int, dict[tuple[int, str], Candidate]] = defaultdict(dict)
         contexts: dict[int, RowContext] = {}
 
@@ -366,6 +388,10 @@ class ListMatcher:
         """Every candidate of one row, kept or dropped, best first: names from ``floor`` (people and
         aircraft too, whatever the row's name looks like, so that what sets them aside shows), vessels and
         identifiers. ``match_rows`` keeps exactly the kept ones (the best per entry)."""
+        with self._lock:
+            return self._candidates(row, floor)
+
+    def _candidates(self, row: Mapping[str, str], floor: float) -> list[Candidate]:
         ctx = RowContext.of(row)
         found: list[Candidate] = []
         name = row.get("name") or ""

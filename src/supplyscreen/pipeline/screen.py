@@ -17,7 +17,7 @@ from typing import IO, Any
 from supplyscreen._version import __version__
 from supplyscreen.errors import ConfigError
 from supplyscreen.ingest.read import InputFile, Sheet, read_input
-from supplyscreen.ingest.watchlist import load_watchlist
+from supplyscreen.match.compiled import compile_lists
 from supplyscreen.match.lists import ListMatcher
 from supplyscreen.match.rows import Hit, Matcher
 from supplyscreen.rules import FIELDS, RuleSet, load_rules
@@ -467,8 +467,8 @@ def screen(
     started = now_iso()
     rules = load_rules([Path(d) for d in rules_dirs] if rules_dirs else None)
     matcher = Matcher(rules)
-    watchlists = [load_watchlist(p) for p in lists]
-    list_matcher = ListMatcher(watchlists, rules.watchlist, matching=rules.matching) if watchlists else None
+    compiled = compile_lists(lists, rules.matching, rules.watchlist)
+    watchlists, list_matcher = compiled.watchlists, compiled.matcher
     files = [
         path
         if isinstance(path, InputFile)

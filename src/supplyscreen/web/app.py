@@ -16,7 +16,7 @@ from importlib.resources import files
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
-from fastapi import FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -36,7 +36,7 @@ from supplyscreen.report.html import TIER_COLOURS, TRACK_LABELS, tier_chart, tra
 from supplyscreen.rules import FIELDS
 from supplyscreen.score import TIERS
 from supplyscreen.store import Run, Store
-from supplyscreen.web import jobs
+from supplyscreen.web import jobs, lists_api
 from supplyscreen.web.settings import LOOPBACK, Settings
 from supplyscreen.web.uploads import (
     BodyLimit,
@@ -270,6 +270,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     _errors(app)
     _pages(app, settings, store, runner)
     _api(app, settings, store, runner)
+    app.include_router(lists_api.router, dependencies=[Depends(_same_origin)])
     app.mount("/static", StaticFiles(packages=[("supplyscreen.web", "static")]), name="static")
     return app
 

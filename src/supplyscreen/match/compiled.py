@@ -1,0 +1,374 @@
+"""Watchlists compiled once per content and kept: the index of a set of list files (a ``ListMatcher``) is built
+once for their bytes and the matching rules, then reused — from memory in a long-running process (the web
+app: every run and request with the same list), from disk across processes (the CLI).
+
+The key is the SHA-256 of the list files' bytes (with their companion files, OFAC's ``alt.csv`` and
+``add.csv``), of the matching weights and watchlist points, and of the code that builds the index (the package
+version and a digest of its source files): a byte changed anywhere compiles afresh. The names the lists are
+shown by are not in the key: the same list under another name or path reuses the index, and its hits cite the
+name given this time.
+
+On disk, compiled lists are pickles under the user's cache directory (``SUPPLYSCREEN_CACHE_DIR`` overrides
+it), written atomically — a temporary file renamed into place, so two processes may write the same list at
+once — and only the most recently used few are kept. Reading a pickle runs code, so the cache trusts its
+directory as the user's own, like the home directory: it is created private (0700) and a file owned by another
+user is never read. Each file carries the SHA-256 of its pickle: a file that cannot be read (truncated,
+damaged, from another version) is ignored and the lists are compiled afresh; a directory that cannot be
+written is no error either.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import gc
+import hashlib
+import json
+import logging
+import os
+import pickle
+import sys
+import tempfile
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from platformdirs import user_cache_dir
+
+from supplyscreen._version import __version__
+from supplyscreen.errors import InputError
+from supplyscreen.ingest.watchlist import OFAC_COMPANIONS, Watchlist, companions, load_watchlist
+from supplyscreen.match.lists import ListMatcher
+from supplyscreen.rules import MatchingRules, WatchlistPoints, default_matching
+
+log = logging.getLogger("supplyscreen")
+
+CACHE_DIR_ENV = "SUPPLYSCREEN_CACHE_DIR"
+MEMORY_LISTS = 3  # compiled list sets kept in memory (the full OFAC list takes about 170 MB)
+DISK_LISTS = 8  # cache files kept on disk, the most recently used (the full OFAC list: about 30 MB each)
+STALE_SECONDS = 3600  # a temporary file this old was left by a writer that died
+FORMAT = b"supplyscreen compiled lists 1\n"  # a cache file's first line; changed with the file's layout
+Found = Literal["compiled", "memory", "disk"]  # where compiled lists came from: built now, or kept
+
+
+@dataclass(frozen=True)
+class ListSource:
+    """One watchlist as given: the name it is shown by, its bytes and those of its companion files (OFAC's
+    ``alt.csv`` and ``add.csv``, by name), and the path it was read from (None for bytes given directly)."""
+
+    name: str
+    data: bytes
+    companions: tuple[tuple[str, bytes], ...] = ()
+    path: Path | None = None
+
+    @classmethod
+    def read(cls, path: str | Path) -> ListSource:
+        """A list file and the companion files beside it (``--list PATH``); shown by the path as given."""
+        path = Path(path)
+        try:
+            return cls(
+                str(path), path.read_bytes(), tuple((p.name, p.read_bytes()) for p in companions(path)), path
+            )
+        except OSError as exc:
+            raise InputError(
+                f"{path}: cannot read the watchlist file ({exc.strerror})", hint="check the --list path"
+            ) from None
+
+    @property
+    def digest(self) -> str:
+        """SHA-256 of the list's bytes and of its companions' names and bytes."""
+        h = hashlib.sha256()
+        for name, data in (("", self.data), *sorted(self.companions)):
+            h.update(f"{name}\0{len(data)}\0".encode())
+            h.update(data)
+        return h.hexdigest()
+
+
+def sources_from_uploads(files: Sequence[tuple[str, bytes]]) -> list[ListSource]:
+    """Uploaded watchlist files (name, bytes) as sources: OFAC's ``alt.csv`` and ``add.csv`` are the
+    companions of the lists uploaded with them, not lists of their own."""
+    extra = tuple((n.lower(), d) for n, d in files if n.lower() in OFAC_COMPANIONS)
+    lists = [ListSource(n, d, extra) for n, d in files if n.lower() not in OFAC_COMPANIONS]
+    if extra and not lists:
+        raise InputError(
+            f"{', '.join(n for n, _ in extra)}: OFAC's companion files, without the list itself",
+            hint="upload sdn.csv with them",
+        )
+    return lists
+
+
+@dataclass(frozen=True)
+class CompiledLists:
+    """Watchlists ready for matching: each list's metadata (as the reports show it) and one matcher over all
+    of them (None without lists). ``found`` says where they came from: ``compiled`` (built now), ``memory``
+    or ``disk`` (the cache)."""
+
+    key: str
+    watchlists: tuple[Watchlist, ...]
+    matcher: ListMatcher | None
+    found: Found = "compiled"
+
+    def as_json(self) -> list[dict[str, object]]:
+        """The lists as ``results.json`` records them (``run.lists``)."""
+        return [w.as_json() for w in self.watchlists]
+
+    def named(self, sources: Sequence[ListSource]) -> CompiledLists:
+        """The same compiled lists shown by the names (and paths) of ``sources``, in order."""
+        lists = tuple(_shown(w, s) for w, s in zip(self.watchlists, sources, strict=True))
+        matcher = self.matcher.renamed(lists) if self.matcher is not None else None
+        return CompiledLists(self.key, lists, matcher, self.found)
+
+
+def compile_lists(
+    sources: Sequence[str | Path | ListSource],
+    matching: MatchingRules | None,
+    points: WatchlistPoints,
+    cache: ListCache | None = None,
+) -> CompiledLists:
+    """Watchlist files (paths, each read with its companions, or sources) read and compiled for matching
+    with ``matching`` (None: the bundled weights) and ``points`` — or taken from ``cache`` (default:
+    :func:`default_cache`) when the same bytes were compiled with the same rules before."""
+    given = [s if isinstance(s, ListSource) else ListSource.read(s) for s in sources]
+    if not given:
+        return CompiledLists("", (), None)
+    matching = matching if matching is not None else default_matching()
+    key = list_key(given, matching, points)
+    compiled = (cache or default_cache()).compiled(key, lambda: _compile(key, given, matching, points))
+    return compiled.named(given)
+
+
+def list_key(sources: Sequence[ListSource], matching: MatchingRules, points: WatchlistPoints) -> str:
+    """The cache key: the lists' bytes, the rules that go into the matcher and the code that builds it."""
+    parts = {
+        "code": code_digest(),
+        "rules": [matching.model_dump(mode="json"), points.model_dump(mode="json")],
+        "lists": [s.digest for s in sources],
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+@functools.cache
+def code_digest() -> str:
+    """The package version, the Python version and a digest of the package's source and data files: an
+    edited checkout never reads an index built by other code."""
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256(f"{__version__} {sys.version_info[:2]}".encode())
+    for path in sorted(p for p in root.rglob("*") if p.suffix in (".py", ".yaml") and p.is_file()):
+        h.update(str(path.relative_to(root)).encode() + b"\0")
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def _compile(
+    key: str, sources: Sequence[ListSource], matching: MatchingRules, points: WatchlistPoints
+) -> CompiledLists:
+    lists = tuple(_shown(_load(s), s) for s in sources)
+    return CompiledLists(key, lists, ListMatcher(lists, points, matching=matching))
+
+
+def _shown(wl: Watchlist, source: ListSource) -> Watchlist:
+    """``wl`` as ``source`` names it."""
+    return dataclasses.replace(wl, path=source.path or Path(source.name), display=source.name)
+
+
+def _load(source: ListSource) -> Watchlist:
+    """One list read by ``load_watchlist``: from its path, or (bytes given directly) from a private temporary
+    directory with its companions beside it, the errors naming the source."""
+    if source.path is not None:
+        wl = load_watchlist(source.path)
+        if wl.sha256 != hashlib.sha256(source.data).hexdigest():
+            raise InputError(f"{source.name}: the file changed while it was read", hint="run again")
+        return wl
+    with tempfile.TemporaryDirectory(prefix="supplyscreen-list-") as tmp:
+        path = Path(tmp) / "list"
+        path.write_bytes(source.data)
+        for name, data in source.companions:
+            (Path(tmp) / name).write_bytes(data)
+        try:
+            return load_watchlist(path)
+        except InputError as exc:
+            raise InputError(exc.message.replace(str(path), source.name), exc.hint) from None
+
+
+class ListCache:
+    """Compiled lists by key: the last ``memory`` used held in memory, and files in ``directory`` (None:
+    memory only), at most ``files`` of them. Safe for threads: two asking for the same lists compile them
+    once."""
+
+    def __init__(
+        self, directory: Path | None = None, memory: int = MEMORY_LISTS, files: int = DISK_LISTS
+    ) -> None:
+        self.directory = directory
+        self.memory = memory
+        self.files = files
+        self._held: OrderedDict[str, CompiledLists] = OrderedDict()
+        self._lock = threading.Lock()
+        self._building: dict[str, threading.Lock] = {}
+
+    def compiled(self, key: str, build: Callable[[], CompiledLists]) -> CompiledLists:
+        """The compiled lists of ``key``: from memory, else from disk, else ``build()`` (then kept in both)."""
+        with self._lock:
+            held = self._recall(key)
+            if held is None:
+                building = self._building.setdefault(key, threading.Lock())
+        if held is not None:
+            return dataclasses.replace(held, found="memory")
+        with building:
+            try:
+                with self._lock:
+                    held = self._recall(key)
+                if held is not None:  # another thread compiled them meanwhile
+                    return dataclasses.replace(held, found="memory")
+                compiled = self.read(key)
+                if compiled is None:
+                    compiled = build()
+                    self.write(compiled)
+                with self._lock:
+                    self._keep(compiled)
+                return compiled
+            finally:
+                with self._lock:
+                    self._building.pop(key, None)
+
+    def get(self, key: str) -> CompiledLists | None:
+        """The compiled lists of ``key`` if memory or disk has them; never compiles."""
+        with self._lock:
+            held = self._recall(key)
+        if held is not None:
+            return dataclasses.replace(held, found="memory")
+        compiled = self.read(key)
+        if compiled is not None:
+            with self._lock:
+                self._keep(compiled)
+        return compiled
+
+    def _recall(self, key: str) -> CompiledLists | None:
+        held = self._held.get(key)
+        if held is not None:
+            self._held.move_to_end(key)
+        return held
+
+    def _keep(self, compiled: CompiledLists) -> None:
+        self._held[compiled.key] = compiled
+        self._held.move_to_end(compiled.key)
+        while len(self._held) > self.memory:
+            self._held.popitem(last=False)
+
+    # -- on disk --------------------------------------------------------------------------------------
+
+    def path(self, key: str) -> Path | None:
+        """The cache file of ``key`` (None without a directory)."""
+        return self.directory / f"{key}.pickle" if self.directory is not None else None
+
+    def read(self, key: str) -> CompiledLists | None:
+        """The compiled lists of ``key`` from their file, or None: no file, or one that cannot be trusted or
+        read (another user's, another format, corrupted) — ignored, to be compiled afresh."""
+        path = self.path(key)
+        if path is None:
+            return None
+        try:
+            with path.open("rb") as handle:
+                if hasattr(os, "getuid") and os.fstat(handle.fileno()).st_uid != os.getuid():
+                    log.warning("compiled-list cache: %s belongs to another user; not read", path)
+                    return None
+                if handle.readline() != FORMAT or handle.readline() != key.encode() + b"\n":
+                    return None
+                digest, data = handle.readline().strip(), handle.read()
+            if _digest(data) != digest:
+                log.warning("compiled-list cache: %s is damaged; compiling afresh", path)
+                return None
+            value = _unpickle(data)
+            os.utime(path)  # the most recently used files are the ones kept
+        except FileNotFoundError:
+            return None
+        except Exception as exc:  # a damaged pickle raises anything; the lists are compiled again
+            log.warning("compiled-list cache: %s cannot be read (%s); compiling afresh", path, exc)
+            return None
+        if not isinstance(value, CompiledLists) or value.key != key:
+            return None
+        return dataclasses.replace(value, found="disk")
+
+    def write(self, compiled: CompiledLists) -> None:
+        """Keep ``compiled`` in its file: written whole under a temporary name, then renamed into place.
+        A directory that cannot be written is logged, not raised."""
+        path = self.path(compiled.key)
+        if path is None:
+            return
+        tmp: str | None = None
+        try:
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            data = pickle.dumps(dataclasses.replace(compiled, found="disk"), pickle.HIGHEST_PROTOCOL)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(b"%s%s\n%s\n" % (FORMAT, compiled.key.encode(), _digest(data)))
+                handle.write(data)
+            os.replace(tmp, path)
+            tmp = None
+            self._prune(path.parent)
+        except Exception as exc:  # a full disk, a read-only directory …: the run goes on without the cache
+            log.warning("compiled-list cache: cannot write %s (%s)", path, exc)
+        finally:
+            if tmp is not None:
+                Path(tmp).unlink(missing_ok=True)
+
+    def _prune(self, directory: Path) -> None:
+        """Remove all but the ``files`` most recently used cache files, and temporary files left behind."""
+        kept = sorted(directory.glob("*.pickle"), key=_mtime, reverse=True)
+        stale = [p for p in directory.glob(".*.tmp") if _mtime(p) < time.time() - STALE_SECONDS]
+        for old in [*kept[self.files :], *stale]:
+            old.unlink(missing_ok=True)
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.sha256(data).hexdigest().encode()
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def _unpickle(data: bytes) -> object:
+    """``pickle.loads`` with the garbage collector paused: it would walk the growing heap again and again
+    while a million small objects are made (three times slower)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return pickle.loads(data)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """Where compiled lists are kept: ``lists`` in ``$SUPPLYSCREEN_CACHE_DIR``, else in the user cache
+    directory (``~/.cache/supplyscreen`` on Linux)."""
+    given = (os.environ if environ is None else environ).get(CACHE_DIR_ENV, "")
+    base = Path(given).expanduser() if given else Path(user_cache_dir("supplyscreen", appauthor=False))
+    return base / "lists"
+
+
+_default: ListCache | None = None
+_default_lock = threading.Lock()
+
+
+def default_cache() -> ListCache:
+    """The process's cache: in memory and in :func:`cache_dir` (made on first use)."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = ListCache(cache_dir())
+        return _default
+
+
+def set_default_cache(cache: ListCache) -> None:
+    """Use ``cache`` for this process from now on (``screen --no-cache``: ``ListCache(None)``, memory only)."""
+    global _default
+    with _default_lock:
+        _default = cache
