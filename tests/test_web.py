@@ -139,6 +139,22 @@ def test_upload_map_screen_and_downloads_match_the_cli(client: TestClient, tmp_p
     assert kp.count("badge presumption") == run["summary"]["presumption"]
     russia = client.get(run_url, params={"country": "Россия"}).text
     assert "ООО" in russia and "Korea Rungrado" not in russia
+    # the country filter: one entry per resolved country, finding every spelling
+    select = re.search(r'<select name="country".*?</select>', client.get(run_url).text, re.S)
+    assert select is not None
+    options = dict(re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', select.group(0)))
+    assert options["CN"] == "China (CHINA, 中国)" and "中国" not in options
+    assert options["RU"] == "Россия" and options["KP"].startswith("DPRK (")
+    china = client.get(f"/api/v1/runs/{run['id']}/suppliers", params={"country": "china"}).json()
+    assert {s["fields"]["country"] for s in china} == {"China", "CHINA", "中国"} and len(china) == 21
+    page = client.get(run_url, params={"country": "CN"}).text
+    assert '<option value="CN" selected>' in page and "21 of 74 rows shown" in page
+    # search in any case and script, Chinese names by their pinyin too
+    found = client.get(run_url, params={"q": "ДАЛЬЛЕСПРОМ"}).text
+    assert "Дальлеспром-Хабаровск" in found and "1 of 74 rows shown" in found
+    dandong = client.get(f"/api/v1/runs/{run['id']}/suppliers", params={"q": "dandong"}).json()
+    names = [s["fields"]["name"] for s in dandong]
+    assert "丹东市锦华服装有限公司" in names and "DANDONG HAIXING SEAFOOD FOODSTUFF CO.,LTD" in names
 
     # supplier page: hits, evidence quotes, the checklist of its legal track
     first = re.search(r'href="(/runs/[0-9a-f]+/suppliers/(\d+))"', high)

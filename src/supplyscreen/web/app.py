@@ -36,6 +36,7 @@ from supplyscreen.report.html import TIER_COLOURS, TRACK_LABELS, tier_chart, tra
 from supplyscreen.rules import FIELDS
 from supplyscreen.score import TIERS
 from supplyscreen.store import Run, Store
+from supplyscreen.store.keys import country_key
 from supplyscreen.web import jobs
 from supplyscreen.web.settings import LOOPBACK, Settings
 from supplyscreen.web.uploads import (
@@ -612,6 +613,7 @@ def _pages(app: FastAPI, settings: Settings, store: Store, runner: jobs.Runner) 
         sort = sort if sort in SORT_KEYS else "score"
         order = order if order in ("asc", "desc") else ("desc" if sort == "score" else "asc")
         tier = tier if tier in TIERS else ""
+        country = country_key(country) if country else ""  # any spelling selects its country's entry
         flag = {"yes": True, "no": False}.get(presumption)
         suppliers = store.suppliers(
             run.id,
@@ -865,12 +867,19 @@ def _api(app: FastAPI, settings: Settings, store: Store, runner: jobs.Runner) ->
             Literal["high", "medium", "low", "clear"] | None, Query(description="only this tier")
         ] = None,
         country: Annotated[
-            str | None, Query(description="only this country, as written in the spreadsheet")
+            str | None,
+            Query(
+                description="only this country: any spelling or its ISO code finds every spelling that "
+                "resolves to it (China, CHINA and 中国 are one)"
+            ),
         ] = None,
         presumption: Annotated[
             bool | None, Query(description="only with (true) or without (false) the presumption")
         ] = None,
-        q: Annotated[str | None, Query(description="supplier name contains")] = None,
+        q: Annotated[
+            str | None,
+            Query(description="supplier name contains, in any case and script; Chinese names also by pinyin"),
+        ] = None,
         sort: Annotated[Literal["score", "name", "country", "file", "position"], Query()] = "position",
         order: Annotated[Literal["asc", "desc"], Query()] = "asc",
     ) -> list[dict[str, Any]]:
