@@ -465,3 +465,46 @@ def test_progress_is_reported_while_screening_and_results_are_unchanged(tmp_path
         doc["run"].pop("started_at")
     assert a == b
     assert [s.sheet for s in sliced.suppliers] == [sliced.inputs[0].sheets[0]] * 12000
+
+
+CARDS_CSV = """Supplier,Country,Address,Notes
+Acme Fishing Co,China,Dandong,
+Sinuiju Garment Factory,DPRK,,
+Beta Tuna,China,Hunchun,North Korean workers on board
+,Russia,Vladivostok,seafood processing with DPRK workers
+Gamma Foods,Chile,Lima,
+"""
+WATCHLIST = b"name,aliases,type,country,identifiers,source,reason\nAcme Fishing,,organization,CN,,memo,test\n"
+
+
+def _article(html: str, element_id: str) -> str:
+    """A supplier card (its <article>) with what only one page has taken out: the ids, the heading levels
+    (h3/h4 in the report, h1/h2 on the page), the page's "Hits" title and the report's "direct nexus" mark
+    (an indicator's nexus is not part of the stored results.json hit)."""
+    found = re.search(rf'<article class="card[^"]*" id="{element_id}">.*?</article>', html, re.S)
+    assert found, element_id
+    card = re.sub(r"<(/?)h\d>", r"<\1h>", re.sub(r' id="[^"]*"', "", found.group(0)))
+    card = card.replace("<h>Hits</h>", "").replace(" · <em>direct nexus</em>", "")
+    return re.sub(r"\s+", " ", card)
+
+
+def test_the_report_and_the_supplier_page_render_the_same_card(client: TestClient) -> None:
+    run = client.post(
+        "/api/v1/runs",
+        params={"wait": 60},
+        files=[("files", ("cards.csv", CARDS_CSV.encode())), ("lists", ("block.csv", WATCHLIST))],
+    ).json()
+    assert run["status"] == "done", run
+    report = client.get(run["links"]["report.html"]).text
+    suppliers = client.get(run["links"]["suppliers"]).json()
+    for position, supplier in enumerate(suppliers):
+        page = client.get(f"/runs/{run['id']}/suppliers/{position}").text
+        if not supplier["hits"]:
+            assert f'id="row-{position}"' not in report  # the report has cards for flagged rows only
+            assert "No indicator fired on this row." in _article(page, "supplier")
+            continue
+        assert _article(page, "supplier") == _article(report, f"row-{position}"), supplier["fields"]
+    unnamed = client.get(f"/runs/{run['id']}/suppliers/3").text
+    assert "<h1>(no supplier name: screened on the other fields only)</h1>" in unnamed
+    if run["watchlists_matched"]:
+        assert 'class="list-match"' in client.get(f"/runs/{run['id']}/suppliers/0").text

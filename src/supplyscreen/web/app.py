@@ -32,7 +32,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from supplyscreen._version import __version__
 from supplyscreen.errors import InputError, OutputError, SupplyscreenError
 from supplyscreen.ingest.columns import PSEUDO_FIELDS
-from supplyscreen.report.html import TIER_COLOURS, TRACK_LABELS, tier_chart, track_rows
+from supplyscreen.report.html import TIER_COLOURS, TRACK_LABELS, SupplierCard, tier_chart, track_rows
 from supplyscreen.rules import FIELDS
 from supplyscreen.score import TIERS
 from supplyscreen.store import Run, Store
@@ -80,8 +80,8 @@ class NotFinished(InputError):
 
 
 _env = Environment(
-    # the report's templates too: the supplier card's legal track (legal.html.j2) is rendered by the same
-    # macros on the web pages as in report.html
+    # the report's templates too: the supplier card (_supplier_card.html.j2) and the legal track
+    # (legal.html.j2) are rendered by the same templates on the web pages as in report.html
     loader=ChoiceLoader(
         [PackageLoader("supplyscreen.web", "templates"), PackageLoader("supplyscreen.report", "templates")]
     ),
@@ -681,7 +681,7 @@ def _pages(app: FastAPI, settings: Settings, store: Store, runner: jobs.Runner) 
             request,
             "supplier.html.j2",
             run=run,
-            s=s,
+            card=SupplierCard.of_json(s.supplier, s.checklist),
             prev=position - 1 if position > 0 else None,
             next=position + 1 if position + 1 < run.rows else None,
         )
