@@ -92,11 +92,15 @@ def test_sqlite_store(tmp_path: Path) -> None:
     assert len(reopened.list_runs()) == 2
 
 
-def test_a_database_made_before_migrations_is_stamped_and_upgraded(tmp_path: Path) -> None:
-    path = tmp_path / "old.db"
+def _database_before_migrations(path: Path) -> str:
     with sqlite3.connect(path) as connection:
         connection.executescript(BEFORE_MIGRATIONS.read_text(encoding="utf-8"))
-    store = Store(f"sqlite:///{path}")
+    return f"sqlite:///{path}"
+
+
+def test_a_database_made_before_migrations_is_stamped_and_upgraded(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    store = Store(_database_before_migrations(path))
     with store.engine.connect() as connection:
         assert migrate.stamped(connection) == migrate.head()
     assert _schema_differences(store) == []
@@ -114,6 +118,21 @@ def test_a_database_made_before_migrations_is_stamped_and_upgraded(tmp_path: Pat
     ]
     store.close()
     assert _schema_differences(Store(f"sqlite:///{path}")) == []  # opened again: nothing to do
+
+
+def test_db_upgrade_command(tmp_path: Path) -> None:
+    old = _database_before_migrations(tmp_path / "old.db")
+    new = f"sqlite:///{tmp_path / 'new.db'}"
+    head = migrate.head()
+    for url, said in (
+        (old, f"upgraded from {migrate.BEFORE_MIGRATIONS}"),
+        (old, "up to date"),
+        (new, "created"),
+    ):
+        result = CliRunner().invoke(cli, ["db", "upgrade", "--db", url])
+        assert result.exit_code == 0 and result.output == f"{url}: schema revision {head}, {said}\n"
+    bad = CliRunner().invoke(cli, ["db", "upgrade", "--db", "nosuch://x"])
+    assert bad.exit_code == 1 and bad.stderr.startswith("Error: cannot use the database URL 'nosuch://x'")
 
 
 def test_a_database_from_a_newer_version_is_refused(tmp_path: Path) -> None:

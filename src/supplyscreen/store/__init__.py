@@ -223,7 +223,7 @@ class Store:
         self.url = url or default_db_url()
         self.engine = _engine(self.url)
         try:
-            migrate.upgrade(self.engine)
+            self.found_revision = migrate.upgrade(self.engine)  # the schema it had: None when new
         except (SQLAlchemyError, migrate.MigrationError) as exc:
             raise OutputError(
                 f"cannot open the database {self.engine.url.render_as_string(hide_password=True)}: "
