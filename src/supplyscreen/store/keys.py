@@ -4,7 +4,7 @@ SQL cannot fold text the way the product does: SQLite's ``lower()`` and ``LIKE``
 database reads Chinese as pinyin. So each result row keeps, worked out in Python when it is stored:
 
 - ``search_key``: the supplier name folded (NFKC, case-folded, accents dropped, only letters and digits
-  kept), then a space, then the name as ASCII tokens the way matching reads it (``normalize.text.units``:
+  kept), then a space, then the name as ASCII tokens the way matching reads it (``normalize.text.tokens``:
   pinyin for Chinese, a transliteration for Cyrillic, Greek, Hangul …). A search term found in either half
   finds the supplier: "Дальлеспром" finds "ДАЛЬЛЕСПРОМ", "dandong" and "丹东" find "丹东海产有限公司",
   "societe" finds "Société".
@@ -28,7 +28,7 @@ from sqlalchemy import JSON, bindparam, column, select, table, tuple_, update
 from sqlalchemy.engine import Connection
 
 from supplyscreen.compare.country import NAMES
-from supplyscreen.normalize.text import AMBIGUOUS_KOREA, country_code, fold, units
+from supplyscreen.normalize.text import AMBIGUOUS_KOREA, country_code, fold, tokens
 
 _NOT_WORD = re.compile(r"[\W_]+")
 _FILL_BATCH = 2000
@@ -43,7 +43,7 @@ def _folded(text: str) -> str:
 
 def _ascii(text: str) -> str:
     """The text as matching reads it, in ASCII (pinyin for Chinese), run together."""
-    return "".join(u.token for u in units(fold(text)))
+    return "".join(tokens(text))
 
 
 def search_key(name: str) -> str:
