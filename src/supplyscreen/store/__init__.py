@@ -463,8 +463,9 @@ class Store:
         stmt = select(ResultRow).where(ResultRow.run_id == run_id)
         if tier:
             stmt = stmt.where(ResultRow.tier == tier)
-        if country:
-            stmt = stmt.where(ResultRow.country_key == country_key(country))
+        key = country_key(country) if country else ""
+        if key:
+            stmt = stmt.where(ResultRow.country_key == key)
         if presumption is not None:
             stmt = stmt.where(ResultRow.presumption == presumption)
         terms = search_terms(q) if q else ()
