@@ -6,20 +6,27 @@ import glob
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from click.testing import CliRunner
 
 from supplyscreen.cli import cli
 from supplyscreen.errors import OutputError
 from supplyscreen.pipeline.screen import screen
-from supplyscreen.store import Store, default_db_url
+from supplyscreen.store import Base, Store, default_db_url, migrate
 
-from .conftest import SAMPLES
+from .conftest import ROOT, SAMPLES
+
+# A database made by the store before it had migrations (create_all), dumped with sqlite3's iterdump: one
+# run of seven suppliers whose names and countries are written in several scripts.
+BEFORE_MIGRATIONS = ROOT / "tests" / "fixtures" / "store-before-migrations.sql"
 
 CSV = "Supplier,Country,Notes\nAcme Fishing,Chile,\nSinuiju Garment Factory,DPRK,\nBeta Tuna,China,North Korean workers\n"
 
@@ -55,7 +62,11 @@ def _roundtrip(store: Store, tmp_path: Path) -> None:
     assert [s.track for s in store.suppliers(run_id)] == ["none", "dprk_origin", "presumption"]
     assert store.track_counts(run_id) == {"none": 1, "dprk_origin": 1, "presumption": 1}
     assert store.report(run_id, "html") == b"<html>" and store.report(run_id, "csv") is None
-    assert store.countries(run_id) == ["Chile", "China", "DPRK"]
+    assert [(g.key, g.label) for g in store.countries(run_id)] == [
+        ("CL", "Chile"),
+        ("CN", "China"),
+        ("KP", "DPRK"),
+    ]
     assert {r.id for r in store.list_runs()} == {again, run_id}
 
     assert store.claim(again, {"mapping": {"name": ["Supplier"]}})
@@ -66,12 +77,189 @@ def _roundtrip(store: Store, tmp_path: Path) -> None:
     assert store.secret() == store.secret()
 
 
+def _schema_differences(store: Store) -> list[object]:
+    """What Alembic finds different between the database and the models (nothing, once migrated)."""
+    with store.engine.connect() as connection:
+        return list(compare_metadata(MigrationContext.configure(connection), Base.metadata))
+
+
 def test_sqlite_store(tmp_path: Path) -> None:
     store = Store(f"sqlite:///{tmp_path / 'nested' / 'runs.db'}")
+    assert _schema_differences(store) == []
     _roundtrip(store, tmp_path)
     store.close()
     reopened = Store(f"sqlite:///{tmp_path / 'nested' / 'runs.db'}")
     assert len(reopened.list_runs()) == 2
+
+
+def _database_before_migrations(path: Path) -> str:
+    with sqlite3.connect(path) as connection:
+        connection.executescript(BEFORE_MIGRATIONS.read_text(encoding="utf-8"))
+    return f"sqlite:///{path}"
+
+
+def test_a_database_made_before_migrations_is_stamped_and_upgraded(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    store = Store(_database_before_migrations(path))
+    with store.engine.connect() as connection:
+        assert migrate.stamped(connection) == migrate.head()
+    assert _schema_differences(store) == []
+    (run,) = store.list_runs()
+    assert run.status == "done" and run.rows == 7 and run.by_tier["high"] == 3
+    assert store.file_bytes(run.inputs[0].sha256).startswith(b"Supplier,Country")
+    # the keys of the stored rows were worked out by the upgrade
+    assert [s.name for s in store.suppliers(run.id, q="Дальлеспром")] == ["ДАЛЬЛЕСПРОМ"]
+    assert [s.name for s in store.suppliers(run.id, q="dandong")] == ["丹东海产有限公司"]
+    china = [s.name for s in store.suppliers(run.id, country="China")]
+    assert china == ["丹东海产有限公司", "Beta Tuna", "Gamma Fisheries"]
+    assert [(g.label, g.others) for g in store.countries(run.id)][:2] == [
+        ("China", ("CHINA", "中国")),
+        ("DPRK", ("Korea",)),  # a bare "Korea" with a Pyongyang address
+    ]
+    store.close()
+    assert _schema_differences(Store(f"sqlite:///{path}")) == []  # opened again: nothing to do
+
+
+def test_db_upgrade_command(tmp_path: Path) -> None:
+    old = _database_before_migrations(tmp_path / "old.db")
+    new = f"sqlite:///{tmp_path / 'new.db'}"
+    head = migrate.head()
+    for url, said in (
+        (old, f"upgraded from {migrate.BEFORE_MIGRATIONS}"),
+        (old, "up to date"),
+        (new, "created"),
+    ):
+        result = CliRunner().invoke(cli, ["db", "upgrade", "--db", url])
+        assert result.exit_code == 0 and result.output == f"{url}: schema revision {head}, {said}\n"
+    bad = CliRunner().invoke(cli, ["db", "upgrade", "--db", "nosuch://x"])
+    assert bad.exit_code == 1 and bad.stderr.startswith("Error: cannot use the database URL 'nosuch://x'")
+
+
+def test_a_database_from_a_newer_version_is_refused(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'newer.db'}"
+    Store(url).close()
+    with sqlite3.connect(tmp_path / "newer.db") as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '9999'")
+    with pytest.raises(
+        OutputError, match=r"cannot open the database .*newer\.db: its schema revision 9999 is"
+    ):
+        Store(url)
+
+
+# Searches over supplier names (store.keys.search_key): query → the names found, in file order.
+NAMES_CSV = """Supplier,Country,Address
+ДАЛЬЛЕСПРОМ,Россия,Владивосток
+Дальлесторг,Russia,
+丹东海产有限公司,中国,辽宁省丹东市
+Dandong Ocean Fishing,China,
+大连渔业,CHINA,
+Société Générale de Pêche,France,
+SOCIETE DU NORD,FRANCE,
+ΑΘΗΝΑ Ναυτιλιακή,Greece,
+조선무역회사,Korea,Pyongyang
+서울수산,Korea,Seoul
+Straße Fisch GmbH,Germany,
+Acme 100% Tuna_Co,,
+"""
+SEARCHES = [
+    ("Дальлеспром", ["ДАЛЬЛЕСПРОМ"]),  # Cyrillic, another case
+    ("дальлес", ["ДАЛЬЛЕСПРОМ", "Дальлесторг"]),
+    ("ДАЛЬЛЕСТОРГ", ["Дальлесторг"]),
+    ("dallesprom", ["ДАЛЬЛЕСПРОМ"]),  # Cyrillic by its transliteration
+    ("dandong", ["丹东海产有限公司", "Dandong Ocean Fishing"]),  # Chinese by its pinyin
+    ("Dan Dong", ["丹东海产有限公司", "Dandong Ocean Fishing"]),
+    ("丹东", ["丹东海产有限公司", "Dandong Ocean Fishing"]),  # Chinese by its characters (and their pinyin)
+    ("渔业", ["大连渔业"]),
+    ("dalian", ["大连渔业"]),
+    ("societe", ["Société Générale de Pêche", "SOCIETE DU NORD"]),  # accents
+    ("SOCIÉTÉ", ["Société Générale de Pêche", "SOCIETE DU NORD"]),
+    ("pêche", ["Société Générale de Pêche"]),
+    ("ναυτιλιακη", ["ΑΘΗΝΑ Ναυτιλιακή"]),  # Greek, without its accent
+    ("Αθηνα", ["ΑΘΗΝΑ Ναυτιλιακή"]),
+    ("athina", ["ΑΘΗΝΑ Ναυτιλιακή"]),
+    ("조선", ["조선무역회사"]),  # Korean
+    ("joseon", ["조선무역회사"]),
+    ("수산", ["서울수산"]),
+    ("strasse", ["Straße Fisch GmbH"]),
+    ("100%", ["Acme 100% Tuna_Co"]),  # LIKE's wildcards are text
+    ("tuna_co", ["Acme 100% Tuna_Co"]),
+    ("zzz", []),
+]
+# Country filter: any spelling (or the key) → the suppliers of every spelling resolving to the same country
+COUNTRY_FILTERS = [
+    ("China", ["丹东海产有限公司", "Dandong Ocean Fishing", "大连渔业"]),
+    ("中国", ["丹东海产有限公司", "Dandong Ocean Fishing", "大连渔业"]),
+    ("CN", ["丹东海产有限公司", "Dandong Ocean Fishing", "大连渔业"]),
+    ("Russian Federation", ["ДАЛЬЛЕСПРОМ", "Дальлесторг"]),
+    ("france", ["Société Générale de Pêche", "SOCIETE DU NORD"]),
+    ("KP", ["조선무역회사"]),
+    ("KR", ["서울수산"]),
+    ("Atlantis", []),
+]
+
+
+def _own_database(server_url: str, name: str) -> str:
+    """A new, empty database on the PostgreSQL server of ``server_url``; its URL."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return server_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def names_store(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Store, str]]:
+    """A store holding one screened run of NAMES_CSV: on SQLite, and on PostgreSQL (a database of its own)
+    when a server can be started here."""
+    tmp = tmp_path_factory.mktemp("names")
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp / 'names.db'}"
+    else:
+        url = _own_database(request.getfixturevalue("postgres_url"), "names")
+    src = tmp / "names.csv"
+    src.write_text(NAMES_CSV, encoding="utf-8")
+    store = Store(url)
+    run_id = store.create_run([("names.csv", src.read_bytes())], status="running")
+    store.save_result(run_id, screen([src]), {})
+    try:
+        yield store, run_id
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize(("query", "names"), SEARCHES)
+def test_search_finds_names_in_every_script(
+    names_store: tuple[Store, str], query: str, names: list[str]
+) -> None:
+    store, run_id = names_store
+    assert [s.name for s in store.suppliers(run_id, q=query)] == names
+
+
+@pytest.mark.parametrize(("country", "names"), COUNTRY_FILTERS)
+def test_country_filter_finds_every_spelling(
+    names_store: tuple[Store, str], country: str, names: list[str]
+) -> None:
+    store, run_id = names_store
+    assert [s.name for s in store.suppliers(run_id, country=country)] == names
+
+
+def test_countries_are_grouped_by_resolved_country(names_store: tuple[Store, str]) -> None:
+    store, run_id = names_store
+    groups = [(g.key, g.label, g.others, g.count) for g in store.countries(run_id)]
+    assert groups == [
+        ("CN", "China", ("CHINA", "中国"), 3),
+        ("KP", "DPRK", ("Korea",), 1),
+        ("FR", "France", ("FRANCE",), 2),
+        ("DE", "Germany", (), 1),
+        ("GR", "Greece", (), 1),
+        ("KR", "Republic of Korea", ("Korea",), 1),
+        ("RU", "Russia", ("Россия",), 2),
+    ]
 
 
 def test_default_url_and_bad_urls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -188,6 +376,7 @@ def postgres_url() -> Iterator[str]:
 def test_postgresql_store(postgres_url: str, tmp_path: Path) -> None:
     store = Store(postgres_url)
     try:
+        assert _schema_differences(store) == []
         _roundtrip(store, tmp_path)
     finally:
         store.close()

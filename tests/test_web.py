@@ -139,6 +139,22 @@ def test_upload_map_screen_and_downloads_match_the_cli(client: TestClient, tmp_p
     assert kp.count("badge presumption") == run["summary"]["presumption"]
     russia = client.get(run_url, params={"country": "Россия"}).text
     assert "ООО" in russia and "Korea Rungrado" not in russia
+    # the country filter: one entry per resolved country, finding every spelling
+    select = re.search(r'<select name="country".*?</select>', client.get(run_url).text, re.S)
+    assert select is not None
+    options = dict(re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', select.group(0)))
+    assert options["CN"] == "China (CHINA, 中国)" and "中国" not in options
+    assert options["RU"] == "Россия" and options["KP"].startswith("DPRK (")
+    china = client.get(f"/api/v1/runs/{run['id']}/suppliers", params={"country": "china"}).json()
+    assert {s["fields"]["country"] for s in china} == {"China", "CHINA", "中国"} and len(china) == 21
+    page = client.get(run_url, params={"country": "CN"}).text
+    assert '<option value="CN" selected>' in page and "21 of 74 rows shown" in page
+    # search in any case and script, Chinese names by their pinyin too
+    found = client.get(run_url, params={"q": "ДАЛЬЛЕСПРОМ"}).text
+    assert "Дальлеспром-Хабаровск" in found and "1 of 74 rows shown" in found
+    dandong = client.get(f"/api/v1/runs/{run['id']}/suppliers", params={"q": "dandong"}).json()
+    names = [s["fields"]["name"] for s in dandong]
+    assert "丹东市锦华服装有限公司" in names and "DANDONG HAIXING SEAFOOD FOODSTUFF CO.,LTD" in names
 
     # supplier page: hits, evidence quotes, the checklist of its legal track
     first = re.search(r'href="(/runs/[0-9a-f]+/suppliers/(\d+))"', high)
@@ -449,3 +465,46 @@ def test_progress_is_reported_while_screening_and_results_are_unchanged(tmp_path
         doc["run"].pop("started_at")
     assert a == b
     assert [s.sheet for s in sliced.suppliers] == [sliced.inputs[0].sheets[0]] * 12000
+
+
+CARDS_CSV = """Supplier,Country,Address,Notes
+Acme Fishing Co,China,Dandong,
+Sinuiju Garment Factory,DPRK,,
+Beta Tuna,China,Hunchun,North Korean workers on board
+,Russia,Vladivostok,seafood processing with DPRK workers
+Gamma Foods,Chile,Lima,
+"""
+WATCHLIST = b"name,aliases,type,country,identifiers,source,reason\nAcme Fishing,,organization,CN,,memo,test\n"
+
+
+def _article(html: str, element_id: str) -> str:
+    """A supplier card (its <article>) with what only one page has taken out: the ids, the heading levels
+    (h3/h4 in the report, h1/h2 on the page), the page's "Hits" title and the report's "direct nexus" mark
+    (an indicator's nexus is not part of the stored results.json hit)."""
+    found = re.search(rf'<article class="card[^"]*" id="{element_id}">.*?</article>', html, re.S)
+    assert found, element_id
+    card = re.sub(r"<(/?)h\d>", r"<\1h>", re.sub(r' id="[^"]*"', "", found.group(0)))
+    card = card.replace("<h>Hits</h>", "").replace(" · <em>direct nexus</em>", "")
+    return re.sub(r"\s+", " ", card)
+
+
+def test_the_report_and_the_supplier_page_render_the_same_card(client: TestClient) -> None:
+    run = client.post(
+        "/api/v1/runs",
+        params={"wait": 60},
+        files=[("files", ("cards.csv", CARDS_CSV.encode())), ("lists", ("block.csv", WATCHLIST))],
+    ).json()
+    assert run["status"] == "done", run
+    report = client.get(run["links"]["report.html"]).text
+    suppliers = client.get(run["links"]["suppliers"]).json()
+    for position, supplier in enumerate(suppliers):
+        page = client.get(f"/runs/{run['id']}/suppliers/{position}").text
+        if not supplier["hits"]:
+            assert f'id="row-{position}"' not in report  # the report has cards for flagged rows only
+            assert "No indicator fired on this row." in _article(page, "supplier")
+            continue
+        assert _article(page, "supplier") == _article(report, f"row-{position}"), supplier["fields"]
+    unnamed = client.get(f"/runs/{run['id']}/suppliers/3").text
+    assert "<h1>(no supplier name: screened on the other fields only)</h1>" in unnamed
+    if run["watchlists_matched"]:
+        assert 'class="list-match"' in client.get(f"/runs/{run['id']}/suppliers/0").text

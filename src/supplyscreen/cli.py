@@ -343,6 +343,30 @@ def rules_list(rules_dirs: tuple[Path, ...], fmt: str, category: str | None) -> 
     click.echo(render(ruleset, category), nl=False)
 
 
+@cli.group()
+def db() -> None:
+    """The database of runs (the web app's, and screen --db's)."""
+
+
+@db.command("upgrade")
+@click.option(
+    "--db", "db_url", default=None, help="Database URL; default $SUPPLYSCREEN_DB, else the web app's."
+)
+@translate_errors
+def db_upgrade(db_url: str | None) -> None:
+    """Bring the database's schema to this version's (as the web app and screen --db do when they open it)."""
+    from supplyscreen.store import Store, migrate
+
+    store = Store(db_url)
+    store.close()
+    where = store.engine.url.render_as_string(hide_password=True)
+    now, before = migrate.head(), store.found_revision
+    if before == now:
+        click.echo(f"{where}: schema revision {now}, up to date")
+    else:
+        click.echo(f"{where}: schema revision {now}, " + (f"upgraded from {before}" if before else "created"))
+
+
 @cli.command()
 @click.option("--name", default="", help="Supplier name.")
 @click.option("--country", default="", help="Country.")

@@ -1,7 +1,12 @@
-"""report.html: a self-contained, printable due-diligence report rendered from a Jinja2 template."""
+"""report.html: a self-contained, printable due-diligence report rendered from a Jinja2 template.
+
+The supplier card (``_supplier_card.html.j2``, from a :class:`SupplierCard`) is shared with the web app's
+supplier page, whose template environment loads these templates too.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +26,7 @@ TRACK_LABELS = {
     "due_diligence": "due diligence",  # high or medium without a presumption
     "none": "none",  # low or clear
 }
+NO_NAME = "(no supplier name: screened on the other fields only)"
 
 _env = Environment(
     loader=PackageLoader("supplyscreen.report", "templates"),
@@ -119,11 +125,59 @@ def badge(s: SupplierResult) -> Markup:
     return Markup('<span class="badge tier-{0}">{0}</span>').format(escape(tier))
 
 
+def source_text(file: str, sheet: str | None, row: int) -> str:
+    """Where a row is: 'file.xlsx › Sheet › row 4' (the file's name without its directory)."""
+    where = file.rsplit("/", 1)[-1]
+    if sheet:
+        where += f" › {sheet}"
+    return f"{where} › row {row}"
+
+
 def source(s: SupplierResult) -> str:
-    where = s.sheet.file.rsplit("/", 1)[-1]
-    if s.sheet.sheet:
-        where += f" › {s.sheet.sheet}"
-    return f"{where} › row {s.row}"
+    return source_text(s.sheet.file, s.sheet.sheet, s.row)
+
+
+@dataclass(frozen=True)
+class SupplierCard:
+    """What a supplier card shows (``_supplier_card.html.j2``): in report.html from a screening result, on
+    the web app's supplier page from the stored results.json object."""
+
+    name: str
+    score: int
+    tier: str
+    presumption: bool
+    track: str | None  # None: stored before legal tracks were recorded
+    source: str
+    fields: Mapping[str, Any]
+    hits: Sequence[Any]  # match.rows.Hit, or its results.json object: the template reads both alike
+    checklist: list[dict[str, Any]]  # checklist_dicts
+
+    @property
+    def title(self) -> str:
+        return self.name or NO_NAME
+
+    @classmethod
+    def of_result(cls, s: SupplierResult, rules: RuleSet) -> SupplierCard:
+        v = s.verdict
+        checklist = checklist_dicts(checklist_for(s, rules))
+        return cls(s.name, v.score, v.tier, v.presumption, v.track, source(s), s.fields, v.hits, checklist)
+
+    @classmethod
+    def of_json(cls, supplier: Mapping[str, Any], checklist: Sequence[Mapping[str, Any]]) -> SupplierCard:
+        """From a results.json supplier object and its stored checklist."""
+        where = supplier.get("source") or {}
+        fields = supplier.get("fields") or {}
+        return cls(
+            name=str(fields.get("name") or ""),
+            score=int(supplier["score"]),
+            tier=str(supplier["tier"]),
+            presumption=bool(supplier["presumption"]),
+            track=supplier.get("track"),
+            source=source_text(str(where.get("file") or ""), where.get("sheet"), int(where.get("row") or 0)),
+            fields=fields,
+            hits=supplier.get("hits") or [],
+            checklist=[dict(e) for e in checklist],
+        )
 
 
 def render_html(result: ScreeningResult) -> str:
@@ -131,8 +185,8 @@ def render_html(result: ScreeningResult) -> str:
     ordered = sorted(result.suppliers, key=lambda s: (-s.verdict.score, TRACKS.index(s.verdict.track)))
     flagged = [s for s in ordered if s.verdict.hits]
     unflagged = [s for s in result.suppliers if not s.verdict.hits]
-    cards = [{"s": s, "checklist": checklist_dicts(checklist_for(s, result.rules))} for s in flagged]
     anchors = {id(s): f"row-{i}" for i, s in enumerate(result.suppliers)}
+    cards = [(anchors[id(s)], SupplierCard.of_result(s, result.rules)) for s in flagged]
     template = _env.get_template("report.html.j2")
     return template.render(
         badge=badge,

@@ -11,11 +11,17 @@ Tables:
 - ``results``: one row per screened supplier (file, sheet, row, name, country, score, tier, presumption) with
   the supplier's ``results.json`` object and the checklist of its legal track, for tables and supplier pages.
   The track itself is read from the stored object (``track``; absent for runs stored before it existed), so
-  the table needs no new column.
+  the table needs no new column. Two keys are kept beside the name and country, worked out in Python
+  (``keys.py``): ``search_key`` (the name folded in every script, and read as ASCII: pinyin for Chinese) and
+  ``country_key`` (the resolved country, so China, CHINA and 中国 are one).
 - ``reports``: the generated ``report.html``, ``results.xlsx`` and ``results.json`` bytes. They are kept
   rather than regenerated, because the HTML and XLSX reports need the original spreadsheet columns and the
   rule set as they were at screening time; a download is then exactly what was produced.
 - ``meta``: key/value pairs (the web app's session-signing secret).
+
+The models are in ``models.py``; the schema is made and upgraded by the Alembic migrations in
+``migrations/`` (``migrate.py``) whenever a store opens a database, a database made before migrations
+included.
 """
 
 from __future__ import annotations
@@ -33,30 +39,45 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    DateTime,
-    Float,
-    ForeignKey,
-    Integer,
-    LargeBinary,
-    String,
-    Text,
-    create_engine,
-    event,
-    func,
-    select,
-    update,
-)
+from sqlalchemy import create_engine, event, func, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from supplyscreen.errors import InputError, OutputError
+from supplyscreen.store import migrate
+from supplyscreen.store.keys import CountryGroup, country_key, group_countries, search_key, search_terms
+from supplyscreen.store.models import (
+    Base,
+    FileRow,
+    MetaRow,
+    ReportRow,
+    ResultRow,
+    RunFileRow,
+    RunRow,
+    now,
+)
 
 if TYPE_CHECKING:
     from supplyscreen.pipeline.screen import ScreeningResult
+
+__all__ = [
+    "Base",
+    "CountryGroup",
+    "FileRow",
+    "MetaRow",
+    "ReportRow",
+    "ResultRow",
+    "Run",
+    "RunFileRow",
+    "RunRow",
+    "Store",
+    "StoredFile",
+    "Supplier",
+    "default_db_url",
+    "now",
+    "sha256",
+]
 
 DB_ENV = "SUPPLYSCREEN_DB"
 DB_FILENAME = "supplyscreen.db"
@@ -80,89 +101,8 @@ def default_db_url() -> str:
     return f"sqlite:///{Path(user_data_dir('supplyscreen', appauthor=False)) / DB_FILENAME}"
 
 
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-# --- schema --------------------------------------------------------------------------------------------
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class FileRow(Base):
-    __tablename__ = "files"
-    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
-    size: Mapped[int] = mapped_column(Integer)
-    data: Mapped[bytes] = mapped_column(LargeBinary)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now)
-
-
-class RunRow(Base):
-    __tablename__ = "runs"
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now, index=True)
-    source: Mapped[str] = mapped_column(String(16), default="web")  # web, api, cli
-    status: Mapped[str] = mapped_column(String(16), default="mapping", index=True)
-    error: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    tool_version: Mapped[str] = mapped_column(String(32), default="")
-    rules_sha256: Mapped[str] = mapped_column(String(64), default="")
-    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
-    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
-    seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
-    progress_done: Mapped[int] = mapped_column(Integer, default=0)
-    progress_total: Mapped[int] = mapped_column(Integer, default=0)
-    rows: Mapped[int] = mapped_column(Integer, default=0)
-    high: Mapped[int] = mapped_column(Integer, default=0)
-    medium: Mapped[int] = mapped_column(Integer, default=0)
-    low: Mapped[int] = mapped_column(Integer, default=0)
-    clear: Mapped[int] = mapped_column(Integer, default=0)
-    presumption: Mapped[int] = mapped_column(Integer, default=0)
-
-
-class RunFileRow(Base):
-    __tablename__ = "run_files"
-    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
-    role: Mapped[str] = mapped_column(String(8), primary_key=True)  # input, rules, list
-    position: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(Text)  # display only, never a path
-    sha256: Mapped[str] = mapped_column(ForeignKey("files.sha256"))
-    size: Mapped[int] = mapped_column(Integer)
-
-
-class ResultRow(Base):
-    __tablename__ = "results"
-    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
-    position: Mapped[int] = mapped_column(Integer, primary_key=True)
-    file: Mapped[str] = mapped_column(Text)
-    sheet: Mapped[str] = mapped_column(Text, default="")
-    row: Mapped[int] = mapped_column(Integer)
-    name: Mapped[str] = mapped_column(Text, default="")
-    country: Mapped[str] = mapped_column(Text, default="")
-    score: Mapped[int] = mapped_column(Integer, index=True)
-    tier: Mapped[str] = mapped_column(String(8), index=True)
-    presumption: Mapped[bool] = mapped_column(Boolean, index=True)
-    supplier: Mapped[dict[str, Any]] = mapped_column(JSON)  # the results.json supplier object
-    checklist: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-
-
-class ReportRow(Base):
-    __tablename__ = "reports"
-    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
-    format: Mapped[str] = mapped_column(String(8), primary_key=True)
-    data: Mapped[bytes] = mapped_column(LargeBinary)
-
-
-class MetaRow(Base):
-    __tablename__ = "meta"
-    key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    value: Mapped[str] = mapped_column(Text)
 
 
 # --- plain snapshots handed to callers (no session attached) -------------------------------------------
@@ -283,12 +223,13 @@ class Store:
         self.url = url or default_db_url()
         self.engine = _engine(self.url)
         try:
-            Base.metadata.create_all(self.engine)
-        except SQLAlchemyError as exc:
+            self.found_revision = migrate.upgrade(self.engine)  # the schema it had: None when new
+        except (SQLAlchemyError, migrate.MigrationError) as exc:
             raise OutputError(
                 f"cannot open the database {self.engine.url.render_as_string(hide_password=True)}: "
                 f"{str(exc.orig if isinstance(exc, OperationalError) else exc).strip().splitlines()[0]}",
-                hint="check --db (e.g. sqlite:///runs.db or postgresql+psycopg://user@host/db) and that the server is running",
+                hint="check --db (e.g. sqlite:///runs.db or postgresql+psycopg://user@host/db) and that the server "
+                "is running; a database upgraded by a newer supplyscreen needs that version",
             ) from exc
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
@@ -444,6 +385,7 @@ class Store:
             s.query(ResultRow).filter(ResultRow.run_id == run_id).delete()
             s.query(ReportRow).filter(ReportRow.run_id == run_id).delete()
             for position, sup in enumerate(result.suppliers):
+                country = sup.fields.get("country", "")
                 s.add(
                     ResultRow(
                         run_id=run_id,
@@ -452,7 +394,9 @@ class Store:
                         sheet=sup.sheet.sheet or "",
                         row=sup.row,
                         name=sup.name,
-                        country=sup.fields.get("country", ""),
+                        country=country,
+                        search_key=search_key(sup.name),
+                        country_key=country_key(country, sup.fields.get("address", "")),
                         score=sup.verdict.score,
                         tier=sup.verdict.tier,
                         presumption=sup.verdict.presumption,
@@ -513,15 +457,20 @@ class Store:
         sort: str = "position",
         descending: bool = False,
     ) -> list[Supplier]:
+        """A run's suppliers, filtered and sorted. ``country`` is any spelling of a country or its key
+        (``CountryGroup.key``) and finds every spelling that resolves to it; ``q`` finds names containing it,
+        in any script and case, Chinese names also by their pinyin (``keys.search_terms``)."""
         stmt = select(ResultRow).where(ResultRow.run_id == run_id)
         if tier:
             stmt = stmt.where(ResultRow.tier == tier)
-        if country:
-            stmt = stmt.where(ResultRow.country == country)
+        key = country_key(country) if country else ""
+        if key:
+            stmt = stmt.where(ResultRow.country_key == key)
         if presumption is not None:
             stmt = stmt.where(ResultRow.presumption == presumption)
-        if q:
-            stmt = stmt.where(func.lower(ResultRow.name).contains(q.lower(), autoescape=True))
+        terms = search_terms(q) if q else ()
+        if terms:
+            stmt = stmt.where(or_(*(ResultRow.search_key.contains(t, autoescape=True) for t in terms)))
         column = SORTS.get(sort, ResultRow.position)
         order: list[Any] = [column.desc() if descending else column.asc()]
         if column is not ResultRow.position:
@@ -544,10 +493,17 @@ class Store:
             ).all()
         return {value: count for value, count in rows}
 
-    def countries(self, run_id: str) -> list[str]:
+    def countries(self, run_id: str) -> list[CountryGroup]:
+        """The run's countries for the country filter: one entry per resolved country, whatever the
+        spellings (China, CHINA and 中国 are one)."""
+        stmt = (
+            select(ResultRow.country_key, ResultRow.country, func.count(), func.min(ResultRow.position))
+            .where(ResultRow.run_id == run_id)
+            .group_by(ResultRow.country_key, ResultRow.country)
+        )
         with self.session() as s:
-            values = s.scalars(select(ResultRow.country).where(ResultRow.run_id == run_id).distinct()).all()
-        return sorted({v for v in values if v}, key=str.casefold)
+            rows = s.execute(stmt).all()
+        return group_countries(rows)
 
     def report(self, run_id: str, fmt: str) -> bytes | None:
         with self.session() as s:

@@ -32,10 +32,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from supplyscreen._version import __version__
 from supplyscreen.errors import InputError, OutputError, SupplyscreenError
 from supplyscreen.ingest.columns import PSEUDO_FIELDS
-from supplyscreen.report.html import TIER_COLOURS, TRACK_LABELS, tier_chart, track_rows
+from supplyscreen.report.html import TIER_COLOURS, TRACK_LABELS, SupplierCard, tier_chart, track_rows
 from supplyscreen.rules import FIELDS
 from supplyscreen.score import TIERS
 from supplyscreen.store import Run, Store
+from supplyscreen.store.keys import country_key
 from supplyscreen.web import jobs, lists_api
 from supplyscreen.web.settings import LOOPBACK, Settings
 from supplyscreen.web.uploads import (
@@ -79,8 +80,8 @@ class NotFinished(InputError):
 
 
 _env = Environment(
-    # the report's templates too: the supplier card's legal track (legal.html.j2) is rendered by the same
-    # macros on the web pages as in report.html
+    # the report's templates too: the supplier card (_supplier_card.html.j2) and the legal track
+    # (legal.html.j2) are rendered by the same templates on the web pages as in report.html
     loader=ChoiceLoader(
         [PackageLoader("supplyscreen.web", "templates"), PackageLoader("supplyscreen.report", "templates")]
     ),
@@ -613,6 +614,7 @@ def _pages(app: FastAPI, settings: Settings, store: Store, runner: jobs.Runner) 
         sort = sort if sort in SORT_KEYS else "score"
         order = order if order in ("asc", "desc") else ("desc" if sort == "score" else "asc")
         tier = tier if tier in TIERS else ""
+        country = country_key(country) if country else ""  # any spelling selects its country's entry
         flag = {"yes": True, "no": False}.get(presumption)
         suppliers = store.suppliers(
             run.id,
@@ -680,7 +682,7 @@ def _pages(app: FastAPI, settings: Settings, store: Store, runner: jobs.Runner) 
             request,
             "supplier.html.j2",
             run=run,
-            s=s,
+            card=SupplierCard.of_json(s.supplier, s.checklist),
             prev=position - 1 if position > 0 else None,
             next=position + 1 if position + 1 < run.rows else None,
         )
@@ -866,12 +868,19 @@ def _api(app: FastAPI, settings: Settings, store: Store, runner: jobs.Runner) ->
             Literal["high", "medium", "low", "clear"] | None, Query(description="only this tier")
         ] = None,
         country: Annotated[
-            str | None, Query(description="only this country, as written in the spreadsheet")
+            str | None,
+            Query(
+                description="only this country: any spelling or its ISO code finds every spelling that "
+                "resolves to it (China, CHINA and 中国 are one)"
+            ),
         ] = None,
         presumption: Annotated[
             bool | None, Query(description="only with (true) or without (false) the presumption")
         ] = None,
-        q: Annotated[str | None, Query(description="supplier name contains")] = None,
+        q: Annotated[
+            str | None,
+            Query(description="supplier name contains, in any case and script; Chinese names also by pinyin"),
+        ] = None,
         sort: Annotated[Literal["score", "name", "country", "file", "position"], Query()] = "position",
         order: Annotated[Literal["asc", "desc"], Query()] = "asc",
     ) -> list[dict[str, Any]]:

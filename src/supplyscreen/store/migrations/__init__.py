@@ -1,0 +1,1 @@
+"""The store's Alembic migrations, run by ``supplyscreen.store.migrate`` (no ``alembic.ini``)."""
