@@ -14,7 +14,7 @@ from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 
 from supplyscreen.errors import InputError
-from supplyscreen.ingest.read import decode
+from supplyscreen.ingest.text import decode
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
