@@ -8,17 +8,17 @@ import json
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
-from json.encoder import encode_basestring as _encode_str
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from supplyscreen._version import __version__
 from supplyscreen.ingest.sheet import InputFile, Sheet
 from supplyscreen.match.rows import Hit
 from supplyscreen.pipeline.backends import CHUNK_ROWS, Encoder, Tally
-from supplyscreen.rules import FIELDS, RuleSet
+from supplyscreen.rules import RuleSet
 from supplyscreen.score import TIERS, TRACKS, Verdict
 
 Progress = Callable[[int], None]  # called with the number of rows just screened
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -43,15 +43,9 @@ class SupplierResult:
         return self.fields.get("name", "")
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "source": {"file": self.sheet.file, "sheet": self.sheet.sheet, "row": self.row},
-            "fields": self.fields,
-            "score": self.verdict.score,
-            "tier": self.verdict.tier,
-            "presumption": self.verdict.presumption,
-            "track": self.verdict.track,
-            "hits": [hit.as_dict() for hit in self.verdict.hits],
-        }
+        return supplier_record(
+            self.sheet, self.row, self.fields, self.verdict, [hit.as_dict() for hit in self.verdict.hits]
+        )
 
 
 @dataclass
@@ -172,43 +166,64 @@ def sheet_groups(suppliers: Sequence[SupplierResult]) -> Iterator[tuple[Sheet, l
         yield current, bucket
 
 
-# what json.dumps(x, ensure_ascii=False) does, with the encoder made once
-_encode = json.JSONEncoder(ensure_ascii=False).encode
-_KEYS = {f: f'"{f}": ' for f in FIELDS}
+def _unserialisable(value: object) -> object:
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
-def _fields_json(fields: dict[str, str]) -> str:
-    """``_encode(fields)`` for a row's fields (str keys and values), a little faster."""
-    keys = _KEYS
-    parts = [f"{keys.get(k) or _encode(k) + ': '}{_encode_str(v)}" for k, v in fields.items()]
-    return "{" + ", ".join(parts) + "}"
+# json.dumps(x, ensure_ascii=False) through json's own C encoder, made once (json.dumps makes one per call)
+_make_encoder = getattr(json.encoder, "c_make_encoder", None)  # None in a Python without the C speed-ups
+_chunks = (
+    _make_encoder(None, _unserialisable, json.encoder.encode_basestring, None, ": ", ", ", False, False, True)
+    if _make_encoder is not None
+    else None
+)
+
+
+def _encode(value: object) -> str:
+    """``json.dumps(value, ensure_ascii=False)``."""
+    if _chunks is None:  # no C speed-ups in this Python
+        return json.dumps(value, ensure_ascii=False)
+    return "".join(_chunks(value, 0))
+
+
+def supplier_record(
+    sheet: Sheet, row: int, fields: dict[str, str], verdict: Verdict, hits: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """One supplier of ``results.json`` (DESIGN §2 contract), its hits given as dicts."""
+    return {
+        "source": {"file": sheet.file, "sheet": sheet.sheet, "row": row},
+        "fields": fields,
+        "score": verdict.score,
+        "tier": verdict.tier,
+        "presumption": verdict.presumption,
+        "track": verdict.track,
+        "hits": hits,
+    }
 
 
 def json_records(
     sheet: Sheet, numbers: Sequence[int], fields: Sequence[dict[str, str]], verdicts: Sequence[Verdict]
 ) -> bytes:
-    """Suppliers as ``results.json`` records, each after ``",\\n"``: exactly ``json.dumps(as_dict())``, with
-    the source written once per chunk and each distinct hit serialised once (most recur on many rows)."""
-    source = f'{{"source": {{"file": {_encode(sheet.file)}, "sheet": {_encode(sheet.sheet)}, "row": '
-    parts: list[str] = [""]
+    """Suppliers as ``results.json`` records, each after ``",\\n"``: exactly ``json.dumps(as_dict())``. Each
+    record is encoded by ``json`` with its hits left empty, and the hits' own JSON (each distinct hit
+    encoded once: most recur on many rows) put in their place."""
+    out: list[str] = []
     for number, row_fields, v in zip(numbers, fields, verdicts, strict=True):
-        hits = ", ".join([hit_json(hit) for hit in v.hits]) if v.hits else ""
-        parts.append(
-            f'{source}{number}}}, "fields": {_fields_json(row_fields)}, "score": {v.score}, '
-            f'"tier": "{v.tier}", "presumption": {"true" if v.presumption else "false"}, '
-            f'"track": "{v.track}", "hits": [{hits}]}}'
-        )
-    return ",\n".join(parts).encode("utf-8") if len(parts) > 1 else b""
+        record = _encode(supplier_record(sheet, number, row_fields, v, []))
+        if v.hits:  # the record ends with its empty hits: '"hits": []}'
+            record = f"{record[:-2]}{', '.join([hit_json(hit) for hit in v.hits])}]}}"
+        out.append(record)
+    return "".join([",\n" + record for record in out]).encode("utf-8")
 
 
 def memo(
-    compute: Callable[[Hit], str], key: Callable[[Hit], Hashable], size: int = 100_000
-) -> Callable[[Hit], str]:
+    compute: Callable[[Hit], T], key: Callable[[Hit], Hashable], size: int = 100_000
+) -> Callable[[Hit], T]:
     """``compute`` remembered per distinct ``key(hit)`` (a hit with a list entry, which holds a dict, is
     computed each time). The hit is kept with its result, so the ids a key may hold stay its own."""
-    cache: dict[Hashable, tuple[Hit, str]] = {}
+    cache: dict[Hashable, tuple[Hit, T]] = {}
 
-    def get(hit: Hit) -> str:
+    def get(hit: Hit) -> T:
         if hit.list is not None:
             return compute(hit)
         k = key(hit)
