@@ -50,8 +50,7 @@ REFUSED = {
     "word_renamed.xlsx": "is a Word document, not a spreadsheet — "
     "copy the table into Excel and save it as .xlsx, or export it as .csv",
     "plain.zip": "is a ZIP archive, not a workbook — unzip it and screen the spreadsheets inside",
-    "image_renamed.csv": "is not a spreadsheet or CSV file (binary content) — "
-    "export the supplier list as .xlsx or .csv",
+    "image_renamed.csv": "is a PNG image, not a spreadsheet — export the table as .xlsx or .csv",
     "password.xlsx": "the workbook is password-protected — "
     "remove the password in Excel (File › Info › Protect Workbook) and save again",
     "xxe_billion_laughs.xlsx": "refused: 'xl/sharedStrings.xml' declares a DTD or XML entities, which Excel "

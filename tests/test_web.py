@@ -534,3 +534,37 @@ def test_the_same_as_command_of_a_corrected_web_run_gives_the_same_results(
         doc["run"].pop("started_at")
     assert local["suppliers"] == web["suppliers"]
     assert local["run"] == web["run"]
+
+
+def test_serve_workers_are_processes_and_runs_are_threads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from supplyscreen.ingest.sources import Source
+    from supplyscreen.pipeline import backends
+    from supplyscreen.pipeline.screen import screen
+
+    settings = Settings.load(environ={"SUPPLYSCREEN_RUNS": "3", "SUPPLYSCREEN_WORKERS": "2"})
+    assert (settings.runs, settings.workers) == (3, 2)
+    monkeypatch.setattr(backends, "PARALLEL_MIN_ROWS", 100)
+    monkeypatch.setattr(backends, "CHUNK_ROWS", 128)
+    lines = ["Supplier,Address,Notes"] + [
+        f"Firm {i},{'Hunchun' if i % 7 == 0 else 'Lima'},{'DPRK workers' if i % 11 == 0 else ''}"
+        for i in range(900)
+    ]
+    data = ("\n".join(lines) + "\n").encode()
+    here: list[int] = []  # chunks screened in this process (none: worker processes screen them all)
+    real = backends.screen_chunk
+    monkeypatch.setattr(backends, "screen_chunk", lambda job, *task: here.append(1) or real(job, *task))
+    with _client(tmp_path, runs=3, workers=2) as client:
+        runner = client.app.state.runner  # type: ignore[attr-defined]
+        assert (runner.runs, runner.workers) == (3, 2)
+        run = client.post(
+            "/api/v1/runs", params={"wait": 120}, files=[("files", ("rows.csv", data, "text/csv"))]
+        ).json()
+        assert run["status"] == "done", run["error"]
+        web = client.get(run["links"]["results"]).json()
+    assert here == []
+    local = screen([Source("rows.csv", data=data)]).to_json()
+    for doc in (web, local):
+        doc["run"].pop("started_at")
+    assert web == local

@@ -81,7 +81,7 @@ def cli(debug: bool) -> None:
     "rules_dirs",
     multiple=True,
     type=click.Path(path_type=Path),
-    help="Rule directory; repeat to layer your own over the bundled rules.",
+    help="Rule directory (or one YAML rule file); repeat to layer your own over the bundled rules.",
 )
 @click.option(
     "--list",

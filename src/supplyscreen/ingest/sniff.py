@@ -38,14 +38,102 @@ def utf16_name(name: str) -> bytes:
     return name.encode("utf-16-le")
 
 
+OTHER_TYPES = (
+    (b"%PDF", "a PDF"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"\x7fELF", "a program"),
+    (b"MZ", "a Windows program"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"Rar!", "a RAR archive"),
+    (b"7z\xbc\xaf", "a 7-Zip archive"),
+    (b"{\\rtf", "an RTF document"),
+)
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
 def sniff(data: bytes) -> str:
+    """What a file's first bytes say it is: ``zip``, ``ole`` (old Office), ``text``, or what else it is
+    ("a PDF", "a PNG image", …: see ``OTHER_TYPES``)."""
     if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return "zip"
     if data.startswith(OLE_MAGIC):
         return "ole"
-    if data.startswith(b"%PDF"):
-        return "pdf"
+    for magic, what in OTHER_TYPES:
+        if data.startswith(magic):
+            return what
     return "text"
+
+
+def spreadsheet_kind(data: bytes) -> str:
+    """A file's kind by its content alone, cheaply (the guards below run when it is read): ``xlsx``,
+    ``xlsb``, ``ods``, ``xls`` or ``csv``; for anything else, what it is ("a PDF", "a Word document", "a
+    binary file", …, always starting with "a")."""
+    kind = sniff(data)
+    if kind == "zip":
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                return zip_kind(archive)
+        except (zipfile.BadZipFile, OSError, ValueError):
+            return "a damaged ZIP archive"
+    if kind == "ole":
+        return "xls"  # old Excel, or an encrypted workbook: the reader says which
+    if kind == "text":
+        return "csv" if is_text(data) else "a binary file"
+    return kind
+
+
+def zip_kind(archive: zipfile.ZipFile) -> str:
+    """A ZIP container's kind from its directory: ``xlsx``, ``xlsb`` or ``ods``, else what it is."""
+    names = set(archive.namelist())
+    if "xl/workbook.xml" in names:
+        return "xlsx"
+    if "xl/workbook.bin" in names:
+        return "xlsb"
+    mimetype = archive.getinfo("mimetype") if "mimetype" in names else None
+    if mimetype is not None and mimetype.file_size < 200:
+        if archive.read(mimetype).startswith(b"application/vnd.oasis.opendocument.spreadsheet"):
+            return "ods"
+    elif "content.xml" in names:
+        return "ods"
+    if "word/document.xml" in names:
+        return "a Word document"
+    if "ppt/presentation.xml" in names:
+        return "a PowerPoint file"
+    return "a ZIP archive"
+
+
+def not_a_spreadsheet(display: str, what: str) -> InputError:
+    """The one-line error for a file that is something else ("a PDF", …)."""
+    if what == "a ZIP archive":
+        return InputError(
+            f"{display}: is a ZIP archive, not a workbook", hint="unzip it and screen the spreadsheets inside"
+        )
+    office = what in ("a Word document", "a PowerPoint file")
+    return InputError(
+        f"{display}: is {what}, not a spreadsheet",
+        hint=EXPORT_HINT if office else "export the table as .xlsx or .csv",
+    )
+
+
+def is_text(data: bytes) -> bool:
+    """Text (a CSV, YAML, JSON lines): not binary by :func:`looks_binary`, or UTF-16 (with or without a
+    byte-order mark)."""
+    return not looks_binary(data) or data.startswith(UTF16_BOMS) or bomless_utf16(data) is not None
+
+
+def bomless_utf16(data: bytes) -> str | None:
+    """UTF-16 without a byte-order mark: ASCII-range text leaves a NUL in every other byte."""
+    sample = data[:4096]
+    if len(sample) < 8:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
+        return "utf-16-be"
+    return None
 
 
 def _size(n: int) -> str:
@@ -220,22 +308,12 @@ def inspect_zip(data: bytes, display: str) -> str:
         raise _damaged(display, "the file is damaged (a truncated or corrupt ZIP container)") from exc
     with archive:
         infos = archive.infolist()
-    names = {i.filename for i in infos}
-    if "xl/workbook.xml" in names:
-        kind = "xlsx"
-    elif "xl/workbook.bin" in names:
-        kind = "xlsb"
-    elif "content.xml" in names:
-        kind = "ods"
-    elif "word/document.xml" in names:
-        raise InputError(f"{display}: is a Word document, not a spreadsheet", hint=EXPORT_HINT)
-    elif "ppt/presentation.xml" in names:
-        raise InputError(f"{display}: is a PowerPoint file, not a spreadsheet", hint=EXPORT_HINT)
-    else:
-        raise InputError(
-            f"{display}: is a ZIP archive, not a workbook",
-            hint="unzip it and screen the spreadsheets inside",
-        )
+        try:
+            kind = zip_kind(archive)
+        except Exception as exc:  # a damaged member read for its mimetype
+            raise _damaged(display, "the file is damaged (a truncated or corrupt ZIP container)") from exc
+    if kind.startswith("a "):
+        raise not_a_spreadsheet(display, kind)
     total = sum(i.file_size for i in infos)
     if total > MAX_UNPACKED_BYTES:
         raise InputError(
@@ -481,12 +559,12 @@ def workbook_kind(data: bytes, display: str) -> str | None:
     """A workbook's kind (xlsx, xlsb, ods, xls), checked by the guards above before any reader opens it; None
     for text (a CSV). Refuses PDFs, Word and PowerPoint files and password-protected workbooks, by content."""
     kind = sniff(data)
-    if kind == "pdf":
-        raise InputError(f"{display}: is a PDF, not a spreadsheet", hint="export the table as .xlsx or .csv")
     if kind == "zip":
         return inspect_zip(data, display)
-    if kind != "ole":
+    if kind == "text":
         return None
+    if kind != "ole":
+        raise not_a_spreadsheet(display, kind)
     if utf16_name("EncryptedPackage") in data:
         raise InputError(f"{display}: the workbook is password-protected", hint=PASSWORD_HINT)
     if utf16_name("WordDocument") in data:

@@ -18,7 +18,14 @@ from supplyscreen.errors import InputError
 from supplyscreen.ingest.columns import column_letter
 from supplyscreen.ingest.mapping import build_sheet
 from supplyscreen.ingest.sheet import EMPTY_ROW, SAMPLE_HEAD_ROWS, InputFile, Sheet
-from supplyscreen.ingest.sniff import WORKBOOK_SUFFIXES, looks_binary, sniff
+from supplyscreen.ingest.sniff import (
+    WORKBOOK_SUFFIXES,
+    bomless_utf16,
+    is_text,
+    looks_binary,
+    not_a_spreadsheet,
+    sniff,
+)
 from supplyscreen.ingest.sources import Source
 
 # --- CSV ---------------------------------------------------------------------------------------------------
@@ -39,19 +46,6 @@ class Decoded:
 def _legacy_encoding(data: bytes) -> str:
     best = from_bytes(data[:200_000], cp_isolation=_LEGACY).best()
     return best.encoding if best is not None else "cp1252"
-
-
-def bomless_utf16(data: bytes) -> str | None:
-    """UTF-16 without a byte-order mark: ASCII-range text leaves a NUL in every other byte."""
-    sample = data[:4096]
-    if len(sample) < 8:
-        return None
-    even, odd = sample[0::2], sample[1::2]
-    if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
-        return "utf-16-le"
-    if even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
-        return "utf-16-be"
-    return None
 
 
 def _line_list(numbers: Sequence[int]) -> str:
@@ -144,11 +138,8 @@ def read_text_table(data: bytes, source: Source) -> tuple[list[list[str]], str, 
             f"{display}: is not a real {source.suffix} workbook (its content is plain text)",
             hint="rename it to .csv if it is a CSV export, or save it again from Excel",
         )
-    if looks_binary(data) and bomless_utf16(data) is None and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError(
-            f"{display}: is not a spreadsheet or CSV file (binary content)",
-            hint="export the supplier list as .xlsx or .csv",
-        )
+    if not is_text(data):
+        raise not_a_spreadsheet(display, "a binary file")
     rows, encoding, note = read_csv(data, display)
     return rows, f"csv ({encoding})", [f"{display}: {note}"] if note else []
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -129,8 +130,14 @@ class InProcess:
         pass
 
 
-# What forked workers screen: set in the parent just before the pool forks, read by the children.
+# What worker processes screen: set in the parent just before the pool forks (inherited by the children), or
+# in each child by the pool's initializer (a forkserver or spawned child gets it pickled).
 _WORK: Job | None = None
+
+
+def _set_work(job: Job | None) -> None:
+    global _WORK
+    _WORK = job
 
 
 def _work_chunk(task: tuple[int, Sequence[int] | None, Sequence[Sequence[str]] | None]) -> Chunk:
@@ -140,35 +147,48 @@ def _work_chunk(task: tuple[int, Sequence[int] | None, Sequence[Sequence[str]] |
 
 
 class LocalProcesses:
-    """A large sheet's chunks in ``workers`` forked processes, each inheriting the compiled rules and lists
-    (not from a multi-threaded program such as the web app); smaller sheets, and systems without fork, in
-    the calling process."""
+    """A large sheet's chunks in ``workers`` processes on this machine; smaller sheets in the calling
+    process. From a single-threaded program (the CLI) the workers are forked and inherit the compiled rules
+    and lists; from a multi-threaded one (the web app), where forking is unsafe, they start clean
+    (forkserver, else spawn) and get them pickled once each."""
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
 
     def run(self, job: Job) -> Iterator[Chunk]:
-        sheet = job.sheet
-        if sheet.estimated_rows < PARALLEL_MIN_ROWS or "fork" not in multiprocessing.get_all_start_methods():
+        if job.sheet.estimated_rows < PARALLEL_MIN_ROWS:
             yield from InProcess().run(job)
             return
-        global _WORK
-        _WORK = job
+        methods = multiprocessing.get_all_start_methods()
+        if "fork" in methods and threading.active_count() == 1:
+            yield from self._forked(job)
+            return
+        bare = replace(job, sheet=replace(job.sheet, rows=[], row_numbers=[], stream=None))
+        context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+        with context.Pool(self.workers, initializer=_set_work, initargs=(bare,)) as pool:
+            yield from self._ordered(pool, job.sheet, send_rows=True)
+
+    def _forked(self, job: Job) -> Iterator[Chunk]:
+        _set_work(job)
         gc.freeze()  # what the children inherit stays out of their collections (and shared with the parent)
         try:
             with multiprocessing.get_context("fork").Pool(self.workers) as pool:
-                pending: deque[Any] = deque()
-                for start, numbers, rows in sheet.chunks(CHUNK_ROWS):
-                    # rows held in memory are in the children already: send only where they start
-                    task = (start, None, None) if sheet.stream is None else (start, numbers, rows)
-                    pending.append(pool.apply_async(_work_chunk, (task,)))
-                    if len(pending) > 2 * self.workers:
-                        yield replace(pending.popleft().get(), sheet=sheet)
-                while pending:
-                    yield replace(pending.popleft().get(), sheet=sheet)
+                # rows held in memory are in the children already: send only where they start
+                yield from self._ordered(pool, job.sheet, send_rows=job.sheet.stream is not None)
         finally:
-            _WORK = None
+            _set_work(None)
             gc.unfreeze()
+
+    def _ordered(self, pool: Any, sheet: Sheet, send_rows: bool) -> Iterator[Chunk]:
+        """The sheet's chunks through the pool, in order, at most ``2 × workers`` in flight."""
+        pending: deque[Any] = deque()
+        for start, numbers, rows in sheet.chunks(CHUNK_ROWS):
+            task = (start, numbers, rows) if send_rows else (start, None, None)
+            pending.append(pool.apply_async(_work_chunk, (task,)))
+            if len(pending) > 2 * self.workers:
+                yield replace(pending.popleft().get(), sheet=sheet)
+        while pending:
+            yield replace(pending.popleft().get(), sheet=sheet)
 
     def close(self) -> None:
         pass

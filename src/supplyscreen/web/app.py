@@ -237,7 +237,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     interrupted = store.mark_interrupted()
     if interrupted:
         log.warning("%d run(s) left unfinished by an earlier server are marked interrupted", interrupted)
-    runner = jobs.Runner(store, settings.workers)
+    runner = jobs.Runner(store, settings.runs, settings.workers)
 
     app = FastAPI(
         title="supplyscreen",

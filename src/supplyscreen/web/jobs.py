@@ -99,9 +99,9 @@ def cli_equivalent(run: Run) -> str:
     return run_request(run).command()
 
 
-def run_request(run: Run, store: Store | None = None) -> ScreenRequest:
+def run_request(run: Run, store: Store | None = None, workers: int = 1) -> ScreenRequest:
     """A stored run as a request: its files (their content from ``store``; without one, only their names,
-    for the command), sheet and column maps."""
+    for the command), sheet and column maps, screened in ``workers`` processes."""
 
     def sources(role: str) -> list[Source]:
         return [
@@ -117,6 +117,7 @@ def run_request(run: Run, store: Store | None = None) -> ScreenRequest:
         rules=rule_layers(sources("rules")),
         lists=tuple(sources("list")),
         formats=REPORT_FORMATS,
+        workers=workers,
     )
 
 
@@ -142,18 +143,19 @@ class Progress:
             self.store.set_progress(self.run_id, self.done, self.total)
 
 
-def screen_run(run: Run, store: Store, progress: Progress) -> ScreeningResult:
+def screen_run(run: Run, store: Store, progress: Progress, workers: int = 1) -> ScreeningResult:
     """Screen a stored run as ``supplyscreen screen`` would: one screener for the run, every input read
     once from memory with its column maps."""
-    request = run_request(run, store)
+    request = run_request(run, store, workers)
     with request.screener() as screener:
         files = request.read()
         progress.expect(sum(f.estimated_rows for f in files))
         return screener.screen(files, on_progress=progress.add)
 
 
-def execute(store: Store, run_id: str) -> None:
-    """Screen one stored run and keep its results and reports. Errors are recorded on the run."""
+def execute(store: Store, run_id: str, workers: int = 1) -> None:
+    """Screen one stored run (large sheets in ``workers`` processes) and keep its results and reports.
+    Errors are recorded on the run."""
     run = store.get_run(run_id)
     if run is None:
         return
@@ -161,7 +163,7 @@ def execute(store: Store, run_id: str) -> None:
     store.update_run(run_id, status="running", started_at=now(), progress_done=0, progress_total=total)
     started = time.perf_counter()
     try:
-        result = screen_run(run, store, Progress(store, run_id, total))
+        result = screen_run(run, store, Progress(store, run_id, total), workers)
         reports = {fmt: render_report(result, fmt) for fmt in REPORT_FORMATS}
         store.save_result(run_id, result, reports, seconds=round(time.perf_counter() - started, 3))
     except SupplyscreenError as exc:
@@ -180,17 +182,20 @@ def execute(store: Store, run_id: str) -> None:
 
 
 class Runner:
-    """A small pool of screening threads. Requests only queue work and return at once."""
+    """A small pool of screening threads, ``runs`` at a time, each run screening large sheets in ``workers``
+    processes. Requests only queue work and return at once."""
 
-    def __init__(self, store: Store, workers: int = 2) -> None:
+    def __init__(self, store: Store, runs: int = 2, workers: int = 1) -> None:
         self.store = store
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="supplyscreen-screen")
+        self.runs = runs
+        self.workers = workers
+        self._pool = ThreadPoolExecutor(max_workers=runs, thread_name_prefix="supplyscreen-screen")
         self._futures: dict[str, Future[None]] = {}
         self._lock = threading.Lock()
 
     def submit(self, run_id: str) -> None:
         with self._lock:
-            self._futures[run_id] = self._pool.submit(execute, self.store, run_id)
+            self._futures[run_id] = self._pool.submit(execute, self.store, run_id, self.workers)
 
     def wait(self, run_id: str, timeout: float) -> None:
         with self._lock:
