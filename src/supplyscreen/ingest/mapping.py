@@ -106,10 +106,14 @@ class ColumnMaps:
         return maps
 
     def with_arg(self, value: str) -> ColumnMaps:
-        """One more ``--map`` value: ``[INPUT[SHEET]:]FIELD=HEADER``."""
+        """One more ``--map`` value: ``[INPUT[SHEET]:]FIELD=HEADER`` (an input's name may hold ``=`` and
+        ``:``: the scope ends at the first ``:FIELD=`` that names a field)."""
         left, sep, header = value.partition("=")
-        scope, colon, fname = left.rpartition(":") if left.strip().lower() not in _NAMES else ("", "", left)
-        if not sep or not fname.strip() or not header.strip() or (colon and not scope.strip()):
+        scope, _, fname = ("", "", left) if left.strip().lower() in _NAMES else left.rpartition(":")
+        found = next((m for m in _SCOPED.finditer(value) if m.group(1).lower() in _NAMES), None)
+        if fname.strip().lower() not in _NAMES and found is not None:
+            scope, fname, header = value[: found.start()], found.group(1), value[found.end() :]
+        if not sep or not fname.strip() or not header.strip() or value.startswith(":"):
             raise InputError(f"--map {value!r} is not FIELD=HEADER", hint="e.g. --map name='Vendor Name'")
         input_name, sheet = _scope(scope)
         return self.with_fields({fname: [header]}, input_name, sheet, add=True)
@@ -177,6 +181,7 @@ class ColumnMaps:
 
 
 _NAMES = frozenset([*FIELDS, *PSEUDO_FIELDS])
+_SCOPED = re.compile(r":\s*([A-Za-z_]+)\s*=")  # where a scoped --map value's field starts
 
 
 def _scope(text: str) -> tuple[str | None, str | None]:
