@@ -8,13 +8,18 @@ import time
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from supplyscreen._version import __version__
 from supplyscreen.errors import InputError, RulesError, SupplyscreenError
 from supplyscreen.web.settings import click_options as settings_options
+
+if TYPE_CHECKING:  # the commands import what they use when run: `supplyscreen --help` stays fast
+    from supplyscreen.ingest.sheet import InputFile
+    from supplyscreen.pipeline.request import ScreenRequest
+    from supplyscreen.pipeline.results import ScreeningResult
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -157,10 +162,9 @@ def screen(
 ) -> None:
     """Screen spreadsheets (.xlsx, .xls, .csv) and write report.html, results.json and results.xlsx."""
     from supplyscreen.ingest.mapping import ColumnMaps
-    from supplyscreen.ingest.sheet import InputFile
     from supplyscreen.ingest.sources import Source
     from supplyscreen.pipeline.request import ScreenRequest
-    from supplyscreen.report import STREAMED, check_out_dir, parse_formats, streamed_reports, write_reports
+    from supplyscreen.report import STREAMED, check_out_dir, parse_formats, write_reports
     from supplyscreen.rules import RuleLayer
 
     request = ScreenRequest(
@@ -197,18 +201,12 @@ def screen(
     # JSON and CSV alone are written as the rows are screened (bounded memory, CSV inputs streamed); HTML,
     # XLSX and --db need every row at the end.
     streaming = set(chosen) <= set(STREAMED) and db_url is None
-    with ProgressBar(enabled=not quiet and sys.stderr.isatty()) as bar, request.screener() as screener:
-        files = request.read(stream=streaming, on_input=show)
-        bar.start(sum(f.estimated_rows for f in files))
+    with ProgressBar(enabled=not quiet and sys.stderr.isatty()) as bar:
         if streaming:
-            with streamed_reports(out_dir, chosen, force) as sink:
-                result = screener.screen(
-                    files, keep=False, encoders=sink.encoders, on_chunk=sink.write, on_progress=bar.update
-                )
-                paths = sink.finish(result)
+            result, paths = _screen_streamed(request, out_dir, force, show, bar)
         else:
-            result = screener.screen(files, on_progress=bar.update)
-    if not streaming:
+            result = _screen_held(request, show, bar)
+    if not streaming:  # the screener (its compiled rules and lists) is gone: the reports have the memory
         paths = write_reports(result, out_dir, chosen, force=force)
     if db_url is not None:
         _record(db_url, result, paths, request, quiet)
@@ -227,6 +225,32 @@ def screen(
             if not quiet:
                 click.echo(f"--fail-on {fail_on}: {reached} supplier(s) at or above {fail_on}", err=True)
             sys.exit(EXIT_FAIL_ON)
+
+
+def _screen_held(
+    request: ScreenRequest, show: Callable[[InputFile], None], bar: ProgressBar
+) -> ScreeningResult:
+    """Screen a request keeping every row (for HTML, XLSX and --db)."""
+    with request.screener() as screener:
+        files = request.read(on_input=show)
+        bar.start(sum(f.estimated_rows for f in files))
+        return screener.screen(files, on_progress=bar.update)
+
+
+def _screen_streamed(
+    request: ScreenRequest, out_dir: Path, force: bool, show: Callable[[InputFile], None], bar: ProgressBar
+) -> tuple[ScreeningResult, list[Path]]:
+    """Screen a request writing JSON and CSV as the rows are screened: CSV inputs stream, no row is kept."""
+    from supplyscreen.report import streamed_reports
+
+    with request.screener() as screener:
+        files = request.read(stream=True, on_input=show)
+        bar.start(sum(f.estimated_rows for f in files))
+        with streamed_reports(out_dir, request.formats, force) as sink:
+            result = screener.screen(
+                files, keep=False, encoders=sink.encoders, on_chunk=sink.write, on_progress=bar.update
+            )
+            return result, sink.finish(result)
 
 
 class ProgressBar:
@@ -370,7 +394,9 @@ def explain(
             click.echo(line)
 
 
-def _record(db_url: str, result: Any, paths: list[Path], request: Any, quiet: bool) -> None:
+def _record(
+    db_url: str, result: ScreeningResult, paths: list[Path], request: ScreenRequest, quiet: bool
+) -> None:
     """``screen --db``: keep the run, its results and reports in the database the web app reads."""
     from supplyscreen.report import FILENAMES
     from supplyscreen.store import REPORT_FORMATS, Store
