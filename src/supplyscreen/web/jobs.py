@@ -32,7 +32,8 @@ PREVIEW_ROWS = 3
 
 
 def lists_supported() -> bool:
-    """Whether the library screens against watchlists (it does: the API still says so)."""
+    """Whether uploaded watchlists are matched (they are; the pages and the API's ``watchlists_matched``
+    still ask)."""
     return True
 
 
@@ -105,7 +106,8 @@ def run_request(run: Run, store: Store | None = None, workers: int = 1) -> Scree
 
     def sources(role: str) -> list[Source]:
         return [
-            Source(f.name, data=store.file_bytes(f.sha256) if store else None) for f in run.files_of(role)
+            Source(f.name, data=store.file_bytes(f.sha256) if store is not None else None)
+            for f in run.files_of(role)
         ]
 
     inputs = sources("input")
