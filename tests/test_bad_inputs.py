@@ -21,8 +21,9 @@ from click.testing import CliRunner
 from supplyscreen import report
 from supplyscreen.cli import cli
 from supplyscreen.errors import InputError
-from supplyscreen.ingest.read import NO_NAME_NOTE, read_input
-from supplyscreen.pipeline import screen as api
+from supplyscreen.ingest.read import read_input
+from supplyscreen.ingest.sheet import NO_NAME_NOTE
+from supplyscreen.pipeline import screener
 from supplyscreen.report.tables import SOURCE_COLUMNS, VERDICT_COLUMNS, XLSX_MAX_CELL_CHARS, neutralise
 
 from .bad_inputs import generate
@@ -49,8 +50,7 @@ REFUSED = {
     "word_renamed.xlsx": "is a Word document, not a spreadsheet — "
     "copy the table into Excel and save it as .xlsx, or export it as .csv",
     "plain.zip": "is a ZIP archive, not a workbook — unzip it and screen the spreadsheets inside",
-    "image_renamed.csv": "is not a spreadsheet or CSV file (binary content) — "
-    "export the supplier list as .xlsx or .csv",
+    "image_renamed.csv": "is a PNG image, not a spreadsheet — export the table as .xlsx or .csv",
     "password.xlsx": "the workbook is password-protected — "
     "remove the password in Excel (File › Info › Protect Workbook) and save again",
     "xxe_billion_laughs.xlsx": "refused: 'xl/sharedStrings.xml' declares a DTD or XML entities, which Excel "
@@ -217,7 +217,7 @@ _RULES: dict[tuple[str, ...] | None, Any] = {}
 @pytest.fixture(autouse=True)
 def _rules_loaded_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each screening loads the real bundled rules; here once per layer list rather than per run (0.3 s)."""
-    real = api.load_rules
+    real = screener.load_rules
 
     def once(dirs: Any = None) -> Any:
         key = None if dirs is None else tuple(str(d) for d in dirs)
@@ -225,7 +225,7 @@ def _rules_loaded_once(monkeypatch: pytest.MonkeyPatch) -> None:
             _RULES[key] = real(dirs)
         return _RULES[key]
 
-    monkeypatch.setattr(api, "load_rules", once)
+    monkeypatch.setattr(screener, "load_rules", once)
 
 
 def _screen(runner: CliRunner, path: Path, out: Path, *args: str) -> Any:

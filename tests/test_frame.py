@@ -15,7 +15,9 @@ import pytest
 import supplyscreen
 from supplyscreen import InputError, frame, screen_frame
 from supplyscreen.pipeline import screen as api
+from supplyscreen.pipeline.screener import Screener
 from supplyscreen.report.tables import verdict_reasons
+from supplyscreen.rules import layered
 
 from .conftest import ROOT, SAMPLES
 
@@ -233,6 +235,10 @@ def test_rules_and_lists_as_the_command_takes_them(tmp_path: Path) -> None:
     )
     plain = screen_frame(df)
     assert "ACME" not in plain.loc[0, "reasons"] and plain.loc[1, "score"] < out.loc[1, "score"]
+    with Screener.build(layered([rules]), [watchlist]) as screener:  # compiled once, for any number of frames
+        for part in (df, df.iloc[::-1]):
+            again = screen_frame(part, screener=screener)
+            pd.testing.assert_frame_equal(again, out.loc[part.index])
 
 
 def test_the_same_code_path_as_the_command(tmp_path: Path) -> None:

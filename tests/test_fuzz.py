@@ -27,13 +27,19 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from supplyscreen.errors import InputError, SupplyscreenError
-from supplyscreen.ingest import read as sio
+from supplyscreen.ingest import sniff
+from supplyscreen.ingest.headers import map_header
+from supplyscreen.ingest.mapping import build_sheet
+from supplyscreen.ingest.read import read_input
+from supplyscreen.ingest.text import decode_text
+from supplyscreen.ingest.workbook import cell_text
 from supplyscreen.match import names
 from supplyscreen.match.rows import Matcher
 from supplyscreen.normalize import text as normalize
 from supplyscreen.pipeline import screen as api
+from supplyscreen.pipeline import screener
 from supplyscreen.report import write_reports
-from supplyscreen.rules import FIELDS, RuleSet
+from supplyscreen.rules import FIELDS, RuleSet, load_rules
 from supplyscreen.score import score_hits
 
 from .bad_inputs import generate
@@ -72,7 +78,7 @@ HEADER = ["Supplier", "Country", "Notes", "HS Code"]  # each maps to its own fie
 
 
 def _blank(value: Any) -> bool:
-    return sio.cell_text(value) == ""
+    return cell_text(value) == ""
 
 
 class _Rows(HTMLParser):
@@ -119,13 +125,13 @@ def _check_outputs(result: api.ScreeningResult, out: Path, expected: list[int]) 
 
 @pytest.fixture(scope="module")
 def rules() -> RuleSet:
-    return api.load_rules()
+    return load_rules()
 
 
 @pytest.fixture()
 def screen_once(monkeypatch: pytest.MonkeyPatch, rules: RuleSet) -> None:
     """api.screen with the real bundled rules, loaded once for the module instead of once per example."""
-    monkeypatch.setattr(api, "load_rules", lambda dirs=None: rules)
+    monkeypatch.setattr(screener, "load_rules", lambda layers=None: rules)
 
 
 @fast(60)
@@ -156,7 +162,7 @@ def test_random_workbooks_keep_every_row(
     for supplier, number in zip(result.suppliers, expected, strict=True):  # the right row's text, too
         source = rows[number - first][0]
         if source is None or isinstance(source, str):  # openpyxl writes floats to 16 digits: text only
-            assert supplier.fields.get("name", "") == sio.cell_text(source)
+            assert supplier.fields.get("name", "") == cell_text(source)
 
 
 _UNICODE_CELL = (
@@ -212,7 +218,7 @@ def _read(tmp_path: Path, name: str, content: bytes) -> None:
     path = tmp_path / name
     path.write_bytes(content)
     try:
-        result = sio.read_input(path)
+        result = read_input(path)
     except InputError:
         return
     for sheet in result.sheets:
@@ -284,7 +290,7 @@ def test_the_seed_files_are_readable(tmp_path: Path) -> None:
     for name, content in SEEDS.items():
         path = tmp_path / name
         path.write_bytes(content)
-        assert sio.read_input(path).rows >= 2, name
+        assert read_input(path).rows >= 2, name
 
 
 @fast(200)
@@ -331,7 +337,7 @@ def test_the_used_range_guard_bounds_what_the_reader_allocates(
 ) -> None:
     """Cells anywhere on the sheet, valued or only formatted: either the guard refuses the sheet, or what the
     reader then builds fits within the limit (lowered here so that passing sheets stay small)."""
-    monkeypatch.setattr(sio, "MAX_SHEET_CELLS", 200_000)
+    monkeypatch.setattr(sniff, "MAX_SHEET_CELLS", 200_000)
     rows: dict[int, list[str]] = {1: [generate.cell("A1", "Supplier")]}
     for (col, row), valued in sorted(cells, key=lambda c: (c[0][1], c[0][0])):
         ref = "" if refless else f' r="{generate._col(col)}{row}"'
@@ -342,7 +348,7 @@ def test_the_used_range_guard_bounds_what_the_reader_allocates(
     path = tmp_path / "far.xlsx"
     path.write_bytes(generate.zip_bytes(generate.xlsx_members([("S", generate.sheet_xml(body))])))
     try:
-        result = sio.read_input(path)
+        result = read_input(path)
     except InputError as exc:
         assert "used range" in str(exc)
         return
@@ -369,9 +375,9 @@ def test_normalisers_never_raise(text: str, other: str) -> None:
         normalize.imo_numbers(text)
         normalize.imo_valid(text)
         normalize.vessel_key(text)
-        sio.map_header(text)
-        sio.cell_text(text)
-        sio._unique_headers([text, other, text, ""])
+        map_header(text)
+        cell_text(text)
+        build_sheet("fuzz", None, [[text, other, text, ""], ["a", "b", "c", "d"]])
     except SupplyscreenError:
         pass
 
@@ -379,7 +385,7 @@ def test_normalisers_never_raise(text: str, other: str) -> None:
 @fast(200)
 @given(content=st.binary(max_size=400))
 def test_decoding_never_raises(content: bytes) -> None:
-    decoded = sio.decode_text(content)
+    decoded = decode_text(content)
     assert isinstance(decoded.text, str)
 
 

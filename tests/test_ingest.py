@@ -28,9 +28,11 @@ from supplyscreen.cli import cli
 from supplyscreen.errors import InputError
 from supplyscreen.ingest.columns import NOT_SCREENED, TEXT, cell_kind
 from supplyscreen.ingest.headers import header_kind, is_question, map_header, vocabulary
-from supplyscreen.ingest.read import SAMPLE_HEAD_ROWS, Sheet, read_input
+from supplyscreen.ingest.read import read_input
+from supplyscreen.ingest.sheet import SAMPLE_HEAD_ROWS, Sheet
 from supplyscreen.normalize.text import country_code
 from supplyscreen.pipeline import screen as api
+from supplyscreen.pipeline import screener
 from supplyscreen.rules import FIELDS, RuleSet
 
 from .conftest import ROOT
@@ -708,7 +710,7 @@ def test_web_map_step_shows_the_account_and_adds_columns_to_a_field(tmp_path: Pa
 @pytest.fixture()
 def screen_once(monkeypatch: pytest.MonkeyPatch, ruleset: RuleSet) -> None:
     """api.screen with the bundled rules loaded once for the session, not once per example."""
-    monkeypatch.setattr(api, "load_rules", lambda dirs=None: ruleset)
+    monkeypatch.setattr(screener, "load_rules", lambda layers=None: ruleset)
 
 
 _WORD = st.text(alphabet=string.ascii_lowercase, min_size=3, max_size=9).filter(

@@ -9,7 +9,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from supplyscreen.errors import InputError
-from supplyscreen.ingest.read import cell_text, decode, map_header, read_input
+from supplyscreen.ingest.headers import map_header
+from supplyscreen.ingest.read import read_input
+from supplyscreen.ingest.text import decode
+from supplyscreen.ingest.workbook import cell_text
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from supplyscreen.ingest.read import Sheet
+from supplyscreen.ingest.sheet import Sheet
 from supplyscreen.match.rows import Matcher
 from supplyscreen.pipeline.screen import SupplierResult
 from supplyscreen.report.html import checklist_for, frameworks_for

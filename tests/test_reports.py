@@ -153,3 +153,13 @@ def test_dprk_origin_supplier_is_barred_outright_not_rebuttable(
     assert (
         "Evidence to gather to rebut the presumption" not in html
     )  # no supplier here has only the presumption
+
+
+def test_results_json_is_json_dumps_of_each_supplier(hostile: tuple[ScreeningResult, Path]) -> None:
+    """results.json is written record by record, yet each record is exactly json.dumps of the supplier."""
+    result, out = hostile
+    text = (out / "results.json").read_text(encoding="utf-8")
+    head, _, body = text.partition(', "suppliers": [')
+    assert json.loads(head + "}") == result.header_json()
+    records = body.removeprefix("\n").removesuffix("\n]}\n").split(",\n")
+    assert records == [json.dumps(s.as_dict(), ensure_ascii=False) for s in result.suppliers]

@@ -12,7 +12,9 @@ from click.testing import CliRunner
 
 from supplyscreen import report
 from supplyscreen.cli import cli
-from supplyscreen.ingest.read import HEADER_SCAN_ROWS, read_input
+from supplyscreen.ingest.layout import HEADER_SCAN_ROWS
+from supplyscreen.ingest.read import read_input
+from supplyscreen.pipeline import backends
 from supplyscreen.pipeline import screen as api
 
 
@@ -47,8 +49,8 @@ def _strip_time(data: bytes) -> bytes:
 def test_streamed_reports_equal_the_reports_of_a_whole_result(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
 ) -> None:
-    monkeypatch.setattr(api, "PARALLEL_MIN_ROWS", 100)
-    monkeypatch.setattr(api, "CHUNK_ROWS", 64)
+    monkeypatch.setattr(backends, "PARALLEL_MIN_ROWS", 100)
+    monkeypatch.setattr(backends, "CHUNK_ROWS", 64)
     src = _csv(tmp_path, _rows(700), head=["Vendor master export", ""])
     streamed, _ = report.screen_to_reports([src], tmp_path / "a", ["json", "csv"], workers=workers)
     assert streamed.inputs[0].sheets[0].stream is not None  # it really streamed
@@ -113,7 +115,7 @@ def test_an_interrupted_stream_leaves_nothing(tmp_path: Path, monkeypatch: pytes
         return b""
 
     monkeypatch.setattr(report, "ENCODERS", {"json": stop_after_two, "csv": stop_after_two})
-    monkeypatch.setattr(api, "CHUNK_ROWS", 50)
+    monkeypatch.setattr(backends, "CHUNK_ROWS", 50)
     with pytest.raises(KeyboardInterrupt):
         report.screen_to_reports([src], out, ["json", "csv"], force=True)
     assert [p.name for p in out.iterdir()] == ["results.json"]  # no .part file; the old report untouched
@@ -133,7 +135,7 @@ def test_a_dask_cluster_gives_the_same_reports(tmp_path: Path) -> None:
 
 
 def test_an_unreachable_scheduler_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(api, "DASK_CONNECT_TIMEOUT", "1s")
+    monkeypatch.setattr(backends, "DASK_CONNECT_TIMEOUT", "1s")
     src = _csv(tmp_path, _rows(40))
     args = ["screen", str(src), "--out", str(tmp_path / "o"), "--scheduler", "tcp://127.0.0.1:1"]
     result = CliRunner().invoke(cli, args)

@@ -191,6 +191,7 @@ def test_blocking_recall_against_exhaustive() -> None:
 
 
 def test_worker_processes_give_the_same_results(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from supplyscreen.pipeline import backends
     from supplyscreen.pipeline import screen as api
 
     lines = ["Supplier,Address,Notes"] + [
@@ -201,8 +202,8 @@ def test_worker_processes_give_the_same_results(tmp_path: Path, monkeypatch: pyt
     src = tmp_path / "rows.csv"
     src.write_text("\n".join(lines) + "\n", encoding="utf-8")
     listed = _simple(tmp_path)
-    monkeypatch.setattr(api, "PARALLEL_MIN_ROWS", 100)
-    monkeypatch.setattr(api, "CHUNK_ROWS", 128)
+    monkeypatch.setattr(backends, "PARALLEL_MIN_ROWS", 100)
+    monkeypatch.setattr(backends, "CHUNK_ROWS", 128)
     done: list[int] = []
     forked = api.screen([src], lists=[listed], workers=2, on_progress=done.append)
     single = api.screen([src], lists=[listed], workers=1)

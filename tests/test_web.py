@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import re
+import shlex
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +22,7 @@ from supplyscreen.store import Store
 from supplyscreen.web.app import create_app
 from supplyscreen.web.settings import Settings
 
-from .conftest import SAMPLES
+from .conftest import SAMPLES, SHARED
 
 BASE = "http://127.0.0.1"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -98,7 +100,7 @@ def test_upload_map_screen_and_downloads_match_the_cli(client: TestClient, tmp_p
     assert "automatic: Vendor Name" in page.text and "Поставщик" in page.text
 
     run = _screen(client, run_url)
-    assert run["status"] == "done", run
+    assert run["status"] == "done", run["error"]
     assert run["summary"]["rows"] == 74
 
     # the CLI on the same file, in a directory where it has the same name
@@ -187,7 +189,7 @@ def test_unrecognised_headers_can_be_named_by_hand(client: TestClient) -> None:
     page = client.get(run_url).text
     assert "no supplier name column found" in page and "map:0:*:name" in page
     run = _screen(client, run_url, **{"map:0:*:name": "Firm"})
-    assert run["status"] == "done", run
+    assert run["status"] == "done", run["error"]
     assert run["summary"]["rows"] == 1
 
 
@@ -432,9 +434,9 @@ def test_settings_come_from_options_then_environment_then_defaults() -> None:
 
 
 def test_progress_is_reported_while_screening_and_results_are_unchanged(tmp_path: Path) -> None:
+    from supplyscreen.ingest.sources import Source
     from supplyscreen.pipeline.screen import screen
     from supplyscreen.web import jobs
-    from supplyscreen.web.uploads import spreadsheet
 
     lines = ["Supplier,Address,Notes"] + [
         f"Firm {i},{'Hunchun' if i % 7 == 0 else 'Lima'},{'DPRK workers' if i % 11 == 0 else ''}"
@@ -450,16 +452,13 @@ def test_progress_is_reported_while_screening_and_results_are_unchanged(tmp_path
 
     store = Store(f"sqlite:///{tmp_path / 'p.db'}")
     run_id = store.create_run([("big.csv", data)], status="running")
-    ws = jobs.write_workspace(tmp_path / "ws", [spreadsheet("big.csv", data)])
-    sliced = jobs.screen_workspace(ws, {}, Recorder(store, run_id, 0))
+    run = store.get_run(run_id)
+    assert run is not None
+    sliced = jobs.screen_run(run, store, Recorder(store, run_id, 0))
     assert steps == [5000, 10000, 12000]
     assert len(sliced.inputs[0].sheets) == 1 and sliced.inputs[0].sheets[0].row_numbers[-1] == 12001
 
-    (ws.root / "big.csv").write_bytes(data)
-    whole = screen([ws.root / "big.csv"])
-    whole.inputs[0].display = "big.csv"
-    for sh in whole.inputs[0].sheets:
-        sh.file = "big.csv"
+    whole = screen([Source("big.csv", data=data)])
     a, b = sliced.to_json(), whole.to_json()
     for doc in (a, b):
         doc["run"].pop("started_at")
@@ -508,3 +507,123 @@ def test_the_report_and_the_supplier_page_render_the_same_card(client: TestClien
     assert "<h1>(no supplier name: screened on the other fields only)</h1>" in unnamed
     if run["watchlists_matched"]:
         assert 'class="list-match"' in client.get(f"/runs/{run['id']}/suppliers/0").text
+
+
+# --- uploads read from memory under their names; OFAC's companion files; the "same as" command ------------
+
+OFAC_DIR = SHARED / "data" / "ofac-sdn"
+needs_ofac = pytest.mark.skipif(
+    not (OFAC_DIR / "sdn.csv").exists(), reason="../shared/data not beside the project"
+)
+
+
+def _ofac_cut(name: str, ids: set[str]) -> bytes:
+    """The lines of one OFAC file whose entry id is among ``ids``: a small upload."""
+    lines = (OFAC_DIR / name).read_bytes().splitlines(keepends=True)
+    return b"".join(line for line in lines if line.split(b",", 1)[0] in ids)
+
+
+@needs_ofac
+def test_list_hits_name_the_upload_and_ofac_companions_are_read_with_sdn(client: TestClient) -> None:
+    ids = {b"19613", b"27254", b"12211"}
+    lists = [(name, _ofac_cut(name, ids)) for name in ("sdn.csv", "alt.csv", "add.csv")]
+    suppliers = b"Supplier,Country\nBeijing Sukbakso,China\nRynrado,\nAcme Tools,Germany\n"
+    run = client.post(
+        "/api/v1/runs",
+        params={"wait": 60},
+        files=[
+            ("files", ("vendors.csv", suppliers, "text/csv")),
+            *[("lists", (name, data, "text/csv")) for name, data in lists],
+        ],
+    ).json()
+    assert run["status"] == "done", run["error"]
+    assert [f["name"] for f in run["files"] if f["role"] == "list"] == ["sdn.csv", "alt.csv", "add.csv"]
+    results = client.get(run["links"]["results"]).json()
+    assert [entry["path"] for entry in results["run"]["lists"]] == [
+        "sdn.csv"
+    ]  # the companions are part of it
+    rules = {s["fields"]["name"]: [h["rule"] for h in s["hits"] if h["list"]] for s in results["suppliers"]}
+    assert "watchlist:sdn.csv#SDN 27254" in rules["Beijing Sukbakso"]
+    assert "watchlist:sdn.csv#SDN 19613" in rules["Rynrado"]  # an a.k.a. that only alt.csv has
+    assert rules["Acme Tools"] == []
+    sukbakso = next(s for s in results["suppliers"] if s["fields"]["name"] == "Beijing Sukbakso")
+    listed = next(h["list"] for h in sukbakso["hits"] if h["list"])
+    country = next(c for c in listed["comparisons"] if c["name"] == "country_match")
+    assert country["detail"] == "CN on both sides"  # the country is only in add.csv
+    assert "/tmp" not in client.get(run["links"]["results"]).text
+
+
+def test_a_companion_file_without_its_list_is_one_error(client: TestClient) -> None:
+    run = client.post(
+        "/api/v1/runs",
+        params={"wait": 30},
+        files=[
+            ("files", ("a.csv", b"Supplier\nAcme\n", "text/csv")),
+            ("lists", ("alt.csv", b'19613,47111,"aka","RYNRADO",-0- \n', "text/csv")),
+        ],
+    ).json()
+    assert run["status"] == "failed"
+    assert run["error"]["message"].startswith("alt.csv: is one of OFAC's companion files")
+
+
+def test_the_same_as_command_of_a_corrected_web_run_gives_the_same_results(
+    client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = {
+        "vendors.xlsx": (SAMPLES / "vendors.xlsx").read_bytes(),
+        "extra list.csv": b"Firm Code;Firm\nX1;Acme Fishing Co\nX2;Pyongyang Trading\n",
+    }
+    lists = b"name,aliases,type,country,identifiers,source,reason\nAcme Fishing,,organization,CN,,memo,test\n"
+    run_url = _upload(client, list(files.items()), lists=[("block.csv", lists, "text/csv")])
+    run = _screen(client, run_url, **{"map:0:0:id": "Payment Terms", "map:1:*:name": "Firm"})
+    assert run["status"] == "done", run["error"]
+    command = re.search(r"<th>Same as</th><td><code>([^<]+)</code>", client.get(run_url).text)
+    assert command
+    args = shlex.split(html.unescape(command.group(1)))
+    assert args[:2] == ["supplyscreen", "screen"] and "--map" in args
+    assert "vendors.xlsx[Approved Vendors]:id=Payment Terms" in args and "extra list.csv:name=Firm" in args
+    for name, data in [*files.items(), ("block.csv", lists)]:
+        (tmp_path / name).write_bytes(data)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, [*args[1:], "--out", "out", "--format", "json", "-q"])
+    assert result.exit_code == 0, result.output
+    web = client.get(f"/api/v1/runs/{run['id']}/results").json()
+    local = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
+    for doc in (web, local):
+        doc["run"].pop("started_at")
+    assert local["suppliers"] == web["suppliers"]
+    assert local["run"] == web["run"]
+
+
+def test_serve_workers_are_processes_and_runs_are_threads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from supplyscreen.ingest.sources import Source
+    from supplyscreen.pipeline import backends
+    from supplyscreen.pipeline.screen import screen
+
+    settings = Settings.load(environ={"SUPPLYSCREEN_RUNS": "3", "SUPPLYSCREEN_WORKERS": "2"})
+    assert (settings.runs, settings.workers) == (3, 2)
+    monkeypatch.setattr(backends, "PARALLEL_MIN_ROWS", 100)
+    monkeypatch.setattr(backends, "CHUNK_ROWS", 128)
+    lines = ["Supplier,Address,Notes"] + [
+        f"Firm {i},{'Hunchun' if i % 7 == 0 else 'Lima'},{'DPRK workers' if i % 11 == 0 else ''}"
+        for i in range(900)
+    ]
+    data = ("\n".join(lines) + "\n").encode()
+    here: list[int] = []  # chunks screened in this process (none: worker processes screen them all)
+    real = backends.screen_chunk
+    monkeypatch.setattr(backends, "screen_chunk", lambda job, *task: here.append(1) or real(job, *task))
+    with _client(tmp_path, runs=3, workers=2) as client:
+        runner = client.app.state.runner  # type: ignore[attr-defined]
+        assert (runner.runs, runner.workers) == (3, 2)
+        run = client.post(
+            "/api/v1/runs", params={"wait": 120}, files=[("files", ("rows.csv", data, "text/csv"))]
+        ).json()
+        assert run["status"] == "done", run["error"]
+        web = client.get(run["links"]["results"]).json()
+    assert here == []
+    local = screen([Source("rows.csv", data=data)]).to_json()
+    for doc in (web, local):
+        doc["run"].pop("started_at")
+    assert web == local

@@ -10,11 +10,13 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
 
 from supplyscreen.errors import InputError, OutputError, RulesError, SupplyscreenError
 from supplyscreen.pipeline.screen import ScreeningResult, screen
+from supplyscreen.pipeline.screener import Screener
 
 __all__ = [
     "InputError",
     "OutputError",
     "RulesError",
+    "Screener",
     "ScreeningResult",
     "SupplyscreenError",
     "__version__",

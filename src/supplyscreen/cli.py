@@ -8,13 +8,18 @@ import time
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from supplyscreen._version import __version__
 from supplyscreen.errors import InputError, RulesError, SupplyscreenError
 from supplyscreen.web.settings import click_options as settings_options
+
+if TYPE_CHECKING:  # the commands import what they use when run: `supplyscreen --help` stays fast
+    from supplyscreen.ingest.sheet import InputFile
+    from supplyscreen.pipeline.request import ScreenRequest
+    from supplyscreen.pipeline.results import ScreeningResult
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -59,16 +64,6 @@ def translate_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _parse_map(values: tuple[str, ...]) -> dict[str, list[str]]:
-    mapping: dict[str, list[str]] = {}
-    for value in values:
-        fname, sep, header = value.partition("=")
-        if not sep or not fname.strip() or not header.strip():
-            raise InputError(f"--map {value!r} is not FIELD=HEADER", hint="e.g. --map name='Vendor Name'")
-        mapping.setdefault(fname.strip().lower(), []).append(header.strip())
-    return mapping
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="supplyscreen")
 @click.option("--debug", is_flag=True, help="Show Python tracebacks instead of one-line errors.")
@@ -91,7 +86,7 @@ def cli(debug: bool) -> None:
     "rules_dirs",
     multiple=True,
     type=click.Path(path_type=Path),
-    help="Rule directory; repeat to layer your own over the bundled rules.",
+    help="Rule directory (or one YAML rule file); repeat to layer your own over the bundled rules.",
 )
 @click.option(
     "--list",
@@ -173,14 +168,24 @@ def screen(
     db_url: str | None,
 ) -> None:
     """Screen spreadsheets (.xlsx, .xls, .csv) and write report.html, results.json and results.xlsx."""
-    from supplyscreen.ingest.read import InputFile
+    from supplyscreen.ingest.mapping import ColumnMaps
+    from supplyscreen.ingest.sources import Source
     from supplyscreen.match.compiled import ListCache, set_default_cache
-    from supplyscreen.pipeline.screen import screen as run_screen
-    from supplyscreen.report import STREAMED, check_out_dir, parse_formats, screen_to_reports, write_reports
+    from supplyscreen.pipeline.request import ScreenRequest
+    from supplyscreen.report import STREAMED, check_out_dir, parse_formats, write_reports
+    from supplyscreen.rules import RuleLayer
 
-    chosen = parse_formats(formats)
-    mapping = _parse_map(maps)
-    layers = _layers(rules_dirs)
+    request = ScreenRequest(
+        inputs=tuple(Source.of(p) for p in inputs),
+        maps=ColumnMaps.parse(maps),
+        sheet=sheet,
+        rules=tuple(RuleLayer.of(d) for d in rules_dirs),
+        lists=tuple(Source.of(p) for p in lists),
+        formats=tuple(parse_formats(formats)),
+        workers=workers or os.cpu_count() or 1,
+        scheduler=scheduler,
+    )
+    chosen = list(request.formats)
     check_out_dir(out_dir, chosen, force, inputs)  # a bad --out is reported before the screening, not after
     if no_cache:
         set_default_cache(ListCache(None))
@@ -207,25 +212,14 @@ def screen(
     # XLSX and --db need every row at the end.
     streaming = set(chosen) <= set(STREAMED) and db_url is None
     with ProgressBar(enabled=not quiet and sys.stderr.isatty()) as bar:
-        options: dict[str, Any] = {
-            "rules_dirs": layers,
-            "sheet": sheet,
-            "mapping": mapping,
-            "on_input": show,
-            "lists": lists,
-            "on_start": bar.start,
-            "on_progress": bar.update,
-            "workers": workers or os.cpu_count() or 1,
-            "scheduler": scheduler,
-        }
         if streaming:
-            result, paths = screen_to_reports(inputs, out_dir, chosen, force=force, **options)
+            result, paths = _screen_streamed(request, out_dir, force, show, bar)
         else:
-            result = run_screen(inputs, **options)
-    if not streaming:
+            result = _screen_held(request, show, bar)
+    if not streaming:  # the screener (its compiled rules and lists) is gone: the reports have the memory
         paths = write_reports(result, out_dir, chosen, force=force)
     if db_url is not None:
-        _record(db_url, result, paths, mapping, sheet, quiet)
+        _record(db_url, result, paths, request, quiet)
     if not quiet:
         tiers = result.by_tier
         click.echo(
@@ -241,6 +235,32 @@ def screen(
             if not quiet:
                 click.echo(f"--fail-on {fail_on}: {reached} supplier(s) at or above {fail_on}", err=True)
             sys.exit(EXIT_FAIL_ON)
+
+
+def _screen_held(
+    request: ScreenRequest, show: Callable[[InputFile], None], bar: ProgressBar
+) -> ScreeningResult:
+    """Screen a request keeping every row (for HTML, XLSX and --db)."""
+    with request.screener() as screener:
+        files = request.read(on_input=show)
+        bar.start(sum(f.estimated_rows for f in files))
+        return screener.screen(files, on_progress=bar.update)
+
+
+def _screen_streamed(
+    request: ScreenRequest, out_dir: Path, force: bool, show: Callable[[InputFile], None], bar: ProgressBar
+) -> tuple[ScreeningResult, list[Path]]:
+    """Screen a request writing JSON and CSV as the rows are screened: CSV inputs stream, no row is kept."""
+    from supplyscreen.report import streamed_reports
+
+    with request.screener() as screener:
+        files = request.read(stream=True, on_input=show)
+        bar.start(sum(f.estimated_rows for f in files))
+        with streamed_reports(out_dir, request.formats, force) as sink:
+            result = screener.screen(
+                files, keep=False, encoders=sink.encoders, on_chunk=sink.write, on_progress=bar.update
+            )
+            return result, sink.finish(result)
 
 
 class ProgressBar:
@@ -292,16 +312,6 @@ def rules() -> None:
     """Inspect and validate rule files."""
 
 
-def _layers(dirs: tuple[Path, ...], standalone: bool = False) -> list[Path]:
-    """The bundled rules followed by the user's layers (as ``screen --rules`` uses them)."""
-    from supplyscreen.rules import default_rules_dir
-
-    if standalone and dirs:
-        return list(dirs)
-    bundled = default_rules_dir()
-    return [bundled, *(d for d in dirs if d.resolve() != bundled.resolve())]
-
-
 @rules.command("check")
 @click.argument("dirs", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
@@ -310,16 +320,16 @@ def _layers(dirs: tuple[Path, ...], standalone: bool = False) -> list[Path]:
 @translate_errors
 def rules_check(dirs: tuple[Path, ...], standalone: bool) -> None:
     """Validate rules (the bundled rules/, with DIRs layered on top); exit 1 with one line per problem."""
-    from supplyscreen.rules import load_rules
+    from supplyscreen.rules import layered, load_rules
 
-    ruleset = load_rules(_layers(dirs, standalone))
+    ruleset = load_rules(layered(dirs, standalone))
     click.echo(
         f"OK: {len(ruleset.indicators)} indicators, {len(ruleset.combinations)} combinations, "
         f"{len(ruleset.frameworks)} legal frameworks, {len(ruleset.checklist)} checklist items; "
         f"sha256 {ruleset.sha256}"
     )
     for source in ruleset.sources:
-        click.echo(f"  layer {source.path}: {source.files} files, sha256 {source.sha256}")
+        click.echo(f"  layer {source.name}: {source.files} files, sha256 {source.sha256}")
 
 
 @rules.command("list")
@@ -336,9 +346,9 @@ def rules_check(dirs: tuple[Path, ...], standalone: bool) -> None:
 def rules_list(rules_dirs: tuple[Path, ...], fmt: str, category: str | None) -> None:
     """List every indicator with its category, points, terms and citations."""
     from supplyscreen.reference import indicators_json, indicators_markdown, indicators_table
-    from supplyscreen.rules import load_rules
+    from supplyscreen.rules import layered, load_rules
 
-    ruleset = load_rules(_layers(rules_dirs))
+    ruleset = load_rules(layered(rules_dirs))
     render = {"table": indicators_table, "json": indicators_json, "markdown": indicators_markdown}[fmt]
     click.echo(render(ruleset, category), nl=False)
 
@@ -399,9 +409,8 @@ def explain(
 ) -> None:
     """Show every rule evaluated for one supplier, which fired and why, and the resulting score; with --list,
     every watchlist candidate, its comparisons and why it was kept or dropped."""
-    from supplyscreen.explain import explain as run_explain
-    from supplyscreen.ingest.watchlist import load_watchlist
-    from supplyscreen.rules import load_rules
+    from supplyscreen.pipeline.screener import Screener
+    from supplyscreen.rules import layered
 
     fields = {
         "name": name,
@@ -414,13 +423,13 @@ def explain(
     }
     if not any(fields.values()):
         raise InputError("nothing to explain", hint="give at least one of --name, --country, --address, …")
-    watchlists = [load_watchlist(p) for p in lists]
-    for line in run_explain(fields, load_rules(_layers(rules_dirs)), lists=watchlists).lines():
-        click.echo(line)
+    with Screener.build(layered(rules_dirs), lists) as screener:
+        for line in screener.explain(fields).lines():
+            click.echo(line)
 
 
 def _record(
-    db_url: str, result: Any, paths: list[Path], mapping: dict[str, list[str]], sheet: str | None, quiet: bool
+    db_url: str, result: ScreeningResult, paths: list[Path], request: ScreenRequest, quiet: bool
 ) -> None:
     """``screen --db``: keep the run, its results and reports in the database the web app reads."""
     from supplyscreen.report import FILENAMES
@@ -432,7 +441,7 @@ def _record(
         run_id = store.record(
             result,
             {fmt: reports[fmt] for fmt in REPORT_FORMATS if fmt in reports},
-            options={"mapping": mapping, "sheet": sheet},
+            options=request.options(),
         )
     finally:
         store.close()

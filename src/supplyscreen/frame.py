@@ -13,12 +13,15 @@ import numpy as np
 import pandas as pd
 
 from supplyscreen.errors import InputError
-from supplyscreen.ingest.columns import PSEUDO_FIELDS, column_letter
-from supplyscreen.ingest.read import InputFile, build_sheet, cell_text
+from supplyscreen.ingest.columns import column_letter
+from supplyscreen.ingest.mapping import build_sheet, check_field
+from supplyscreen.ingest.sheet import InputFile
+from supplyscreen.ingest.sources import Source
+from supplyscreen.ingest.workbook import cell_text
 from supplyscreen.normalize.text import fold
-from supplyscreen.pipeline.screen import screen
+from supplyscreen.pipeline.screener import Screener
 from supplyscreen.report.tables import verdict_reasons
-from supplyscreen.rules import FIELDS, default_rules_dir
+from supplyscreen.rules import layered
 from supplyscreen.score import TIERS
 
 RESULT_COLUMNS = ("score", "tier", "presumption", "track", "reasons")
@@ -37,6 +40,7 @@ def screen_frame(
     *,
     workers: int = 1,
     name: str = "DataFrame",
+    screener: Screener | None = None,
 ) -> pd.DataFrame:
     """Screen every row of ``df`` and return a copy with five columns added: ``score`` (0–100), ``tier``
     (an ordered categorical: clear < low < medium < high), ``presumption`` (bool: the CAATSA §321(b)
@@ -50,6 +54,9 @@ def screen_frame(
     like ``--map``: ``{field: column label or [labels]}``, also ``"text"`` (screen as free text) and
     ``"skip"`` (do not screen). ``rules`` are rule directories layered over the bundled rules (``--rules``);
     ``lists`` watchlist files (``--list``); ``workers`` > 1 screens 20,000 rows or more in forked processes.
+    A ``screener`` (:class:`~supplyscreen.pipeline.screener.Screener`, built once) screens many frames
+    without loading and compiling the rules and lists again; ``rules``, ``lists`` and ``workers`` are then
+    its own.
     The index is not screened (``df.reset_index()`` makes it a column). Raises :class:`InputError` for a
     mapping naming an unknown field or column, a frame without a supplier name column, or result columns
     that ``df`` already has.
@@ -88,8 +95,13 @@ def screen_frame(
         except InputError as exc:
             raise InputError(exc.message, hint=MAPPING_HINT) from exc
         digest = hashlib.sha256("\x1e".join("\x1f".join(row) for row in grid).encode("utf-8")).hexdigest()
-        source = InputFile(Path(name), name, digest, "DataFrame", [sheet])
-        result = screen([source], rules_dirs=_layers(rules), lists=lists, workers=workers)
+        source = InputFile(Source(name), digest, "DataFrame", [sheet])
+        if screener is not None:
+            result = screener.screen([source])
+        else:
+            layers = layered([rules] if isinstance(rules, str | Path) else list(rules or ()))
+            with Screener.build(layers, lists, workers=workers) as own:
+                result = own.screen([source])
         for s in result.suppliers:
             v = s.verdict
             # grid row r (0 the header) is spreadsheet row r + 1 and the frame's position r - 1
@@ -143,12 +155,8 @@ def _overrides(
 ) -> dict[str, list[str]]:
     """``mapping`` as ``--map`` overrides (field → header texts), every field and column checked."""
     out: dict[str, list[str]] = {}
-    for field, labels in (mapping or {}).items():
-        if field not in FIELDS and field not in PSEUDO_FIELDS:
-            raise InputError(
-                f"{name}: mapping names unknown field {field!r}",
-                hint=f"use one of: {', '.join(FIELDS)} (or text, skip: screen a column as text, or not)",
-            )
+    for given, labels in (mapping or {}).items():
+        field = check_field(str(given), f"{name}: mapping")
         several = isinstance(labels, list) or (isinstance(labels, tuple) and labels not in list(columns))
         wanted: list[Hashable] = list(labels) if several else [labels]  # type: ignore[arg-type]
         if not wanted:
@@ -167,10 +175,3 @@ def _overrides(
                 )
             out.setdefault(field, []).extend(headers[i] for i in found)
     return out
-
-
-def _layers(rules: str | Path | Sequence[str | Path] | None) -> list[Path]:
-    """The bundled rules with ``rules`` layered over them, as ``screen --rules`` uses them."""
-    dirs = [rules] if isinstance(rules, str | Path) else list(rules or ())
-    bundled = default_rules_dir()
-    return [bundled, *(Path(d) for d in dirs if Path(d).resolve() != bundled.resolve())]

@@ -27,7 +27,7 @@ def _matches(ind: Indicator) -> str:
 
 def indicators_json(rules: RuleSet, category: str | None = None) -> str:
     data = {
-        "rules": {"sha256": rules.sha256, "layers": [str(s.path) for s in rules.sources]},
+        "rules": {"sha256": rules.sha256, "layers": [s.name for s in rules.sources]},
         "tiers": rules.tiers.model_dump(),
         "indicators": [i.model_dump() for i in _selected(rules, category)],
         "combinations": [c.model_dump() for c in rules.combinations] if category is None else [],

@@ -11,13 +11,14 @@ import hashlib
 import io
 import json
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from supplyscreen.compare.identifiers import Identifier, identifiers_in
 from supplyscreen.errors import InputError
-from supplyscreen.ingest.read import decode
+from supplyscreen.ingest.sources import Source, SourceLike
+from supplyscreen.ingest.text import decode
 from supplyscreen.normalize.text import AMBIGUOUS_KOREA, country_code
 
 SIMPLE_COLUMNS = ("name", "aliases", "type", "country", "identifiers", "source", "reason")
@@ -68,8 +69,7 @@ class Entry:
 
 @dataclass
 class Watchlist:
-    path: Path
-    display: str
+    display: str  # the name it is shown by (the path as given, or an upload's name)
     sha256: str
     format: str
     entries: list[Entry] = field(default_factory=list)
@@ -145,8 +145,7 @@ def _simple(rows: list[dict[str, str]], label: str) -> list[Entry]:
 # --- OFAC SDN --------------------------------------------------------------------------------------------
 
 
-def _ofac_rows(path: Path) -> list[list[str]]:
-    text, _ = decode(path.read_bytes())
+def _ofac_rows(text: str) -> list[list[str]]:
     rows = []
     for row in csv.reader(io.StringIO(text)):
         if row and row[0].strip().isdigit():
@@ -154,23 +153,27 @@ def _ofac_rows(path: Path) -> list[list[str]]:
     return rows
 
 
-def _ofac(path: Path, label: str) -> list[Entry]:
+def _text(source: Source) -> str:
+    return decode(source.read_bytes(LIST_FILE, LIST_HINT))[0]
+
+
+def _ofac(text: str, label: str, companions: Sequence[Source]) -> list[Entry]:
     aliases: dict[str, list[str]] = {}
     countries: dict[str, list[str]] = {}
     addresses: dict[str, list[str]] = {}
-    alt, add = (path.with_name(name) for name in OFAC_COMPANIONS)
-    if alt.is_file() and alt != path:
-        for row in _ofac_rows(alt):
+    by_name = {Path(c.name).name.lower(): c for c in companions}
+    if "alt.csv" in by_name:
+        for row in _ofac_rows(_text(by_name["alt.csv"])):
             if len(row) >= 4 and row[3]:
                 aliases.setdefault(row[0], []).append(_person_order(row[3]))
-    if add.is_file() and add != path:
-        for row in _ofac_rows(add):
+    if "add.csv" in by_name:
+        for row in _ofac_rows(_text(by_name["add.csv"])):
             if len(row) >= 5 and row[4]:
                 countries.setdefault(row[0], []).append(row[4])
             if len(row) >= 5 and (row[2] or row[3]):
                 addresses.setdefault(row[0], []).append(", ".join(p for p in row[2:5] if p))
     entries = []
-    for row in _ofac_rows(path):
+    for row in _ofac_rows(text):
         if len(row) < 12:
             continue
         ent, name, kind, program, _title, _call, _vtype, _ton, _grt, flag, _owner, remarks = row[:12]
@@ -347,33 +350,92 @@ def _targets(rows: list[dict[str, str]], label: str) -> list[Entry]:
     return [e for e in entries if e.name]
 
 
+# --- sources -----------------------------------------------------------------------------------------------
+
+COMPANIONS = ("alt.csv", "add.csv")  # OFAC's a.k.a.s and addresses, published beside sdn.csv
+LIST_FILE = "watchlist file"
+LIST_HINT = "check the --list path"
+
+
+@dataclass(frozen=True)
+class ListSource:
+    """A watchlist file and its companion files (OFAC's ``alt.csv`` and ``add.csv``, which belong to the
+    ``sdn.csv`` published with them)."""
+
+    source: Source
+    companions: tuple[Source, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.source.name
+
+
+def is_companion(name: str) -> bool:
+    """Whether a file is one of OFAC's companion files, by its name."""
+    return Path(name).name.lower() in COMPANIONS
+
+
+def list_sources(given: Sequence[SourceLike | ListSource]) -> list[ListSource]:
+    """Watchlists as given (``--list`` paths, uploads) with their companion files attached. A list file on
+    disk takes the companions beside it, in its folder; a companion given among the lists belongs to those
+    from its folder (uploads: to those uploaded with it). A companion with no list beside it is an error."""
+    sources = [g if isinstance(g, ListSource) else ListSource(Source.of(g)) for g in given]
+    lists = [s for s in sources if not is_companion(s.name)]
+    extra = [s.source for s in sources if is_companion(s.name)]
+    out = []
+    for item in lists:
+        found = [c for c in extra if _folder(c) == _folder(item.source)]
+        out.append(replace(item, companions=(*item.companions, *found, *_beside(item.source, found))))
+    for companion in extra:
+        if not any(_folder(companion) == _folder(s.source) for s in lists):
+            raise InputError(
+                f"{companion.name}: is one of OFAC's companion files ({', '.join(COMPANIONS)}), read with the "
+                "sdn.csv published beside it",
+                hint="give sdn.csv too",
+            )
+    return out
+
+
+def _folder(source: Source) -> Path | None:
+    """Where a file is: its folder on disk, None for one held in memory (an upload)."""
+    return source.path.resolve().parent if source.path is not None else None
+
+
+def _beside(source: Source, known: Sequence[Source]) -> list[Source]:
+    """Companion files in the folder of a list file on disk, besides those ``known`` already."""
+    if source.path is None:
+        return []
+    names = {Path(k.name).name.lower() for k in known}
+    beside = [source.path.with_name(name) for name in COMPANIONS if name not in names]
+    return [Source(str(p), path=p) for p in beside if p.is_file() and p != source.path]
+
+
 # --- detection ---------------------------------------------------------------------------------------------
 
 
-def load_watchlist(path: str | Path) -> Watchlist:
-    """Read one watchlist file; the format is recognised from its content."""
-    path = Path(path)
-    label = str(path)
-    if not path.is_file():
-        raise InputError(f"{label}: no such watchlist file", hint="check the --list path")
-    data = path.read_bytes()
+def load_watchlist(source: SourceLike | ListSource, name: str | None = None) -> Watchlist:
+    """Read one watchlist (a path, bytes or binary file object shown as ``name``, or a :class:`ListSource`
+    with its companion files); the format is recognised from its content."""
+    given = source if isinstance(source, ListSource) else list_sources([Source.of(source, name)])[0]
+    label = given.name
+    data = given.source.read_bytes(LIST_FILE, LIST_HINT)
     digest = hashlib.sha256(data).hexdigest()
     text, _ = decode(data)
     head = text.lstrip()[:1]
     if head == "{":
-        return Watchlist(path, label, digest, "opensanctions-ftm", _ftm(iter(text.splitlines()), label))
+        return Watchlist(label, digest, "opensanctions-ftm", _ftm(iter(text.splitlines()), label))
     first = next(csv.reader(io.StringIO(text)), [])
     header = [h.strip().lower() for h in first]
     if first and first[0].strip().isdigit() and len(first) >= 12:
-        return Watchlist(path, label, digest, "ofac-sdn", _ofac(path, label))
+        return Watchlist(label, digest, "ofac-sdn", _ofac(text, label, given.companions))
     rows = list(csv.DictReader(io.StringIO(text)))
     rows = [{(k or "").strip().lower(): (v or "") for k, v in r.items()} for r in rows]
     if set(TARGETS_COLUMNS) <= set(header):
-        return Watchlist(path, label, digest, "opensanctions-targets", _targets(rows, label))
+        return Watchlist(label, digest, "opensanctions-targets", _targets(rows, label))
     if "name" in header and (
         {"aliases", "type", "reason"} & set(header) or set(header) <= set(SIMPLE_COLUMNS)
     ):
-        return Watchlist(path, label, digest, "simple", _simple(rows, label))
+        return Watchlist(label, digest, "simple", _simple(rows, label))
     seen = ", ".join(repr(h) for h in first[:12]) or "none"
     raise InputError(
         f"{label}: not a watchlist format supplyscreen knows (columns seen: {seen})",

@@ -41,7 +41,9 @@ from platformdirs import user_cache_dir
 
 from supplyscreen._version import __version__
 from supplyscreen.errors import InputError
+from supplyscreen.ingest.sources import Source
 from supplyscreen.ingest.watchlist import OFAC_COMPANIONS, Watchlist, companions, load_watchlist
+from supplyscreen.ingest.watchlist import ListSource as ReadList
 from supplyscreen.match.lists import ListMatcher
 from supplyscreen.rules import MatchingRules, WatchlistPoints, default_matching
 
@@ -82,7 +84,7 @@ class ListSource:
     def digest(self) -> str:
         """SHA-256 of the list's bytes and of its companions' names and bytes."""
         h = hashlib.sha256()
-        for name, data in (("", self.data), *sorted(self.companions)):
+        for name, data in (("", self.data), *sorted((Path(n).name.lower(), d) for n, d in self.companions)):
             h.update(f"{name}\0{len(data)}\0".encode())
             h.update(data)
         return h.hexdigest()
@@ -172,26 +174,13 @@ def _compile(
 
 def _shown(wl: Watchlist, source: ListSource) -> Watchlist:
     """``wl`` as ``source`` names it."""
-    return dataclasses.replace(wl, path=source.path or Path(source.name), display=source.name)
+    return dataclasses.replace(wl, display=source.name)
 
 
 def _load(source: ListSource) -> Watchlist:
-    """One list read by ``load_watchlist``: from its path, or (bytes given directly) from a private temporary
-    directory with its companions beside it, the errors naming the source."""
-    if source.path is not None:
-        wl = load_watchlist(source.path)
-        if wl.sha256 != hashlib.sha256(source.data).hexdigest():
-            raise InputError(f"{source.name}: the file changed while it was read", hint="run again")
-        return wl
-    with tempfile.TemporaryDirectory(prefix="supplyscreen-list-") as tmp:
-        path = Path(tmp) / "list"
-        path.write_bytes(source.data)
-        for name, data in source.companions:
-            (Path(tmp) / name).write_bytes(data)
-        try:
-            return load_watchlist(path)
-        except InputError as exc:
-            raise InputError(exc.message.replace(str(path), source.name), exc.hint) from None
+    """One list read by ``load_watchlist`` from the bytes already read, with its companions."""
+    companions = tuple(Source(name, data=data) for name, data in source.companions)
+    return load_watchlist(ReadList(Source(source.name, data=source.data), companions))
 
 
 class ListCache:

@@ -3,6 +3,7 @@ output directory."""
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import tempfile
@@ -13,7 +14,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from supplyscreen.errors import OutputError
-from supplyscreen.pipeline.screen import Chunk, Encoder, JsonBody, ScreeningResult, json_records, screen
+from supplyscreen.pipeline.backends import Chunk, Encoder
+from supplyscreen.pipeline.results import JsonBody, ScreeningResult, json_records
+from supplyscreen.pipeline.screen import screen
 from supplyscreen.report.annotated import annotated_names, write_annotated
 from supplyscreen.report.html import render_html
 from supplyscreen.report.tables import csv_head, csv_records, write_csv, write_xlsx
@@ -122,6 +125,68 @@ def _part(path: Path) -> Iterator[IO[bytes]]:
         Path(tmp).unlink(missing_ok=True)
 
 
+class StreamSink:
+    """Where screened chunks go as they come: the JSON records to a spool (the head, which counts every
+    row, is written last), the CSV lines straight to their ``.part`` file."""
+
+    def __init__(self, parts: dict[str, IO[bytes]], spool: IO[bytes] | None, targets: list[Path]) -> None:
+        self.parts, self.spool, self.targets = parts, spool, targets
+        self.body = JsonBody(spool) if spool is not None else None
+        if "csv" in parts:
+            parts["csv"].write(csv_head())
+
+    @property
+    def encoders(self) -> dict[str, Encoder]:
+        """What each chunk is encoded with, where it is screened."""
+        return {fmt: ENCODERS[fmt] for fmt in self.parts}
+
+    def write(self, chunk: Chunk) -> None:
+        if self.body is not None:
+            self.body.write(chunk.encoded["json"])
+        if "csv" in self.parts:
+            self.parts["csv"].write(chunk.encoded["csv"])
+
+    def finish(self, result: ScreeningResult) -> list[Path]:
+        """Complete every report and rename them all into place; their paths."""
+        if self.spool is not None:
+            handle = self.parts["json"]
+            handle.write(result.json_head())
+            self.spool.flush()
+            self.spool.seek(0)
+            shutil.copyfileobj(self.spool, handle, 1 << 24)
+            handle.write(result.JSON_TAIL)
+        for part in self.parts.values():
+            _complete(part)
+        for part, path in zip(self.parts.values(), self.targets, strict=True):
+            os.replace(part.name, path)
+        return self.targets
+
+
+@contextmanager
+def streamed_reports(
+    out_dir: str | Path, formats: Sequence[str] = STREAMED, force: bool = False
+) -> Iterator[StreamSink]:
+    """The JSON and CSV reports written chunk by chunk as the rows are screened (pass the sink's
+    ``encoders`` and ``write`` to :meth:`Screener.screen` with ``keep=False``, then ``finish`` it): no row
+    is kept, so memory stays bounded however many rows there are. The reports appear, all at once, only
+    when finished; an interruption leaves no ``.part`` file and the old reports untouched."""
+    unknown = [f for f in formats if f not in STREAMED]
+    if unknown:
+        raise OutputError(f"{', '.join(unknown)} cannot be streamed", hint="use write_reports")
+    out = Path(out_dir)
+    targets = check_out_dir(out, formats, force)
+    _make_out_dir(out)
+    try:
+        with ExitStack() as stack:
+            parts = {fmt: stack.enter_context(_part(p)) for fmt, p in zip(formats, targets, strict=True)}
+            spool = stack.enter_context(_part(out / FILENAMES["json"])) if "json" in parts else None
+            yield StreamSink(parts, spool, targets)
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write {out}: {exc.strerror or exc}", hint="check the disk and permissions"
+        ) from exc
+
+
 def screen_to_reports(
     inputs: Sequence[str | Path],
     out_dir: str | Path,
@@ -129,59 +194,38 @@ def screen_to_reports(
     force: bool = False,
     **options: Any,
 ) -> tuple[ScreeningResult, list[Path]]:
-    """Screen ``inputs`` (``options`` as for :func:`supplyscreen.pipeline.screen.screen`) and write the JSON and CSV
-    reports chunk by chunk as the rows are screened: no row is kept, CSV inputs stream, so memory stays
-    bounded however many rows there are. The reports appear, all at once, only when complete."""
-    unknown = [f for f in formats if f not in STREAMED]
-    if unknown:
-        raise OutputError(f"{', '.join(unknown)} cannot be streamed", hint="use write_reports")
-    out = Path(out_dir)
-    targets = check_out_dir(out, formats, force)
-    _make_out_dir(out)
-    path = out
-    try:
-        with ExitStack() as stack:
-            parts = {fmt: stack.enter_context(_part(p)) for fmt, p in zip(formats, targets, strict=True)}
-            spool = stack.enter_context(_part(out / FILENAMES["json"])) if "json" in parts else None
-            body = JsonBody(spool) if spool is not None else None
-            if "csv" in parts:
-                parts["csv"].write(csv_head())
-
-            def write(chunk: Chunk) -> None:
-                if body is not None:
-                    body.write(chunk.encoded["json"])
-                if "csv" in parts:
-                    parts["csv"].write(chunk.encoded["csv"])
-
-            result = screen(
-                inputs,
-                encoders={fmt: ENCODERS[fmt] for fmt in formats},
-                on_chunk=write,
-                keep=False,
-                **options,
-            )
-            if spool is not None:  # the head counts every row, so it is written last, before the records
-                handle = parts["json"]
-                handle.write(result.json_head())
-                spool.flush()
-                spool.seek(0)
-                shutil.copyfileobj(spool, handle, 1 << 24)
-                handle.write(result.JSON_TAIL)
-            for fmt in formats:
-                _complete(parts[fmt])
-            for fmt, path in zip(formats, targets, strict=True):
-                os.replace(parts[fmt].name, path)
-    except OSError as exc:
-        raise OutputError(
-            f"cannot write {path}: {exc.strerror or exc}", hint="check the disk and permissions"
-        ) from exc
-    return result, targets
+    """Screen ``inputs`` (``options`` as for :func:`supplyscreen.pipeline.screen.screen`) and write the JSON
+    and CSV reports as the rows are screened (see :func:`streamed_reports`); CSV inputs stream."""
+    with streamed_reports(out_dir, formats, force) as sink:
+        result = screen(inputs, encoders=sink.encoders, on_chunk=sink.write, keep=False, **options)
+        return result, sink.finish(result)
 
 
 def _complete(handle: IO[bytes]) -> None:
     handle.flush()
     os.fsync(handle.fileno())
     os.chmod(handle.name, 0o666 & ~_UMASK)
+
+
+def _writers(result: ScreeningResult) -> dict[str, Callable[[IO[bytes]], None]]:
+    """Each report format's writer, to a binary handle."""
+
+    def write_html(handle: IO[bytes]) -> None:
+        handle.write(render_html(result).encode("utf-8"))
+
+    return {
+        "html": write_html,
+        "json": result.write_json,
+        "xlsx": lambda h: write_xlsx(result, h),
+        "csv": lambda h: write_csv(result, h),
+    }
+
+
+def render_report(result: ScreeningResult, fmt: str) -> bytes:
+    """One report (html, json, xlsx or csv) in memory: the bytes :func:`write_reports` would write."""
+    buffer = io.BytesIO()
+    _writers(result)[fmt](buffer)
+    return buffer.getvalue()
 
 
 def write_reports(
@@ -197,21 +241,12 @@ def write_reports(
     report that looks complete and no ``.part`` file behind.
     """
     out = Path(out_dir)
-    inputs = [f.path for f in result.inputs]
+    inputs = [f.display for f in result.inputs]
     check_out_dir(out, formats, force, inputs)
     targets = report_targets(out, formats, inputs)
     _make_out_dir(out)
     annotated = iter(result.inputs)
-
-    def write_html(handle: IO[bytes]) -> None:
-        handle.write(render_html(result).encode("utf-8"))
-
-    writers: dict[str, Callable[[IO[bytes]], None]] = {
-        "html": write_html,
-        "json": result.write_json,
-        "xlsx": lambda h: write_xlsx(result, h),
-        "csv": lambda h: write_csv(result, h),
-    }
+    writers = _writers(result)
     parts: list[Path] = []
     path = out
     try:

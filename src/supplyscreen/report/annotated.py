@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-import unicodedata
 import warnings
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -36,8 +35,10 @@ from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, range_boundaries
 
-from supplyscreen.errors import OutputError
-from supplyscreen.ingest.read import InputFile, Sheet
+from supplyscreen.errors import InputError, OutputError
+from supplyscreen.ingest.sheet import InputFile, Sheet, clean_label
+from supplyscreen.ingest.text import read_csv
+from supplyscreen.ingest.workbook import read_workbook
 from supplyscreen.normalize.text import fold
 from supplyscreen.pipeline.screen import ScreeningResult
 from supplyscreen.report.html import TRACK_LABELS
@@ -111,10 +112,10 @@ class _Placed:
 def write_annotated(result: ScreeningResult, source: InputFile, handle: IO[bytes]) -> None:
     """Write ``source`` — one input of ``result`` — with its verdicts as an ``.xlsx`` to ``handle``."""
     try:
-        data = source.path.read_bytes()
-    except OSError as exc:
+        data = source.read_bytes()
+    except InputError as exc:
         raise OutputError(
-            f"{source.display}: cannot be read again for the annotated copy ({exc.strerror})",
+            f"{exc.message} (reading it again for the annotated copy)",
             hint="keep the input in place until the reports are written",
         ) from exc
     if hashlib.sha256(data).hexdigest() != source.sha256:
@@ -131,7 +132,7 @@ def write_annotated(result: ScreeningResult, source: InputFile, handle: IO[bytes
     book = _open(data, source, notes) if source.kind == "xlsx" else None
     kept = book is not None
     if book is not None:  # worksheets by name as the reader shows it
-        sheets = {_clean_label(ws.title): ws for ws in book.worksheets}
+        sheets = {clean_label(ws.title): ws for ws in book.worksheets}
     else:
         book, sheets = _rebuild(data, source)
     placed = [_annotate_sheet(sheets.get(sh.sheet or ""), sh, verdicts[id(sh)]) for sh in source.sheets]
@@ -174,12 +175,10 @@ def _open(data: bytes, source: InputFile, notes: list[str]) -> Any:
 def _rebuild(data: bytes, source: InputFile) -> tuple[Any, dict[str, Any]]:
     """A new workbook with the input's cells as the screening read them, as text, each in its place; and
     its worksheets by input sheet name ("" for a CSV)."""
-    from supplyscreen.ingest.read import _read_csv, _read_workbook  # the readers the screening used
-
-    if source.kind.startswith("csv"):
-        grids = [("", _read_csv(data, source.display)[0])]
+    if source.kind.startswith("csv"):  # the readers the screening used
+        grids = [("", read_csv(data, source.display)[0])]
     else:
-        grids = _read_workbook(source.path, source.display)[0]
+        grids = read_workbook(data, source.display)[0]
     book = openpyxl.Workbook()
     book.remove(book.active)
     headers = {sh.sheet or "": sh.header_row for sh in source.sheets}
@@ -193,7 +192,7 @@ def _rebuild(data: bytes, source: InputFile) -> tuple[Any, dict[str, Any]]:
                 f"verdict columns ({XLSX_MAX_ROWS:,} rows, {XLSX_MAX_COLS:,} columns)",
                 hint="choose --format json or csv for this input",
             )
-        ws = sheets[name] = book.create_sheet(_title(name or source.path.stem, used))
+        ws = sheets[name] = book.create_sheet(_title(name or Path(source.display).stem, used))
         for r, row in enumerate(grid, start=1):
             for c, value in enumerate(row, start=1):
                 if value:
@@ -218,11 +217,6 @@ def _title(base: str, used: set[str]) -> str:
         title = base[: 31 - len(suffix)] + suffix
     used.add(title.casefold())
     return title
-
-
-def _clean_label(text: str) -> str:
-    """A sheet name as the reader shows it (control characters as '?'), to find the sheet it read."""
-    return "".join("?" if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in text)
 
 
 def _last_column(ws: Any, rows: Iterable[int], width: int) -> int:

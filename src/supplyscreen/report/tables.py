@@ -19,9 +19,9 @@ from typing import IO
 
 import xlsxwriter
 
-from supplyscreen.ingest.read import NO_NAME_NOTE, Sheet, row_note
+from supplyscreen.ingest.sheet import NO_NAME_NOTE, Sheet, row_note
 from supplyscreen.match.rows import Hit
-from supplyscreen.pipeline.screen import ScreeningResult, SupplierResult, encode_held, memo, sheet_groups
+from supplyscreen.pipeline.results import ScreeningResult, SupplierResult, encode_held, memo, sheet_groups
 from supplyscreen.report.html import TRACK_LABELS
 from supplyscreen.rules import FIELDS
 from supplyscreen.score import Verdict

@@ -52,6 +52,20 @@ def default_rules_dir() -> Path:
     return project_root() / "rules"
 
 
+def layered(extra: Sequence[RuleLayer | str | Path] = (), standalone: bool = False) -> list[RuleLayer]:
+    """The rule layers to load: the bundled rules, then ``extra`` (``--rules`` directories, uploaded rule
+    files) over them — the bundled directory given again is not repeated; with ``standalone`` (and some
+    ``extra``), ``extra`` alone."""
+    given = [RuleLayer.of(layer) for layer in extra]
+    if standalone and given:
+        return given
+    bundled = default_rules_dir().resolve()
+    return [
+        RuleLayer.of(default_rules_dir()),
+        *(g for g in given if g.path is None or g.path.resolve() != bundled),
+    ]
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -360,9 +374,60 @@ class RuleFile(_Model):
 
 @dataclass(frozen=True)
 class RuleSource:
-    path: Path
+    name: str  # a directory (resolved), or the name of uploaded files
     sha256: str
     files: int
+
+
+@dataclass(frozen=True)
+class RuleLayer:
+    """A layer of rule files: a directory or one YAML file on disk, or files given by name and content
+    (uploads)."""
+
+    name: str
+    path: Path | None = None
+    files: tuple[tuple[str, bytes], ...] = field(default=(), repr=False)
+
+    @classmethod
+    def of(cls, layer: RuleLayer | str | Path) -> RuleLayer:
+        return layer if isinstance(layer, RuleLayer) else cls(str(layer), path=Path(layer))
+
+    def texts(self, problems: list[str]) -> list[tuple[str, str, bytes]]:
+        """(name for messages, name within the layer, content) of each rule file, in order; a file that cannot
+        be read is a problem. Raises RulesError for a layer with no rule files."""
+        if self.path is None:
+            if not self.files:
+                raise RulesError(f"{self.name}: no rule files")
+            return [(name, name, data) for name, data in self.files]
+        if self.path.is_file():
+            paths, root = [self.path], self.path.parent
+        elif self.path.is_dir():
+            paths = sorted(p for p in self.path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+            root = self.path
+        else:
+            raise RulesError(
+                f"rules directory {self.path} does not exist", hint="pass --rules DIR with YAML files"
+            )
+        if not paths:
+            raise RulesError(f"rules directory {self.path} holds no .yaml files")
+        out = []
+        for path in paths:
+            try:
+                out.append((str(path), path.relative_to(root).as_posix(), path.read_bytes()))
+            except OSError as exc:
+                problems.append(f"{path}:1: cannot read ({exc})")
+        return out
+
+    @property
+    def source_name(self) -> str:
+        return str(self.path.resolve()) if self.path is not None else self.name
+
+    @property
+    def citation_base(self) -> Path:
+        """Where a citation's source is looked for first (then in the project's ``seeds/``)."""
+        if self.path is None:
+            return project_root()
+        return self.path.parent.parent if self.path.is_file() else self.path.parent
 
 
 @dataclass
@@ -472,20 +537,20 @@ _ITEM_MODELS: dict[str, type[_Item]] = {
 
 
 def _read_file(
-    path: Path, problems: list[str], broken: set[str], lines: dict[tuple[str, int], int]
+    path: str, data: bytes, problems: list[str], broken: set[str], lines: dict[tuple[str, int], int]
 ) -> RuleFile | None:
     """Parse one rule file, validating item by item so one bad item does not hide the rest.
 
     Ids of items that fail validation go into ``broken`` so references to them are not reported twice.
     """
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
+        raw = yaml.load(data.decode("utf-8"), Loader=_LineLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 1
         problems.append(f"{path}:{line}: not valid YAML ({getattr(exc, 'problem', exc)}) — check indentation")
         return None
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
         problems.append(f"{path}:1: cannot read ({exc})")
         return None
     if raw is None:
@@ -530,12 +595,12 @@ def _read_file(
         return None
 
 
-def _dir_hash(files: Iterable[Path], root: Path) -> str:
+def _layer_hash(files: Iterable[tuple[str, str, bytes]]) -> str:
     digest = hashlib.sha256()
-    for path in files:
-        digest.update(path.relative_to(root).as_posix().encode())
+    for _, name, data in files:
+        digest.update(name.encode())
         digest.update(b"\0")
-        digest.update(path.read_bytes())
+        digest.update(data)
         digest.update(b"\0")
     return digest.hexdigest()
 
@@ -575,9 +640,10 @@ def _concept_refs(ind: Indicator) -> list[str]:
     return [name for pattern in ind.when for slot in parse_when(pattern) for name in slot] + ind.unless
 
 
-def load_rules(dirs: Sequence[Path] | None = None) -> RuleSet:
-    """Load, layer and validate rule directories. Raises RulesError listing every problem."""
-    dirs = list(dirs) if dirs else [default_rules_dir()]
+def load_rules(layers: Sequence[RuleLayer | str | Path] | None = None) -> RuleSet:
+    """Load, layer and validate rule layers (directories, or uploaded files by name and content; None: the
+    bundled rules). Raises RulesError listing every problem, each naming its file as given."""
+    dirs = [RuleLayer.of(layer) for layer in layers] if layers else [RuleLayer.of(default_rules_dir())]
     problems: list[str] = []
     indicators: dict[str, Indicator] = {}
     combinations: dict[str, Combination] = {}
@@ -593,20 +659,13 @@ def load_rules(dirs: Sequence[Path] | None = None) -> RuleSet:
     where: dict[str, str] = {}
     broken: set[str] = set()
 
-    for rules_dir in dirs:
-        rules_dir = Path(rules_dir)
-        if not rules_dir.is_dir():
-            raise RulesError(
-                f"rules directory {rules_dir} does not exist", hint="pass --rules DIR with YAML files"
-            )
-        files = sorted(p for p in rules_dir.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
-        if not files:
-            raise RulesError(f"rules directory {rules_dir} holds no .yaml files")
-        sources.append(RuleSource(rules_dir.resolve(), _dir_hash(files, rules_dir), len(files)))
+    for layer in dirs:
+        files = layer.texts(problems)
+        sources.append(RuleSource(layer.source_name, _layer_hash(files), len(files)))
         seen_here: dict[str, str] = {}
-        for path in files:
+        for path, _, data in files:
             lines: dict[tuple[str, int], int] = {}
-            parsed = _read_file(path, problems, broken, lines)
+            parsed = _read_file(path, data, problems, broken, lines)
             if parsed is None:
                 continue
             stores: tuple[tuple[str, Sequence[_Item], dict[str, Any]], ...] = (
@@ -630,7 +689,7 @@ def load_rules(dirs: Sequence[Path] | None = None) -> RuleSet:
                     store[item.id] = item
                     if isinstance(item, Indicator | Combination):
                         for citation in item.citations:
-                            problem = check_citation(citation, rules_dir.parent)
+                            problem = check_citation(citation, layer.citation_base)
                             if problem:
                                 problems.append(f"{path}:{line}: {item.id}: {problem}")
             if parsed.tiers is not None:
@@ -708,14 +767,14 @@ def _finish(
     frameworks: dict[str, Framework],
     checklist: dict[str, ChecklistItem],
     sources: list[RuleSource],
-    dirs: Sequence[Path],
+    dirs: Sequence[RuleLayer],
 ) -> RuleSet:
     if tiers is None:
         problems.append(
-            f"{dirs[0]}: no 'tiers:' thresholds in any rule file — add tiers: {{high, medium, low}}"
+            f"{dirs[0].name}: no 'tiers:' thresholds in any rule file — add tiers: {{high, medium, low}}"
         )
     if not indicators and not problems:
-        problems.append(f"{dirs[0]}: no indicators defined")
+        problems.append(f"{dirs[0].name}: no indicators defined")
     if problems:
         raise RulesError(f"{len(problems)} problem(s) in the rule files", problems=problems)
     assert tiers is not None
@@ -734,7 +793,7 @@ def default_matching() -> MatchingRules:
     """The bundled ``rules/matching.yaml``: the weights a ``ListMatcher`` uses when given none."""
     path = default_rules_dir() / "matching.yaml"
     problems: list[str] = []
-    parsed = _read_file(path, problems, set(), {})
+    parsed = _read_file(str(path), path.read_bytes(), problems, set(), {})
     if parsed is None or parsed.matching is None or problems:
         raise RulesError(
             f"{path}: no valid 'matching:' weights",

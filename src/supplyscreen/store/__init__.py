@@ -436,7 +436,7 @@ class Store:
         source: str = "cli",
     ) -> str:
         """Record a finished screening (``supplyscreen screen --db``): its inputs, results and reports."""
-        inputs = [(f.display, Path(f.path).read_bytes()) for f in result.inputs]
+        inputs = [(f.display, f.read_bytes()) for f in result.inputs]
         run_id = self.create_run(inputs, rules=rules, options=options, source=source, status="running")
         started = _parse_iso(result.started_at)
         finished = _parse_iso(result.finished_at)

@@ -32,6 +32,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from supplyscreen._version import __version__
 from supplyscreen.errors import InputError, OutputError, SupplyscreenError
 from supplyscreen.ingest.columns import PSEUDO_FIELDS
+from supplyscreen.ingest.mapping import parse_fields
 from supplyscreen.report.html import TIER_COLOURS, TRACK_LABELS, SupplierCard, tier_chart, track_rows
 from supplyscreen.rules import FIELDS
 from supplyscreen.score import TIERS
@@ -237,7 +238,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     interrupted = store.mark_interrupted()
     if interrupted:
         log.warning("%d run(s) left unfinished by an earlier server are marked interrupted", interrupted)
-    runner = jobs.Runner(store, settings.workers)
+    runner = jobs.Runner(store, settings.runs, settings.workers)
 
     app = FastAPI(
         title="supplyscreen",
@@ -422,7 +423,7 @@ def _store_upload(
     mapping = form.get("mapping", "")
     if mapping.strip():
         try:
-            options["mapping"] = jobs.parse_mapping(json.loads(mapping))
+            options["mapping"] = parse_fields(json.loads(mapping))
         except json.JSONDecodeError as exc:
             raise InputError(f"mapping is not JSON: {exc.msg}", hint='e.g. {"name": "Vendor Name"}') from exc
     preview = jobs.preview(inputs, options.get("sheet"))
@@ -522,7 +523,7 @@ def _sheet_corrections(run: Run, given: Mapping[str, Mapping[str, Any]]) -> dict
                 f"sheet_mapping names unknown sheet {unknown[0]!r} of input {key}",
                 hint=f"sheets: {', '.join(repr(k) for k in known)}",
             )
-        out[str(index)] = [[name, jobs.parse_mapping(sheets.get(name) or {})] for name in known]
+        out[str(index)] = [[name, parse_fields(sheets.get(name) or {})] for name in known]
     return out
 
 
@@ -823,10 +824,10 @@ def _api(app: FastAPI, settings: Settings, store: Store, runner: jobs.Runner) ->
         run = _get_run(store, run_id)
         options = {k: v for k, v in run.options.items() if k not in ("sheet_mapping", "file_mapping")}
         if body is not None and body.mapping is not None:
-            options["mapping"] = jobs.parse_mapping(body.mapping)
+            options["mapping"] = parse_fields(body.mapping)
         if body is not None and body.file_mapping:
             options["file_mapping"] = {
-                str(int(k)): jobs.parse_mapping(v) for k, v in body.file_mapping.items() if k.isdigit()
+                str(int(k)): parse_fields(v) for k, v in body.file_mapping.items() if k.isdigit()
             }
         if body is not None and body.sheet_mapping:
             options["sheet_mapping"] = _sheet_corrections(run, body.sheet_mapping)

@@ -30,7 +30,8 @@ from supplyscreen.match.compiled import (
     sources_from_uploads,
 )
 from supplyscreen.match.rows import Matcher
-from supplyscreen.pipeline.screen import SupplierResult, screen_chunks
+from supplyscreen.pipeline.backends import Job, screen_chunk
+from supplyscreen.pipeline.results import SupplierResult
 from supplyscreen.rules import FIELDS, RuleSet, load_rules
 from supplyscreen.score import CLEAR
 from supplyscreen.web.uploads import display_name, files_of, read_form, watchlist
@@ -177,7 +178,7 @@ def screen_one(
     lists = _held(cache, body.list).matcher if body.list else None
     sheet = _one_row(fields)
     with engine.lock:
-        chunk = next(screen_chunks(sheet, engine.matcher, engine.rules, lists))
+        chunk = screen_chunk(Job(sheet, engine.matcher, engine.rules, lists, {}, True), 0, None, None)
     verdict = dict(chunk.flagged).get(0, CLEAR)
     out = SupplierResult(sheet, 0, fields, verdict).as_dict()
     del out["source"]

@@ -37,7 +37,11 @@ class Settings:
     max_upload_mb: float = field(
         default=50.0, metadata={"help": "Largest upload accepted, in MB (all files of one upload together)."}
     )
-    workers: int = field(default=2, metadata={"help": "Screening runs carried out at the same time."})
+    runs: int = field(default=2, metadata={"help": "Screening runs carried out at the same time (threads)."})
+    workers: int = field(
+        default=1,
+        metadata={"help": "Worker processes per screening run for large sheets, as for screen --workers."},
+    )
 
     @property
     def max_upload_bytes(self) -> int:
@@ -72,8 +76,10 @@ class Settings:
             raise InputError(f"port {self.port} is out of range", hint="choose a port between 1 and 65535")
         if self.max_upload_mb <= 0:
             raise InputError("max upload size must be positive", hint="e.g. --max-upload-mb 50")
+        if self.runs < 1:
+            raise InputError("runs must be at least 1", hint="e.g. --runs 2")
         if self.workers < 1:
-            raise InputError("workers must be at least 1")
+            raise InputError("workers must be at least 1", hint="e.g. --workers 2")
 
     @property
     def on_loopback(self) -> bool:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import unicodedata
-import zipfile
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
@@ -14,7 +12,7 @@ from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 
 from supplyscreen.errors import InputError
-from supplyscreen.ingest.read import decode
+from supplyscreen.ingest.sniff import is_text, sniff, spreadsheet_kind
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -112,74 +110,16 @@ def display_name(raw: str | None, fallback: str) -> str:
     return name[:120] or fallback
 
 
-_OTHER_TYPES = (
-    (b"%PDF", "a PDF"),
-    (b"\x89PNG", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF8", "a GIF image"),
-    (b"\x7fELF", "a program"),
-    (b"MZ", "a Windows program"),
-    (b"\x1f\x8b", "a gzip archive"),
-    (b"Rar!", "a RAR archive"),
-    (b"7z\xbc\xaf", "a 7-Zip archive"),
-    (b"{\\rtf", "an RTF document"),
-)
-_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-
-
-def _zip_kind(data: bytes) -> str | None:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-            if "xl/workbook.xml" in names:
-                return "xlsx"
-            if "xl/workbook.bin" in names:
-                return "xlsb"
-            if "mimetype" in names:
-                mimetype = archive.read("mimetype")[:80]
-                if mimetype.startswith(b"application/vnd.oasis.opendocument.spreadsheet"):
-                    return "ods"
-            return None
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return None
-
-
-def _is_text(data: bytes) -> bool:
-    sample = data[:65536]
-    if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return True
-    if b"\x00" in sample:
-        return False
-    text, _ = decode(sample)
-    controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\x0c")
-    return controls <= max(2, len(text) // 200)
-
-
 def spreadsheet(name: str, data: bytes) -> Upload:
-    """Accept a spreadsheet by its content (not its name): xlsx/xlsm/xlsb, xls, ods or CSV text."""
+    """Accept a spreadsheet by its content (not its name): xlsx/xlsm/xlsb, xls, ods or CSV text, told apart
+    as the reader tells them (:func:`supplyscreen.ingest.sniff.spreadsheet_kind`)."""
     if not data.strip():
         raise UploadError(f"{name}: the file is empty", hint="export the supplier list again")
-    kind: str | None
-    if data.startswith(b"PK\x03\x04"):
-        kind = _zip_kind(data)
-        if kind is None:
-            raise UnsupportedType(
-                f"{name}: is a ZIP archive or Office document, not a spreadsheet",
-                hint=f"upload {SPREADSHEET_TYPES} files",
-            )
-    elif data.startswith(_OLE):
-        kind = "xls"  # old Excel, or an encrypted workbook: the reader says which
-    else:
-        for magic, what in _OTHER_TYPES:
-            if data.startswith(magic):
-                raise UnsupportedType(
-                    f"{name}: is {what}, not a spreadsheet", hint=f"upload {SPREADSHEET_TYPES} files"
-                )
-        if not _is_text(data):
-            raise UnsupportedType(
-                f"{name}: is a binary file, not a spreadsheet", hint=f"upload {SPREADSHEET_TYPES} files"
-            )
-        kind = "csv"
+    kind = spreadsheet_kind(data)
+    if kind.startswith("a "):
+        raise UnsupportedType(
+            f"{name}: is {kind}, not a spreadsheet", hint=f"upload {SPREADSHEET_TYPES} files"
+        )
     return Upload(name, data, kind)
 
 
@@ -187,7 +127,7 @@ def text_file(name: str, data: bytes, ext: str, what: str) -> Upload:
     """Accept a text upload (rule YAML, watchlist CSV/JSON) by content."""
     if not data.strip():
         raise UploadError(f"{name}: the file is empty", hint=f"upload a {what}")
-    if data.startswith(b"PK\x03\x04") or data.startswith(_OLE) or not _is_text(data):
+    if sniff(data) != "text" or not is_text(data):
         raise UnsupportedType(f"{name}: is not a text file", hint=f"upload a {what}")
     return Upload(name, data, ext)
 
