@@ -218,7 +218,7 @@ def _server(cache: Path) -> Iterator[str]:
     os.environ["SUPPLYSCREEN_CACHE_DIR"] = str(cache)
     from supplyscreen.store import Store
     from supplyscreen.web.app import create_app
-    from supplyscreen.web.settings import Settings
+    from supplyscreen.settings import Settings
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

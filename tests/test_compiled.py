@@ -30,9 +30,9 @@ from supplyscreen.match.compiled import (
     sources_from_uploads,
 )
 from supplyscreen.rules import RuleSet
+from supplyscreen.settings import Settings
 from supplyscreen.store import Store
 from supplyscreen.web.app import create_app
-from supplyscreen.web.settings import Settings
 
 HEADER = "name,aliases,type,country,identifiers,source,reason\n"
 LIST = (

@@ -385,8 +385,8 @@ def test_postgresql_store(postgres_url: str, tmp_path: Path) -> None:
 def test_web_app_on_postgresql(postgres_url: str) -> None:
     from fastapi.testclient import TestClient
 
+    from supplyscreen.settings import Settings
     from supplyscreen.web.app import create_app
-    from supplyscreen.web.settings import Settings
 
     store = Store(postgres_url)
     try:

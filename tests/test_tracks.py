@@ -23,9 +23,9 @@ from supplyscreen.pipeline.screen import ScreeningResult, screen
 from supplyscreen.report import write_reports
 from supplyscreen.rules import RuleSet
 from supplyscreen.score import TRACKS, score_hits
+from supplyscreen.settings import Settings
 from supplyscreen.store import ResultRow, Store
 from supplyscreen.web.app import create_app
-from supplyscreen.web.settings import Settings
 
 from .conftest import ROOT
 

@@ -18,9 +18,9 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from supplyscreen.cli import cli
+from supplyscreen.settings import Settings
 from supplyscreen.store import Store
 from supplyscreen.web.app import create_app
-from supplyscreen.web.settings import Settings
 
 from .conftest import SAMPLES, SHARED
 

@@ -14,7 +14,7 @@ import click
 
 from supplyscreen._version import __version__
 from supplyscreen.errors import InputError, RulesError, SupplyscreenError
-from supplyscreen.web.settings import click_options as settings_options
+from supplyscreen.settings import click_options as settings_options
 
 if TYPE_CHECKING:  # the commands import what they use when run: `supplyscreen --help` stays fast
     from supplyscreen.ingest.sheet import InputFile
@@ -456,8 +456,8 @@ def serve(**options: Any) -> None:
     """Start the web app: upload spreadsheets, check their columns, screen and review in the browser."""
     import uvicorn
 
+    from supplyscreen.settings import Settings
     from supplyscreen.web.app import create_app
-    from supplyscreen.web.settings import Settings
 
     settings = Settings.load(options)
     app = create_app(settings)

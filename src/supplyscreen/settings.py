@@ -1,18 +1,22 @@
-"""The web app's settings, declared once.
+"""Every option read from the environment, declared once.
 
-Each field of :class:`Settings` is a setting: its default, type and help text here are the single source
+Each field of :class:`Settings` is a setting: its default, type and description here are the single source
 for the ``supplyscreen serve`` options (``--max-upload-mb`` …), for the environment variables
-(``SUPPLYSCREEN_MAX_UPLOAD_MB`` …) and for the app itself. Precedence: command-line option, then
-environment variable, then the default. (The shape follows datasette's declared settings.)
+(``SUPPLYSCREEN_MAX_UPLOAD_MB`` …), for the README's options table (``tests/test_settings.py`` checks it)
+and for the app itself. Precedence: command-line option, then environment variable, then the default.
+Settings marked ``serve=False`` are read from the environment only (by the CLI and the web app alike):
+:func:`env_value` reads one without validating the others.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
+
+from pydantic import Field, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from supplyscreen.errors import InputError
 
@@ -20,27 +24,30 @@ ENV_PREFIX = "SUPPLYSCREEN_"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
-@dataclass(frozen=True)
-class Settings:
-    host: str = field(
-        default="127.0.0.1",
-        metadata={"help": "Address to listen on. The app has no login: keep it on loopback."},
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_ignore_empty=True, frozen=True)
+
+    host: str = Field(
+        default="127.0.0.1", description="Address to listen on. The app has no login: keep it on loopback."
     )
-    port: int = field(default=8000, metadata={"help": "Port to listen on."})
-    db: str = field(
+    port: int = Field(default=8000, description="Port to listen on.")
+    db: str = Field(
         default="",
-        metadata={
-            "help": "Database URL: sqlite:///PATH or postgresql+psycopg://USER:PASSWORD@HOST/DB "
-            "(default: a SQLite file in the per-user data directory)."
-        },
+        description="Database URL: sqlite:///PATH or postgresql+psycopg://USER:PASSWORD@HOST/DB "
+        "(default: a SQLite file in the per-user data directory).",
     )
-    max_upload_mb: float = field(
-        default=50.0, metadata={"help": "Largest upload accepted, in MB (all files of one upload together)."}
+    max_upload_mb: float = Field(
+        default=50.0, description="Largest upload accepted, in MB (all files of one upload together)."
     )
-    runs: int = field(default=2, metadata={"help": "Screening runs carried out at the same time (threads)."})
-    workers: int = field(
-        default=1,
-        metadata={"help": "Worker processes per screening run for large sheets, as for screen --workers."},
+    runs: int = Field(default=2, description="Screening runs carried out at the same time (threads).")
+    workers: int = Field(
+        default=1, description="Worker processes per screening run for large sheets, as for screen --workers."
+    )
+    cache_dir: str = Field(
+        default="",
+        description="Where compiled watchlists are kept (in its lists directory; default: the per-user cache "
+        "directory).",
+        json_schema_extra={"serve": False},  # not a serve option: read from the environment only
     )
 
     @property
@@ -57,19 +64,23 @@ class Settings:
     def load(
         cls, overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
     ) -> Settings:
-        """Defaults, then ``SUPPLYSCREEN_*`` environment variables, then ``overrides`` (None = not given)."""
+        """Defaults, then ``SUPPLYSCREEN_*`` environment variables (of ``environ``, default the process's),
+        then ``overrides`` (None = not given)."""
         env = os.environ if environ is None else environ
-        values: dict[str, Any] = {}
-        for f in dataclasses.fields(cls):
-            raw = env.get(ENV_PREFIX + f.name.upper())
+        values: dict[str, Any] = {name: f.default for name, f in cls.model_fields.items()}
+        for name, f in cls.model_fields.items():
+            raw = env.get(env_name(name))
             if raw is not None and raw != "":
-                values[f.name] = _convert(f, raw)
+                values[name] = _convert(name, f, raw)
         for name, value in (overrides or {}).items():
             if value is not None:
                 values[name] = value
-        settings = cls(**values)
-        settings.check()
-        return settings
+        return cls(**values)  # every field given: the process's environment is not read again
+
+    @model_validator(mode="after")
+    def _checked(self) -> Settings:
+        self.check()
+        return self
 
     def check(self) -> None:
         if not 0 < self.port < 65536:
@@ -86,40 +97,65 @@ class Settings:
         return self.host in LOOPBACK or self.host.startswith("127.")
 
 
-def _convert(f: dataclasses.Field[Any], raw: str) -> Any:
+def env_name(name: str) -> str:
+    """The environment variable of a setting: ``max_upload_mb`` → ``SUPPLYSCREEN_MAX_UPLOAD_MB``."""
+    if name not in Settings.model_fields:
+        raise KeyError(name)
+    return ENV_PREFIX + name.upper()
+
+
+def env_value(name: str, environ: Mapping[str, str] | None = None) -> str:
+    """One setting's environment variable as given ("" when unset), without reading the others."""
+    return (os.environ if environ is None else environ).get(env_name(name), "")
+
+
+def serve_options() -> Iterator[tuple[str, FieldInfo]]:
+    """The settings that are ``serve`` options, in order."""
+    for name, f in Settings.model_fields.items():
+        extra = f.json_schema_extra if isinstance(f.json_schema_extra, dict) else {}
+        if extra.get("serve", True):
+            yield name, f
+
+
+def _convert(name: str, f: FieldInfo, raw: str) -> Any:
     kind = _type_of(f)
     try:
         return kind(raw)
     except ValueError as exc:
         raise InputError(
-            f"{ENV_PREFIX}{f.name.upper()}={raw!r} is not a valid {kind.__name__}",
+            f"{env_name(name)}={raw!r} is not a valid {kind.__name__}",
             hint="fix or unset the environment variable",
         ) from exc
 
 
-def _type_of(f: dataclasses.Field[Any]) -> type:
-    return {"int": int, "float": float, "str": str}[str(f.type)]
+def _type_of(f: FieldInfo) -> type:
+    kind = f.annotation
+    if kind not in (int, float, str):
+        raise TypeError(f"a setting is an int, a float or a str, not {kind}")
+    assert isinstance(kind, type)
+    return kind
 
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def click_options(func: F) -> F:
-    """Add one ``--name`` option per setting to a click command (values None when not given)."""
+    """Add one ``--name`` option per ``serve`` setting to a click command (values None when not given)."""
     import click
 
-    for f in reversed(dataclasses.fields(Settings)):
+    for name, f in reversed(list(serve_options())):
+        default = f.default
         func = click.option(
-            "--" + f.name.replace("_", "-"),
-            f.name,
+            "--" + name.replace("_", "-"),
+            name,
             type=_type_of(f),
             default=None,
-            help=f"{f.metadata['help']} [env {ENV_PREFIX}{f.name.upper()}"
+            help=f"{f.description} [env {env_name(name)}"
             + (
-                f"; default {f.default:g}]"
-                if isinstance(f.default, float)
-                else f"; default {f.default}]"
-                if f.default
+                f"; default {default:g}]"
+                if isinstance(default, float)
+                else f"; default {default}]"
+                if default
                 else "]"
             ),
         )(func)

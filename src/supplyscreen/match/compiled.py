@@ -46,10 +46,11 @@ from supplyscreen.ingest.watchlist import OFAC_COMPANIONS, Watchlist, companions
 from supplyscreen.ingest.watchlist import ListSource as ReadList
 from supplyscreen.match.lists import ListMatcher
 from supplyscreen.rules import MatchingRules, WatchlistPoints, default_matching
+from supplyscreen.settings import env_name, env_value
 
 log = logging.getLogger("supplyscreen")
 
-CACHE_DIR_ENV = "SUPPLYSCREEN_CACHE_DIR"
+CACHE_DIR_ENV = env_name("cache_dir")  # declared in supplyscreen.settings
 MEMORY_LISTS = 3  # compiled list sets kept in memory (the full OFAC list takes about 170 MB)
 DISK_LISTS = 8  # cache files kept on disk, the most recently used (the full OFAC list: about 30 MB each)
 STALE_SECONDS = 3600  # a temporary file this old was left by a writer that died
@@ -338,7 +339,7 @@ def _unpickle(data: bytes) -> object:
 def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
     """Where compiled lists are kept: ``lists`` in ``$SUPPLYSCREEN_CACHE_DIR``, else in the user cache
     directory (``~/.cache/supplyscreen`` on Linux)."""
-    given = (os.environ if environ is None else environ).get(CACHE_DIR_ENV, "")
+    given = env_value("cache_dir", environ)
     base = Path(given).expanduser() if given else Path(user_cache_dir("supplyscreen", appauthor=False))
     return base / "lists"
 

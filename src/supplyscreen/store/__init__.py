@@ -29,7 +29,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import re
 import secrets
 import uuid
@@ -45,6 +44,7 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLA
 from sqlalchemy.orm import Session, sessionmaker
 
 from supplyscreen.errors import InputError, OutputError
+from supplyscreen.settings import env_name, env_value
 from supplyscreen.store import migrate
 from supplyscreen.store.keys import CountryGroup, country_key, group_countries, search_key, search_terms
 from supplyscreen.store.models import (
@@ -79,7 +79,7 @@ __all__ = [
     "sha256",
 ]
 
-DB_ENV = "SUPPLYSCREEN_DB"
+DB_ENV = env_name("db")  # declared in supplyscreen.settings
 DB_FILENAME = "supplyscreen.db"
 REPORT_FORMATS = ("html", "xlsx", "json")
 ROLES = ("input", "rules", "list")
@@ -93,7 +93,7 @@ def default_db_url() -> str:
     ``~/Library/Application Support/supplyscreen`` on macOS, ``%LOCALAPPDATA%\\supplyscreen`` on Windows), so
     the runs are found again whatever directory the app is started from.
     """
-    env = os.environ.get(DB_ENV)
+    env = env_value("db")
     if env:
         return env
     from platformdirs import user_data_dir

@@ -191,7 +191,7 @@ async def create_run(
     return JSONResponse(
         body,
         status_code=200 if run.status == "done" else 202,
-        headers={"Location": f"/runs/{run_id}"},
+        headers={"Location": f"/api/v1/runs/{run_id}"},
     )
 
 
