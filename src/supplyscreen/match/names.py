@@ -201,12 +201,39 @@ def _syllables_by_start() -> dict[str, tuple[str, ...]]:
     return {start: tuple(found) for start, found in out.items()}
 
 
+@lru_cache(maxsize=1)
+def _not_syllables() -> re.Pattern[str]:
+    """A cheap test that a word is no run of the syllables ``_segment`` splits into: it has a character
+    other than a-z, or two letters in a row that no syllable and no two syllables one after the other
+    have ('lk', 'vz', 'tr'). Most words that are no run tell so at once."""
+    syllables = [s for found in _syllables_by_start().values() for s in found]
+    seen = {s[i : i + 2] for s in syllables for i in range(len(s) - 1)}
+    seen |= {a[-1] + b[0] for a in {s[-1] for s in syllables} for b in {s[0] for s in syllables}}
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    never = {a: "".join(b for b in letters if a + b not in seen) for a in letters}
+    return re.compile("|".join(["[^a-z]", *(f"{a}[{b}]" for a, b in never.items() if b)]))
+
+
+_VOWEL_RUN = re.compile(r"[aeiouv]+")
+
+
+@lru_cache(maxsize=1)
+def _one_vowel_run_each() -> bool:
+    """Whether every syllable ``_segment`` splits into starts with a consonant and has one run of vowels:
+    then every split of a word into syllables has as many syllables as the word has runs of vowels."""
+    return all(
+        s[0] not in "aeiouv" and len(_VOWEL_RUN.findall(s)) == 1
+        for found in _syllables_by_start().values()
+        for s in found
+    )
+
+
 def _segment(word: str) -> tuple[str, ...]:
     """Split a word that is a run of pinyin syllables ('dongyang' -> ('dong', 'yang')); else keep it.
 
     The split with the fewest syllables (of two letters or more); among as few, the first found going left
     to right, shorter syllables first."""
-    if len(word) < 4 or not word.isalpha():
+    if len(word) < 4 or _not_syllables().search(word) is not None:
         return (word,)
     starting = _syllables_by_start()
     n = len(word)
@@ -354,9 +381,10 @@ def korean_form(word: str) -> str | None:
     return "".join("".join(p) for p in parts)
 
 
-def _starts_syllable_run(tok: str) -> bool:
-    """Whether ``_group_syllables`` puts the word in a run of syllables (else it keeps it as it is)."""
-    return tok in _all_syllables() or tok in _korean_only() or _pinyin_run(tok)
+@lru_cache(maxsize=1)
+def _run_syllables() -> frozenset[str]:
+    """The pinyin and Korean syllables that ``_group_syllables`` puts in a run."""
+    return _all_syllables() | _korean_only()
 
 
 PINYIN_RUN_MAX_ZIPF = 2.0  # a word this common in English is no run of pinyin ('catalina': ca ta li na)
@@ -364,7 +392,9 @@ PINYIN_RUN_MAX_ZIPF = 2.0  # a word this common in English is no run of pinyin (
 
 def _pinyin_run(tok: str) -> bool:
     """A word of four pinyin syllables or more run together ('daliantianyi'), not an English word."""
-    return len(tok) >= 8 and len(_segment(tok)) >= 4 and zipf_frequency(tok, "en") < PINYIN_RUN_MAX_ZIPF
+    if len(tok) < 8 or (_one_vowel_run_each() and len(_VOWEL_RUN.findall(tok)) < 4):
+        return False  # (a split has a syllable per run of vowels: fewer than four runs, fewer syllables)
+    return len(_segment(tok)) >= 4 and zipf_frequency(tok, "en") < PINYIN_RUN_MAX_ZIPF
 
 
 def _group_syllables(toks: list[str]) -> list[str]:
@@ -374,7 +404,8 @@ def _group_syllables(toks: list[str]) -> list[str]:
     them as one word ('taedonggang') where the other name writes them together — pairing them as pinyin would
     make 'dong gang' the place Donggang, and joining them would break a person's name, whose order differs
     between lists and suppliers."""
-    if not any(map(_starts_syllable_run, toks)):  # the usual case: no syllables to group
+    starts = _run_syllables()
+    if not any(tok in starts or _pinyin_run(tok) for tok in toks):  # the usual case: nothing to group
         return toks
     syl, korean = _all_syllables(), _korean_only()
     out: list[str] = []
@@ -404,22 +435,14 @@ def _group_syllables(toks: list[str]) -> list[str]:
 
 def _name_tokens(folded: str, stemmed: bool = True) -> list[str]:
     """``tokens(folded)``, a word at a time: no token spans a space or punctuation, so a name's tokens are its
-    words' tokens, and words repeat across names where whole names do not. Not ``stemmed``, Latin words
-    keep a final s."""
-    words = _WORD_RE.findall(folded)
-    if stemmed:
-        return [t for word in words for t in _word_tokens(word)]
-    return [t for word in words for t in ((word,) if _plain(word) else _word_tokens(word))]
-
-
-def _plain(word: str) -> bool:
-    return word.isascii() and word.isalnum() and word.islower()
-
-
-def _word_tokens(word: str) -> tuple[str, ...]:
-    if _plain(word):  # what tokens() makes of it, sooner
-        return (stem(word),)
-    return tuple(tokens(word))
+    words' tokens. Not ``stemmed``, Latin words keep a final s."""
+    out: list[str] = []
+    for word in _WORD_RE.findall(folded):
+        if word.isascii() and word.islower():  # (alphanumeric:) what tokens() makes of it, sooner
+            out.append(stem(word) if stemmed else word)
+        else:
+            out += tokens(word)
+    return out
 
 
 @dataclass(frozen=True, slots=True)
