@@ -26,8 +26,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from supplyscreen import io as sio
 from supplyscreen.errors import InputError, SupplyscreenError
+from supplyscreen.ingest import read as sio
 from supplyscreen.match import names
 from supplyscreen.match.rows import Matcher
 from supplyscreen.normalize import text as normalize
