@@ -10,13 +10,14 @@ functions themselves (tokens, keys, similarities) keep nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
 K = TypeVar("K")
 V = TypeVar("V")
 
 MEMO_LIMIT = 200_000  # entries a memo holds before it starts afresh
+_MISSING = object()
 
 
 class Memo(Generic[K, V]):
@@ -24,19 +25,27 @@ class Memo(Generic[K, V]):
 
     __slots__ = ("_values", "limit")
 
-    def __init__(self, limit: int = MEMO_LIMIT) -> None:
+    def __init__(self, limit: int | None = None) -> None:
         self._values: dict[K, V] = {}
-        self.limit = limit
+        self.limit = MEMO_LIMIT if limit is None else limit
 
     def get(self, key: K, compute: Callable[[K], V]) -> V:
         """The value for ``key``: remembered, or ``compute(key)`` remembered now."""
         values = self._values
-        if key in values:
-            return values[key]
-        if len(values) >= self.limit:
-            values.clear()
-        value = values[key] = compute(key)
-        return value
+        value = values.get(key, _MISSING)
+        if value is _MISSING:
+            if len(values) >= self.limit:
+                values.clear()
+            value = values[key] = compute(key)
+        return value  # type: ignore[return-value]
+
+    def get_all(self, keys: Sequence[K], compute: Callable[[K], V]) -> list[V]:
+        """``get`` for each key, in order."""
+        values = self._values
+        found = [values.get(key, _MISSING) for key in keys]
+        if _MISSING in found:
+            found = [self.get(key, compute) for key in keys]
+        return found  # type: ignore[return-value]
 
     def known(self, key: K) -> V | None:
         """The value remembered for ``key``, or None."""
@@ -51,7 +60,7 @@ class Memo(Generic[K, V]):
         return True
 
     def put(self, key: K, value: V) -> V:
-        """Remember ``value`` for ``key``, after ``make_room``."""
+        """Remember ``value`` for ``key`` (computed with others: see ``make_room``)."""
         self._values[key] = value
         return value
 

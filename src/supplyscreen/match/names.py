@@ -60,7 +60,6 @@ PREFILTER = 80  # rapidfuzz ratio (0-100) a pair needs on its sorted, place-free
 MAX_BLOCK_DF = 200  # a gram shared with more list names than this is too common to block on
 MAX_TYPO_DF = 40  # the same for the one-letter-deleted forms of a word
 RARE_WORD_DF = 20  # a supplier name is compared with list names sharing any of its words this rare
-MAX_LEARNT_WORDS = 200_000  # query words whose candidates a NameIndex keeps (see NameIndex._learn)
 
 # Generic words as pinyin syllables, removed before syllables are grouped into words.
 PINYIN_GENERIC = tuple(
@@ -1147,10 +1146,10 @@ class NameIndex:
         # names sharing it up to one typo (None when none to block on) and the ranks of the grams it shares
         # with list names; and the list names a word finds through alternate forms (``_other_ids``).
         self._keys: Memo[str, NameKey] = Memo()
-        self._words: Memo[str, _Word] = Memo(MAX_LEARNT_WORDS)
-        self._learnt: Memo[str, tuple[np.ndarray | None, tuple[int, ...]]] = Memo(MAX_LEARNT_WORDS)
-        self._joined_ids: Memo[str, np.ndarray | None] = Memo(MAX_LEARNT_WORDS)
-        self._unblocked_ids: Memo[str, np.ndarray | None] = Memo(MAX_LEARNT_WORDS)
+        self._words: Memo[str, _Word] = Memo()
+        self._learnt: Memo[str, tuple[np.ndarray | None, tuple[int, ...]]] = Memo()
+        self._joined_ids: Memo[str, np.ndarray | None] = Memo()
+        self._unblocked_ids: Memo[str, np.ndarray | None] = Memo()
         self._weighed = [self._weigh(k) for k in self.keys]
 
     def query_key(self, name: str) -> NameKey:
