@@ -248,6 +248,7 @@ def test_a_pickled_matcher_leaves_what_it_learnt_behind() -> None:
 def test_memos_emptied_when_full_change_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     """With tiny memos (emptied every few cells, words and hits) the results are still the original's."""
     monkeypatch.setattr(memo, "MEMO_LIMIT", 3)
+    monkeypatch.setattr(memo, "WORD_LIMIT", 3)
     matcher = Matcher(RULES)
     for name in ["vendors.xlsx", "seafood_shipments.xlsx"]:
         for sheet in read_input(SAMPLES / name).sheets:

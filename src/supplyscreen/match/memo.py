@@ -17,6 +17,7 @@ K = TypeVar("K")
 V = TypeVar("V")
 
 MEMO_LIMIT = 200_000  # entries a memo holds before it starts afresh
+WORD_LIMIT = 500_000  # the same for memos per word or per hit, which a sheet has more of than cell values
 _MISSING = object()
 
 
@@ -28,6 +29,11 @@ class Memo(Generic[K, V]):
     def __init__(self, limit: int | None = None) -> None:
         self._values: dict[K, V] = {}
         self.limit = MEMO_LIMIT if limit is None else limit
+
+    @classmethod
+    def per_word(cls) -> Memo[K, V]:
+        """A memo per word or per hit (bounded by WORD_LIMIT)."""
+        return cls(WORD_LIMIT)
 
     def get(self, key: K, compute: Callable[[K], V]) -> V:
         """The value for ``key``: remembered, or ``compute(key)`` remembered now."""

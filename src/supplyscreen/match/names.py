@@ -26,9 +26,10 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import cached_property, lru_cache
+from functools import cached_property, lru_cache, partial
 from importlib import resources
 from itertools import chain, pairwise
+from typing import Protocol
 
 import numpy as np
 import yaml
@@ -432,16 +433,21 @@ def _group_syllables(toks: list[str]) -> list[str]:
     return out
 
 
-def _name_tokens(folded: str, stemmed: bool = True) -> list[str]:
-    """``tokens(folded)``, a word at a time: no token spans a space or punctuation, so a name's tokens are its
-    words' tokens. Not ``stemmed``, Latin words keep a final s."""
-    out: list[str] = []
-    for word in _WORD_RE.findall(folded):
-        if word.isascii() and word.islower():  # (alphanumeric:) what tokens() makes of it, sooner
-            out.append(stem(word) if stemmed else word)
-        else:
-            out += tokens(word)
-    return out
+Words = Memo[str, tuple[str, ...]]  # what a name key reads of each word (``_word_tokens``), kept per word
+
+
+def _word_tokens(word: str, organisation: bool) -> tuple[str, ...]:
+    """What a name key reads of one word: its ``tokens`` (no token spans a space or punctuation, so a name's
+    tokens are its words' tokens). In an organisation's name Latin words lose a plural s (a person's names
+    are not plurals: Abbas), and a long word one typo from a generic word or legal form is read as that word
+    ('Limited Laibility Company', 'Manufactturing')."""
+    if word.isascii() and word.islower():  # (alphanumeric:) what tokens() makes of it, sooner
+        toks: Sequence[str] = (stem(word),) if organisation else (word,)
+    else:
+        toks = tokens(word)
+    if not organisation:
+        return tuple(toks)
+    return tuple(_generic_typo(t) if len(t) >= GENERIC_TYPO_MIN - 1 else t for t in toks)
 
 
 @dataclass(frozen=True, slots=True)
@@ -455,29 +461,31 @@ class NameKey:
     joined: tuple[str, ...] = ()  # Korean syllables written apart, run together ('paek ma': 'paekma')
 
 
-def name_key(text: str) -> NameKey:
-    """The comparison key of an organisation name."""
-    return _key(text, True)
+def name_key(text: str, words: Words | None = None) -> NameKey:
+    """The comparison key of an organisation name; ``words``, a memo of what it reads of each word, for a
+    caller that makes many keys (``NameIndex``)."""
+    return _key(text, True, words)
 
 
-def person_key(text: str) -> NameKey:
+def person_key(text: str, words: Words | None = None) -> NameKey:
     """The comparison key of a person's name: ``name_key`` without grouping syllables into words, as the
     order of a person's names differs between lists and sheets ('Yong Mu RI' and 'RI, Yong Mu' are not
     'yongmuri' and 'riyongmu'), and with the forms the prefilter compares (``full``, ``core``, ``compact``)
     written in the words' consonants, as spellings of one name differ in their vowels (``spelling_variant``)."""
-    return _key(text, False)
+    return _key(text, False, words)
 
 
-def _key(text: str, group: bool) -> NameKey:
+def _key(text: str, group: bool, words: Words | None) -> NameKey:
     # 东港市 -> 东港: the 'city' character would split the pinyin; CH'OLHYO'N -> cholhyon (McCune-Reischauer)
     folded = fold(text)
     if not folded.isascii():
         folded = folded.translate(_ADMIN_CJK).replace("’", "")
         if has_hangul(folded):  # 금강은행 -> geumgang bank
             folded = latin_words(folded)
-    raw = _name_tokens(folded.replace("'", ""), stemmed=group)  # a person's names are not plurals (Abbas)
-    if group:  # 'Limited Laibility Company', 'Manufactturing': the generic word or legal form
-        raw = [_generic_typo(t) if len(t) >= GENERIC_TYPO_MIN - 1 else t for t in raw]
+    read = partial(_word_tokens, organisation=group)
+    if words is not None:
+        read = partial(words.get, compute=read)
+    raw = [t for word in _WORD_RE.findall(folded.replace("'", "")) for t in read(word)]
     # a name of syllables only is a person's ('Han Se Pak', 'KIM Kyong Ok'): no legal form among them
     stripped = raw if folded.isascii() and _syllables_only(raw) else strip_legal_forms(raw)
     toks = join_initials(stripped)
@@ -726,7 +734,18 @@ def word_similarity(a: str, b: str) -> float:
     word of six letters or more or two neighbouring letters swapped in a word of four or five, else the
     normalised edit similarity (optimal string alignment: a swap of two letters is one edit) from TOKEN_MIN,
     else 0."""
-    return _word_similarity(_Word.of(a), _Word.of(b))
+    return 1.0 if a == b else _word_similarity(_Word.of(a), _Word.of(b))
+
+
+def closest_word(word: str, others: Sequence[str]) -> tuple[str, float] | None:
+    """The word of ``others`` most similar to ``word`` (``word_similarity``; the first of equally similar
+    ones) and the similarity; None when there are no others."""
+    if not others:
+        return None
+    ours = _Word.of(word)
+    scores = [1.0 if word == other else _word_similarity(ours, _Word.of(other)) for other in others]
+    best = max(range(len(others)), key=scores.__getitem__)
+    return others[best], scores[best]
 
 
 def _word_similarity(wa: _Word, wb: _Word) -> float:
@@ -1095,13 +1114,21 @@ class _Postings:
         return np.repeat(owner, sizes), self.ids[_ranges(self.starts[key], sizes)]
 
 
+class KeyOf(Protocol):
+    """name_key or person_key."""
+
+    def __call__(self, text: str, words: Words | None = None) -> NameKey: ...
+
+
 class NameIndex:
     """List names indexed for blocked matching; word weights come from the list itself (IDF)."""
 
-    def __init__(self, names: Sequence[str], key_of: Callable[[str], NameKey] = name_key) -> None:
+    def __init__(self, names: Sequence[str], key_of: KeyOf = name_key) -> None:
         self.names = list(names)
         self.key_of = key_of  # name_key, or person_key for an index of people
-        self.keys = [key_of(n) for n in self.names]
+        self._read: Words = Memo.per_word()  # what the keys read of each word, for the list's and queries'
+        self._new_key = partial(key_of, words=self._read)
+        self.keys = list(map(self._new_key, self.names))
         self.full = [k.full for k in self.keys]
         self.core = [k.core or k.full for k in self.keys]
         self.compact = [k.compact for k in self.keys]
@@ -1146,7 +1173,7 @@ class NameIndex:
         # names sharing it up to one typo (None when none to block on) and the ranks of the grams it shares
         # with list names; and the list names a word finds through alternate forms (``_other_ids``).
         self._keys: Memo[str, NameKey] = Memo()
-        self._words: Memo[str, _Word] = Memo()
+        self._words: Memo[str, _Word] = Memo.per_word()
         self._learnt: Memo[str, tuple[np.ndarray | None, tuple[int, ...]]] = Memo()
         self._joined_ids: Memo[str, np.ndarray | None] = Memo()
         self._unblocked_ids: Memo[str, np.ndarray | None] = Memo()
@@ -1154,7 +1181,7 @@ class NameIndex:
 
     def query_key(self, name: str) -> NameKey:
         """The key of a name to look up (``key_of``), once per distinct name."""
-        return self._keys.get(name, self.key_of)
+        return self._keys.get(name, self._new_key)
 
     def weight(self, token: str) -> float:
         """A word's weight: ``default_weight`` times its rarity in the list (IDF, 1 for a word not in it)."""

@@ -26,6 +26,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Final, NamedTuple
 
 import ahocorasick
@@ -235,10 +236,10 @@ class TermMatcher:
                 self._splits.add_word(f" {tok[:i]} {tok[i:]} ", i)
         if self._join_starts:
             self._splits.make_automaton()
-        self._words: Memo[str, tuple[str, int]] = Memo()  # word -> its plural-folded form and flags
+        self._words: Memo[str, tuple[str, int]] = Memo.per_word()  # word -> its plural-folded form and flags
         # hits by (indicator, field, quoted text, term, similarity), made once and shared (they are
         # immutable, and costly to make): a sector word such as "Seafood" fires alike in thousands of names
-        self._hits: Memo[tuple[int, str, str, str, float], Hit] = Memo()
+        self._hits: Memo[tuple[int, str, str, str, float], Hit] = Memo.per_word()
 
     # -- one field value ------------------------------------------------------------------------------
 
@@ -475,6 +476,10 @@ def _cjk_negated(folded: str, start: int) -> bool:
     return any(neg in window for neg in CJK_NEGATORS)
 
 
+def _new_memo(_: str) -> Memo[str, tuple[Hit, ...]]:
+    return Memo()
+
+
 class Matcher:
     """Every matcher of a rule set, applied to one row of canonical fields."""
 
@@ -494,19 +499,19 @@ class Matcher:
             for code in ind.hs_codes:
                 self._by_hs[code.replace(".", "")].append(ind)
         # Hits per distinct value, as tuples (most are the empty tuple): a large sheet repeats its countries,
-        # addresses, goods and notes, and many lists kept alive would slow the garbage collector.
-        self._cells: Memo[tuple[str, str], tuple[Hit, ...]] = Memo()  # (field, text) -> term hits
+        # addresses, goods and notes, and many lists kept alive would slow the garbage collector. Per field,
+        # so that a column of distinct values (names) does not push out those of a column that repeats.
+        self._cells: Memo[str, Memo[str, tuple[Hit, ...]]] = Memo()  # field -> text -> term hits
         self._countries: Memo[str, tuple[Hit, ...]] = (
             Memo()
-        )  # country cell -> hits, if the address cannot matter
+        )  # country -> hits, where the address cannot matter
         self._places: Memo[tuple[str, str], tuple[Hit, ...]] = Memo()  # (country, address) -> hits
         self._goods: Memo[str, tuple[Hit, ...]] = Memo()  # HS code cell -> HS hits
         if self._by_country:
             country_code("Germany")  # load the country-name tables now (once, before any workers fork)
 
-    def _cell_hits(self, cell: tuple[str, str]) -> tuple[Hit, ...]:
-        """Term (and concept) hits of one cell value, as (field, text)."""
-        field_name, text = cell
+    def _cell_hits(self, field_name: str, text: str) -> tuple[Hit, ...]:
+        """Term (and concept) hits of one cell value."""
         hits = self.terms.find(field_name, text)
         if field_name in self.concepts.fields:
             found_by_meaning = self.concept_hits(field_name, text)
@@ -553,7 +558,10 @@ class Matcher:
                     hits.extend(self.terms.find(field_name, text, trace))
                     hits.extend(self.concept_hits(field_name, text, trace))
                     continue
-                found = cells.get((field_name, text), self._cell_hits)
+                values = cells.get(field_name, _new_memo)
+                found = values.known(text)
+                if found is None:
+                    found = values.get(text, partial(self._cell_hits, field_name))
                 if found:
                     hits.extend(found)
         country, address = row.get("country", ""), row.get("address", "")
