@@ -456,11 +456,7 @@ def _combination_hit(combo: Combination, hits: list[Hit]) -> Hit | None:
 
 def _slot_keys(rules: RuleSet) -> list[tuple[Combination, list[frozenset[str]]]]:
     """Each combination with the keys ('rule id' or 'tag:x') that can fill each of its slots."""
-    cached = rules.cache.get("combination_slots")
-    if cached is None:
-        cached = [(c, [frozenset(slot) for slot in c.all_of]) for c in rules.combinations]
-        rules.cache["combination_slots"] = cached
-    return cached
+    return [(c, [frozenset(slot) for slot in c.all_of]) for c in rules.combinations]
 
 
 def score_hits(raw: list[Hit], rules: RuleSet) -> Verdict:

@@ -18,9 +18,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from supplyscreen import score
 from supplyscreen.ingest.read import read_input
-from supplyscreen.match import rows as match
+from supplyscreen.match import memo
 from supplyscreen.match.rows import Hit, Matcher, hit_for
 from supplyscreen.normalize.text import Unit, fold, unit_spans, units
 from supplyscreen.rules import Citation, RuleSet, load_rules
@@ -227,35 +226,29 @@ def test_verdicts_hold_each_rows_own_hits() -> None:
                 assert any(hit is h for h in raw)
 
 
-def test_caches_by_identity_do_not_travel_to_other_processes() -> None:
-    """Verdicts kept by the ids of hit objects are left behind when the rule set is pickled or copied."""
+def test_a_rule_set_pickled_or_copied_scores_alike() -> None:
     rules = load_rules()
     row = {"name": "Dandong Seafood Co", "country": "China", "hs_code": "0304.87"}
-    score_hits(Matcher(rules).match_row(row), rules)
-    assert rules.cache["verdicts"]
+    raw = Matcher(rules).match_row(row)
     for other in (pickle.loads(pickle.dumps(rules)), copy.deepcopy(rules)):
-        assert not other.cache.get("verdicts")
-        raw = Matcher(other).match_row(row)
-        assert score_hits(raw, other) == reference.score_hits(raw, other)
+        assert score_hits(raw, other) == score_hits(raw, rules) == reference.score_hits(raw, other)
 
 
 def test_a_pickled_matcher_leaves_what_it_learnt_behind() -> None:
+    """A matcher sent to a worker sends no more than a fresh one, and matches alike."""
+    fresh = len(pickle.dumps(Matcher(RULES)))
     matcher = Matcher(RULES)
     rows = [{"name": f"Golden {n} Seafood Co", "country": "China", "notes": "no audit"} for n in range(50)]
     expected = [matcher.match_row(row) for row in rows]
-    other = pickle.loads(pickle.dumps(matcher))
-    assert not other._cache and not other._countries and not other.terms._flags and not other.terms._hits
-    assert matcher._cache and matcher.terms._flags  # the original keeps its caches
-    assert [other.match_row(row) for row in rows] == expected
+    sent = pickle.dumps(matcher)
+    assert len(sent) == fresh
+    assert [pickle.loads(sent).match_row(row) for row in rows] == expected
 
 
-def test_caches_emptied_when_full_change_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """With tiny caches (emptied every few cells, words and hits) the results are still the original's."""
-    monkeypatch.setattr(match, "_CACHE_LIMIT", 3)
-    monkeypatch.setattr(match, "_VALUES_LIMIT", 2)
-    monkeypatch.setattr(score, "_PLANS_LIMIT", 2)
-    monkeypatch.setattr(score, "_VERDICTS_LIMIT", 2)
-    monkeypatch.setattr(score, "_ZEROED_LIMIT", 2)
+def test_memos_emptied_when_full_change_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With tiny memos (emptied every few cells, words and hits) the results are still the original's."""
+    monkeypatch.setattr(memo, "MEMO_LIMIT", 3)
+    monkeypatch.setattr(memo, "WORD_LIMIT", 3)
     matcher = Matcher(RULES)
     for name in ["vendors.xlsx", "seafood_shipments.xlsx"]:
         for sheet in read_input(SAMPLES / name).sheets:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import pairwise
 
 from supplyscreen.compare.base import Comparison
@@ -141,7 +140,6 @@ def _implied_country(kind: str, value: str) -> str:
     return code if code.isalpha() and country_code(code) == code else ""
 
 
-@lru_cache(maxsize=65536)
 def identifiers_in(text: str, bare_imo: bool = False) -> tuple[Identifier, ...]:
     """The identifiers written with their labels in a text; with ``bare_imo`` (a vessel cell) also any 7-digit
     number with a valid IMO check digit."""
@@ -172,7 +170,6 @@ _REGISTRATION = re.compile(r"(?:[A-Z]{1,2}|[A-Z][0-9]|[0-9][A-Z])-[A-Z0-9]{2,6}"
 _ALNUM = re.compile(r"[A-Z0-9]+")
 
 
-@lru_cache(maxsize=65536)
 def registration(name: str, aircraft: bool = False) -> Identifier | None:
     """The aircraft registration a listed name is ('EP-MNM': tail number EPMNM): a name of that shape, or
     any name of three to eight letters and digits of an entry the list says is an aircraft; else None."""
@@ -183,7 +180,6 @@ def registration(name: str, aircraft: bool = False) -> Identifier | None:
     return None
 
 
-@lru_cache(maxsize=65536)
 def registration_forms(text: str) -> frozenset[str]:
     """The tail numbers a row's text may write, hyphen and spaces left out: each word of three to eight
     letters and digits, and each word of one or two run together with the next ('EP ITL', 'P 671', 'Reg.

@@ -10,7 +10,7 @@ International Brigade") match only when the country or an identifier supports th
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 from rapidfuzz import fuzz
 from wordfreq import zipf_frequency
@@ -21,11 +21,11 @@ from supplyscreen.match.names import (
     PLACE_WORDS,
     TOKEN_MIN,
     NameKey,
+    closest_word,
     generic_word,
     join_initials,
     name_key,
     similarity,
-    word_similarity,
 )
 from supplyscreen.normalize.text import strip_legal_forms, strip_trailing_legal_forms, tokens
 
@@ -69,14 +69,19 @@ def same_words(query: str, alias: str) -> bool:
     return len(ours) > 1 and ours == words(alias)
 
 
-def generic_only(query: str, alias: str, generic: Collection[str] = ()) -> Comparison:
+Keys = Callable[[str], NameKey]  # name_key, or the same kept per distinct name (a ListMatcher's)
+
+
+def generic_only(
+    query: str, alias: str, generic: Collection[str] = (), key_of: Keys = name_key
+) -> Comparison:
     """Whether either name has nothing but generic words and places left (then it never matches on its name
     alone): score 1 when so — unless the two names are the same, word for word (``same_words``): a list name
     of generic words and places still names one entity ('Rason International Commercial Bank')."""
     if same_words(query, alias):
         return Comparison("generic", 0.0, "the names are the same, word for word")
     for side, text in (("the row's name", query), ("the listed name", alias)):
-        key = name_key(text)
+        key = key_of(text)
         if key.words and not distinctive_words(key, generic):
             words = ", ".join(f"“{w}”" for w in key.words)
             return Comparison(
@@ -85,20 +90,22 @@ def generic_only(query: str, alias: str, generic: Collection[str] = ()) -> Compa
     return Comparison("generic", 0.0, "both names have a distinctive word")
 
 
-def shared_words(query: str, alias: str, generic: Collection[str] = ()) -> list[tuple[str, str]]:
+def shared_words(
+    query: str, alias: str, generic: Collection[str] = (), key_of: Keys = name_key
+) -> list[tuple[str, str]]:
     """The words of the row's name (generic words left out) paired with the alias word they match (word
     similarity from TOKEN_MIN), each alias word used once; the words left over on both sides, run together,
     are one more pair when they are close ('Nam Gang' and 'Namgang', as the name alignment reads them)."""
-    free = [w for w in name_key(alias).words if not generic_word(w) and w not in generic]
+    free = [w for w in key_of(alias).words if not generic_word(w) and w not in generic]
     pairs = []
     rest = []
-    for word in name_key(query).words:
+    for word in key_of(query).words:
         if generic_word(word) or word in generic:
             continue
-        best = max(free, key=lambda other: word_similarity(word, other), default=None)
-        if best is not None and word_similarity(word, best) >= TOKEN_MIN:
-            pairs.append((word, best))
-            free.remove(best)
+        best = closest_word(word, free)
+        if best is not None and best[1] >= TOKEN_MIN:
+            pairs.append((word, best[0]))
+            free.remove(best[0])
         elif word not in PLACE_WORDS:
             rest.append(word)
     free = [w for w in free if w not in PLACE_WORDS]
@@ -139,6 +146,7 @@ def weak_name(
     supported: bool,
     generic: Collection[str] = (),
     country_known: bool = True,
+    key_of: Keys = name_key,
 ) -> Comparison:
     """Whether the names share one short or common word and nothing else ('SL Corporation' and the alias
     'SL'; 'Brigade Enterprises' and 'The International Brigade'): that alone identifies nothing unless the
@@ -146,7 +154,7 @@ def weak_name(
     both names' letters ('CMT' is not 'CMT-K'). A row that states no country (``country_known`` false) can
     neither support nor contradict: there the names match when their letters are the same ('Bio Corp.' and
     'BIO CORPORATION'). Score 1 when the names are that weak."""
-    shared = shared_words(query, alias, generic)
+    shared = shared_words(query, alias, generic, key_of)
     if len(shared) != 1 or shared[0][0] in PLACE_WORDS:
         words = ", ".join(f"“{w}”" for w, _ in shared) or "no word"
         return Comparison("name_words", 0.0, f"the names share {words}")

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 
 from supplyscreen.compare.base import Comparison
-from supplyscreen.compare.name import shared_words
+from supplyscreen.compare.name import Keys, shared_words
 from supplyscreen.match.names import PLACE_WORDS, is_pinyin_word, name_key
 
 # place words that name a country, province or region rather than the city a company is registered in
@@ -28,8 +28,8 @@ REGIONS = frozenset(
 CITIES = PLACE_WORDS - REGIONS
 
 
-def _cities(texts: Sequence[str]) -> list[str]:
-    return list(dict.fromkeys(w for text in texts if text for w in name_key(text).words if w in CITIES))
+def _cities(texts: Sequence[str], key_of: Keys) -> list[str]:
+    return list(dict.fromkeys(w for text in texts if text for w in key_of(text).words if w in CITIES))
 
 
 def compare_places(
@@ -38,16 +38,17 @@ def compare_places(
     alias: str,
     entry_addresses: Collection[str] = (),
     generic: Collection[str] = (),
+    key_of: Keys = name_key,
 ) -> Comparison:
     """The row's name and address against the matched listed name and the entry's addresses, when the names
     rest on pinyin trade names (see the module docstring)."""
-    shared = [w for w, _ in shared_words(query, alias, generic) if w not in PLACE_WORDS]
+    shared = [w for w, _ in shared_words(query, alias, generic, key_of) if w not in PLACE_WORDS]
     if not shared or not all(map(is_pinyin_word, shared)):
         return Comparison("place", 0.0, "the names do not rest on a PRC trade name")
     trade = ", ".join(f"“{w}”" for w in shared)
-    ours = _cities([query, query_address])
-    named = _cities([alias])
-    theirs = {w for text in (alias, *entry_addresses) for w in name_key(text).words}
+    ours = _cities([query, query_address], key_of)
+    named = _cities([alias], key_of)
+    theirs = {w for text in (alias, *entry_addresses) for w in key_of(text).words}
     if ours:
         same = [c for c in ours if c in theirs]
         if same:

@@ -154,7 +154,6 @@ def _index() -> _Index:
     return _Index(vocabulary())
 
 
-@lru_cache(maxsize=65536)
 def header_kind(header: str) -> tuple[str | None, float]:
     """What a header means and how sure (0-100): a canonical field, ``skip:<reason>`` for a column that holds
     no evidence, or None.

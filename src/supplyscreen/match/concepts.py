@@ -39,6 +39,7 @@ from typing import NamedTuple
 
 import ahocorasick
 
+from supplyscreen.match.memo import Memo
 from supplyscreen.normalize.text import simplified, stem
 from supplyscreen.rules import Concept, Indicator, parse_when
 
@@ -799,34 +800,20 @@ class _Terms:
                     word, is_prefix = _anchor(entry.words)
                     (self._anchor_prefix if is_prefix else self._anchor_exact)[word].add(entry.owner)
         self._anchor_lengths = sorted({len(p) for p in self._anchor_prefix})
-        self._first_cache: dict[str, frozenset[int]] = {}
-        self.plain: set[str] = set()  # words that gate no term: a text of only these holds no concept
-
-    def __getstate__(self) -> dict[str, object]:
-        """Pickled (to a worker) without the words it has seen."""
-        return {**self.__dict__, "_first_cache": {}, "plain": set()}
+        self._gated: Memo[str, frozenset[int]] = Memo()  # word -> the concepts it gates (``_anchored``)
 
     def present(self, low: str, words: Sequence[str]) -> frozenset[int]:
         """The concepts (indices) whose terms may occur in a lower-cased text: those with a Han or Hangul
-        term in it and those with a term gated by one of its words (a cheap look, cached per word).
+        term in it and those with a term gated by one of its words (a cheap look, kept per word).
         A superset of what ``find`` finds, so a pattern none of whose slots it can fill need not be tried.
         ``words`` are the text's words (``_WORD_RE``), found once by the caller."""
         found: set[int] = set()
         if self._has_east and _EAST_RE.search(low):
             for _, (_, values) in self._east.iter(low):
                 found.update(t.owner for t in values if t.aside < 0)
-        cache = self._first_cache
-        for word in words:
-            known = cache.get(word)
-            if known is None:
-                if len(cache) > 200_000:
-                    cache.clear()
-                    self.plain.clear()
-                known = cache[word] = self._anchored(word)
-                if not known:
-                    self.plain.add(word)
-            if known:
-                found.update(known)
+        for gated in self._gated.get_all(words, self._anchored):
+            if gated:
+                found.update(gated)
         return frozenset(found)
 
     def _anchored(self, word: str) -> frozenset[int]:
@@ -906,9 +893,8 @@ class ConceptMatcher:
             for p in ind.when
         ]
         self.fields = {f for ind in self.indicators for f in ind.fields}
-        self._possible: dict[
-            tuple[str, frozenset[int]], bool
-        ] = {}  # may a pattern fill, per field and concepts
+        # whether a pattern may be filled, per field and set of concepts present: a few hundred such sets
+        self._possible: Memo[tuple[str, frozenset[int]], bool] = Memo()
         # concepts of verbs of presence ("employ", "задействовать", "고용"): "not" before one negates
         self._presence = frozenset(c.id for c in concepts if c.presence)
         self._negatable = frozenset(c.id for c in concepts if c.negatable)
@@ -923,6 +909,11 @@ class ConceptMatcher:
             for f in self.fields
         }
 
+    def _fillable(self, present: tuple[str, frozenset[int]]) -> bool:
+        """Whether a pattern of the field may be filled by the concepts present."""
+        field_name, concepts = present
+        return any(all(slot & concepts for slot in slots) for slots in self._slots[field_name])
+
     def matches(self, field_name: str, text: str) -> list[ConceptMatch]:
         """Every pattern filled in ``text`` (a value of ``field_name``), set aside or not."""
         if field_name not in self.fields or not text:
@@ -930,23 +921,13 @@ class ConceptMatcher:
         if text.isascii():  # the common case, cheaply: NFKC leaves ASCII alone
             low = text.lower()
             words = _WORD_RE.findall(low)
-            if self.terms.plain.issuperset(words):
-                return []
         else:
             low = _lower(unicodedata.normalize("NFKC", text))
             words = _WORD_RE.findall(low)
         present = self.terms.present(low, words)
         if not present:
             return []
-        key = (field_name, present)
-        possible = self._possible.get(key)
-        if possible is None:  # a few hundred distinct sets of concepts: decided once each
-            if len(self._possible) > 100_000:
-                self._possible.clear()
-            possible = self._possible[key] = any(
-                all(slot & present for slot in slots) for slots in self._slots[field_name]
-            )
-        if not possible:
+        if not self._possible.get((field_name, present), self._fillable):
             return []
         prepared = prepare(text)
         terms, asides = self.terms.find(prepared)

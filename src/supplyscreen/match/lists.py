@@ -14,8 +14,9 @@ from __future__ import annotations
 import re
 import threading
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -35,7 +36,8 @@ from supplyscreen.compare.name import compare_names, generic_only, weak_name
 from supplyscreen.compare.place import compare_places
 from supplyscreen.compare.vessel import compare_vessel_names
 from supplyscreen.ingest.watchlist import Entry, Watchlist
-from supplyscreen.match.names import NameIndex, korean_form, name_key, person_key
+from supplyscreen.match.memo import Memo
+from supplyscreen.match.names import NameIndex, NameKey, korean_form, name_key, person_key
 from supplyscreen.match.rows import Hit
 from supplyscreen.normalize.text import country_code, vessel_key
 from supplyscreen.rules import Citation, MatchingRules, WatchlistPoints, default_matching
@@ -79,7 +81,7 @@ class RowContext:
     name_kind: str  # "organization" (a legal form or business word) or "organization or person"
 
     @classmethod
-    def of(cls, row: Mapping[str, str]) -> RowContext:
+    def of(cls, row: Mapping[str, str], key_of: Callable[[str], NameKey] = name_key) -> RowContext:
         country, address = row.get("country", ""), row.get("address", "")
         own = tuple(
             i
@@ -94,7 +96,7 @@ class RowContext:
             address,
             tuple(dict.fromkeys(own)),
             identifiers_in(vessel[1], bare_imo=vessel[0] == "vessel") if vessel else (),
-            "organization" if name_key(name).company else "organization or person",
+            "organization" if key_of(name).company else "organization or person",
         )
 
 
@@ -177,6 +179,10 @@ class ListMatcher:
                     target = _Target(source, entry, str(ident))
                     self._ids[(ident.family, ident.value)].append((ident, target))
         self._index = NameIndex([t.alias for t in self._names]) if self._names else None
+        # the keys of the names the comparisons read, once per distinct name
+        self._key: Callable[[str], NameKey] = (
+            self._index.query_key if self._index is not None else partial(name_key, words=Memo.per_word())
+        )
         people = [t.alias for t in self._people]
         self._people_index = NameIndex(people, key_of=person_key) if people else None
         self._lock = threading.Lock()
@@ -215,10 +221,12 @@ class ListMatcher:
         comparisons = [
             compare_names(text, alias, similarity, primary=entry.name),
             compare_types(ctx.name_kind, kind),
-            generic_only(text, alias, self._generic),
-            weak_name(text, alias, supported, self._generic, country_known=ctx.country is not None),
+            generic_only(text, alias, self._generic, self._key),
+            weak_name(
+                text, alias, supported, self._generic, country_known=ctx.country is not None, key_of=self._key
+            ),
             country,
-            compare_places(text, ctx.address, alias, entry.addresses, self._generic),
+            compare_places(text, ctx.address, alias, entry.addresses, self._generic, self._key),
             identifiers,
         ]
         return self._candidate(target, "name", text, via, comparisons)
@@ -310,7 +318,7 @@ class ListMatcher:
         def context(i: int) -> RowContext:
             found = contexts.get(i)
             if found is None:
-                found = contexts[i] = RowContext.of(rows[i])
+                found = contexts[i] = RowContext.of(rows[i], self._key)
             return found
 
         def keep(i: int, c: Candidate) -> None:
@@ -336,7 +344,7 @@ class ListMatcher:
                     keep(i, self._by_name(target, name, m.similarity, context(i), "name"))
         if self._people_index is not None:
             # a listed person matches only a supplier written as a person: no legal form or business word
-            people = [n for n in {r.get("name", "") for r in rows} if n and not name_key(n).company]
+            people = [n for n in {r.get("name", "") for r in rows} if n and not self._key(n).company]
             rows_by_name: dict[str, list[int]] = defaultdict(list)
             for i, row in enumerate(rows):
                 rows_by_name[row.get("name", "")].append(i)
@@ -392,7 +400,7 @@ class ListMatcher:
             return self._candidates(row, floor)
 
     def _candidates(self, row: Mapping[str, str], floor: float) -> list[Candidate]:
-        ctx = RowContext.of(row)
+        ctx = RowContext.of(row, self._key)
         found: list[Candidate] = []
         name = row.get("name") or ""
         if name:

@@ -25,10 +25,11 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from dataclasses import dataclass, replace
+from functools import cached_property, lru_cache, partial
 from importlib import resources
 from itertools import chain, pairwise
+from typing import Protocol
 
 import numpy as np
 import yaml
@@ -38,6 +39,7 @@ from rapidfuzz.distance import OSA
 from wordfreq import zipf_frequency
 
 from supplyscreen.errors import ConfigError
+from supplyscreen.match.memo import Memo
 from supplyscreen.normalize.hangul import has_hangul, latin_words
 from supplyscreen.normalize.text import (
     GENERIC_WORDS,
@@ -59,7 +61,6 @@ PREFILTER = 80  # rapidfuzz ratio (0-100) a pair needs on its sorted, place-free
 MAX_BLOCK_DF = 200  # a gram shared with more list names than this is too common to block on
 MAX_TYPO_DF = 40  # the same for the one-letter-deleted forms of a word
 RARE_WORD_DF = 20  # a supplier name is compared with list names sharing any of its words this rare
-MAX_LEARNT_WORDS = 200_000  # query words whose candidates a NameIndex keeps (see NameIndex._learn)
 
 # Generic words as pinyin syllables, removed before syllables are grouped into words.
 PINYIN_GENERIC = tuple(
@@ -200,13 +201,39 @@ def _syllables_by_start() -> dict[str, tuple[str, ...]]:
     return {start: tuple(found) for start, found in out.items()}
 
 
-@lru_cache(maxsize=262144)
+@lru_cache(maxsize=1)
+def _not_syllables() -> re.Pattern[str]:
+    """A cheap test that a word is no run of the syllables ``_segment`` splits into: it has a character
+    other than a-z, or two letters in a row that no syllable and no two syllables one after the other
+    have ('lk', 'vz', 'tr'). Most words that are no run tell so at once."""
+    syllables = [s for found in _syllables_by_start().values() for s in found]
+    seen = {s[i : i + 2] for s in syllables for i in range(len(s) - 1)}
+    seen |= {a[-1] + b[0] for a in {s[-1] for s in syllables} for b in {s[0] for s in syllables}}
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    never = {a: "".join(b for b in letters if a + b not in seen) for a in letters}
+    return re.compile("|".join(["[^a-z]", *(f"{a}[{b}]" for a, b in never.items() if b)]))
+
+
+_VOWEL_RUN = re.compile(r"[aeiouv]+")
+
+
+@lru_cache(maxsize=1)
+def _one_vowel_run_each() -> bool:
+    """Whether every syllable ``_segment`` splits into starts with a consonant and has one run of vowels:
+    then every split of a word into syllables has as many syllables as the word has runs of vowels."""
+    return all(
+        s[0] not in "aeiouv" and len(_VOWEL_RUN.findall(s)) == 1
+        for found in _syllables_by_start().values()
+        for s in found
+    )
+
+
 def _segment(word: str) -> tuple[str, ...]:
     """Split a word that is a run of pinyin syllables ('dongyang' -> ('dong', 'yang')); else keep it.
 
     The split with the fewest syllables (of two letters or more); among as few, the first found going left
     to right, shorter syllables first."""
-    if len(word) < 4 or not word.isalpha():
+    if len(word) < 4 or _not_syllables().search(word) is not None:
         return (word,)
     starting = _syllables_by_start()
     n = len(word)
@@ -323,7 +350,6 @@ _ASSIMILATION: dict[tuple[str, str], tuple[str, str]] = {
 }
 
 
-@lru_cache(maxsize=262144)
 def korean_form(word: str) -> str | None:
     """The word split into as few Korean syllables as possible, each in its canonical form
     (``romanization.yaml``, aspirates written with an h included), with the sound changes at syllable
@@ -355,19 +381,20 @@ def korean_form(word: str) -> str | None:
     return "".join("".join(p) for p in parts)
 
 
-@lru_cache(maxsize=262144)
-def _starts_syllable_run(tok: str) -> bool:
-    """Whether ``_group_syllables`` puts the word in a run of syllables (else it keeps it as it is)."""
-    return tok in _all_syllables() or tok in _korean_only() or _pinyin_run(tok)
+@lru_cache(maxsize=1)
+def _run_syllables() -> frozenset[str]:
+    """The pinyin and Korean syllables that ``_group_syllables`` puts in a run."""
+    return _all_syllables() | _korean_only()
 
 
 PINYIN_RUN_MAX_ZIPF = 2.0  # a word this common in English is no run of pinyin ('catalina': ca ta li na)
 
 
-@lru_cache(maxsize=262144)
 def _pinyin_run(tok: str) -> bool:
     """A word of four pinyin syllables or more run together ('daliantianyi'), not an English word."""
-    return len(tok) >= 8 and len(_segment(tok)) >= 4 and zipf_frequency(tok, "en") < PINYIN_RUN_MAX_ZIPF
+    if len(tok) < 8 or (_one_vowel_run_each() and len(_VOWEL_RUN.findall(tok)) < 4):
+        return False  # (a split has a syllable per run of vowels: fewer than four runs, fewer syllables)
+    return len(_segment(tok)) >= 4 and zipf_frequency(tok, "en") < PINYIN_RUN_MAX_ZIPF
 
 
 def _group_syllables(toks: list[str]) -> list[str]:
@@ -377,7 +404,8 @@ def _group_syllables(toks: list[str]) -> list[str]:
     them as one word ('taedonggang') where the other name writes them together — pairing them as pinyin would
     make 'dong gang' the place Donggang, and joining them would break a person's name, whose order differs
     between lists and suppliers."""
-    if not any(map(_starts_syllable_run, toks)):  # the usual case: no syllables to group
+    starts = _run_syllables()
+    if not any(tok in starts or _pinyin_run(tok) for tok in toks):  # the usual case: nothing to group
         return toks
     syl, korean = _all_syllables(), _korean_only()
     out: list[str] = []
@@ -405,25 +433,21 @@ def _group_syllables(toks: list[str]) -> list[str]:
     return out
 
 
-def _name_tokens(folded: str, stemmed: bool = True) -> list[str]:
-    """``tokens(folded)``, a word at a time: no token spans a space or punctuation, so a name's tokens are its
-    words' tokens, and words repeat across names where whole names do not. Not ``stemmed``, Latin words
-    keep a final s."""
-    words = _WORD_RE.findall(folded)
-    if stemmed:
-        return [t for word in words for t in _word_tokens(word)]
-    return [t for word in words for t in ((word,) if _plain(word) else _word_tokens(word))]
+Words = Memo[str, tuple[str, ...]]  # what a name key reads of each word (``_word_tokens``), kept per word
 
 
-def _plain(word: str) -> bool:
-    return word.isascii() and word.isalnum() and word.islower()
-
-
-@lru_cache(maxsize=262144)
-def _word_tokens(word: str) -> tuple[str, ...]:
-    if _plain(word):  # what tokens() makes of it, sooner
-        return (stem(word),)
-    return tuple(tokens(word))
+def _word_tokens(word: str, organisation: bool) -> tuple[str, ...]:
+    """What a name key reads of one word: its ``tokens`` (no token spans a space or punctuation, so a name's
+    tokens are its words' tokens). In an organisation's name Latin words lose a plural s (a person's names
+    are not plurals: Abbas), and a long word one typo from a generic word or legal form is read as that word
+    ('Limited Laibility Company', 'Manufactturing')."""
+    if word.isascii() and word.islower():  # (alphanumeric:) what tokens() makes of it, sooner
+        toks: Sequence[str] = (stem(word),) if organisation else (word,)
+    else:
+        toks = tokens(word)
+    if not organisation:
+        return tuple(toks)
+    return tuple(_generic_typo(t) if len(t) >= GENERIC_TYPO_MIN - 1 else t for t in toks)
 
 
 @dataclass(frozen=True, slots=True)
@@ -437,31 +461,31 @@ class NameKey:
     joined: tuple[str, ...] = ()  # Korean syllables written apart, run together ('paek ma': 'paekma')
 
 
-@lru_cache(maxsize=262144)
-def name_key(text: str) -> NameKey:
-    """The comparison key of an organisation name."""
-    return _key(text, True)
+def name_key(text: str, words: Words | None = None) -> NameKey:
+    """The comparison key of an organisation name; ``words``, a memo of what it reads of each word, for a
+    caller that makes many keys (``NameIndex``)."""
+    return _key(text, True, words)
 
 
-@lru_cache(maxsize=65536)
-def person_key(text: str) -> NameKey:
+def person_key(text: str, words: Words | None = None) -> NameKey:
     """The comparison key of a person's name: ``name_key`` without grouping syllables into words, as the
     order of a person's names differs between lists and sheets ('Yong Mu RI' and 'RI, Yong Mu' are not
     'yongmuri' and 'riyongmu'), and with the forms the prefilter compares (``full``, ``core``, ``compact``)
     written in the words' consonants, as spellings of one name differ in their vowels (``spelling_variant``)."""
-    return _key(text, False)
+    return _key(text, False, words)
 
 
-def _key(text: str, group: bool) -> NameKey:
+def _key(text: str, group: bool, words: Words | None) -> NameKey:
     # 东港市 -> 东港: the 'city' character would split the pinyin; CH'OLHYO'N -> cholhyon (McCune-Reischauer)
     folded = fold(text)
     if not folded.isascii():
         folded = folded.translate(_ADMIN_CJK).replace("’", "")
         if has_hangul(folded):  # 금강은행 -> geumgang bank
             folded = latin_words(folded)
-    raw = _name_tokens(folded.replace("'", ""), stemmed=group)  # a person's names are not plurals (Abbas)
-    if group:  # 'Limited Laibility Company', 'Manufactturing': the generic word or legal form
-        raw = [_generic_typo(t) if len(t) >= GENERIC_TYPO_MIN - 1 else t for t in raw]
+    read = partial(_word_tokens, organisation=group)
+    if words is not None:
+        read = partial(words.get, compute=read)
+    raw = [t for word in _WORD_RE.findall(folded.replace("'", "")) for t in read(word)]
     # a name of syllables only is a person's ('Han Se Pak', 'KIM Kyong Ok'): no legal form among them
     stripped = raw if folded.isascii() and _syllables_only(raw) else strip_legal_forms(raw)
     toks = join_initials(stripped)
@@ -492,31 +516,27 @@ GENERIC_TYPO_MIN = 8  # letters of a generic word or legal form that a word one 
 
 
 @lru_cache(maxsize=1)
-def _generic_vocabulary() -> tuple[frozenset[str], dict[str, frozenset[str]]]:
-    """The generic words and the words of legal forms of GENERIC_TYPO_MIN letters or more, and the same
-    with one letter left out (SymSpell-style), for ``_generic_typo``."""
+def _generic_vocabulary() -> tuple[frozenset[str], dict[tuple[str, int], tuple[str, ...]]]:
+    """The generic words and the words of legal forms of GENERIC_TYPO_MIN letters or more, and the same by
+    the first letter and length of the words one typo from them (a letter fewer, as many, or one more), for
+    ``_generic_typo``: most words have no such shape, and the others a handful of words to compare."""
     forms = legal_form_words()
     words = frozenset(w for w in (*_GENERIC, *forms) if len(w) >= GENERIC_TYPO_MIN and w.isalpha())
-    deletes: dict[str, set[str]] = defaultdict(set)
-    for word in words:
-        for variant in _deletions(word):
-            deletes[variant].add(word)
-    return words, {k: frozenset(v) for k, v in deletes.items()}
+    shapes: dict[tuple[str, int], list[str]] = defaultdict(list)
+    for word in sorted(words):
+        for n in (len(word) - 1, len(word), len(word) + 1):
+            shapes[word[0], n].append(word)
+    return words, {shape: tuple(found) for shape, found in shapes.items()}
 
 
-@lru_cache(maxsize=262144)
 def _generic_typo(word: str) -> str:
     """A word one typo (a letter missing, extra, wrong, or two swapped; never the first) from exactly one long
     generic word or word of a legal form, as that word ('laibility': liability); else the word itself."""
-    words, deletes = _generic_vocabulary()
-    if word in words or word in _GENERIC or not word.isalpha():
+    words, shapes = _generic_vocabulary()
+    near = shapes.get((word[:1], len(word)))
+    if near is None or word in words or word in _GENERIC or not word.isalpha():
         return word
-    found = set(deletes.get(word, ()))  # a letter missing
-    for variant in _deletions(word):
-        if variant in words:  # a letter extra
-            found.add(variant)
-        found.update(deletes.get(variant, ()))  # a letter wrong, or two swapped
-    close = [w for w in found if w[0] == word[0] and OSA.distance(word, w, score_cutoff=1) == 1]
+    close = [w for w in near if OSA.distance(word, w, score_cutoff=1) == 1]
     return close[0] if len(close) == 1 else word
 
 
@@ -595,13 +615,15 @@ def _joined_syllables(words: Sequence[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
-@lru_cache(maxsize=262144)
 def default_weight(token: str) -> float:
     """Place names weigh little; so do common dictionary words ('golden', 'star', 'computer'), by their
     frequency in English (wordfreq's Zipf scale: 3 and rarer weigh 1, 5 and commoner weigh 0.35)."""
     if token in PLACE_WORDS:
         return PLACE_WEIGHT
-    zipf = zipf_frequency(token, "en")
+    return _zipf_weight(zipf_frequency(token, "en"))
+
+
+def _zipf_weight(zipf: float) -> float:
     return 1.0 if zipf <= 3 else max(0.35, 1.0 - (zipf - 3) * 0.33)
 
 
@@ -612,7 +634,6 @@ def _close_syllables(a: str, b: str) -> bool:
     return fold_a == fold_b or letters_a == letters_b
 
 
-@lru_cache(maxsize=4096)  # pinyin has ~400 syllables
 def _syllable_forms(syllable: str) -> tuple[str, str]:
     """The syllable without the letters typists confuse (zh/z, ch/c, sh/s, ng/n), and its letters sorted."""
     return _CLOSE_SYLLABLE.sub("", syllable), "".join(sorted(syllable))
@@ -637,38 +658,106 @@ KOREAN_FOLD_MAX_ZIPF = 3.5  # English words this common are not read as Korean r
 KOREAN_CONTEXT = frozenset({"korea", "korean", "pyongyang"})
 KOREAN_VARIANT = 0.95  # the similarity of one Korean name in two romanisations
 KOREAN_FOLD_MIN_LETTERS = 5  # shorter words differing by a romanisation's letters are other names (Itek/Idek)
+SPELLING_VARIANT = 0.9  # the similarity of two spellings of one person's name
+SPELLING_MIN_LETTERS = 5
+_SKELETON_FOLD = str.maketrans("qcyw", "kkiv")
+_VOWELS = re.compile(r"[aeiou]+")
+_DOUBLES = re.compile(r"(.)\1+")
 
 
-@lru_cache(maxsize=262144)
+def _skeleton(word: str) -> str:
+    """A name's consonants, doubled ones once, q and c as k: 'Salih' and 'Saleh' give slh, 'Qasim' and
+    'Kassem' ksm, 'Muhammad' and 'Mohamad' mhmd."""
+    folded = word.replace("ph", "f").translate(_SKELETON_FOLD)
+    return _DOUBLES.sub(r"\1", folded[0] + _VOWELS.sub("", folded[1:]))
+
+
+@dataclass(frozen=True, slots=True)
+class _Word:
+    """A key word with what comparing it needs, worked out once per word: its weight, its pinyin syllables,
+    its Korean canonical form (for a word that may be a Korean romanisation) and, in a person's name, its
+    consonants (for a word that may be a transliteration)."""
+
+    text: str
+    weight: float
+    syllables: tuple[str, ...]  # _segment: more than one for a pinyin word
+    place: bool
+    korean: str | None  # korean_form of a word of KOREAN_FOLD_MIN_LETTERS or more, not common English
+    consonants: str | None  # _skeleton of a person's name word of SPELLING_MIN_LETTERS letters or more
+    patterns: tuple[str, ...] | None  # _pinyin_patterns
+
+    @classmethod
+    def of(cls, text: str, rarity: float = 1.0, people: bool = False) -> _Word:
+        """The word with ``default_weight`` times ``rarity`` (an index's IDF share) as its weight."""
+        place = text in PLACE_WORDS
+        zipf = zipf_frequency(text, "en")
+        syllables = _segment(text)
+        korean = (
+            korean_form(text)
+            if len(text) >= KOREAN_FOLD_MIN_LETTERS and zipf < KOREAN_FOLD_MAX_ZIPF
+            else None
+        )
+        consonants = None
+        if people and len(text) >= SPELLING_MIN_LETTERS and text.isalpha():
+            consonants = _skeleton(text)
+            consonants = consonants if len(consonants) >= 3 else None
+        weight = rarity * (PLACE_WEIGHT if place else _zipf_weight(zipf))
+        patterns = _pinyin_patterns(text, syllables) if len(syllables) > 1 and not place else None
+        return cls(text, weight, syllables, place, korean, consonants, patterns)
+
+
 def korean_variant(a: str, b: str) -> bool:
     """Two spellings of one Korean name (Taewon/Daewon, Paeksol/Baeksol, Sobaeksoo/Sobaeksu, Chollima/
     Cheollima): both words are runs of Korean syllables with the same canonical forms, and neither is a
     common English word ('lake' and 'rake' are not one name) nor shorter than KOREAN_FOLD_MIN_LETTERS."""
-    form = korean_form(a)
-    return (
-        form is not None
-        and min(len(a), len(b)) >= KOREAN_FOLD_MIN_LETTERS
-        and form == korean_form(b)
-        and zipf_frequency(a, "en") < KOREAN_FOLD_MAX_ZIPF
-        and zipf_frequency(b, "en") < KOREAN_FOLD_MAX_ZIPF
-    )
+    return _korean_variant(_Word.of(a), _Word.of(b))
 
 
-@lru_cache(maxsize=1_000_000)
+def _korean_variant(a: _Word, b: _Word) -> bool:
+    return a.korean is not None and a.korean == b.korean
+
+
+def spelling_variant(a: str, b: str) -> bool:
+    """Two spellings of one given name or surname as lists and sheets transliterate it (Salih/Saleh,
+    Abbas/Abass, Mansour/Manssor, Qasim/Kassem, Vasilievich/Vasilyevich): the same first sound and the same
+    consonants, in words of SPELLING_MIN_LETTERS letters or more. Read in people's names only."""
+    return _spelling_variant(_Word.of(a, people=True), _Word.of(b, people=True))
+
+
+def _spelling_variant(a: _Word, b: _Word) -> bool:
+    return a.consonants is not None and a.consonants == b.consonants
+
+
 def word_similarity(a: str, b: str) -> float:
     """Two words: equal 1; a city and its country 0.8; other place names and two different pinyin words
     0; variants of Korean romanisation 0.95; otherwise, with the same first letter, 0.9 for one typo in a
     word of six letters or more or two neighbouring letters swapped in a word of four or five, else the
     normalised edit similarity (optimal string alignment: a swap of two letters is one edit) from TOKEN_MIN,
     else 0."""
+    return 1.0 if a == b else _word_similarity(_Word.of(a), _Word.of(b))
+
+
+def closest_word(word: str, others: Sequence[str]) -> tuple[str, float] | None:
+    """The word of ``others`` most similar to ``word`` (``word_similarity``; the first of equally similar
+    ones) and the similarity; None when there are no others."""
+    if not others:
+        return None
+    ours = _Word.of(word)
+    scores = [1.0 if word == other else _word_similarity(ours, _Word.of(other)) for other in others]
+    best = max(range(len(others)), key=scores.__getitem__)
+    return others[best], scores[best]
+
+
+def _word_similarity(wa: _Word, wb: _Word) -> float:
+    """``word_similarity`` of two words with their features."""
+    a, b = wa.text, wb.text
     if a == b:
         return 1.0
-    if a in PLACE_WORDS or b in PLACE_WORDS:
+    if wa.place or wb.place:
         return 0.8 if PLACE_IN.get(a) == b or PLACE_IN.get(b) == a else 0.0
-    sa, sb = _segment(a), _segment(b)
-    if len(sa) > 1 and len(sb) > 1:  # two pinyin words
-        return 0.9 if _pinyin_typo(sa, sb) else 0.0
-    if korean_variant(a, b):
+    if len(wa.syllables) > 1 and len(wb.syllables) > 1:  # two pinyin words
+        return 0.9 if _pinyin_typo(wa.syllables, wb.syllables) else 0.0
+    if _korean_variant(wa, wb):
         return KOREAN_VARIANT
     if a[:1] != b[:1]:  # typos rarely hit the first letter; near-miss names often do (Pyongjin/Yongjin)
         return 0.0
@@ -699,16 +788,16 @@ def weighted_similarity(a: Sequence[str], b: Sequence[str], weight: Callable[[st
     Each word of ``a`` (heaviest first) is paired with the most similar unused word of ``b``; a pair
     contributes its similarity times both words' weights. The words left over on both sides are then
     compared run together, which catches names split differently ('Rung Ra Do' / 'Rungrado')."""
-    return _alignment(_Weighed.of(a, weight), _Weighed.of(b, weight))
+    weighed = [[replace(_Word.of(w), weight=weight(w)) for w in words] for words in (a, b)]
+    return _alignment(_Weighed.of(weighed[0]), _Weighed.of(weighed[1]))
 
 
 @dataclass(frozen=True, slots=True)
 class _Weighed:
-    """A name's words with what the alignment needs of them: weights, total weight, heaviest first, and for
-    a name of pinyin words only, their syllable patterns (``_pinyin_patterns``)."""
+    """A name's words with what the alignment needs of them: the words' features, total weight, heaviest
+    first, and for a name of pinyin words only, their syllable patterns (``_pinyin_patterns``)."""
 
-    words: Sequence[str]
-    weights: tuple[float, ...]
+    words: tuple[_Word, ...]
     total: float
     order: tuple[int, ...]  # word positions, heaviest first (equal weights in the name's order)
     pinyin: frozenset[str] | None
@@ -716,36 +805,25 @@ class _Weighed:
     people: bool = False  # a person's name (``person_key``): spellings of one given name match
 
     @classmethod
-    def of(cls, words: Sequence[str], weight: Callable[[str], float], people: bool = False) -> _Weighed:
-        weights = tuple(map(weight, words))
+    def of(cls, words: Sequence[_Word], people: bool = False) -> _Weighed:
+        weights = [w.weight for w in words]
         order = sorted(range(len(words)), key=weights.__getitem__, reverse=True)
-        patterns = [found for w in words if (found := _pinyin_patterns(w)) is not None]
+        patterns = [w.patterns for w in words if w.patterns is not None]
         pinyin = frozenset(chain.from_iterable(patterns)) if len(patterns) == len(words) else None
-        korean = not KOREAN_CONTEXT.isdisjoint(words)
-        return cls(words, weights, sum(weights), tuple(order), pinyin, korean, people)
+        korean = any(w.text in KOREAN_CONTEXT for w in words)
+        return cls(tuple(words), sum(weights), tuple(order), pinyin, korean, people)
 
 
-@lru_cache(maxsize=262144)
-def _pinyin_patterns(word: str) -> tuple[str, ...] | None:
+def _pinyin_patterns(word: str, syllables: tuple[str, ...]) -> tuple[str, ...]:
     """For a word of two or more pinyin syllables (not a place name), each syllable in turn left out, with
     the forms a typist's slip keeps of it (``_syllable_forms``): two such words have a pattern in common iff
-    they are equal or a pinyin typo of each other, which is when word_similarity is not 0. None for other
-    words."""
-    syllables = _segment(word)
-    if len(syllables) < 2 or word in PLACE_WORDS:
-        return None
+    they are equal or a pinyin typo of each other, which is when word_similarity is not 0."""
     out = []
     for i, syllable in enumerate(syllables):
         rest = " ".join((*syllables[:i], "_", *syllables[i + 1 :]))
         folded, letters = _syllable_forms(syllable)
         out += [f"{rest} {folded}", f"{rest} ={letters}"]
     return tuple(out)
-
-
-# word_similarity of the word pairs aligned so far, by 'a b' (words have no spaces): string keys, unlike
-# lru_cache's tuples, are not tracked by the garbage collector, whose full passes grow with what it tracks
-_SIMILARITY: dict[str, float] = {}
-_SIMILARITY_MAX = 1_000_000
 
 
 def _alignment(a: _Weighed, b: _Weighed) -> float:
@@ -764,7 +842,7 @@ def _alignment(a: _Weighed, b: _Weighed) -> float:
     ):  # pinyin words only, none pairs with another, and no words left over on one side only: 0
         return 0.0
     rest_a: list[int] = []
-    words_b, wb = b.words, b.weights
+    words_b = b.words
     free_b = list(range(len(words_b)))  # the words of b not paired yet, in order
     matched = 0.0
     for i in a.order:
@@ -772,66 +850,39 @@ def _alignment(a: _Weighed, b: _Weighed) -> float:
         best_j, best_s = -1, 0.0
         for j in free_b:
             other = words_b[j]
-            if word == other:  # nothing scores more, and the first equal word wins either way
+            if word.text == other.text:  # nothing scores more, and the first equal word wins either way
                 best_j, best_s = j, 1.0
                 break
-            sim = _SIMILARITY.get(pair := f"{word} {other}")  # word_similarity, cached by a string
-            if sim is None:
-                if len(_SIMILARITY) >= _SIMILARITY_MAX:
-                    _SIMILARITY.clear()
-                sim = _SIMILARITY[pair] = word_similarity.__wrapped__(word, other)
-            if korean and sim < KOREAN_VARIANT and korean_variant(word, other):  # Dangun / Tangun
+            sim = _word_similarity(word, other)
+            if korean and sim < KOREAN_VARIANT and _korean_variant(word, other):  # Dangun / Tangun
                 sim = KOREAN_VARIANT
-            elif people and sim < SPELLING_VARIANT and spelling_variant(word, other):  # Salih / Saleh
+            elif people and sim < SPELLING_VARIANT and _spelling_variant(word, other):  # Salih / Saleh
                 sim = SPELLING_VARIANT
             if sim > best_s:
                 best_j, best_s = j, sim
         if best_j >= 0:
             free_b.remove(best_j)
-            matched += best_s * (a.weights[i] + wb[best_j])
-        elif word not in PLACE_WORDS:
+            matched += best_s * (word.weight + words_b[best_j].weight)
+        elif not word.place:
             rest_a.append(i)
     if rest_a and free_b:
-        rest_b = [j for j in free_b if words_b[j] not in PLACE_WORDS]
+        rest_b = [j for j in free_b if not words_b[j].place]
         if rest_b and len(rest_a) != len(rest_b):  # split differently, not different words
             rest_a.sort()
-            joined_a, joined_b = "".join(a.words[i] for i in rest_a), "".join(words_b[j] for j in rest_b)
+            joined_a = "".join(a.words[i].text for i in rest_a)
+            joined_b = "".join(words_b[j].text for j in rest_b)
             sim = fuzz.ratio(joined_a, joined_b, score_cutoff=TOKEN_MIN * 100) / 100
             if sim < KOREAN_VARIANT and korean_variant(joined_a, joined_b):  # 'Geum Gang' / 'Kumgang'
                 sim = KOREAN_VARIANT
-            matched += sim * (sum(a.weights[i] for i in rest_a) + sum(wb[j] for j in rest_b))
+            matched += sim * (sum(a.words[i].weight for i in rest_a) + sum(words_b[j].weight for j in rest_b))
     return matched / total
 
 
-SPELLING_VARIANT = 0.9  # the similarity of two spellings of one person's name
-SPELLING_MIN_LETTERS = 5
-_SKELETON_FOLD = str.maketrans("qcyw", "kkiv")
-_VOWELS = re.compile(r"[aeiou]+")
-_DOUBLES = re.compile(r"(.)\1+")
-
-
-@lru_cache(maxsize=262144)
-def _skeleton(word: str) -> str:
-    """A name's consonants, doubled ones once, q and c as k: 'Salih' and 'Saleh' give slh, 'Qasim' and
-    'Kassem' ksm, 'Muhammad' and 'Mohamad' mhmd."""
-    folded = word.replace("ph", "f").translate(_SKELETON_FOLD)
-    return _DOUBLES.sub(r"\1", folded[0] + _VOWELS.sub("", folded[1:]))
-
-
-@lru_cache(maxsize=262144)
-def spelling_variant(a: str, b: str) -> bool:
-    """Two spellings of one given name or surname as lists and sheets transliterate it (Salih/Saleh,
-    Abbas/Abass, Mansour/Manssor, Qasim/Kassem, Vasilievich/Vasilyevich): the same first sound and the same
-    consonants, in words of SPELLING_MIN_LETTERS letters or more. Read in people's names only."""
-    if min(len(a), len(b)) < SPELLING_MIN_LETTERS or not (a.isalpha() and b.isalpha()):
-        return False
-    ka, kb = _skeleton(a), _skeleton(b)
-    return ka == kb and len(ka) >= 3
-
-
-def _score(ka: NameKey, kb: NameKey, weight: Callable[[str], float] = default_weight) -> float:
-    """The weighted word alignment; a person ('SURNAME, Given') only matches a name with no other words."""
-    return _weighed_score(ka, _Weighed.of(ka.words, weight), kb, _Weighed.of(kb.words, weight))
+def _score(ka: NameKey, kb: NameKey) -> float:
+    """The weighted word alignment with default weights; a person ('SURNAME, Given') only matches a name
+    with no other words."""
+    a, b = (_Weighed.of([_Word.of(w) for w in k.words]) for k in (ka, kb))
+    return _weighed_score(ka, a, kb, b)
 
 
 def _weighed_score(ka: NameKey, a: _Weighed, kb: NameKey, b: _Weighed) -> float:
@@ -859,7 +910,6 @@ def _grams(key: NameKey) -> set[str]:
     return out
 
 
-@lru_cache(maxsize=262144)
 def _deletions(word: str) -> tuple[str, ...]:
     """The word with one letter left out, for words long enough that this stays specific."""
     if len(word) < 5:
@@ -880,6 +930,12 @@ def _codes(owners: list[int], blocks: list[np.ndarray], n: int) -> np.ndarray:
         return np.empty(0, dtype=np.int64)
     sizes = np.fromiter(map(len, blocks), dtype=np.int64, count=len(blocks))
     return _unique(np.repeat(np.asarray(owners, dtype=np.int64) * n, sizes) + np.concatenate(blocks))
+
+
+def _sorted_ids(lists: Iterable[list[int] | None]) -> np.ndarray | None:
+    """The ids of the lists, each once and sorted; None when there are none."""
+    ids = [i for found in lists if found for i in found]
+    return np.asarray(sorted(set(ids)), dtype=np.int64) if ids else None
 
 
 def _unique(ids: np.ndarray) -> np.ndarray:
@@ -1058,13 +1114,21 @@ class _Postings:
         return np.repeat(owner, sizes), self.ids[_ranges(self.starts[key], sizes)]
 
 
+class KeyOf(Protocol):
+    """name_key or person_key."""
+
+    def __call__(self, text: str, words: Words | None = None) -> NameKey: ...
+
+
 class NameIndex:
     """List names indexed for blocked matching; word weights come from the list itself (IDF)."""
 
-    def __init__(self, names: Sequence[str], key_of: Callable[[str], NameKey] = name_key) -> None:
+    def __init__(self, names: Sequence[str], key_of: KeyOf = name_key) -> None:
         self.names = list(names)
-        self.key = key_of  # name_key, or person_key for an index of people
-        self.keys = [key_of(n) for n in self.names]
+        self.key_of = key_of  # name_key, or person_key for an index of people
+        self._read: Words = Memo.per_word()  # what the keys read of each word, for the list's and queries'
+        self._new_key = partial(key_of, words=self._read)
+        self.keys = list(map(self._new_key, self.names))
         self.full = [k.full for k in self.keys]
         self.core = [k.core or k.full for k in self.keys]
         self.compact = [k.compact for k in self.keys]
@@ -1086,9 +1150,8 @@ class NameIndex:
                 by_full[key.full].append(i)
         n = max(1, len(self.keys))
         self._word_df = {w: len(ids) for w, ids in exact.items()}
-        self._idf = {w: math.log((n + 1) / (df + 1)) + 1.0 for w, df in self._word_df.items()}
-        self._max_idf = math.log(n + 1) + 1.0
-        self._weights: dict[str, float] = {}
+        max_idf = math.log(n + 1) + 1.0
+        self._rarity = {w: (math.log((n + 1) / (df + 1)) + 1.0) / max_idf for w, df in self._word_df.items()}
         self._exact = _Postings(exact, MAX_BLOCK_DF)
         self._deleted = _Postings(deleted, MAX_BLOCK_DF)
         self._grams = _Postings(grams, MAX_GRAM_DF)
@@ -1097,40 +1160,54 @@ class NameIndex:
         self._word_ids = {w: ids for w, ids in exact.items() if len(ids) <= MAX_BLOCK_DF}
         self._alternates = {w: ids for w, ids in alternates.items() if len(ids) <= MAX_BLOCK_DF}
         self._by_full = {w: ids for w, ids in by_full.items() if len(ids) <= MAX_BLOCK_DF}
-        self._joined_ids: dict[str, np.ndarray | None] = {}  # see _other_ids
-        self._unblocked_ids: dict[str, np.ndarray | None] = {}
         # grams ranked by frequency, then alphabetically: the order in which a query falls back on them
         by_rank = np.lexsort((np.array(self._grams.keys, dtype=str), self._grams.sizes))
         self._rank_of_gram = np.argsort(by_rank)
         spans = zip(self._grams.starts[by_rank].tolist(), self._grams.sizes[by_rank].tolist(), strict=True)
         self._gram_spans = list(spans)  # (start in _grams.ids, size) by rank
-        # by query word, see _learn: the list names sharing it up to one typo (None when none to block on),
-        # and the ranks of the grams it shares with list names
-        self._blocks: dict[str, np.ndarray | None] = {}
-        self._gram_ranks: dict[str, tuple[int, ...]] = {}
         self._forms = [_Form.of(self.full), _Form.of(self.core), _Form.of(self.compact)]
         self._has_core = np.fromiter((bool(k.core) for k in self.keys), dtype=bool, count=len(self.keys))
         self._people = key_of is person_key  # people's names: spellings of one name match
-        self._weighed = [_Weighed.of(k.words, self.weight, self._people) for k in self.keys]
+        # What the index works out once per distinct name and word it meets (``supplyscreen.match.memo``):
+        # query names' keys; words with their weights and features; by query word (``_learn``), the list
+        # names sharing it up to one typo (None when none to block on) and the ranks of the grams it shares
+        # with list names; and the list names a word finds through alternate forms (``_other_ids``).
+        self._keys: Memo[str, NameKey] = Memo()
+        self._words: Memo[str, _Word] = Memo.per_word()
+        self._learnt: Memo[str, tuple[np.ndarray | None, tuple[int, ...]]] = Memo()
+        self._joined_ids: Memo[str, np.ndarray | None] = Memo()
+        self._unblocked_ids: Memo[str, np.ndarray | None] = Memo()
+        self._weighed = [self._weigh(k) for k in self.keys]
+
+    def query_key(self, name: str) -> NameKey:
+        """The key of a name to look up (``key_of``), once per distinct name."""
+        return self._keys.get(name, self._new_key)
 
     def weight(self, token: str) -> float:
-        known = self._weights.get(token)
-        if known is None:
-            known = self._idf.get(token, self._max_idf) / self._max_idf * default_weight(token)
-            self._weights[token] = known
-        return known
+        """A word's weight: ``default_weight`` times its rarity in the list (IDF, 1 for a word not in it)."""
+        return self._word(token).weight
+
+    def _word(self, text: str) -> _Word:
+        return self._words.get(text, self._new_word)
+
+    def _new_word(self, text: str) -> _Word:
+        return _Word.of(text, self._rarity.get(text, 1.0), self._people)
+
+    def _weigh(self, key: NameKey) -> _Weighed:
+        return _Weighed.of([self._word(w) for w in key.words], self._people)
 
     def _learn(self, words: Sequence[str]) -> None:
         """For words not seen yet, all at once: the list names sharing each word up to one typo (SymSpell-
         style deletion keys: 'berar', 'bervar' and 'bekar' share the key 'berr'; a typo'd form only when it
         is rare), and the grams each word shares with list names. Kept per word: words repeat across
         queries where names do not."""
-        if len(self._blocks) > MAX_LEARNT_WORDS:  # memory stays bounded however many names are screened
-            self._blocks.clear()
-            self._gram_ranks.clear()
-        new = [w for w in dict.fromkeys(words) if w not in self._blocks]
+        learnt = self._learnt
+        distinct = list(dict.fromkeys(words))
+        new = [w for w in distinct if w not in learnt]
         if not new:
             return
+        if learnt.make_room(len(new)):  # memory stays bounded however many names are screened
+            new = distinct
         batch = _Strings(new)
         lengths = batch.lengths
         every, zero = np.arange(len(new)), np.zeros(len(new), dtype=np.int64)
@@ -1150,88 +1227,80 @@ class NameIndex:
         codes = _unique(np.concatenate([w * n + ids for w, ids in found]))
         bounds = np.searchsorted(codes // n, np.arange(len(new) + 1)).tolist()
         targets = codes % n
-        for i, word in enumerate(new):
-            ids = targets[bounds[i] : bounds[i + 1]]
-            self._blocks[word] = ids if ids.size else None
         # the grams of each word (a word of up to GRAM letters is its own gram), by rank
         count = np.maximum(lengths - GRAM + 1, 1)
         owner, begin = np.repeat(every, count), _offsets(count)
         part, key = self._grams.find(batch, owner, begin, np.minimum(begin + GRAM, lengths[owner]))
-        bounds = np.searchsorted(owner[part], np.arange(len(new) + 1)).tolist()
+        gram_bounds = np.searchsorted(owner[part], np.arange(len(new) + 1)).tolist()
         ranks = self._rank_of_gram[key].tolist()
         for i, word in enumerate(new):
-            self._gram_ranks[word] = tuple(ranks[bounds[i] : bounds[i + 1]])
+            ids = targets[bounds[i] : bounds[i + 1]]
+            learnt.put(word, (ids if ids.size else None, tuple(ranks[gram_bounds[i] : gram_bounds[i + 1]])))
 
-    def _candidate_blocks(self, key: NameKey) -> list[np.ndarray]:
-        """The arrays of list names whose union is the query's candidates: those sharing its rarest word or
-        any word of at most RARE_WORD_DF names (each up to one typo), else one of its rarest 4-letter grams
-        (words split or joined differently). The query's words must have been learnt (``_learn``)."""
-        words, block = key.words, self._blocks
+    def _blocks(self, key: NameKey) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """The arrays of list names whose union is the query's candidates, in two lists.
+
+        First those its words find: list names sharing its rarest word or any word of at most RARE_WORD_DF
+        names (each up to one typo), else one of its rarest 4-letter grams (words split or joined
+        differently). Then what the word lookups miss: list names with the same whole key (a name of common
+        words only, 'Korea Ocean Shipping Agency'), those whose words or syllables written apart are the
+        query's syllables written apart run together ('Paek Ma' = Paekma) or a query word the list writes
+        apart (Kumgang = 'Kum Gang'), and those with a Korean name in another romanisation (``_alternates``)
+        where a word of the query is no list word. The query's words must have been learnt (``_learn``)."""
+        words = key.words
+        learnt = [self._learnt[w] for w in words]
         blocks: list[np.ndarray] = []
         if words:
             df = [self._word_df.get(w, 0) for w in words]
             rarest = min(df)
             if rarest > RARE_WORD_DF:
-                ids = block[words[df.index(rarest)]]  # the first of equally rare words
+                ids = learnt[df.index(rarest)][0]  # the first of equally rare words
                 blocks = [] if ids is None else [ids]
             else:
                 blocks = [
                     ids
-                    for w, n in zip(words, df, strict=True)
-                    if n <= RARE_WORD_DF and (ids := block[w]) is not None
+                    for (ids, _), n in zip(learnt, df, strict=True)
+                    if n <= RARE_WORD_DF and ids is not None
                 ]
         if not blocks:
-            ranks = sorted({rank for w in words for rank in self._gram_ranks[w]})[:RAREST]
+            ranks = sorted({rank for _, word_ranks in learnt for rank in word_ranks})[:RAREST]
             ids = self._grams.ids
             blocks = [
                 ids[at : at + n] for at, n in map(self._gram_spans.__getitem__, ranks) if n <= MAX_BLOCK_DF
             ]
-        return blocks
-
-    def _other_blocks(self, key: NameKey) -> list[np.ndarray]:
-        """What the word lookups miss: list names with the same whole key (a name of common words only,
-        'Korea Ocean Shipping Agency'), those whose words or syllables written apart are the query's
-        syllables written apart run together ('Paek Ma' = Paekma) or a query word the list writes apart
-        (Kumgang = 'Kum Gang'), and those with a Korean name in another romanisation (``_alternates``) where
-        a word of the query is no list word."""
         same = self._by_full.get(key.full)
-        found = [] if same is None else [np.asarray(same, dtype=np.int64)]
+        others = [] if same is None else [np.asarray(same, dtype=np.int64)]
         for word in key.joined:
-            if (ids := self._other_ids(word, self._joined_ids)) is not None:
-                found.append(ids)
+            if (ids := self._joined_ids.get(word, self._joined_alternates)) is not None:
+                others.append(ids)
         if self._alternates:
-            blocks, unblocked = self._blocks, self._unblocked_ids
-            for word in key.words:
-                if blocks[word] is None and (more := self._other_ids(word, unblocked)) is not None:
-                    found.append(more)
-        return found
+            for word, (ids, _) in zip(words, learnt, strict=True):
+                if ids is None and (more := self._unblocked_ids.get(word, self._alternate_ids)) is not None:
+                    others.append(more)
+        return blocks, others
 
-    def _other_ids(self, word: str, known: dict[str, np.ndarray | None]) -> np.ndarray | None:
-        """The list names a query word that blocks on nothing (``known`` is ``_unblocked_ids``), or
-        syllables run together (``_joined_ids``), finds through the list's alternate forms (and, joined, its
-        words); kept per word."""
-        if word in known:
-            return known[word]
-        lists = [self._alternates.get(word), self._alternates.get(_korean_key(word))]
-        if known is self._joined_ids:
-            lists.append(self._word_ids.get(word))
-        ids = [i for found in lists if found for i in found]
-        out = np.asarray(sorted(set(ids)), dtype=np.int64) if ids else None
-        if len(known) > MAX_LEARNT_WORDS:
-            known.clear()
-        known[word] = out
-        return out
+    def _alternate_ids(self, word: str) -> np.ndarray | None:
+        """The list names a query word that blocks on nothing finds through the list's alternate forms."""
+        return _sorted_ids([self._alternates.get(word), self._alternates.get(_korean_key(word))])
+
+    def _joined_alternates(self, word: str) -> np.ndarray | None:
+        """The list names syllables run together find through the list's alternate forms and words."""
+        alternates = self._alternates
+        return _sorted_ids(
+            [alternates.get(word), alternates.get(_korean_key(word)), self._word_ids.get(word)]
+        )
 
     def candidates(self, key: NameKey) -> np.ndarray:
         """The list names a query is compared with (sorted indexes)."""
         self._learn(key.words)
-        blocks = self._candidate_blocks(key) + self._other_blocks(key)
-        return _unique(np.concatenate(blocks)) if blocks else np.empty(0, dtype=np.int64)
+        blocks, others = self._blocks(key)
+        found = blocks + others
+        return _unique(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
 
     def _candidate_pairs(self, qkeys: list[NameKey]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``candidates`` of all queries as (query, list name) index pairs, ordered by query then list name:
         one np.unique over pair codes instead of small numpy calls per query; and which pairs the other
-        blocks (``_other_blocks``) found, which skip the prefilter: their names are written otherwise
+        blocks (see ``_blocks``) found, which skip the prefilter: their names are written otherwise
         (syllables apart, another romanisation) than the prefilter's letters can tell."""
         self._learn([w for key in qkeys for w in key.words])
         blocks: list[np.ndarray] = []
@@ -1239,12 +1308,12 @@ class NameIndex:
         others: list[np.ndarray] = []
         other_owners: list[int] = []
         for i, key in enumerate(qkeys):
-            found = self._candidate_blocks(key)
+            found, more = self._blocks(key)
             blocks += found
             owners += [i] * len(found)
-            more = self._other_blocks(key)
-            others += more
-            other_owners += [i] * len(more)
+            if more:
+                others += more
+                other_owners += [i] * len(more)
         n = len(self.keys)
         codes = _codes(owners, blocks, n)
         if not others:
@@ -1287,7 +1356,7 @@ class NameIndex:
         stays bounded however long the column."""
         out: list[NameMatch] = []
         for start in range(0, len(queries), chunk):
-            qkeys = [self.key(q) for q in queries[start : start + chunk]]
+            qkeys = [self.query_key(q) for q in queries[start : start + chunk]]
             qi, ti, forced = self._candidate_pairs(qkeys)
             if not qi.size:
                 continue
@@ -1306,10 +1375,10 @@ class NameIndex:
         """The weighted score for the pairs that passed the prefilter."""
         out = []
         keys, weighed = self.keys, self._weighed
-        last, query = -1, _Weighed.of((), self.weight)
+        last, query = -1, _Weighed.of(())
         for i, j in zip(qi.tolist(), ti.tolist(), strict=True):
             if i != last:  # the pairs come query by query
-                last, query = i, _Weighed.of(qkeys[i].words, self.weight, self._people)
+                last, query = i, self._weigh(qkeys[i])
             score = _weighed_score(qkeys[i], query, keys[j], weighed[j])
             if score >= threshold - 1e-9:
                 out.append(NameMatch(i, j, round(score, 3)))
@@ -1319,7 +1388,7 @@ class NameIndex:
         self, queries: Sequence[str], threshold: float = THRESHOLD, chunk: int = 2000
     ) -> list[NameMatch]:
         """The same matcher without blocking: every query against every list name with ``process.cdist``."""
-        qkeys = [self.key(q) for q in queries]
+        qkeys = [self.query_key(q) for q in queries]
         out: list[NameMatch] = []
         for start in range(0, len(qkeys), chunk):
             part = qkeys[start : start + chunk]

@@ -11,10 +11,10 @@ Each matcher is small and returns hits that say which field, what text, which te
 
 Mentions in a negated clause ("no North Korean workers", "无朝鲜工人", "без ...") are not hits.
 
-Speed: a large sheet repeats its countries, addresses, goods and notes, so hits are kept per distinct cell
-value (and hit objects are shared); names are mostly unique, but their words are not, so what each word can
-do is kept per word and most cells are settled by a cheap look at their words (``TermMatcher._quick``)
-without the full search.
+Speed: a large sheet repeats its countries, addresses, goods and notes, so a ``Matcher`` keeps hits per
+distinct cell value (``supplyscreen.match.memo``); names are mostly unique, but their words are not, so what
+each word can do is kept per word and most cells are settled by a cheap look at their words
+(``TermMatcher._quick``) without the full search.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import partial
 from typing import Any, Final, NamedTuple
 
 import ahocorasick
@@ -35,6 +35,7 @@ from rapidfuzz import fuzz, process
 
 from supplyscreen.compare.vessel import compare_vessels
 from supplyscreen.match.concepts import ConceptMatch, ConceptMatcher
+from supplyscreen.match.memo import Memo
 from supplyscreen.normalize.text import (
     address_matters,
     country_code,
@@ -60,9 +61,6 @@ CJK_NEGATORS = ("无", "没有", "未", "不", "非", "否")
 _ASCII_WORD = re.compile(r"[a-z0-9]+")
 
 
-# anyascii transliterates character by character, so a text can be transliterated piece by piece; the
-# pieces (words and what separates them) recur far more often than whole cells.
-_anyascii = lru_cache(maxsize=65536)(anyascii)
 _PIECES = re.compile(r"(\W+)")  # split keeping the separators, so the pieces join back to the text
 
 
@@ -172,8 +170,6 @@ _STARTS_KEY = 1  # the first word of a term
 _STARTS_JOIN = 2  # the first part of a single-word term written as two words ("dan" of "dandong")
 _NEAR = 4  # a near spelling of a fuzzy single-word term
 _NEGATOR = 8  # a negator ("no", "without"): it may set a following match aside
-_CACHE_LIMIT = 500_000  # entries per per-word or per-hit cache before it is emptied
-_VALUES_LIMIT = 200_000  # cell values per field whose hits are kept
 
 
 class TermMatcher:
@@ -240,21 +236,10 @@ class TermMatcher:
                 self._splits.add_word(f" {tok[:i]} {tok[i:]} ", i)
         if self._join_starts:
             self._splits.make_automaton()
-        self._new_caches()
-
-    def _new_caches(self) -> None:
-        self._stems: dict[str, str] = {}  # word -> its plural-folded form, for the words seen
-        self._flags: dict[str, int] = {}  # word -> what it can start or be (the flags above)
-        self._plain: set[str] = set()  # the words without flags: a cell of only these cannot match
-        self._hits: dict[tuple[int, str, str, str, float], Hit] = {}
-        self._near_cache: dict[str, tuple[str, float] | None] = {}
-
-    def __getstate__(self) -> dict[str, Any]:
-        """Pickled (to a worker) without what it learnt: that is quickly learnt again, not sent."""
-        copy = TermMatcher.__new__(TermMatcher)
-        copy.__dict__.update(self.__dict__)
-        copy._new_caches()
-        return copy.__dict__
+        self._words: Memo[str, tuple[str, int]] = Memo.per_word()  # word -> its plural-folded form and flags
+        # hits by (indicator, field, quoted text, term, similarity), made once and shared (they are
+        # immutable, and costly to make): a sector word such as "Seafood" fires alike in thousands of names
+        self._hits: Memo[tuple[int, str, str, str, float], Hit] = Memo.per_word()
 
     # -- one field value ------------------------------------------------------------------------------
 
@@ -310,24 +295,13 @@ class TermMatcher:
                 else None
             )
             if reason is None:
-                hits.append(self._hit(c.idx, field_name, quoted, c.term, c.similarity))
+                hits.append(self._hits.get((c.idx, field_name, quoted, c.term, c.similarity), self._hit))
             elif trace is not None:
                 line = f"{ind.id}: {field_name} “{quoted}” matches “{c.term}” but is set aside: {reason}"
                 head = f"{ind.id}: {field_name} “{quoted}”"
                 if not any(t.startswith(head) and t.endswith(reason) for t in trace):  # one line per place
                     trace.append(line)
         return hits
-
-    def _hit(self, idx: int, field_name: str, text: str, matched: str, similarity: float) -> Hit:
-        """The hit for these values, made once and shared (hits are immutable): a sector word such as
-        "Seafood" fires the same way in thousands of names."""
-        key = (idx, field_name, text, matched, similarity)
-        hit = self._hits.get(key)
-        if hit is None:
-            if len(self._hits) > _CACHE_LIMIT:
-                self._hits.clear()
-            hit = self._hits[key] = hit_for(self.indicators[idx], field_name, text, matched, similarity)
-        return hit
 
     def _quick(self, field_name: str, text: str) -> list[Hit] | None:
         """``find``'s answer when a cheap look at the words settles it, else None (search in full).
@@ -345,25 +319,19 @@ class TermMatcher:
                 return None
             # a separator with no ASCII form ('\x80') still separates words, as in the full search
             pieces = _PIECES.split(unicodedata.normalize("NFKC", folded))
-            folded = "".join([_anyascii(piece) or " " for piece in pieces]).lower()
+            folded = "".join(
+                [(piece if piece.isascii() else anyascii(piece)) or " " for piece in pieces]
+            ).lower()
         words = _ASCII_WORD.findall(folded)
-        if self._plain.issuperset(words):
-            return []
-        known = self._flags
-        if len(known) > _CACHE_LIMIT:  # forget the words seen (never halfway through a cell)
-            known.clear()
-            self._stems.clear()
-            self._plain.clear()
+        read = self._words.get_all(words, self._read)
         flags = 0
-        for word in set(words).difference(self._plain):  # usually one or two words
-            got = known.get(word)
-            flags |= self._learn(word) if got is None else got
+        for _, word_flags in read:
+            flags |= word_flags
+        if not flags:  # no word that can start a match: the usual case
+            return []
         if flags & _NEAR:
             return None
-        try:
-            latin = " " + " ".join(map(self._stems.__getitem__, words)) + " "
-        except KeyError:  # forgotten meanwhile: another thread emptied the caches
-            latin = " " + " ".join(map(stem, words)) + " "
+        latin = " " + " ".join([tok for tok, _ in read]) + " "
         if flags & _STARTS_JOIN and next(self._splits.iter(latin), None) is not None:
             return None
         if not flags & _STARTS_KEY:
@@ -390,11 +358,15 @@ class TermMatcher:
             quoted = text[begin : span.end()].strip()
             for idx, term, _, _ in terms:
                 if field_name in self.indicators[idx].fields:
-                    hits.append(self._hit(idx, field_name, quoted, term, 1.0))
+                    hits.append(self._hits.get((idx, field_name, quoted, term, 1.0), self._hit))
         return hits
 
-    def _learn(self, word: str) -> int:
-        """Note a word's plural-folded form and what it can start or be (see ``_quick``); its flags."""
+    def _hit(self, key: tuple[int, str, str, str, float]) -> Hit:
+        idx, field_name, text, matched, similarity = key
+        return hit_for(self.indicators[idx], field_name, text, matched, similarity)
+
+    def _read(self, word: str) -> tuple[str, int]:
+        """A word's plural-folded form and what it can start or be (see ``_quick``)."""
         tok = stem(word)
         flags = (
             (_STARTS_KEY if tok in self._key_starts else 0)
@@ -402,25 +374,15 @@ class TermMatcher:
             | (_NEAR if self._fuzzy_hit(tok) else 0)
             | (_NEGATOR if tok in NEGATORS else 0)
         )
-        self._flags[word] = flags
-        self._stems[word] = tok
-        if not flags:
-            self._plain.add(word)
-        return flags
+        return tok, flags
 
     def _near(self, tok: str) -> tuple[str, float] | None:
         """The fuzzy single-word term ``tok`` is a near spelling of and the similarity score, if any: the
-        closest term at or above the cut-off, when it starts with the same letter (cached per token)."""
+        closest term at or above the cut-off, when it starts with the same letter."""
         if (tok[0], len(tok)) not in self._near_shapes:  # no term of its first letter is close in length
             return None
-        if tok in self._near_cache:
-            return self._near_cache[tok]
         best = process.extractOne(tok, self._fuzzy_vocab, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
-        near = (best[0], best[1]) if best is not None and best[0][0] == tok[0] else None
-        if len(self._near_cache) > _CACHE_LIMIT:
-            self._near_cache.clear()
-        self._near_cache[tok] = near
-        return near
+        return (best[0], best[1]) if best is not None and best[0][0] == tok[0] else None
 
     def _fuzzy_hit(self, tok: str) -> bool:
         """Whether a token is a near spelling of a fuzzy single-word term."""
@@ -514,6 +476,10 @@ def _cjk_negated(folded: str, start: int) -> bool:
     return any(neg in window for neg in CJK_NEGATORS)
 
 
+def _new_memo(_: str) -> Memo[str, tuple[Hit, ...]]:
+    return Memo()
+
+
 class Matcher:
     """Every matcher of a rule set, applied to one row of canonical fields."""
 
@@ -532,39 +498,26 @@ class Matcher:
                 self._by_country[code].append(ind)
             for code in ind.hs_codes:
                 self._by_hs[code.replace(".", "")].append(ind)
-        self._new_caches()
+        # Hits per distinct value, as tuples (most are the empty tuple): a large sheet repeats its countries,
+        # addresses, goods and notes, and many lists kept alive would slow the garbage collector. Per field,
+        # so that a column of distinct values (names) does not push out those of a column that repeats.
+        self._cells: Memo[str, Memo[str, tuple[Hit, ...]]] = Memo()  # field -> text -> term hits
+        self._countries: Memo[str, tuple[Hit, ...]] = (
+            Memo()
+        )  # country -> hits, where the address cannot matter
+        self._places: Memo[tuple[str, str], tuple[Hit, ...]] = Memo()  # (country, address) -> hits
+        self._goods: Memo[str, tuple[Hit, ...]] = Memo()  # HS code cell -> HS hits
         if self._by_country:
             country_code("Germany")  # load the country-name tables now (once, before any workers fork)
 
-    def _new_caches(self) -> None:
-        # Hits kept per distinct value, as tuples (most are the empty tuple): a large sheet repeats its
-        # countries, addresses, goods and notes, and many lists kept alive would slow the garbage collector.
-        self._cache: dict[str, dict[str, tuple[Hit, ...]]] = defaultdict(dict)  # field -> text -> hits
-        self._countries: dict[str, tuple[Hit, ...]] = {}  # country cell -> hits, if the address cannot matter
-        self._places: dict[tuple[str, str], tuple[Hit, ...]] = {}  # (country, address) -> hits, otherwise
-        self._goods: dict[str, tuple[Hit, ...]] = {}  # HS code cell -> HS hits
-
-    def __getstate__(self) -> dict[str, Any]:
-        """Pickled (to a worker) without the hits it kept: they are quickly found again, not sent."""
-        copy = Matcher.__new__(Matcher)
-        copy.__dict__.update(self.__dict__)
-        copy._new_caches()
-        return copy.__dict__
-
-    def _terms(self, cache: dict[str, tuple[Hit, ...]], field_name: str, text: str) -> tuple[Hit, ...]:
-        """Term hits of a cell value not in ``cache`` (the field's), found and kept there."""
-        terms = self.terms
-        hits = terms._quick(field_name, text)
-        if hits is None:
-            hits = terms._search(field_name, text, None)
+    def _cell_hits(self, field_name: str, text: str) -> tuple[Hit, ...]:
+        """Term (and concept) hits of one cell value."""
+        hits = self.terms.find(field_name, text)
         if field_name in self.concepts.fields:
             found_by_meaning = self.concept_hits(field_name, text)
             if found_by_meaning:
                 hits = [*hits, *found_by_meaning]
-        if len(cache) > _VALUES_LIMIT:
-            cache.clear()
-        found = cache[text] = tuple(hits)
-        return found
+        return tuple(hits)
 
     def concept_hits(self, field_name: str, text: str, trace: list[str] | None = None) -> list[Hit]:
         """Hits of the concept patterns (``when``) in one field value; with ``trace``, the matches set
@@ -598,33 +551,29 @@ class Matcher:
 
     def match_row(self, row: Mapping[str, str], trace: list[str] | None = None) -> list[Hit]:
         hits: list[Hit] = []
-        caches = self._cache
+        cells = self._cells
         for field_name, text in row.items():
             if text and field_name != "id":
                 if trace is not None:
                     hits.extend(self.terms.find(field_name, text, trace))
                     hits.extend(self.concept_hits(field_name, text, trace))
                     continue
-                cache = caches[field_name]
-                found = cache.get(text)
+                values = cells.get(field_name, _new_memo)
+                found = values.known(text)
                 if found is None:
-                    found = self._terms(cache, field_name, text)
+                    found = values.get(text, partial(self._cell_hits, field_name))
                 if found:
                     hits.extend(found)
         country, address = row.get("country", ""), row.get("address", "")
         if country or address:
-            found = self._countries.get(country)
-            if found is None:
-                found = self._places.get((country, address))
-                if found is None:
-                    found = self._place_hits(country, address)
-            if found:
-                hits.extend(found)
+            placed = self._countries.known(country)
+            if placed is None:
+                placed = self._places.get((country, address), self._place_hits)
+            if placed:
+                hits.extend(placed)
         goods = row.get("hs_code")
         if goods:
-            found = self._goods.get(goods)
-            if found is None:
-                found = self._hs_hits(goods)
+            found = self._goods.get(goods, self._hs_hits)
             if found:
                 hits.extend(found)
         if self._unless_country and any(h.rule in self._unless_country for h in hits):
@@ -650,8 +599,10 @@ class Matcher:
             kept.append(hit)
         return kept
 
-    def _place_hits(self, country: str, address: str) -> tuple[Hit, ...]:
-        """Hits of country indicators for a row's country and address (kept per distinct pair)."""
+    def _place_hits(self, place: tuple[str, str]) -> tuple[Hit, ...]:
+        """Hits of country indicators for a row's (country, address); kept for the country alone too when
+        the address cannot matter."""
+        country, address = place
         hits: list[Hit] = []
         code = country_code(country, address)
         if code:
@@ -661,23 +612,14 @@ class Matcher:
                 hits.append(hit_for(ind, where, shown, code, 1.0))
         found = tuple(hits)
         if not address_matters(country):
-            if len(self._countries) > _VALUES_LIMIT:
-                self._countries.clear()
-            self._countries[country] = found
-        else:
-            if len(self._places) > _VALUES_LIMIT:
-                self._places.clear()
-            self._places[(country, address)] = found
+            self._countries.get(country, lambda _: found)
         return found
 
     def _hs_hits(self, cell: str) -> tuple[Hit, ...]:
-        """Hits of HS code indicators for an HS code cell (kept per distinct cell)."""
+        """Hits of HS code indicators for an HS code cell."""
         hits: list[Hit] = []
         for code in hs_codes(cell):
             for length in range(2, len(code) + 1):
                 for ind in self._by_hs.get(code[:length], ()):
                     hits.append(hit_for(ind, "hs_code", cell, format_hs(code[:length]), 1.0))
-        if len(self._goods) > _VALUES_LIMIT:
-            self._goods.clear()
-        found = self._goods[cell] = tuple(hits)
-        return found
+        return tuple(hits)

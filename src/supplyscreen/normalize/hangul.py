@@ -12,7 +12,6 @@ plain ones (ㄲ → k), as lists rarely double them.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 _FIRST, _LAST = 0xAC00, 0xD7A3  # Hangul syllables
 _INITIALS = (
@@ -117,7 +116,6 @@ def romanize(syllables: str) -> str:
     return "".join(out)
 
 
-@lru_cache(maxsize=65536)
 def _run_words(run: str) -> str:
     """One run of Hangul as Latin words: the business words of ``WORDS`` in English, the names between them
     romanised, each name one word."""

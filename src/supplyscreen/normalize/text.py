@@ -90,16 +90,12 @@ class Unit:
     cjk: bool
 
 
-@lru_cache(maxsize=65536)
 def _translit_word(word: str) -> tuple[str, ...]:
     return tuple(_ASCII_WORD_RE.findall(anyascii(word).lower()))
 
 
-@lru_cache(maxsize=262144)
 def _word_units(word: str) -> tuple[tuple[str, int, int, bool], ...]:
-    """The units of one word (a run of letters and digits) as (token, start, end, cjk), spans in the word.
-
-    A word's units depend on the word alone, so they are worked out once per distinct word."""
+    """The units of one word (a run of letters and digits) as (token, start, end, cjk), spans in the word."""
     out: list[tuple[str, int, int, bool]] = []
     for run in _RUN_RE.finditer(word):
         start = run.start()
@@ -306,7 +302,7 @@ def strip_legal_forms(toks: list[str]) -> list[str]:
 
     Forms of one or two letters ('sa', 'as', 'kk') are dropped only among the last two tokens. Tokens are
     read left to right, so those before the first that can start a form stay as they are and only the rest
-    is stripped, once per distinct ending (names end alike: 'co ltd', 'gmbh', 's a')."""
+    is stripped."""
     starts = _form_starts()
     for i, tok in enumerate(toks):
         if tok in starts:
@@ -319,7 +315,6 @@ def _form_starts() -> frozenset[str]:
     return frozenset(_legal_forms()[0])
 
 
-@lru_cache(maxsize=65536)
 def _strip_ending(toks: tuple[str, ...]) -> tuple[str, ...]:
     forms, _ = _legal_forms()
     out: list[str] = []
@@ -452,7 +447,6 @@ _ROK_CJK = ("首尔", "汉城", "釜山", "仁川", "서울", "부산", "сеу�
 _DPRK_CJK = ("平壤", "罗先", "新义州", "평양", "пхеньян")
 
 
-@lru_cache(maxsize=4096)
 def _lookup_country(text: str) -> str | None:
     folded = fold(text).strip()
     if not folded:
@@ -506,7 +500,6 @@ def _korea_from_address(address: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=65536)
 def country_code(country: str, address: str = "") -> str | None:
     """ISO alpha-2 code for a country cell, using the address to settle a bare 'Korea'.
 
@@ -532,7 +525,6 @@ def address_matters(country: str) -> bool:
     return _lookup_country(country) in (AMBIGUOUS_KOREA, "KR") and not _is_explicit_rok(country)
 
 
-@lru_cache(maxsize=4096)
 def _is_explicit_rok(country: str) -> bool:
     key = " ".join(tokens(country))
     return _COUNTRY_ALIASES.get(key) == "KR" or fold(country).strip() in ("韩国", "南韩", "大韩民国")

@@ -441,7 +441,22 @@ class RuleSet:
     concepts: list[Concept] = field(default_factory=list)
     watchlist: WatchlistPoints = field(default_factory=WatchlistPoints)
     matching: MatchingRules | None = None  # None: the bundled rules/matching.yaml (default_matching)
-    cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)  # derived data, built once
+    # compiled for scoring when the rule set is built: each combination with the keys ('rule id' or 'tag:x')
+    # that can fill each of its slots, and the combinations (positions) by the keys of their first slot
+    combination_slots: tuple[tuple[Combination, tuple[frozenset[str], ...]], ...] = field(
+        init=False, repr=False, compare=False
+    )
+    combinations_by_key: dict[str, tuple[int, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.combination_slots = tuple(
+            (c, tuple(frozenset(slot) for slot in c.all_of)) for c in self.combinations
+        )
+        by_key: dict[str, list[int]] = {}
+        for i, (_, slots) in enumerate(self.combination_slots):
+            for key in slots[0]:
+                by_key.setdefault(key, []).append(i)
+        self.combinations_by_key = {key: tuple(found) for key, found in by_key.items()}
 
     @property
     def sha256(self) -> str:
