@@ -320,7 +320,7 @@ def test_headers_that_are_no_field(header: str, why: str | None) -> None:
 def test_the_vocabulary_is_data_shipped_in_the_package() -> None:
     vocab = vocabulary()
     assert set(vocab.synonyms) >= set(FIELDS)
-    assert (ROOT / "src/supplyscreen/headers.yaml").is_file()
+    assert (ROOT / "src/supplyscreen/ingest/headers.yaml").is_file()
     assert vocab.codes["lifnr"] == "id" and vocab.codes["name2"] == "name"
 
 
