@@ -801,6 +801,7 @@ class _Terms:
                     (self._anchor_prefix if is_prefix else self._anchor_exact)[word].add(entry.owner)
         self._anchor_lengths = sorted({len(p) for p in self._anchor_prefix})
         self._gated: Memo[str, frozenset[int]] = Memo()  # word -> the concepts it gates (``_anchored``)
+        self.plain: Memo[str, bool] = Memo()  # the words that gate none (a cheap first look)
 
     def present(self, low: str, words: Sequence[str]) -> frozenset[int]:
         """The concepts (indices) whose terms may occur in a lower-cased text: those with a Han or Hangul
@@ -823,6 +824,8 @@ class _Terms:
             if n > len(word):
                 break
             found.update(self._anchor_prefix.get(word[:n], ()))
+        if not found:
+            self.plain.remember(word, True)
         return frozenset(found)
 
     def _starting(self, word: str, key: str) -> list[_Term]:
@@ -921,13 +924,15 @@ class ConceptMatcher:
         if text.isascii():  # the common case, cheaply: NFKC leaves ASCII alone
             low = text.lower()
             words = _WORD_RE.findall(low)
+            if self.terms.plain.keys() >= set(words):
+                return []
         else:
             low = _lower(unicodedata.normalize("NFKC", text))
             words = _WORD_RE.findall(low)
         present = self.terms.present(low, words)
         if not present:
             return []
-        if not self._possible.get((field_name, present), self._fillable):
+        if not self._possible.get_or((field_name, present), self._fillable):
             return []
         prepared = prepare(text)
         terms, asides = self.terms.find(prepared)

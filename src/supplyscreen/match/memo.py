@@ -11,7 +11,7 @@ functions themselves (tokens, keys, similarities) keep nothing.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Generic, TypeVar
+from typing import TypeVar
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -21,13 +21,14 @@ WORD_LIMIT = 500_000  # the same for memos per word or per hit, which a sheet ha
 _MISSING = object()
 
 
-class Memo(Generic[K, V]):
-    """Values by key, each computed once (until the memo is full and starts afresh)."""
+class Memo(dict[K, V]):
+    """Values by key, each computed once (until the memo is full and starts afresh). Read it as a dict
+    (``get``: None when not known); add to it with ``get_or`` or ``remember``."""
 
-    __slots__ = ("_values", "limit")
+    __slots__ = ("limit",)
 
     def __init__(self, limit: int | None = None) -> None:
-        self._values: dict[K, V] = {}
+        super().__init__()
         self.limit = MEMO_LIMIT if limit is None else limit
 
     @classmethod
@@ -35,54 +36,37 @@ class Memo(Generic[K, V]):
         """A memo per word or per hit (bounded by WORD_LIMIT)."""
         return cls(WORD_LIMIT)
 
-    def get(self, key: K, compute: Callable[[K], V]) -> V:
+    def get_or(self, key: K, compute: Callable[[K], V]) -> V:
         """The value for ``key``: remembered, or ``compute(key)`` remembered now."""
-        values = self._values
-        value = values.get(key, _MISSING)
+        value = self.get(key, _MISSING)
         if value is _MISSING:
-            if len(values) >= self.limit:
-                values.clear()
-            value = values[key] = compute(key)
+            return self.remember(key, compute(key))
         return value  # type: ignore[return-value]
 
     def get_all(self, keys: Sequence[K], compute: Callable[[K], V]) -> list[V]:
-        """``get`` for each key, in order."""
-        values = self._values
-        found = [values.get(key, _MISSING) for key in keys]
-        if _MISSING in found:
-            found = [self.get(key, compute) for key in keys]
+        """``get_or`` for each key, in order, for values that are never None."""
+        found = list(map(self.get, keys))
+        if None in found:
+            for i, value in enumerate(found):
+                if value is None:
+                    found[i] = self.get_or(keys[i], compute)
         return found  # type: ignore[return-value]
 
-    def known(self, key: K) -> V | None:
-        """The value remembered for ``key``, or None."""
-        return self._values.get(key)
-
-    def make_room(self, count: int) -> bool:
-        """Start afresh unless ``count`` more values fit, so that values computed for many keys at once
-        (``put``) stay until they are read; whether it started afresh."""
-        if len(self._values) + count <= self.limit:
-            return False
-        self._values.clear()
-        return True
-
-    def put(self, key: K, value: V) -> V:
-        """Remember ``value`` for ``key`` (computed with others: see ``make_room``)."""
-        self._values[key] = value
+    def remember(self, key: K, value: V) -> V:
+        """Remember ``value`` for ``key`` (starting afresh first when full)."""
+        if len(self) >= self.limit:
+            self.clear()
+        self[key] = value
         return value
 
-    def __getitem__(self, key: K) -> V:
-        return self._values[key]
+    def make_room(self, count: int) -> bool:
+        """Start afresh unless ``count`` more values fit, so that values computed for many keys at once (set
+        as in a dict) stay until they are read; whether it started afresh."""
+        if len(self) + count <= self.limit:
+            return False
+        self.clear()
+        return True
 
-    def __contains__(self, key: object) -> bool:
-        return key in self._values
-
-    def __len__(self) -> int:
-        return len(self._values)
-
-    def __getstate__(self) -> dict[str, int]:
+    def __reduce__(self) -> tuple[type[Memo[K, V]], tuple[int]]:
         """Pickled empty (to a worker): what it held is quickly found again, not sent."""
-        return {"limit": self.limit}
-
-    def __setstate__(self, state: dict[str, int]) -> None:
-        self._values = {}
-        self.limit = state["limit"]
+        return (type(self), (self.limit,))

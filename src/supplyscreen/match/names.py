@@ -484,7 +484,7 @@ def _key(text: str, group: bool, words: Words | None) -> NameKey:
             folded = latin_words(folded)
     read = partial(_word_tokens, organisation=group)
     if words is not None:
-        read = partial(words.get, compute=read)
+        read = partial(words.get_or, compute=read)
     raw = [t for word in _WORD_RE.findall(folded.replace("'", "")) for t in read(word)]
     # a name of syllables only is a person's ('Han Se Pak', 'KIM Kyong Ok'): no legal form among them
     stripped = raw if folded.isascii() and _syllables_only(raw) else strip_legal_forms(raw)
@@ -1181,14 +1181,14 @@ class NameIndex:
 
     def query_key(self, name: str) -> NameKey:
         """The key of a name to look up (``key_of``), once per distinct name."""
-        return self._keys.get(name, self._new_key)
+        return self._keys.get_or(name, self._new_key)
 
     def weight(self, token: str) -> float:
         """A word's weight: ``default_weight`` times its rarity in the list (IDF, 1 for a word not in it)."""
         return self._word(token).weight
 
     def _word(self, text: str) -> _Word:
-        return self._words.get(text, self._new_word)
+        return self._words.get_or(text, self._new_word)
 
     def _new_word(self, text: str) -> _Word:
         return _Word.of(text, self._rarity.get(text, 1.0), self._people)
@@ -1235,7 +1235,7 @@ class NameIndex:
         ranks = self._rank_of_gram[key].tolist()
         for i, word in enumerate(new):
             ids = targets[bounds[i] : bounds[i + 1]]
-            learnt.put(word, (ids if ids.size else None, tuple(ranks[gram_bounds[i] : gram_bounds[i + 1]])))
+            learnt[word] = (ids if ids.size else None, tuple(ranks[gram_bounds[i] : gram_bounds[i + 1]]))
 
     def _blocks(self, key: NameKey) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """The arrays of list names whose union is the query's candidates, in two lists.
@@ -1271,11 +1271,14 @@ class NameIndex:
         same = self._by_full.get(key.full)
         others = [] if same is None else [np.asarray(same, dtype=np.int64)]
         for word in key.joined:
-            if (ids := self._joined_ids.get(word, self._joined_alternates)) is not None:
+            if (ids := self._joined_ids.get_or(word, self._joined_alternates)) is not None:
                 others.append(ids)
         if self._alternates:
             for word, (ids, _) in zip(words, learnt, strict=True):
-                if ids is None and (more := self._unblocked_ids.get(word, self._alternate_ids)) is not None:
+                if (
+                    ids is None
+                    and (more := self._unblocked_ids.get_or(word, self._alternate_ids)) is not None
+                ):
                     others.append(more)
         return blocks, others
 

@@ -26,7 +26,6 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any, Final, NamedTuple
 
 import ahocorasick
@@ -237,6 +236,7 @@ class TermMatcher:
         if self._join_starts:
             self._splits.make_automaton()
         self._words: Memo[str, tuple[str, int]] = Memo.per_word()  # word -> its plural-folded form and flags
+        self._plain: Memo[str, bool] = Memo.per_word()  # the words without flags (a cheap first look)
         # hits by (indicator, field, quoted text, term, similarity), made once and shared (they are
         # immutable, and costly to make): a sector word such as "Seafood" fires alike in thousands of names
         self._hits: Memo[tuple[int, str, str, str, float], Hit] = Memo.per_word()
@@ -295,7 +295,7 @@ class TermMatcher:
                 else None
             )
             if reason is None:
-                hits.append(self._hits.get((c.idx, field_name, quoted, c.term, c.similarity), self._hit))
+                hits.append(self._hits.get_or((c.idx, field_name, quoted, c.term, c.similarity), self._hit))
             elif trace is not None:
                 line = f"{ind.id}: {field_name} “{quoted}” matches “{c.term}” but is set aside: {reason}"
                 head = f"{ind.id}: {field_name} “{quoted}”"
@@ -323,6 +323,8 @@ class TermMatcher:
                 [(piece if piece.isascii() else anyascii(piece)) or " " for piece in pieces]
             ).lower()
         words = _ASCII_WORD.findall(folded)
+        if self._plain.keys() >= set(words):  # words that can start no match: the usual case
+            return []
         read = self._words.get_all(words, self._read)
         flags = 0
         for _, word_flags in read:
@@ -358,7 +360,7 @@ class TermMatcher:
             quoted = text[begin : span.end()].strip()
             for idx, term, _, _ in terms:
                 if field_name in self.indicators[idx].fields:
-                    hits.append(self._hits.get((idx, field_name, quoted, term, 1.0), self._hit))
+                    hits.append(self._hits.get_or((idx, field_name, quoted, term, 1.0), self._hit))
         return hits
 
     def _hit(self, key: tuple[int, str, str, str, float]) -> Hit:
@@ -374,6 +376,8 @@ class TermMatcher:
             | (_NEAR if self._fuzzy_hit(tok) else 0)
             | (_NEGATOR if tok in NEGATORS else 0)
         )
+        if not flags:
+            self._plain.remember(word, True)
         return tok, flags
 
     def _near(self, tok: str) -> tuple[str, float] | None:
@@ -476,10 +480,6 @@ def _cjk_negated(folded: str, start: int) -> bool:
     return any(neg in window for neg in CJK_NEGATORS)
 
 
-def _new_memo(_: str) -> Memo[str, tuple[Hit, ...]]:
-    return Memo()
-
-
 class Matcher:
     """Every matcher of a rule set, applied to one row of canonical fields."""
 
@@ -558,22 +558,24 @@ class Matcher:
                     hits.extend(self.terms.find(field_name, text, trace))
                     hits.extend(self.concept_hits(field_name, text, trace))
                     continue
-                values = cells.get(field_name, _new_memo)
-                found = values.known(text)
+                values = cells.get(field_name)
+                if values is None:
+                    values = cells[field_name] = Memo()
+                found = values.get(text)
                 if found is None:
-                    found = values.get(text, partial(self._cell_hits, field_name))
+                    found = values.remember(text, self._cell_hits(field_name, text))
                 if found:
                     hits.extend(found)
         country, address = row.get("country", ""), row.get("address", "")
         if country or address:
-            placed = self._countries.known(country)
+            placed = self._countries.get(country)
             if placed is None:
-                placed = self._places.get((country, address), self._place_hits)
+                placed = self._places.get_or((country, address), self._place_hits)
             if placed:
                 hits.extend(placed)
         goods = row.get("hs_code")
         if goods:
-            found = self._goods.get(goods, self._hs_hits)
+            found = self._goods.get_or(goods, self._hs_hits)
             if found:
                 hits.extend(found)
         if self._unless_country and any(h.rule in self._unless_country for h in hits):
@@ -612,7 +614,7 @@ class Matcher:
                 hits.append(hit_for(ind, where, shown, code, 1.0))
         found = tuple(hits)
         if not address_matters(country):
-            self._countries.get(country, lambda _: found)
+            self._countries.remember(country, found)
         return found
 
     def _hs_hits(self, cell: str) -> tuple[Hit, ...]:
