@@ -95,6 +95,7 @@ class Plan:
     tier: str
     presumption: bool
     track: str  # see track_of
+    picks: tuple[int, ...] | None = None  # the hits' positions, when every step is a hit as it is
 
 
 def plan(raw: Sequence[Hit], rules: RuleSet) -> Plan:
@@ -125,7 +126,9 @@ def plan(raw: Sequence[Hit], rules: RuleSet) -> Plan:
     presumption = any(raw[i].nexus for i, _ in kept)
     tier = "high" if presumption else rules.tiers.tier(score)
     steps = tuple(step for _, step in order)
-    return Plan(steps, score, tier, presumption, track_of(raw, presumption, tier))
+    as_is = all(isinstance(s, tuple) and raw[s[0]].points == s[1] for s in steps)
+    picks = tuple(s[0] for s in steps if isinstance(s, tuple)) if as_is else None
+    return Plan(steps, score, tier, presumption, track_of(raw, presumption, tier), picks)
 
 
 def _counted_points(points: int, group: str | None, counted: set[str]) -> int:
@@ -172,7 +175,10 @@ def score_hits(raw: Sequence[Hit], rules: RuleSet) -> Verdict:
 
 def apply(decided: Plan, raw: Sequence[Hit]) -> Verdict:
     """The verdict a plan decides, made of a row's own hits."""
-    hits = tuple([_step_hit(step, raw) for step in decided.steps])
+    if decided.picks is not None:  # the usual case
+        hits = tuple([raw[i] for i in decided.picks])
+    else:
+        hits = tuple([_step_hit(step, raw) for step in decided.steps])
     return Verdict(decided.score, decided.tier, decided.presumption, hits, decided.track)
 
 

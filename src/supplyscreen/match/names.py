@@ -405,7 +405,7 @@ def _group_syllables(toks: list[str]) -> list[str]:
     make 'dong gang' the place Donggang, and joining them would break a person's name, whose order differs
     between lists and suppliers."""
     starts = _run_syllables()
-    if not any(tok in starts or _pinyin_run(tok) for tok in toks):  # the usual case: nothing to group
+    if not any(tok in starts or (len(tok) >= 8 and _pinyin_run(tok)) for tok in toks):  # the usual case
         return toks
     syl, korean = _all_syllables(), _korean_only()
     out: list[str] = []
