@@ -150,16 +150,15 @@ def _cli_seconds(rows_path: Path, list_path: Path, out: Path, cache: Path, *extr
 PHASES = """
 import json, sys, time
 t = [time.perf_counter()]
-from supplyscreen.match.compiled import compile_lists
-from supplyscreen.pipeline.screen import screen_chunks
 from supplyscreen.ingest.read import read_input
-from supplyscreen.match.rows import Matcher
+from supplyscreen.match.compiled import compile_lists
+from supplyscreen.pipeline.screener import Screener
 from supplyscreen.rules import load_rules
 t.append(time.perf_counter())
-rules = load_rules(); matcher = Matcher(rules); t.append(time.perf_counter())
+rules = load_rules(); t.append(time.perf_counter())
 lists = compile_lists([sys.argv[2]], rules.matching, rules.watchlist); t.append(time.perf_counter())
-sheet = read_input(sys.argv[1]).sheets[0]
-next(screen_chunks(sheet, matcher, rules, lists.matcher)); t.append(time.perf_counter())
+screener = Screener(rules, lists.watchlists, list_matcher=lists.matcher)
+screener.screen([read_input(sys.argv[1])]); t.append(time.perf_counter())
 names = ["import", "rules", "lists", "first_chunk"]
 print(json.dumps({n: round(b - a, 2) for n, a, b in zip(names, t, t[1:])} | {"lists_found": lists.found}))
 """
