@@ -130,6 +130,15 @@ def test_word_similarity(a: str, b: str, similarity: float) -> None:
 PINYIN = "zhang zang chang shan min ming rui hang wei dong yang lei dui tian jin hun chun long fu xin".split()
 
 
+def test_the_bundled_pinyin_syllables_are_pypinyins() -> None:
+    """``pinyin.txt`` holds the syllables pypinyin reads the CJK Unified Ideographs as."""
+    from pypinyin import lazy_pinyin
+
+    chars = "".join(chr(c) for c in range(0x4E00, 0x9FA6))
+    read = {s for s in lazy_pinyin(chars, errors="ignore") if s.isascii() and s.isalpha()}
+    assert names.pinyin_syllables() == read
+
+
 @given(st.lists(st.sampled_from(PINYIN), min_size=2, max_size=5))
 def test_runs_of_pinyin_syllables_are_pinyin_words(syllables: list[str]) -> None:
     assert is_pinyin_word("".join(syllables))

@@ -7,9 +7,11 @@ from hypothesis import strategies as st
 from supplyscreen.normalize.text import (
     AMBIGUOUS_KOREA,
     address_matters,
+    cldr_country_names,
     country_code,
     fold,
     format_hs,
+    han_legal_form_readings,
     hs_codes,
     tokens,
     units,
@@ -49,10 +51,42 @@ from supplyscreen.normalize.text import (
         ("", "88 Binhai Road, Hunchun, Jilin, China", "CN"),
         ("", "", None),
         ("Atlantis", "", None),
+        # CLDR's names in the languages of the sheets (ICU), before countrynames
+        ("Germany", "", "DE"),
+        ("Германия", "", "DE"),
+        ("德国", "", "DE"),
+        ("독일", "", "DE"),
+        ("북한", "", "KP"),
+        ("대한민국", "", "KR"),
+        ("Corée du Sud", "", "KR"),
+        ("Nordkorea", "", "KP"),
+        ("Bosnia & Herzegovina", "", "BA"),
+        # and what only countrynames knows
+        ("Viet Nam", "", "VN"),
+        ("Burma", "", "MM"),
     ],
 )
 def test_country_code(country: str, address: str, expected: str | None) -> None:
     assert country_code(country, address) == expected
+
+
+def test_cldr_country_names_agree_with_countrynames() -> None:
+    """The CLDR names read first never give another country than countrynames would."""
+    import countrynames
+
+    disagree = {
+        name: (code, countrynames.to_code(name))
+        for name, code in cldr_country_names().items()
+        if countrynames.to_code(name) not in (None, code)
+    }
+    assert disagree == {}
+
+
+def test_legal_form_readings_are_pypinyins() -> None:
+    """The bundled readings of Han legal forms are what ``tokens`` reads with pypinyin."""
+    readings = han_legal_form_readings()
+    assert readings
+    assert {form: list(toks) for form, toks in readings.items()} == {form: tokens(form) for form in readings}
 
 
 @pytest.mark.parametrize(

@@ -11,12 +11,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
-import yaml
 from rapidfuzz import fuzz, process
 
+from supplyscreen import packaged
 from supplyscreen.errors import ConfigError
 from supplyscreen.normalize.text import fold, tokens
 from supplyscreen.rules import FIELDS
@@ -79,9 +78,7 @@ def _strings(value: Any, where: str) -> list[str]:
 @lru_cache(maxsize=1)
 def vocabulary() -> Vocabulary:
     """The bundled header vocabulary, read once."""
-    raw = yaml.safe_load(
-        resources.files("supplyscreen.ingest").joinpath("headers.yaml").read_text(encoding="utf-8")
-    )
+    raw = packaged.load_yaml("supplyscreen.ingest", "headers.yaml")
     fields = raw.get("fields") or {}
     unknown = sorted(set(fields) - set(FIELDS))
     if unknown:

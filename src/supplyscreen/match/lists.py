@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 from rapidfuzz import fuzz
 
@@ -36,8 +36,7 @@ from supplyscreen.compare.name import compare_names, generic_only, weak_name
 from supplyscreen.compare.place import compare_places
 from supplyscreen.compare.vessel import compare_vessel_names
 from supplyscreen.ingest.watchlist import Entry, Watchlist
-from supplyscreen.match.memo import Memo
-from supplyscreen.match.names import NameIndex, NameKey, korean_form, name_key, person_key
+from supplyscreen.match.names import NameIndex, NameKey, Words, korean_form, name_key, person_key
 from supplyscreen.match.rows import Hit
 from supplyscreen.normalize.text import country_code, vessel_key
 from supplyscreen.rules import Citation, MatchingRules, WatchlistPoints, default_matching
@@ -47,8 +46,7 @@ ID_FIELDS = ("vessel", "notes", "description", "name")  # where a row's identifi
 EXPLAIN_FLOOR = 0.6  # name similarity from which ``candidates`` shows a name candidate
 
 
-@dataclass(frozen=True, slots=True)
-class _Target:
+class _Target(NamedTuple):
     source: int  # the position of its list in ``ListMatcher.lists``
     entry: Entry
     alias: str
@@ -181,7 +179,7 @@ class ListMatcher:
         self._index = NameIndex([t.alias for t in self._names]) if self._names else None
         # the keys of the names the comparisons read, once per distinct name
         self._key: Callable[[str], NameKey] = (
-            self._index.query_key if self._index is not None else partial(name_key, words=Memo.per_word())
+            self._index.query_key if self._index is not None else partial(name_key, words=Words())
         )
         people = [t.alias for t in self._people]
         self._people_index = NameIndex(people, key_of=person_key) if people else None

@@ -25,21 +25,19 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cached_property, lru_cache, partial
-from importlib import resources
 from itertools import chain, pairwise
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import numpy as np
-import yaml
-from pypinyin import lazy_pinyin
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 from wordfreq import zipf_frequency
 
+from supplyscreen import packaged
 from supplyscreen.errors import ConfigError
-from supplyscreen.match.memo import Memo
+from supplyscreen.match.memo import WORD_LIMIT, Memo
 from supplyscreen.normalize.hangul import has_hangul, latin_words
 from supplyscreen.normalize.text import (
     GENERIC_WORDS,
@@ -181,14 +179,14 @@ _VOWEL_INITIAL = frozenset("a ai an ang ao e ei en eng er o ou hm m n".split())
 
 
 @lru_cache(maxsize=1)
-def _all_syllables() -> frozenset[str]:
-    chars = "".join(chr(c) for c in range(0x4E00, 0x9FA6))
-    return frozenset(s for s in lazy_pinyin(chars, errors="ignore") if s.isascii() and s.isalpha())
+def pinyin_syllables() -> frozenset[str]:
+    """The pinyin syllables (``pinyin.txt``)."""
+    return frozenset(packaged.words("supplyscreen.match", "pinyin.txt"))
 
 
 @lru_cache(maxsize=1)
 def _syllables() -> frozenset[str]:
-    return _all_syllables() - _VOWEL_INITIAL
+    return pinyin_syllables() - _VOWEL_INITIAL
 
 
 @lru_cache(maxsize=1)
@@ -287,9 +285,7 @@ def _romanization_part(raw: object, key: str) -> dict[str, str]:
 
 
 def _romanization() -> object:
-    return yaml.safe_load(
-        resources.files("supplyscreen.match").joinpath("romanization.yaml").read_text("utf-8")
-    )
+    return packaged.load_yaml("supplyscreen.match", "romanization.yaml")
 
 
 @lru_cache(maxsize=1)
@@ -329,7 +325,7 @@ def _korean_spellings(aspirates: bool = False) -> tuple[dict[str, Syllable], int
 def _korean_only() -> frozenset[str]:
     """Korean syllables that are not pinyin syllables ('tae', 'chol', 'kum'): one in a run of syllables
     makes the run Korean (kept apart, not paired as pinyin)."""
-    return frozenset(_korean_spellings()[0]) - _all_syllables()
+    return frozenset(_korean_spellings()[0]) - pinyin_syllables()
 
 
 # Sound changes at a syllable boundary that the Revised Romanisation writes and McCune–Reischauer lists often
@@ -384,7 +380,7 @@ def korean_form(word: str) -> str | None:
 @lru_cache(maxsize=1)
 def _run_syllables() -> frozenset[str]:
     """The pinyin and Korean syllables that ``_group_syllables`` puts in a run."""
-    return _all_syllables() | _korean_only()
+    return pinyin_syllables() | _korean_only()
 
 
 PINYIN_RUN_MAX_ZIPF = 2.0  # a word this common in English is no run of pinyin ('catalina': ca ta li na)
@@ -397,17 +393,18 @@ def _pinyin_run(tok: str) -> bool:
     return len(_segment(tok)) >= 4 and zipf_frequency(tok, "en") < PINYIN_RUN_MAX_ZIPF
 
 
-def _group_syllables(toks: list[str]) -> list[str]:
+def _group_syllables(toks: list[str], runs: Memo[str, bool] | None = None) -> list[str]:
     """Join runs of single pinyin syllables two by two ('hun chun dong yang' -> 'hunchun dongyang'); an odd
     run ends with a three-syllable word. A run with a Korean syllable that is not pinyin ('Tae Dong Gang',
     'Kim Yong Chol') is one Korean name, not pinyin: its syllables stay apart, and the word alignment reads
     them as one word ('taedonggang') where the other name writes them together — pairing them as pinyin would
     make 'dong gang' the place Donggang, and joining them would break a person's name, whose order differs
-    between lists and suppliers."""
+    between lists and suppliers. ``runs``: what ``_pinyin_run`` said of each word, kept."""
     starts = _run_syllables()
-    if not any(tok in starts or (len(tok) >= 8 and _pinyin_run(tok)) for tok in toks):  # the usual case
+    run_of = _pinyin_run if runs is None else partial(runs.get_or, compute=_pinyin_run)
+    if starts.isdisjoint(toks) and not any(run_of(tok) for tok in toks if len(tok) >= 8):  # the usual case
         return toks
-    syl, korean = _all_syllables(), _korean_only()
+    syl, korean = pinyin_syllables(), _korean_only()
     out: list[str] = []
     run: list[str] = []
 
@@ -424,7 +421,7 @@ def _group_syllables(toks: list[str]) -> list[str]:
     for tok in toks:
         if len(tok) > 1 and (tok in syl or tok in korean):  # a letter alone is an initial ('A-One')
             run.append(tok)
-        elif _pinyin_run(tok):  # 'daliantianyi' -> dalian tianyi
+        elif len(tok) >= 8 and run_of(tok):  # 'daliantianyi' -> dalian tianyi
             run.extend(_segment(tok))
         else:
             flush()
@@ -433,7 +430,17 @@ def _group_syllables(toks: list[str]) -> list[str]:
     return out
 
 
-Words = Memo[str, tuple[str, ...]]  # what a name key reads of each word (``_word_tokens``), kept per word
+class Words(Memo[str, tuple[str, ...]]):
+    """What name keys read of each word (``_word_tokens``), kept per word; in ``runs``, whether a word is
+    a run of pinyin syllables (``_pinyin_run``), kept per word of ``_group_syllables``; in ``endings``, what
+    ``strip_legal_forms`` keeps of each ending."""
+
+    __slots__ = ("endings", "runs")
+
+    def __init__(self, limit: int | None = None) -> None:
+        super().__init__(WORD_LIMIT if limit is None else limit)
+        self.runs: Memo[str, bool] = Memo(self.limit)
+        self.endings: Memo[tuple[str, ...], tuple[str, ...]] = Memo(self.limit)
 
 
 def _word_tokens(word: str, organisation: bool) -> tuple[str, ...]:
@@ -450,8 +457,11 @@ def _word_tokens(word: str, organisation: bool) -> tuple[str, ...]:
     return tuple(_generic_typo(t) if len(t) >= GENERIC_TYPO_MIN - 1 else t for t in toks)
 
 
-@dataclass(frozen=True, slots=True)
-class NameKey:
+_READ_ORGANISATION = partial(_word_tokens, organisation=True)
+_READ_PERSON = partial(_word_tokens, organisation=False)
+
+
+class NameKey(NamedTuple):
     full: str  # sorted words
     core: str  # sorted words without place names ('' when that leaves nothing or changes nothing)
     words: tuple[str, ...]  # the words, in the name's order
@@ -482,15 +492,19 @@ def _key(text: str, group: bool, words: Words | None) -> NameKey:
         folded = folded.translate(_ADMIN_CJK).replace("’", "")
         if has_hangul(folded):  # 금강은행 -> geumgang bank
             folded = latin_words(folded)
-    read = partial(_word_tokens, organisation=group)
-    if words is not None:
-        read = partial(words.get_or, compute=read)
-    raw = [t for word in _WORD_RE.findall(folded.replace("'", "")) for t in read(word)]
+    read = _READ_ORGANISATION if group else _READ_PERSON
+    if words is None:
+        raw = [t for word in _WORD_RE.findall(folded.replace("'", "")) for t in read(word)]
+    else:  # (a word that reads as no token, rare, is looked up twice)
+        known = words.get
+        found = _WORD_RE.findall(folded.replace("'", ""))
+        raw = [t for word in found for t in (known(word) or words.get_or(word, read))]
     # a name of syllables only is a person's ('Han Se Pak', 'KIM Kyong Ok'): no legal form among them
-    stripped = raw if folded.isascii() and _syllables_only(raw) else strip_legal_forms(raw)
+    remember = words.endings.get_or if words is not None else None
+    stripped = raw if folded.isascii() and _syllables_only(raw) else strip_legal_forms(raw, remember)
     toks = join_initials(stripped)
     toks = _drop_generic_phrases(list(map(ABBREVIATIONS.get, toks, toks)))
-    grouped = _group_syllables(toks) if group else toks
+    grouped = _group_syllables(toks, words.runs if words is not None else None) if group else toks
     syllables = grouped is not toks  # (the same list when there are no syllables to group)
     toks = grouped
     informative = list(dict.fromkeys(t for t in toks if t not in _GENERIC and len(t) > 1))  # once each
@@ -547,7 +561,7 @@ def _syllables_only(toks: list[str]) -> bool:
 
 @lru_cache(maxsize=1)
 def _syllable_words() -> frozenset[str]:
-    return frozenset(_korean_spellings()[0]) | _all_syllables()
+    return frozenset(_korean_spellings()[0]) | pinyin_syllables()
 
 
 def _korean_key(word: str) -> str:
@@ -672,8 +686,7 @@ def _skeleton(word: str) -> str:
     return _DOUBLES.sub(r"\1", folded[0] + _VOWELS.sub("", folded[1:]))
 
 
-@dataclass(frozen=True, slots=True)
-class _Word:
+class _Word(NamedTuple):
     """A key word with what comparing it needs, worked out once per word: its weight, its pinyin syllables,
     its Korean canonical form (for a word that may be a Korean romanisation) and, in a person's name, its
     consonants (for a word that may be a transliteration)."""
@@ -788,12 +801,11 @@ def weighted_similarity(a: Sequence[str], b: Sequence[str], weight: Callable[[st
     Each word of ``a`` (heaviest first) is paired with the most similar unused word of ``b``; a pair
     contributes its similarity times both words' weights. The words left over on both sides are then
     compared run together, which catches names split differently ('Rung Ra Do' / 'Rungrado')."""
-    weighed = [[replace(_Word.of(w), weight=weight(w)) for w in words] for words in (a, b)]
+    weighed = [[_Word.of(w)._replace(weight=weight(w)) for w in words] for words in (a, b)]
     return _alignment(_Weighed.of(weighed[0]), _Weighed.of(weighed[1]))
 
 
-@dataclass(frozen=True, slots=True)
-class _Weighed:
+class _Weighed(NamedTuple):
     """A name's words with what the alignment needs of them: the words' features, total weight, heaviest
     first, and for a name of pinyin words only, their syllable patterns (``_pinyin_patterns``)."""
 
@@ -1126,7 +1138,7 @@ class NameIndex:
     def __init__(self, names: Sequence[str], key_of: KeyOf = name_key) -> None:
         self.names = list(names)
         self.key_of = key_of  # name_key, or person_key for an index of people
-        self._read: Words = Memo.per_word()  # what the keys read of each word, for the list's and queries'
+        self._read = Words()  # what the keys read of each word, for the list's and queries'
         self._new_key = partial(key_of, words=self._read)
         self.keys = list(map(self._new_key, self.names))
         self.full = [k.full for k in self.keys]

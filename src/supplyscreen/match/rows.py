@@ -507,8 +507,6 @@ class Matcher:
         )  # country -> hits, where the address cannot matter
         self._places: Memo[tuple[str, str], tuple[Hit, ...]] = Memo()  # (country, address) -> hits
         self._goods: Memo[str, tuple[Hit, ...]] = Memo()  # HS code cell -> HS hits
-        if self._by_country:
-            country_code("Germany")  # load the country-name tables now (once, before any workers fork)
 
     def _cell_hits(self, field_name: str, text: str) -> tuple[Hit, ...]:
         """Term (and concept) hits of one cell value."""

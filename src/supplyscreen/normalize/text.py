@@ -13,22 +13,32 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-import countrynames
 import icu
 from anyascii import anyascii
-from pypinyin import lazy_pinyin, load_phrases_dict
+
+from supplyscreen import packaged
 
 # Place names whose everyday reading differs from pypinyin's default for the characters.
-load_phrases_dict(
-    {
-        "珲春": [["hún"], ["chūn"]],
-        "长白": [["cháng"], ["bái"]],
-        "长春": [["cháng"], ["chūn"]],
-    }
-)
+_PLACE_READINGS = {
+    "珲春": [["hún"], ["chūn"]],
+    "长白": [["cháng"], ["bái"]],
+    "长春": [["cháng"], ["chūn"]],
+}
+
+
+@cache
+def _pinyin() -> Callable[..., list[str]]:
+    """pypinyin's ``lazy_pinyin`` with the place readings loaded; imported when Han text first comes (it
+    takes a fifth of a second to import, which a sheet without Chinese need not pay)."""
+    from pypinyin import lazy_pinyin, load_phrases_dict
+
+    load_phrases_dict(_PLACE_READINGS)
+    return lazy_pinyin
+
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_RE = re.compile(f"[{_CJK}]")
@@ -101,7 +111,7 @@ def _word_units(word: str) -> tuple[tuple[str, int, int, bool], ...]:
         start = run.start()
         chunk = run.group()
         if _CJK_RE.match(chunk):
-            for i, syllable in enumerate(lazy_pinyin(chunk, errors="ignore")):
+            for i, syllable in enumerate(_pinyin()(chunk, errors="ignore")):
                 if i < len(chunk):
                     out.append((syllable, start + i, start + i + 1, True))
         else:
@@ -259,8 +269,9 @@ def _legal_forms() -> tuple[dict[str, list[tuple[str, ...]]], int]:
 
     forms: dict[str, set[tuple[str, ...]]] = {}
     written = [form for kind in TYPES["types"] for form in (kind["main"], *kind["forms"])]
+    han = han_legal_form_readings()
     for form in [*written, *EXTRA_LEGAL_FORMS]:
-        toks = tuple(tokens(form))
+        toks = han.get(form) or tuple(tokens(form))
         if toks:
             forms.setdefault(toks[0], set()).add(toks)
             if len(toks) > 1:  # 'Public Joint Stock Co.', 'Limited Liability Co.' as well as '... Company'
@@ -268,6 +279,13 @@ def _legal_forms() -> tuple[dict[str, list[tuple[str, ...]]], int]:
                     forms.setdefault(short[0], set()).add(short)
     ordered = {k: sorted(v, key=len, reverse=True) for k, v in forms.items()}
     return ordered, max(len(f) for v in ordered.values() for f in v)
+
+
+@cache
+def han_legal_form_readings() -> dict[str, tuple[str, ...]]:
+    """The readings of legal forms written in Han characters (``legal_forms_han.txt``)."""
+    lines = packaged.words_by_line("supplyscreen.normalize", "legal_forms_han.txt")
+    return {line[0]: tuple(line[1:]) for line in lines if len(line) > 1}
 
 
 @lru_cache(maxsize=1)
@@ -297,16 +315,24 @@ def strip_trailing_legal_forms(toks: list[str]) -> list[str]:
     return list(toks[:end])
 
 
-def strip_legal_forms(toks: list[str]) -> list[str]:
+Ending = tuple[str, ...]
+
+
+def strip_legal_forms(
+    toks: list[str], remember: Callable[[Ending, Callable[[Ending], Ending]], Ending] | None = None
+) -> list[str]:
     """Drop legal forms ('co ltd', 'ooo', 'obshchestvo s ogranichennoy …', 'gmbh', 'sdn bhd') from tokens.
 
     Forms of one or two letters ('sa', 'as', 'kk') are dropped only among the last two tokens. Tokens are
     read left to right, so those before the first that can start a form stay as they are and only the rest
-    is stripped."""
+    is stripped. ``remember``: a memo's ``get_or``, to keep what is kept of each such rest, for a caller that
+    strips many names (names end alike: 'gmbh', 'co ltd')."""
     starts = _form_starts()
     for i, tok in enumerate(toks):
         if tok in starts:
-            return toks[:i] + list(_strip_ending(tuple(toks[i:])))
+            ending = tuple(toks[i:])
+            kept = _strip_ending(ending) if remember is None else remember(ending, _strip_ending)
+            return toks[:i] + list(kept)
     return list(toks)
 
 
@@ -464,10 +490,45 @@ def _lookup_country(text: str) -> str | None:
     by_words = _ALIASES_BY_WORDS.get(frozenset(expanded.split()) - {"of"})
     if by_words is not None:
         return by_words
+    code = cldr_country_names().get(folded) or cldr_country_names().get(key)
+    if code is not None:
+        return code
+    import countrynames  # (imported at the first name the tables above do not know: it loads for 0.4 s)
+
     code = countrynames.to_code(text)
     if code is None and key != folded:
         code = countrynames.to_code(key)
     return str(code) if code and len(code) == 2 else None
+
+
+def load_tables() -> None:
+    """Load now what this module otherwise loads at first need (pypinyin, the country-name tables): done by a
+    parent before its worker processes fork, so they share one copy instead of each loading its own."""
+    import countrynames
+
+    _pinyin()
+    cldr_country_names()
+    countrynames.to_code("Germany")
+
+
+CLDR_LANGUAGES = ("en", "zh", "ru", "ko", "ja", "de", "fr", "es", "it", "pt")
+
+
+@cache
+def cldr_country_names() -> dict[str, str]:
+    """Country names as the Unicode CLDR writes them in CLDR_LANGUAGES (ICU's display names: 'Germany',
+    '德国', 'Германия', '독일'), folded (and Latin ones as word keys: 'bosnia herzegovina'), to ISO codes; a
+    name two regions share is left out. Read before countrynames, which knows more spellings but takes far
+    longer to load."""
+    found: dict[str, set[str]] = {}
+    for lang in CLDR_LANGUAGES:
+        display = icu.Locale(lang)
+        for code in icu.Locale.getISOCountries():
+            name = fold(icu.Locale("", code).getDisplayCountry(display)).strip()
+            forms = {name, " ".join(_ASCII_WORD_RE.findall(name))} if name.isascii() else {name}
+            for form in forms:
+                found.setdefault(form, set()).add(code)
+    return {name: next(iter(codes)) for name, codes in found.items() if len(codes) == 1 and name}
 
 
 # Korean sub-city units: a city's name followed by one of these names a neighbourhood or street (Busan's

@@ -20,6 +20,7 @@ from supplyscreen.errors import ConfigError
 from supplyscreen.ingest.sheet import Sheet
 from supplyscreen.match.lists import ListMatcher
 from supplyscreen.match.rows import Matcher
+from supplyscreen.normalize.text import load_tables
 from supplyscreen.rules import RuleSet
 from supplyscreen.score import CLEAR, TIERS, TRACKS, Verdict, score_rows
 
@@ -170,6 +171,7 @@ class LocalProcesses:
 
     def _forked(self, job: Job) -> Iterator[Chunk]:
         _set_work(job)
+        load_tables()  # loaded once here, shared by the children, rather than in each of them
         gc.freeze()  # what the children inherit stays out of their collections (and shared with the parent)
         try:
             with multiprocessing.get_context("fork").Pool(self.workers) as pool:
