@@ -18,16 +18,15 @@ from fastapi.testclient import TestClient
 
 from supplyscreen.cli import cli
 from supplyscreen.errors import InputError
+from supplyscreen.ingest.sources import Source
 from supplyscreen.match.compiled import (
     CACHE_DIR_ENV,
     CompiledLists,
     ListCache,
-    ListSource,
     cache_dir,
     compile_lists,
     default_cache,
     set_default_cache,
-    sources_from_uploads,
 )
 from supplyscreen.rules import RuleSet
 from supplyscreen.settings import Settings
@@ -57,7 +56,7 @@ def _list(folder: Path, text: str = LIST, name: str = "list.csv") -> Path:
     return path
 
 
-def _compile(ruleset: RuleSet, cache: ListCache, *sources: str | Path | ListSource) -> CompiledLists:
+def _compile(ruleset: RuleSet, cache: ListCache, *sources: str | Path | Source) -> CompiledLists:
     return compile_lists(list(sources), ruleset.matching, ruleset.watchlist, cache)
 
 
@@ -103,7 +102,7 @@ def test_the_same_bytes_elsewhere_reuse_the_index_under_their_own_name(
     cache = ListCache(tmp_path / "cache")
     first = _compile(ruleset, cache, _list(tmp_path / "a"))
     moved = _compile(ruleset, cache, _list(tmp_path / "b", name="renamed.csv"))
-    uploaded = _compile(ruleset, cache, ListSource("uploaded.csv", LIST.encode()))
+    uploaded = _compile(ruleset, cache, Source("uploaded.csv", data=LIST.encode()))
     assert moved.found == uploaded.found == "memory" and moved.key == uploaded.key == first.key
     assert {h[1] for h in _hits(moved)} == {
         f"watchlist:{tmp_path / 'b' / 'renamed.csv'}#row {n}" for n in (2, 3)
@@ -161,20 +160,21 @@ def test_companions_are_part_of_the_list(tmp_path: Path, ruleset: RuleSet) -> No
     with_alt = _compile(ruleset, cache, sdn)
     assert with_alt.found == "compiled" and with_alt.key != alone.key
     assert with_alt.watchlists[0].entries[0].aliases == ("AERO-CARIBBEAN",)
-    uploaded = sources_from_uploads([("sdn.csv", SDN.encode()), ("ALT.csv", ALT.encode())])
+    uploaded = [Source("sdn.csv", data=SDN.encode()), Source("ALT.csv", data=ALT.encode())]
     from_upload = _compile(ruleset, cache, *uploaded)
     assert from_upload.found == "memory" and from_upload.watchlists[0].display == "sdn.csv"
 
 
-def test_uploaded_companions_without_their_list_are_refused() -> None:
-    with pytest.raises(InputError, match="without the list itself"):
-        sources_from_uploads([("alt.csv", ALT.encode()), ("add.csv", b"")])
+def test_uploaded_companions_without_their_list_are_refused(ruleset: RuleSet) -> None:
+    companions = [Source("alt.csv", data=ALT.encode()), Source("add.csv", data=b"")]
+    with pytest.raises(InputError, match="^alt.csv: is one of OFAC's companion files"):
+        _compile(ruleset, ListCache(None), *companions)
 
 
 def test_errors_name_the_source_never_a_temporary_path(tmp_path: Path, ruleset: RuleSet) -> None:
     with pytest.raises(InputError, match=r"^mine\.csv: not a watchlist format"):
-        _compile(ruleset, ListCache(None), ListSource("mine.csv", b"vendor,city\nAcme,Oslo\n"))
-    with pytest.raises(InputError, match="cannot read the watchlist file"):
+        _compile(ruleset, ListCache(None), Source("mine.csv", data=b"vendor,city\nAcme,Oslo\n"))
+    with pytest.raises(InputError, match="missing.csv: no such watchlist file"):
         _compile(ruleset, ListCache(None), tmp_path / "missing.csv")
 
 
@@ -379,7 +379,7 @@ def test_one_supplier_errors_are_one_line_json(
     [
         ([("x.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")], 415, "x.png: is not a text file"),
         ([("x.csv", b"vendor,city\nAcme,Oslo\n")], 400, "x.csv: not a watchlist format"),
-        ([("add.csv", b"1,2,3\n")], 400, "add.csv: OFAC's companion files, without the list itself"),
+        ([("add.csv", b"1,2,3\n")], 400, "add.csv: is one of OFAC's companion files"),
         ([], 400, "no watchlist was uploaded"),
     ],
 )

@@ -40,10 +40,15 @@ from typing import Literal
 from platformdirs import user_cache_dir
 
 from supplyscreen._version import __version__
-from supplyscreen.errors import InputError
-from supplyscreen.ingest.sources import Source
-from supplyscreen.ingest.watchlist import OFAC_COMPANIONS, Watchlist, companions, load_watchlist
-from supplyscreen.ingest.watchlist import ListSource as ReadList
+from supplyscreen.ingest.sources import Source, SourceLike
+from supplyscreen.ingest.watchlist import (
+    LIST_FILE,
+    LIST_HINT,
+    ListSource,
+    Watchlist,
+    list_sources,
+    load_watchlist,
+)
 from supplyscreen.match.lists import ListMatcher
 from supplyscreen.rules import MatchingRules, WatchlistPoints, default_matching
 from supplyscreen.settings import env_name, env_value
@@ -58,50 +63,26 @@ FORMAT = b"supplyscreen compiled lists 1\n"  # a cache file's first line; change
 Found = Literal["compiled", "memory", "disk"]  # where compiled lists came from: built now, or kept
 
 
-@dataclass(frozen=True)
-class ListSource:
-    """One watchlist as given: the name it is shown by, its bytes and those of its companion files (OFAC's
-    ``alt.csv`` and ``add.csv``, by name), and the path it was read from (None for bytes given directly)."""
+def held(source: ListSource) -> ListSource:
+    """A list and its companion files with their bytes read (once: for the key, then for the index)."""
 
-    name: str
-    data: bytes
-    companions: tuple[tuple[str, bytes], ...] = ()
-    path: Path | None = None
+    def read(file: Source) -> Source:
+        if file.data is not None:
+            return file
+        return Source(file.name, path=file.path, data=file.read_bytes(LIST_FILE, LIST_HINT))
 
-    @classmethod
-    def read(cls, path: str | Path) -> ListSource:
-        """A list file and the companion files beside it (``--list PATH``); shown by the path as given."""
-        path = Path(path)
-        try:
-            return cls(
-                str(path), path.read_bytes(), tuple((p.name, p.read_bytes()) for p in companions(path)), path
-            )
-        except OSError as exc:
-            raise InputError(
-                f"{path}: cannot read the watchlist file ({exc.strerror})", hint="check the --list path"
-            ) from None
-
-    @property
-    def digest(self) -> str:
-        """SHA-256 of the list's bytes and of its companions' names and bytes."""
-        h = hashlib.sha256()
-        for name, data in (("", self.data), *sorted((Path(n).name.lower(), d) for n, d in self.companions)):
-            h.update(f"{name}\0{len(data)}\0".encode())
-            h.update(data)
-        return h.hexdigest()
+    return ListSource(read(source.source), tuple(map(read, source.companions)))
 
 
-def sources_from_uploads(files: Sequence[tuple[str, bytes]]) -> list[ListSource]:
-    """Uploaded watchlist files (name, bytes) as sources: OFAC's ``alt.csv`` and ``add.csv`` are the
-    companions of the lists uploaded with them, not lists of their own."""
-    extra = tuple((n.lower(), d) for n, d in files if n.lower() in OFAC_COMPANIONS)
-    lists = [ListSource(n, d, extra) for n, d in files if n.lower() not in OFAC_COMPANIONS]
-    if extra and not lists:
-        raise InputError(
-            f"{', '.join(n for n, _ in extra)}: OFAC's companion files, without the list itself",
-            hint="upload sdn.csv with them",
-        )
-    return lists
+def list_digest(source: ListSource) -> str:
+    """SHA-256 of a list's bytes and of its companions' names and bytes (as :func:`held` holds them)."""
+    h = hashlib.sha256()
+    files = [("", source.source), *sorted((Path(c.name).name.lower(), c) for c in source.companions)]
+    for name, file in files:
+        data = file.data or b""
+        h.update(f"{name}\0{len(data)}\0".encode())
+        h.update(data)
+    return h.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -127,15 +108,16 @@ class CompiledLists:
 
 
 def compile_lists(
-    sources: Sequence[str | Path | ListSource],
+    sources: Sequence[SourceLike | ListSource],
     matching: MatchingRules | None,
     points: WatchlistPoints,
     cache: ListCache | None = None,
 ) -> CompiledLists:
-    """Watchlist files (paths, each read with its companions, or sources) read and compiled for matching
-    with ``matching`` (None: the bundled weights) and ``points`` — or taken from ``cache`` (default:
-    :func:`default_cache`) when the same bytes were compiled with the same rules before."""
-    given = [s if isinstance(s, ListSource) else ListSource.read(s) for s in sources]
+    """Watchlist files (paths, bytes or sources, with their companions: see
+    :func:`~supplyscreen.ingest.watchlist.list_sources`) read and compiled for matching with ``matching``
+    (None: the bundled weights) and ``points`` — or taken from ``cache`` (default: :func:`default_cache`)
+    when the same bytes were compiled with the same rules before."""
+    given = [held(s) for s in list_sources(sources)]
     if not given:
         return CompiledLists("", (), None)
     matching = matching if matching is not None else default_matching()
@@ -149,7 +131,7 @@ def list_key(sources: Sequence[ListSource], matching: MatchingRules, points: Wat
     parts = {
         "code": code_digest(),
         "rules": [matching.model_dump(mode="json"), points.model_dump(mode="json")],
-        "lists": [s.digest for s in sources],
+        "lists": [list_digest(s) for s in sources],
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
@@ -169,19 +151,13 @@ def code_digest() -> str:
 def _compile(
     key: str, sources: Sequence[ListSource], matching: MatchingRules, points: WatchlistPoints
 ) -> CompiledLists:
-    lists = tuple(_shown(_load(s), s) for s in sources)
+    lists = tuple(_shown(load_watchlist(s), s) for s in sources)
     return CompiledLists(key, lists, ListMatcher(lists, points, matching=matching))
 
 
 def _shown(wl: Watchlist, source: ListSource) -> Watchlist:
     """``wl`` as ``source`` names it."""
     return dataclasses.replace(wl, display=source.name)
-
-
-def _load(source: ListSource) -> Watchlist:
-    """One list read by ``load_watchlist`` from the bytes already read, with its companions."""
-    companions = tuple(Source(name, data=data) for name, data in source.companions)
-    return load_watchlist(ReadList(Source(source.name, data=source.data), companions))
 
 
 class ListCache:

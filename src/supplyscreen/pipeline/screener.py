@@ -11,12 +11,11 @@ from types import TracebackType
 from supplyscreen.explain import Explanation, explain
 from supplyscreen.ingest.sheet import InputFile, Sheet
 from supplyscreen.ingest.sources import SourceLike
-from supplyscreen.ingest.watchlist import LIST_FILE, LIST_HINT, ListSource, Watchlist, list_sources
-from supplyscreen.match.compiled import ListSource as CachedSource
+from supplyscreen.ingest.watchlist import ListSource, Watchlist
 from supplyscreen.match.compiled import compile_lists as cached_lists
 from supplyscreen.match.lists import ListMatcher
 from supplyscreen.match.rows import Matcher
-from supplyscreen.pipeline.backends import Backend, Chunk, Encoder, Job, Tally, make_backend
+from supplyscreen.pipeline.backends import Backend, Chunk, Encoder, Job, Tally, make_backend, screen_chunk
 from supplyscreen.pipeline.results import Progress, ScreeningResult, SupplierResult, now_iso
 from supplyscreen.rules import RuleLayer, RuleSet, load_rules
 from supplyscreen.score import CLEAR, Verdict
@@ -43,9 +42,10 @@ class Screener:
         workers: int = 1,
         scheduler: str | None = None,
         list_matcher: ListMatcher | None = None,
+        matcher: Matcher | None = None,
     ) -> None:
         self.rules = rules
-        self.matcher = Matcher(rules)
+        self.matcher = matcher if matcher is not None else Matcher(rules)
         self.watchlists = list(lists)
         self.lists = list_matcher if list_matcher is not None else compile_lists(self.watchlists, rules)
         self.workers = workers
@@ -65,17 +65,8 @@ class Screener:
         files: see :func:`~supplyscreen.ingest.watchlist.list_sources`), and compile them. Raises RulesError
         or InputError naming the file at fault."""
         ruleset = load_rules(rules)
-        given = [
-            CachedSource(
-                s.name,
-                s.source.read_bytes(LIST_FILE, LIST_HINT),
-                tuple((c.name, c.read_bytes(LIST_FILE, LIST_HINT)) for c in s.companions),
-                s.source.path,
-            )
-            for s in list_sources(lists)
-        ]
         # compiled once per content: kept in memory (the server) and on disk (the CLI), see match/compiled.py
-        compiled = cached_lists(given, ruleset.matching, ruleset.watchlist)
+        compiled = cached_lists(lists, ruleset.matching, ruleset.watchlist)
         return cls(
             ruleset, compiled.watchlists, workers=workers, scheduler=scheduler, list_matcher=compiled.matcher
         )
@@ -117,6 +108,34 @@ class Screener:
             lists=[w.as_json() for w in self.watchlists],
             tally=None if keep else tally,
         )
+
+    def with_lists(self, lists: Sequence[Watchlist], list_matcher: ListMatcher | None) -> Screener:
+        """The same compiled rules (shared, not rebuilt) with other, compiled watchlists."""
+        return Screener(
+            self.rules,
+            lists,
+            workers=self.workers,
+            scheduler=self.scheduler,
+            list_matcher=list_matcher,
+            matcher=self.matcher,
+        )
+
+    def screen_one(self, fields: Mapping[str, str], file: str = "request") -> SupplierResult:
+        """One supplier given as canonical fields (``name``, ``country`` …), screened in this process: the
+        row ``results.json`` would give for it, from a sheet of that one row named ``file``."""
+        headers = list(fields)
+        sheet = Sheet(
+            file=file,
+            sheet=None,
+            header_row=1,
+            headers=headers,
+            mapping={f: [i] for i, f in enumerate(headers)},
+            how=dict.fromkeys(headers, "given"),
+            rows=[list(fields.values())],
+            row_numbers=[2],
+        )
+        chunk = screen_chunk(Job(sheet, self.matcher, self.rules, self.lists, {}, True), 0, None, None)
+        return SupplierResult(sheet, 0, dict(fields), dict(chunk.flagged).get(0, CLEAR))
 
     def explain(self, fields: Mapping[str, str]) -> Explanation:
         """One supplier's every rule evaluated and, with lists, every watchlist candidate (``explain``)."""

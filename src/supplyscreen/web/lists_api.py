@@ -20,21 +20,24 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from supplyscreen.errors import InputError
-from supplyscreen.ingest.read import Sheet
+from supplyscreen.ingest.sources import Source
 from supplyscreen.match.compiled import (
     CompiledLists,
     Found,
     ListCache,
     compile_lists,
     default_cache,
-    sources_from_uploads,
 )
-from supplyscreen.match.rows import Matcher
-from supplyscreen.pipeline.backends import Job, screen_chunk
-from supplyscreen.pipeline.results import SupplierResult
+from supplyscreen.pipeline.screener import Screener
 from supplyscreen.rules import FIELDS, RuleSet, load_rules
-from supplyscreen.score import CLEAR
-from supplyscreen.web.uploads import display_name, files_of, read_form, watchlist
+from supplyscreen.web.uploads import (
+    display_name,
+    files_of,
+    files_part,
+    multipart_body,
+    read_form,
+    watchlist,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["one supplier"])
 
@@ -44,9 +47,12 @@ class Bundled:
     """The bundled rules, validated and compiled once for the app; its matcher learns as it goes, so requests
     take turns (each takes milliseconds)."""
 
-    rules: RuleSet
-    matcher: Matcher
+    screener: Screener
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def rules(self) -> RuleSet:
+        return self.screener.rules
 
 
 _bundled_lock = threading.Lock()
@@ -57,8 +63,7 @@ def bundled(request: Request) -> Bundled:
     state = request.app.state
     with _bundled_lock:
         if getattr(state, "bundled", None) is None:
-            rules = load_rules()
-            state.bundled = Bundled(rules, Matcher(rules))
+            state.bundled = Bundled(Screener(load_rules()))
     found: Bundled = state.bundled
     return found
 
@@ -97,27 +102,13 @@ class UnknownLists(InputError):
     status = 404
 
 
-LISTS_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["lists"],
-                    "properties": {
-                        "lists": {
-                            "type": "array",
-                            "items": {"type": "string", "format": "binary"},
-                            "description": "watchlists (simple CSV, OFAC sdn.csv with its alt.csv and add.csv, "
-                            "OpenSanctions), compiled together under one id",
-                        }
-                    },
-                }
-            }
-        },
-    }
-}
+LISTS_BODY = multipart_body(
+    ["lists"],
+    lists=files_part(
+        "watchlists (simple CSV, OFAC sdn.csv with its alt.csv and add.csv, OpenSanctions), compiled "
+        "together under one id"
+    ),
+)
 
 
 @router.post(
@@ -136,7 +127,7 @@ async def upload_lists(
     if not raw:
         raise InputError("no watchlist was uploaded", hint="send the files as 'lists'")
     uploads = [watchlist(display_name(n, f"list-{i}"), d) for i, (n, d) in enumerate(raw, 1)]
-    sources = sources_from_uploads([(u.name, u.data) for u in uploads])
+    sources = [Source(u.name, data=u.data) for u in uploads]
     started = time.perf_counter()
     compiled = await run_in_threadpool(
         compile_lists, sources, engine.rules.matching, engine.rules.watchlist, cache
@@ -175,12 +166,12 @@ def screen_one(
     fields = {f: body.supplier[f].strip() for f in FIELDS if body.supplier.get(f, "").strip()}
     if not fields:
         raise InputError("nothing to screen", hint=f"give at least one of: {', '.join(FIELDS)}")
-    lists = _held(cache, body.list).matcher if body.list else None
-    sheet = _one_row(fields)
+    screener = engine.screener
+    if body.list:
+        compiled = _held(cache, body.list)
+        screener = screener.with_lists(compiled.watchlists, compiled.matcher)
     with engine.lock:
-        chunk = screen_chunk(Job(sheet, engine.matcher, engine.rules, lists, {}, True), 0, None, None)
-    verdict = dict(chunk.flagged).get(0, CLEAR)
-    out = SupplierResult(sheet, 0, fields, verdict).as_dict()
+        out = screener.screen_one(fields).as_dict()
     del out["source"]
     return out
 
@@ -201,19 +192,4 @@ def _lists_out(compiled: CompiledLists, seconds: float) -> ListsOut:
         lists=[ListOut.model_validate(w.as_json()) for w in compiled.watchlists],
         found=compiled.found,
         seconds=round(seconds, 3),
-    )
-
-
-def _one_row(fields: dict[str, str]) -> Sheet:
-    """A sheet of one row whose headers are the fields' names, each mapped to its field."""
-    headers = list(fields)
-    return Sheet(
-        file="request",
-        sheet=None,
-        header_row=1,
-        headers=headers,
-        mapping={f: [i] for i, f in enumerate(headers)},
-        how=dict.fromkeys(headers, "given"),
-        rows=[list(fields.values())],
-        row_numbers=[2],
     )

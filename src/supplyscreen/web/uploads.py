@@ -139,3 +139,14 @@ def rule_file(name: str, data: bytes) -> Upload:
 def watchlist(name: str, data: bytes) -> Upload:
     head = data.lstrip()[:1]
     return text_file(name, data, "json" if head in (b"{", b"[") else "csv", "watchlist (CSV or JSON lines)")
+
+
+def files_part(description: str) -> dict[str, Any]:
+    """An OpenAPI multipart part of one or more uploaded files."""
+    return {"type": "array", "items": {"type": "string", "format": "binary"}, "description": description}
+
+
+def multipart_body(required: list[str], **parts: dict[str, Any]) -> dict[str, Any]:
+    """The ``openapi_extra`` of a route that reads a multipart form itself (FastAPI cannot see its parts)."""
+    schema = {"type": "object", "required": required, "properties": parts}
+    return {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": schema}}}}

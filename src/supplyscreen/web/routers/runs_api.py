@@ -14,6 +14,7 @@ from supplyscreen.ingest.mapping import parse_fields
 from supplyscreen.web import runs
 from supplyscreen.web.deps import RunnerDep, StoreDep, same_origin
 from supplyscreen.web.runs import NotFinished, run_json, sheet_corrections
+from supplyscreen.web.uploads import files_part, multipart_body
 
 router = APIRouter(prefix="/api/v1")
 UPLOAD_PATH = "/api/v1/runs"
@@ -108,47 +109,22 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorOut, "description": "no such run"},
 }
 
-UPLOAD_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["files"],
-                    "properties": {
-                        "files": {
-                            "type": "array",
-                            "items": {"type": "string", "format": "binary"},
-                            "description": "one or more spreadsheets (.xlsx, .xls, .ods, .csv), by content",
-                        },
-                        "rules": {
-                            "type": "array",
-                            "items": {"type": "string", "format": "binary"},
-                            "description": "optional YAML rule files, layered over the bundled rules",
-                        },
-                        "lists": {
-                            "type": "array",
-                            "items": {"type": "string", "format": "binary"},
-                            "description": "optional watchlists (CSV, OFAC SDN CSV, OpenSanctions)",
-                        },
-                        "mapping": {
-                            "type": "string",
-                            "description": 'optional JSON: field → header(s), like --map: {"name": "Vendor"}',
-                        },
-                        "sheet": {"type": "string", "description": "optional: screen only this sheet"},
-                        "screen": {
-                            "type": "boolean",
-                            "default": True,
-                            "description": "false: only detect the columns (status mapping); "
-                            "then POST /api/v1/runs/{id}/screen",
-                        },
-                    },
-                }
-            }
-        },
-    }
-}
+UPLOAD_BODY = multipart_body(
+    ["files"],
+    files=files_part("one or more spreadsheets (.xlsx, .xls, .ods, .csv), by content"),
+    rules=files_part("optional YAML rule files, layered over the bundled rules"),
+    lists=files_part("optional watchlists (CSV, OFAC SDN CSV, OpenSanctions)"),
+    mapping={
+        "type": "string",
+        "description": 'optional JSON: field → header(s), like --map: {"name": "Vendor"}',
+    },
+    sheet={"type": "string", "description": "optional: screen only this sheet"},
+    screen={
+        "type": "boolean",
+        "default": True,
+        "description": "false: only detect the columns (status mapping); then POST /api/v1/runs/{id}/screen",
+    },
+)
 
 
 @router.get("/runs", summary="List runs, newest first", tags=["runs"])
