@@ -1,5 +1,6 @@
 """What the routes depend on, read from ``request.app.state`` (set by the app factory): the settings, the
-store, the job runner, and the CSRF and same-origin checks."""
+store, the job runner, and the pages' CSRF check (cross-site requests never reach a route: see
+``web/origin.py``)."""
 
 from __future__ import annotations
 
@@ -16,10 +17,6 @@ from supplyscreen.web.uploads import UploadError, read_form
 
 
 class CsrfError(UploadError):
-    status = 403
-
-
-class CrossOrigin(UploadError):
     status = 403
 
 
@@ -67,13 +64,3 @@ async def csrf_form(request: Request) -> FormData:
     form = await read_form(request)
     check_csrf(request, form)
     return form
-
-
-def same_origin(request: Request) -> None:
-    """Refuse requests sent by a page on another site (browsers send ``Origin``; scripts need not)."""
-    origin = request.headers.get("origin")
-    if origin and origin != "null" and origin != f"{request.url.scheme}://{request.headers.get('host', '')}":
-        raise CrossOrigin(
-            f"requests from {origin} are refused",
-            hint="call the API from a server or script, not from a page on another site",
-        )

@@ -1,0 +1,139 @@
+"""The web app against hostile requests: cross-site requests refused on every state-changing route, waiting
+requests that hold no server thread (against a live uvicorn server), files readable by their owner only, and
+hostile path, query and body values answered 4xx with one line, never 500."""
+
+from __future__ import annotations
+
+import html
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
+from fastapi.testclient import TestClient
+
+from supplyscreen.settings import Settings
+from supplyscreen.store import Store
+from supplyscreen.web.app import create_app
+from supplyscreen.web.origin import STATE_CHANGING
+
+BASE = "http://127.0.0.1"
+CSV = b"Supplier,Country\nAcme Trading,Chile\n"
+
+
+def _app(tmp_path: Path, **settings: object) -> FastAPI:
+    url = f"sqlite:///{tmp_path / 'web.db'}"
+    return create_app(Settings(db=url, **settings), Store(url))  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """One app for the module's requests (none of them changes what the others see)."""
+    app = _app(tmp_path_factory.mktemp("web"))
+    with TestClient(app, base_url=BASE, raise_server_exceptions=False) as c:
+        yield c
+
+
+def _token(client: TestClient) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/").text)
+    assert match
+    return match.group(1)
+
+
+def _message(response: httpx.Response) -> str:
+    """The error's one line: ``error.message`` of a JSON error, the message of an error page."""
+    if response.headers["content-type"].startswith("application/json"):
+        return str(response.json()["error"]["message"])
+    match = re.search(r'<p class="error-message">(.*?)</p>', response.text, re.S)
+    assert match, response.text
+    return html.unescape(match.group(1))
+
+
+@contextmanager
+def live_server(app: FastAPI) -> Iterator[str]:
+    """``app`` served by uvicorn on loopback (a free port) in a thread of this process; yields its base URL."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+# --- cross-site requests --------------------------------------------------------------------------------
+
+PATH_VALUES = {"run_id": "0" * 32, "list_id": "0" * 64, "position": "0"}
+
+
+def _state_changing_routes() -> list[tuple[str, str]]:
+    """(method, URL) of every state-changing route of the app, path parameters filled in."""
+    app = create_app(Settings(db="sqlite://"), Store("sqlite://"))
+    out = []
+    for route in iter_route_contexts(app.routes):  # the routes of the included routers too
+        url = re.sub(r"{(\w+)(:\w+)?}", lambda m: PATH_VALUES.get(m.group(1), "0"), route.path or "")
+        out += [(method, url) for method in sorted((route.methods or set()) & STATE_CHANGING)]
+    return out
+
+
+ROUTES = _state_changing_routes()
+OTHER_PAGES = {
+    "Origin: null": {"Origin": "null"},
+    "another site": {"Origin": "https://evil.example"},
+    "another port": {"Origin": "http://127.0.0.1:8001"},
+    "Sec-Fetch-Site: cross-site": {"Sec-Fetch-Site": "cross-site"},
+}
+SENDERS = {
+    "Origin: null": "a page that hides its origin (Origin: null, e.g. a sandboxed frame)",
+    "another site": "https://evil.example",
+    "another port": "http://127.0.0.1:8001",
+    "Sec-Fetch-Site: cross-site": "a page of another site (Sec-Fetch-Site: cross-site)",
+}
+
+
+def test_every_state_changing_route_is_enumerated() -> None:
+    assert {("POST", "/api/v1/runs"), ("POST", "/runs"), ("POST", "/api/v1/screen")} <= set(ROUTES)
+    assert ("POST", f"/api/v1/runs/{'0' * 32}/screen") in ROUTES
+
+
+@pytest.mark.parametrize(("method", "url"), ROUTES)
+@pytest.mark.parametrize("sender", sorted(OTHER_PAGES))
+def test_cross_site_requests_are_refused(client: TestClient, method: str, url: str, sender: str) -> None:
+    token = _token(client)
+    response = client.request(method, url, data={"csrf_token": token}, headers=OTHER_PAGES[sender])
+    assert response.status_code == 403, response.text
+    assert _message(response) == f"requests from {SENDERS[sender]} are refused"
+
+
+@pytest.mark.parametrize(("method", "url"), ROUTES)
+@pytest.mark.parametrize("headers", [{}, {"Origin": BASE}, {"Origin": BASE, "Sec-Fetch-Site": "same-origin"}])
+def test_same_origin_and_scripts_are_let_through(
+    client: TestClient, method: str, url: str, headers: dict[str, str]
+) -> None:
+    token = _token(client)
+    response = client.request(method, url, data={"csrf_token": token}, headers=headers)
+    assert response.status_code != 403, response.text
+
+
+def test_origin_is_checked_before_the_request_is_read(client: TestClient) -> None:
+    """A cross-site request that is also invalid answers 403, not 422: nothing of it is read."""
+    url = f"/api/v1/runs/{'0' * 32}/screen"
+    json = {"content-type": "application/json"}
+    assert client.post(url, content=b"{", headers=json).status_code == 422
+    assert client.post(url, content=b"{", headers={**json, "Origin": "null"}).status_code == 403
