@@ -4,6 +4,7 @@ hostile path, query and body values answered 4xx with one line, never 500."""
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 import socket
@@ -22,6 +23,7 @@ from fastapi.testclient import TestClient
 
 from supplyscreen.settings import Settings
 from supplyscreen.store import Store
+from supplyscreen.web import jobs
 from supplyscreen.web.app import create_app
 from supplyscreen.web.origin import STATE_CHANGING
 
@@ -75,6 +77,61 @@ def live_server(app: FastAPI) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+# --- waiting requests -----------------------------------------------------------------------------------
+
+WAITERS = 60  # more than the server's 40 threads for sync routes
+
+
+def test_waiting_requests_hold_no_server_thread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """60 uploads asking ``?wait=30`` for runs that do not finish; the pages still answer at once, and every
+    waiter answers as soon as its run is done."""
+    release = threading.Event()
+
+    def stalled(store: Store, run_id: str, workers: int = 1) -> None:
+        release.wait(60)
+
+    monkeypatch.setattr(jobs, "execute", stalled)
+
+    app = _app(tmp_path)
+    store: Store = app.state.store
+
+    async def scenario(base: str) -> tuple[float, float, list[int]]:
+        limits = httpx.Limits(max_connections=WAITERS + 10)
+        async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+            waiters = [
+                asyncio.create_task(
+                    client.post(
+                        "/api/v1/runs", params={"wait": 30}, files=[("files", ("a.csv", CSV, "text/csv"))]
+                    )
+                )
+                for _ in range(WAITERS)
+            ]
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:  # until every run is queued and its request waiting
+                if sum(r.status == "queued" for r in store.list_runs(1000)) == WAITERS:
+                    break
+                await asyncio.sleep(0.1)
+            started = time.perf_counter()
+            page = await client.get("/", timeout=35)
+            page_seconds = time.perf_counter() - started
+            assert page.status_code == 200
+            release.set()
+            started = time.perf_counter()
+            answers = await asyncio.gather(*waiters)
+            return page_seconds, time.perf_counter() - started, [a.status_code for a in answers]
+
+    try:
+        with live_server(app) as base:
+            page_seconds, answer_seconds, statuses = asyncio.run(scenario(base))
+    finally:
+        release.set()
+    assert page_seconds < 1.0, f"GET / took {page_seconds:.1f} s with {WAITERS} requests waiting"
+    assert statuses == [202] * WAITERS
+    assert answer_seconds < 5.0, (
+        f"the waiters took {answer_seconds:.1f} s to answer once their runs were done"
+    )
 
 
 # --- cross-site requests --------------------------------------------------------------------------------

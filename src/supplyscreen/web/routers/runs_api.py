@@ -180,11 +180,11 @@ async def create_run(
 ) -> JSONResponse:
     run_id, form = await runs.upload(request, store, "api")
     screen_now = str(form.get("screen", "true")).strip().lower() not in ("false", "0", "no")
-    if screen_now and store.claim(run_id):
+    if screen_now and await run_in_threadpool(store.claim, run_id):
         runner.submit(run_id)
         if wait:
-            await run_in_threadpool(runner.wait, run_id, wait)
-    run = runs.get_run(store, run_id)
+            await runner.wait(run_id, wait)  # on the event loop: no thread is held while waiting
+    run = await run_in_threadpool(runs.get_run, store, run_id)
     body = RunOut.model_validate(run_json(request, run)).model_dump(mode="json")
     return JSONResponse(
         body,
