@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import html
+import os
 import re
 import socket
+import stat
 import threading
 import time
 from collections.abc import Iterator
@@ -21,6 +23,8 @@ from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 
+from supplyscreen.match.compiled import ListCache, ListSource, compile_lists
+from supplyscreen.rules import RuleSet
 from supplyscreen.settings import Settings
 from supplyscreen.store import Store
 from supplyscreen.web import jobs
@@ -194,3 +198,39 @@ def test_origin_is_checked_before_the_request_is_read(client: TestClient) -> Non
     json = {"content-type": "application/json"}
     assert client.post(url, content=b"{", headers=json).status_code == 422
     assert client.post(url, content=b"{", headers={**json, "Origin": "null"}).status_code == 403
+
+
+# --- files readable by their owner only -------------------------------------------------------------------
+
+
+@pytest.fixture()
+def open_umask() -> Iterator[None]:
+    """A umask that takes nothing away, so that the modes seen are the ones the code asked for."""
+    before = os.umask(0)
+    try:
+        yield
+    finally:
+        os.umask(before)
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.mark.usefixtures("open_umask")
+def test_the_database_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    db = tmp_path / "new" / "web.db"
+    store = Store(f"sqlite:///{db}")
+    store.create_run([("a.csv", CSV)], options={}, source="api")  # the WAL and its index are written
+    modes = {p.name: _mode(p) for p in [db.parent, db, *db.parent.glob("web.db-*")]}
+    assert modes == {"new": 0o700, "web.db": 0o600, "web.db-wal": 0o600, "web.db-shm": 0o600}
+
+
+@pytest.mark.usefixtures("open_umask")
+def test_compiled_lists_are_readable_by_their_owner_only(tmp_path: Path, ruleset: RuleSet) -> None:
+    data = b"name,aliases,type,country,identifiers,source,reason\nKorea Songi Trading,,organization,KP,,t,r\n"
+    cache = ListCache(tmp_path / "cache" / "lists")
+    compile_lists([ListSource("l.csv", data)], ruleset.matching, ruleset.watchlist, cache)
+    files = list((tmp_path / "cache" / "lists").iterdir())
+    assert files and {_mode(p) for p in files} == {0o600}
+    assert _mode(tmp_path / "cache" / "lists") == 0o700
