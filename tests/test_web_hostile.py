@@ -5,16 +5,17 @@ hostile path, query and body values answered 4xx with one line, never 500."""
 from __future__ import annotations
 
 import asyncio
-import html
 import os
 import re
 import socket
 import stat
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -29,15 +30,17 @@ from supplyscreen.settings import Settings
 from supplyscreen.store import Store
 from supplyscreen.web import jobs
 from supplyscreen.web.app import create_app
-from supplyscreen.web.origin import STATE_CHANGING
+from supplyscreen.web.guards import STATE_CHANGING
+
+from .weberrors import error_line
 
 BASE = "http://127.0.0.1"
 CSV = b"Supplier,Country\nAcme Trading,Chile\n"
 
 
-def _app(tmp_path: Path, **settings: object) -> FastAPI:
+def _app(tmp_path: Path, **settings: Any) -> FastAPI:
     url = f"sqlite:///{tmp_path / 'web.db'}"
-    return create_app(Settings(db=url, **settings), Store(url))  # type: ignore[arg-type]
+    return create_app(Settings(db=url, **settings), Store(url))
 
 
 @pytest.fixture(scope="module")
@@ -52,15 +55,6 @@ def _token(client: TestClient) -> str:
     match = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/").text)
     assert match
     return match.group(1)
-
-
-def _message(response: httpx.Response) -> str:
-    """The error's one line: ``error.message`` of a JSON error, the message of an error page."""
-    if response.headers["content-type"].startswith("application/json"):
-        return str(response.json()["error"]["message"])
-    match = re.search(r'<p class="error-message">(.*?)</p>', response.text, re.S)
-    assert match, response.text
-    return html.unescape(match.group(1))
 
 
 @contextmanager
@@ -143,12 +137,17 @@ def test_waiting_requests_hold_no_server_thread(tmp_path: Path, monkeypatch: pyt
 PATH_VALUES = {"run_id": "0" * 32, "list_id": "0" * 64, "position": "0"}
 
 
+def _url(path: str, values: Mapping[str, str]) -> str:
+    """A route's path with its parameters filled in from ``values`` ("0" for any other)."""
+    return re.sub(r"{(\w+)(:\w+)?}", lambda m: values.get(m.group(1), "0"), path)
+
+
 def _state_changing_routes() -> list[tuple[str, str]]:
     """(method, URL) of every state-changing route of the app, path parameters filled in."""
     app = create_app(Settings(db="sqlite://"), Store("sqlite://"))
     out = []
     for route in iter_route_contexts(app.routes):  # the routes of the included routers too
-        url = re.sub(r"{(\w+)(:\w+)?}", lambda m: PATH_VALUES.get(m.group(1), "0"), route.path or "")
+        url = _url(route.path or "", PATH_VALUES)
         out += [(method, url) for method in sorted((route.methods or set()) & STATE_CHANGING)]
     return out
 
@@ -160,6 +159,7 @@ OTHER_PAGES = {
     "another port": {"Origin": "http://127.0.0.1:8001"},
     "Sec-Fetch-Site: cross-site": {"Sec-Fetch-Site": "cross-site"},
 }
+CROSS_SITE_HINT = "call the API from a server or script, not from a page on another site"
 SENDERS = {
     "Origin: null": "a page that hides its origin (Origin: null, e.g. a sandboxed frame)",
     "another site": "https://evil.example",
@@ -179,7 +179,7 @@ def test_cross_site_requests_are_refused(client: TestClient, method: str, url: s
     token = _token(client)
     response = client.request(method, url, data={"csrf_token": token}, headers=OTHER_PAGES[sender])
     assert response.status_code == 403, response.text
-    assert _message(response) == f"requests from {SENDERS[sender]} are refused"
+    assert error_line(response) == f"requests from {SENDERS[sender]} are refused — {CROSS_SITE_HINT}"
 
 
 @pytest.mark.parametrize(("method", "url"), ROUTES)
@@ -234,3 +234,75 @@ def test_compiled_lists_are_readable_by_their_owner_only(tmp_path: Path, ruleset
     files = list((tmp_path / "cache" / "lists").iterdir())
     assert files and {_mode(p) for p in files} == {0o600}
     assert _mode(tmp_path / "cache" / "lists") == 0o700
+
+
+# --- hostile path and query values: 4xx with one line, never a 500 ----------------------------------------
+
+HOSTILE = ["9223372036854775808", "-1", "nan", "1e999", "²", "1" * 5000, "\x00", "..%2f..%2fetc", "<b>"]
+FILLED = {"run_id": "{done}", "position": "0", "filename": "report.html", "list_id": "0" * 64}
+
+
+@pytest.fixture(scope="module")
+def done(client: TestClient) -> str:
+    """The id of a screened run (so a value reaches the database, not only a 404)."""
+    response = client.post("/api/v1/runs", params={"wait": 60}, files=[("files", ("a.csv", CSV, "text/csv"))])
+    assert response.json()["status"] == "done", response.text
+    return str(response.json()["id"])
+
+
+def _parameters() -> list[tuple[str, str, str, str]]:
+    """(method, path, where, name) of every path and query parameter of every route."""
+    app = create_app(Settings(db="sqlite://"), Store("sqlite://"))
+    out = []
+    for route in iter_route_contexts(app.routes):
+        dependant = getattr(route, "dependant", None)
+        if dependant is None or route.path is None:
+            continue
+        for method in sorted(route.methods or ()):
+            out += [(method, route.path, "path", p.alias) for p in dependant.path_params]
+            out += [(method, route.path, "query", q.alias) for q in dependant.query_params]
+    return out
+
+
+@pytest.mark.parametrize(("method", "path", "where", "name"), _parameters())
+def test_hostile_parameters_get_4xx_with_one_line(
+    client: TestClient, done: str, method: str, path: str, where: str, name: str
+) -> None:
+    token = _token(client)
+    for value in HOSTILE:
+        filled = {k: v.format(done=done) for k, v in FILLED.items()}
+        params = {}
+        if where == "path":
+            filled[name] = quote(value, safe="")
+        else:
+            params[name] = value
+        response = client.request(method, _url(path, filled), params=params, data={"csrf_token": token})
+        assert response.status_code < 500, (value[:20], response.text)
+        if response.status_code >= 400:
+            error_line(response)
+
+
+# --- JSON bodies ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "line"),
+    [
+        ({"supplier": {"name": "Acme"}}, 200, None),
+        ({"supplier": {"name": "x" * 2000}}, 413, "the JSON body is larger than the 1 KB limit"),
+        (
+            {"supplier": {"name": "Acme"}, "list": [[["x"]]]},
+            400,
+            "the JSON body nests arrays and objects more ",
+        ),
+        ({"supplier": {"name": "Acme"}, "list": [["x"]]}, 422, "the request is not valid: body.list: "),
+    ],
+)
+def test_json_bodies_are_bounded_by_the_settings(
+    tmp_path: Path, body: dict[str, Any], status: int, line: str | None
+) -> None:
+    with TestClient(_app(tmp_path, max_json_kb=1, max_json_depth=3), base_url=BASE) as client:
+        response = client.post("/api/v1/screen", json=body)
+    assert response.status_code == status, response.text
+    if line is not None:
+        assert error_line(response).startswith(line)

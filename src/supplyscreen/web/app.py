@@ -22,7 +22,7 @@ from supplyscreen._version import __version__
 from supplyscreen.settings import LOOPBACK, Settings
 from supplyscreen.store import Store
 from supplyscreen.web import errors, jobs, lists_api
-from supplyscreen.web.origin import SameOrigin
+from supplyscreen.web.guards import JsonBodies, SameOrigin
 from supplyscreen.web.routers import pages, runs_api
 from supplyscreen.web.uploads import BodyLimit
 
@@ -59,9 +59,10 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.runner = runner
     app.router.add_event_handler("shutdown", runner.shutdown)
 
-    # outermost first: trusted hosts, cross-site requests refused, body size, session cookie (HTML pages only
-    # use it)
+    # outermost first: trusted hosts, cross-site requests refused, body size, JSON bodies bounded, session
+    # cookie (HTML pages only use it)
     app.add_middleware(SessionForPages, secret_key=store.secret())
+    app.add_middleware(JsonBodies, max_bytes=settings.max_json_bytes, max_depth=settings.max_json_depth)
     app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes)
     app.add_middleware(SameOrigin)
     if settings.on_loopback:

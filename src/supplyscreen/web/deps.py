@@ -1,13 +1,13 @@
 """What the routes depend on, read from ``request.app.state`` (set by the app factory): the settings, the
 store, the job runner, and the pages' CSRF check (cross-site requests never reach a route: see
-``web/origin.py``)."""
+``web/guards.py``)."""
 
 from __future__ import annotations
 
 import secrets
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from starlette.datastructures import FormData
 
 from supplyscreen.settings import Settings
@@ -38,6 +38,9 @@ def get_runner(request: Request) -> Runner:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[Store, Depends(get_store)]
 RunnerDep = Annotated[Runner, Depends(get_runner)]
+Position = Annotated[
+    int, Path(ge=0, le=2**31 - 1, description="the supplier's place in the run's results: 0, 1, …")
+]  # bounded: SQLite's integers end at 2**63 - 1, and a larger one was a 500
 
 
 def csrf_token(request: Request) -> str:

@@ -6,14 +6,14 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from supplyscreen.ingest.mapping import parse_fields
 from supplyscreen.web import runs
-from supplyscreen.web.deps import RunnerDep, StoreDep
-from supplyscreen.web.runs import NotFinished, run_json, sheet_corrections
+from supplyscreen.web.deps import Position, RunnerDep, StoreDep
+from supplyscreen.web.runs import INDEX, NotFinished, run_json, sheet_corrections
 
 router = APIRouter(prefix="/api/v1")
 UPLOAD_PATH = "/api/v1/runs"
@@ -85,6 +85,9 @@ class RunOut(BaseModel):
     watchlists_matched: bool = Field(description="false: watchlists are recorded only (matching: issue 4)")
 
 
+InputIndex = Annotated[str, StringConstraints(pattern=f"^{INDEX.pattern}$")]  # "0", "1", …
+
+
 class ScreenIn(BaseModel):
     mapping: dict[str, str | list[str]] | None = Field(
         None,
@@ -92,10 +95,10 @@ class ScreenIn(BaseModel):
         '{"country": "Ctry", "address": ["City", "Street"]}; "text" screens columns as free text, "skip" '
         "leaves them unscreened",
     )
-    file_mapping: dict[str, dict[str, str | list[str]]] | None = Field(
+    file_mapping: dict[InputIndex, dict[str, str | list[str]]] | None = Field(
         None, description='per input (index "0", "1", …): field → header(s)'
     )
-    sheet_mapping: dict[str, dict[str, dict[str, str | list[str]]]] | None = Field(
+    sheet_mapping: dict[InputIndex, dict[str, dict[str, str | list[str]]]] | None = Field(
         None,
         description="per input index and sheet name: field → header(s), e.g. "
         '{"0": {"Approved Vendors": {"id": "Vendor #"}}}; other sheets keep the automatic mapping',
@@ -208,9 +211,7 @@ def screen_run(
     if body is not None and body.mapping is not None:
         options["mapping"] = parse_fields(body.mapping)
     if body is not None and body.file_mapping:
-        options["file_mapping"] = {
-            str(int(k)): parse_fields(v) for k, v in body.file_mapping.items() if k.isdigit()
-        }
+        options["file_mapping"] = {str(int(k)): parse_fields(v) for k, v in body.file_mapping.items()}
     if body is not None and body.sheet_mapping:
         options["sheet_mapping"] = sheet_corrections(run, body.sheet_mapping)
     if not store.claim(run_id, options):
@@ -284,7 +285,7 @@ def suppliers(
     tags=["results"],
     responses=ERRORS,
 )
-def supplier(store: StoreDep, run_id: str, position: int) -> dict[str, Any]:
+def supplier(store: StoreDep, run_id: str, position: Position) -> dict[str, Any]:
     run = runs.get_run(store, run_id)
     s = store.supplier(run.id, position)
     if s is None:
