@@ -20,10 +20,12 @@ from urllib.parse import quote
 import httpx
 import pytest
 import uvicorn
+from click.testing import CliRunner
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 
+from supplyscreen.cli import cli
 from supplyscreen.match.compiled import ListCache, ListSource, compile_lists
 from supplyscreen.rules import RuleSet
 from supplyscreen.settings import Settings
@@ -306,3 +308,22 @@ def test_json_bodies_are_bounded_by_the_settings(
     assert response.status_code == status, response.text
     if line is not None:
         assert error_line(response).startswith(line)
+
+
+def test_serve_writes_for_its_owner_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``serve`` keeps whatever the server writes — uploads, temporary files — from other users (umask 077)."""
+    seen = []
+
+    def run(app: FastAPI, **options: Any) -> None:
+        umask = os.umask(0)
+        os.umask(umask)
+        seen.append(umask)
+
+    monkeypatch.setattr(uvicorn, "run", run)
+    before = os.umask(0o022)
+    try:
+        result = CliRunner().invoke(cli, ["serve", "--db", f"sqlite:///{tmp_path / 'web.db'}"])
+    finally:
+        os.umask(before)
+    assert result.exit_code == 0, result.output
+    assert seen == [0o077]
