@@ -544,7 +544,8 @@ DEEP = "[" * 100_000
 ROWS = [("files", ("a.csv", b"Supplier,Country\nAcme Trading,Chile\n", "text/csv"))]
 JSON = {"content-type": "application/json"}
 NOT_VALID = "the request is not valid: {} — see the problems listed"
-TOO_DEEP = "{} nests arrays and objects more than {} deep — send the flat objects the API describes at /api"
+MAPPING_HINT = 'e.g. {"name": "Vendor Name"}'
+API_HINT = "send JSON as the API describes it at /api"
 # case -> (method, URL ({done}: a screened run, {mapping}: one waiting for its columns), request, status, line)
 WEB_REFUSED: dict[str, tuple[str, str, dict[str, Any], int, str]] = {
     "Origin: null": (
@@ -574,28 +575,52 @@ WEB_REFUSED: dict[str, tuple[str, str, dict[str, Any], int, str]] = {
         "/api/v1/runs",
         {"files": ROWS, "data": {"mapping": DEEP}},
         400,
-        TOO_DEEP.format("mapping", 2),
+        f"mapping nests arrays and objects more than 2 deep — {MAPPING_HINT}",
     ),
     "mapping of 100,000 '[' (page)": (
         "POST",
         "/runs",
         {"files": ROWS, "data": {"mapping": DEEP, "csrf_token": "{csrf}"}},
         400,
-        TOO_DEEP.format("mapping", 2),
+        f"mapping nests arrays and objects more than 2 deep — {MAPPING_HINT}",
+    ),
+    "mapping of 5,000 digits": (
+        "POST",
+        "/api/v1/runs",
+        {"files": ROWS, "data": {"mapping": "1" * 5000}},
+        400,
+        "mapping cannot be read as JSON: Exceeds the limit (4300 digits) for integer string conversion: value "
+        f"has 5000 digits — {MAPPING_HINT}",
+    ),
+    "JSON body with a number of 5,000 digits": (
+        "POST",
+        "/api/v1/screen",
+        {"content": '{"supplier": {"name": ' + "1" * 5000 + "}}", "headers": JSON},
+        400,
+        "the JSON body cannot be read as JSON: Exceeds the limit (4300 digits) for integer string conversion: "
+        f"value has 5000 digits — {API_HINT}",
+    ),
+    "JSON body not UTF-8": (
+        "POST",
+        "/api/v1/screen",
+        {"content": b'{"supplier": {"name": "\xff"}}', "headers": JSON},
+        400,
+        "the JSON body cannot be read as JSON: 'utf-8' codec can't decode byte 0xff in position 23: invalid "
+        f"start byte — {API_HINT}",
     ),
     "JSON body of 100,000 '[' (corrections)": (
         "POST",
         "/api/v1/runs/{mapping}/screen",
         {"content": '{"mapping": ' + DEEP, "headers": JSON},
         400,
-        TOO_DEEP.format("the JSON body", 32),
+        f"the JSON body nests arrays and objects more than 32 deep — {API_HINT}",
     ),
     "JSON body of 100,000 '[' (one supplier)": (
         "POST",
         "/api/v1/screen",
         {"content": DEEP, "headers": JSON},
         400,
-        TOO_DEEP.format("the JSON body", 32),
+        f"the JSON body nests arrays and objects more than 32 deep — {API_HINT}",
     ),
     "sheet_mapping key '²'": (
         "POST",

@@ -194,12 +194,13 @@ def test_same_origin_and_scripts_are_let_through(
     assert response.status_code != 403, response.text
 
 
-def test_origin_is_checked_before_the_request_is_read(client: TestClient) -> None:
-    """A cross-site request that is also invalid answers 403, not 422: nothing of it is read."""
+@pytest.mark.parametrize(("body", "status"), [(b"{", 400), (b'{"mapping": 5}', 422)])
+def test_origin_is_checked_before_the_request_is_read(client: TestClient, body: bytes, status: int) -> None:
+    """A cross-site request that is also invalid answers 403, not 400 or 422: nothing of it is read."""
     url = f"/api/v1/runs/{'0' * 32}/screen"
     json = {"content-type": "application/json"}
-    assert client.post(url, content=b"{", headers=json).status_code == 422
-    assert client.post(url, content=b"{", headers={**json, "Origin": "null"}).status_code == 403
+    assert client.post(url, content=body, headers=json).status_code == status
+    assert client.post(url, content=body, headers={**json, "Origin": "null"}).status_code == 403
 
 
 # --- files readable by their owner only -------------------------------------------------------------------

@@ -39,12 +39,12 @@ def install(app: FastAPI) -> None:
         problems = [
             f"{'.'.join(str(p) for p in e.get('loc', ()))[:200]}: {e.get('msg', '')}" for e in exc.errors()
         ]
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        message = "the request is not valid"  # the one line names the first problem
+        if problems:
+            message += f": {problems[0]}" + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else "")
         body = {
             "type": "InputError",
-            "message": f"the request is not valid: {problems[0]}{more}"
-            if problems
-            else "the request is not valid",
+            "message": message,
             "hint": "see the problems listed",
             "problems": problems,
         }

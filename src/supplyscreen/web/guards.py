@@ -8,10 +8,10 @@ posted after a cross-site redirect (a page on any site can send that). Where it 
 ``Sec-Fetch-Site`` still tells. Scripts and the CLI's clients send neither and are let through; the HTML
 forms carry a CSRF token as well (``web/deps.py``).
 
-**JSON.** A JSON body is read whole, at most ``max_json_kb`` (413), and refused when its arrays and objects
-nest deeper than ``max_json_depth`` (400) — Python's parser itself gives up near 1,000 levels with a
-``RecursionError``, which would be a 500 — before FastAPI parses it. :func:`load_json` bounds JSON sent in a
-form field the same way.
+**JSON.** A JSON body is read whole, at most ``max_json_kb`` (413), and refused (400) when it cannot be
+read or its arrays and objects nest deeper than ``max_json_depth`` — Python's parser itself gives up near
+1,000 levels with a ``RecursionError``, and refuses numbers of more than 4,300 digits with a ``ValueError``:
+500s both — before FastAPI parses it. :func:`load_json` reads JSON sent in a form field the same way.
 """
 
 from __future__ import annotations
@@ -28,14 +28,15 @@ from supplyscreen.web.uploads import UploadError, UploadTooLarge
 
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 OTHER_PAGE = frozenset({"cross-site", "same-site"})  # Sec-Fetch-Site of a page of another origin
+API_HINT = "send JSON as the API describes it at /api"
 
 
 class CrossOrigin(UploadError):
     status = 403
 
 
-class TooDeep(UploadError):
-    """JSON nested deeper than the limit."""
+class NotJson(UploadError):
+    """JSON that cannot be read, or nested deeper than the limit."""
 
 
 async def refuse(exc: UploadError, scope: Scope, receive: Receive, send: Send) -> None:
@@ -86,19 +87,22 @@ class SameOrigin:
 # --- JSON -----------------------------------------------------------------------------------------------
 
 
-def load_json(data: str | bytes, what: str, max_depth: int) -> Any:
-    """``data`` parsed as JSON; ``TooDeep`` naming ``what`` when arrays and objects nest more than
-    ``max_depth`` deep. Text that is not JSON raises ``json.JSONDecodeError``, as ``json.loads`` does."""
+def load_json(data: str | bytes, what: str, max_depth: int, hint: str = API_HINT) -> Any:
+    """``data`` parsed as JSON; ``NotJson`` naming ``what`` when it cannot be read (not JSON, not UTF-8, a
+    number of more than 4,300 digits) or when its arrays and objects nest more than ``max_depth`` deep."""
     try:
         value = json.loads(data)
         deep = _deeper(value, max_depth)
     except RecursionError:  # the parser gives up near 1,000 levels
         deep = True
+    except json.JSONDecodeError as exc:
+        raise NotJson(
+            f"{what} is not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", hint=hint
+        ) from None
+    except ValueError as exc:  # bytes that are not UTF-8, a number too long to convert
+        raise NotJson(f"{what} cannot be read as JSON: {str(exc).partition(';')[0]}", hint=hint) from None
     if deep:
-        raise TooDeep(
-            f"{what} nests arrays and objects more than {max_depth} deep",
-            hint="send the flat objects the API describes at /api",
-        )
+        raise NotJson(f"{what} nests arrays and objects more than {max_depth} deep", hint=hint)
     return value
 
 
@@ -118,9 +122,8 @@ def is_json(content_type: str) -> bool:
 
 
 class JsonBodies:
-    """ASGI middleware: a JSON request body is read whole, refused when over ``max_bytes`` or nested
-    deeper than ``max_depth``, and otherwise handed on unchanged (JSON that does not parse is left to the
-    route, which says where)."""
+    """ASGI middleware: a JSON request body is read whole, refused when over ``max_bytes``, unreadable or
+    nested deeper than ``max_depth``, and otherwise handed on unchanged."""
 
     def __init__(self, app: ASGIApp, max_bytes: int, max_depth: int) -> None:
         self.app = app
@@ -136,8 +139,6 @@ class JsonBodies:
             if body is None:  # the client went away
                 return
             load_json(body, "the JSON body", self.max_depth)
-        except json.JSONDecodeError:
-            pass
         except UploadError as exc:
             await refuse(exc, scope, receive, send)
             return

@@ -3,7 +3,6 @@ column corrections from the map form or the API, a run's JSON and its downloads.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import replace
@@ -92,10 +91,8 @@ def _store_upload(
         options["sheet"] = sheet.strip()
     mapping = form.get("mapping", "")
     if mapping.strip():
-        try:
-            options["mapping"] = parse_fields(load_json(mapping, "mapping", MAPPING_DEPTH))
-        except json.JSONDecodeError as exc:
-            raise InputError(f"mapping is not JSON: {exc.msg}", hint='e.g. {"name": "Vendor Name"}') from exc
+        hint = 'e.g. {"name": "Vendor Name"}'
+        options["mapping"] = parse_fields(load_json(mapping, "mapping", MAPPING_DEPTH, hint))
     preview = jobs.preview(inputs, options.get("sheet"))
     options["preview"] = preview
     return store.create_run(
