@@ -8,8 +8,9 @@ import csv
 import io
 import json
 import os
+import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -17,6 +18,7 @@ import jsonschema
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from fastapi.testclient import TestClient
 
 from supplyscreen import report
 from supplyscreen.cli import cli
@@ -25,10 +27,14 @@ from supplyscreen.ingest.read import read_input
 from supplyscreen.ingest.sheet import NO_NAME_NOTE
 from supplyscreen.pipeline import screener
 from supplyscreen.report.tables import SOURCE_COLUMNS, VERDICT_COLUMNS, XLSX_MAX_CELL_CHARS, neutralise
+from supplyscreen.settings import Settings
+from supplyscreen.store import Store
+from supplyscreen.web.app import create_app
 
 from .bad_inputs import generate
 from .conftest import ROOT
 from .htmlparts import HtmlParts
+from .weberrors import error_line
 
 CORPUS = Path(__file__).parent / "bad_inputs" / "corpus"
 SCHEMA = json.loads((ROOT / "src/supplyscreen/schema/results.schema.json").read_text(encoding="utf-8"))
@@ -530,3 +536,139 @@ def test_rows_past_excels_row_limit_continue_on_another_sheet(
         f"{src}: rows from 5 continue on a further sheet (Excel's 4-row limit)",
         f"{src}: rows from 8 continue on a further sheet (Excel's 4-row limit)",
     ]
+
+
+# --- web requests (README: "Web requests"): 4xx with one line, never a 500 --------------------------------
+
+DEEP = "[" * 100_000
+ROWS = [("files", ("a.csv", b"Supplier,Country\nAcme Trading,Chile\n", "text/csv"))]
+JSON = {"content-type": "application/json"}
+NOT_VALID = "the request is not valid: {} — see the problems listed"
+MAPPING_HINT = 'e.g. {"name": "Vendor Name"}'
+API_HINT = "send JSON as the API describes it at /api"
+# case -> (method, URL ({done}: a screened run, {mapping}: one waiting for its columns), request, status, line)
+WEB_REFUSED: dict[str, tuple[str, str, dict[str, Any], int, str]] = {
+    "Origin: null": (
+        "POST",
+        "/api/v1/runs",
+        {"files": ROWS, "headers": {"Origin": "null"}},
+        403,
+        "requests from a page that hides its origin (Origin: null, e.g. a sandboxed frame) are refused — "
+        "call the API from a server or script, not from a page on another site",
+    ),
+    "supplier position 2^63 (API)": (
+        "GET",
+        "/api/v1/runs/{done}/suppliers/9223372036854775808",
+        {},
+        422,
+        NOT_VALID.format("path.position: Input should be less than or equal to 2147483647"),
+    ),
+    "supplier position 2^63 (page)": (
+        "GET",
+        "/runs/{done}/suppliers/9223372036854775808",
+        {},
+        422,
+        NOT_VALID.format("path.position: Input should be less than or equal to 2147483647"),
+    ),
+    "mapping of 100,000 '[' (API)": (
+        "POST",
+        "/api/v1/runs",
+        {"files": ROWS, "data": {"mapping": DEEP}},
+        400,
+        f"mapping nests arrays and objects more than 2 deep — {MAPPING_HINT}",
+    ),
+    "mapping of 100,000 '[' (page)": (
+        "POST",
+        "/runs",
+        {"files": ROWS, "data": {"mapping": DEEP, "csrf_token": "{csrf}"}},
+        400,
+        f"mapping nests arrays and objects more than 2 deep — {MAPPING_HINT}",
+    ),
+    "mapping of 5,000 digits": (
+        "POST",
+        "/api/v1/runs",
+        {"files": ROWS, "data": {"mapping": "1" * 5000}},
+        400,
+        "mapping cannot be read as JSON: Exceeds the limit (4300 digits) for integer string conversion: value "
+        f"has 5000 digits — {MAPPING_HINT}",
+    ),
+    "JSON body with a number of 5,000 digits": (
+        "POST",
+        "/api/v1/screen",
+        {"content": '{"supplier": {"name": ' + "1" * 5000 + "}}", "headers": JSON},
+        400,
+        "the JSON body cannot be read as JSON: Exceeds the limit (4300 digits) for integer string conversion: "
+        f"value has 5000 digits — {API_HINT}",
+    ),
+    "JSON body not UTF-8": (
+        "POST",
+        "/api/v1/screen",
+        {"content": b'{"supplier": {"name": "\xff"}}', "headers": JSON},
+        400,
+        "the JSON body cannot be read as JSON: 'utf-8' codec can't decode byte 0xff in position 23: invalid "
+        f"start byte — {API_HINT}",
+    ),
+    "JSON body of 100,000 '[' (corrections)": (
+        "POST",
+        "/api/v1/runs/{mapping}/screen",
+        {"content": '{"mapping": ' + DEEP, "headers": JSON},
+        400,
+        f"the JSON body nests arrays and objects more than 32 deep — {API_HINT}",
+    ),
+    "JSON body of 100,000 '[' (one supplier)": (
+        "POST",
+        "/api/v1/screen",
+        {"content": DEEP, "headers": JSON},
+        400,
+        f"the JSON body nests arrays and objects more than 32 deep — {API_HINT}",
+    ),
+    "sheet_mapping key '²'": (
+        "POST",
+        "/api/v1/runs/{mapping}/screen",
+        {"json": {"sheet_mapping": {"²": {"Sheet1": {"name": "Supplier"}}}}},
+        422,
+        NOT_VALID.format("body.sheet_mapping.².[key]: String should match pattern '^[0-9]{1,6}$'"),
+    ),
+    "file_mapping key '²'": (
+        "POST",
+        "/api/v1/runs/{mapping}/screen",
+        {"json": {"file_mapping": {"²": {"name": "Supplier"}}}},
+        422,
+        NOT_VALID.format("body.file_mapping.².[key]: String should match pattern '^[0-9]{1,6}$'"),
+    ),
+    "JSON body over 1 MB": (
+        "POST",
+        "/api/v1/screen",
+        {"json": {"supplier": {"name": "x" * 1_100_000}}},
+        413,
+        "the JSON body is larger than the 1,024 KB limit — send the supplier's fields or the column corrections "
+        "only, or start the app with a larger --max-json-kb",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    """A web app, and what the cases' URLs name: a screened run, a run waiting for its columns, the pages'
+    CSRF token."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('web') / 'web.db'}"
+    with TestClient(create_app(Settings(db=url), Store(url)), base_url="http://127.0.0.1") as client:
+        done = client.post("/api/v1/runs", params={"wait": 60}, files=ROWS).json()
+        mapping = client.post("/api/v1/runs", data={"screen": "false"}, files=ROWS).json()
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/").text)
+        assert done["status"] == "done" and mapping["status"] == "mapping" and csrf
+        yield client, {"done": done["id"], "mapping": mapping["id"], "csrf": csrf.group(1)}
+
+
+@pytest.mark.parametrize("case", sorted(WEB_REFUSED))
+def test_hostile_web_requests_get_one_line(web: tuple[TestClient, dict[str, str]], case: str) -> None:
+    client, names = web
+    method, url, request, status, line = WEB_REFUSED[case]
+    if "data" in request:  # the pages' CSRF token
+        request = {
+            **request,
+            "data": {k: names["csrf"] if v == "{csrf}" else v for k, v in request["data"].items()},
+        }
+    response = client.request(method, url.format(**names), **request)
+    assert response.status_code == status, response.text
+    assert error_line(response) == line

@@ -72,3 +72,9 @@ def test_load_keeps_its_precedence_and_checks() -> None:
     assert (settings.runs, settings.workers, settings.host, settings.port) == (3, 2, "127.0.0.1", 8000)
     with pytest.raises(InputError, match="runs must be at least 1"):
         Settings.load({"runs": 0}, environ={})
+
+
+@pytest.mark.parametrize("limit", ["max_json_kb", "max_json_depth"])
+def test_json_limits_are_checked(limit: str) -> None:
+    with pytest.raises(InputError, match="JSON limits must be at least 1"):
+        Settings.load({limit: 0}, environ={})

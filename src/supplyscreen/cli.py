@@ -460,6 +460,8 @@ def serve(**options: Any) -> None:
     from supplyscreen.web.app import create_app
 
     settings = Settings.load(options)
+    # what the server writes (database, uploads, temporary files) is readable by its owner only
+    os.umask(os.umask(0o077) | 0o077)
     app = create_app(settings)
 
     url = f"http://{settings.host}:{settings.port}/"

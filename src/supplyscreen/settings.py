@@ -39,6 +39,12 @@ class Settings(BaseSettings):
     max_upload_mb: float = Field(
         default=50.0, description="Largest upload accepted, in MB (all files of one upload together)."
     )
+    max_json_kb: int = Field(
+        default=1024, description="Largest JSON request body accepted, in KB (the API's JSON requests)."
+    )
+    max_json_depth: int = Field(
+        default=32, description="Deepest nesting of arrays and objects accepted in a JSON request body."
+    )
     runs: int = Field(default=2, description="Screening runs carried out at the same time (threads).")
     workers: int = Field(
         default=1, description="Worker processes per screening run for large sheets, as for screen --workers."
@@ -53,6 +59,10 @@ class Settings(BaseSettings):
     @property
     def max_upload_bytes(self) -> int:
         return int(self.max_upload_mb * 1024 * 1024)
+
+    @property
+    def max_json_bytes(self) -> int:
+        return self.max_json_kb * 1024
 
     @property
     def db_url(self) -> str:
@@ -87,6 +97,10 @@ class Settings(BaseSettings):
             raise InputError(f"port {self.port} is out of range", hint="choose a port between 1 and 65535")
         if self.max_upload_mb <= 0:
             raise InputError("max upload size must be positive", hint="e.g. --max-upload-mb 50")
+        if self.max_json_kb < 1 or self.max_json_depth < 1:
+            raise InputError(
+                "JSON limits must be at least 1", hint="e.g. --max-json-kb 1024 --max-json-depth 32"
+            )
         if self.runs < 1:
             raise InputError("runs must be at least 1", hint="e.g. --runs 2")
         if self.workers < 1:

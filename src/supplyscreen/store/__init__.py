@@ -29,11 +29,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import re
 import secrets
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -563,13 +564,22 @@ def _supplier(row: ResultRow) -> Supplier:
     )
 
 
+def _owner_only(database: Path) -> None:
+    """Create a new SQLite file readable by its owner only (0600; its directory 0700 when made here) before
+    SQLite opens it: SQLite gives the -wal, -shm and -journal files the database's own mode. An existing
+    database keeps its mode."""
+    database.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with suppress(FileExistsError):
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def _engine(url: str) -> Engine:
     try:
         if url.startswith("sqlite"):
             engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
             database = engine.url.database
             if database and database != ":memory:" and not database.startswith("file:"):
-                Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+                _owner_only(Path(database).expanduser())
 
             @event.listens_for(engine, "connect")
             def _pragmas(conn: Any, _record: Any) -> None:

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
@@ -22,7 +22,7 @@ from supplyscreen._version import __version__
 from supplyscreen.settings import LOOPBACK, Settings
 from supplyscreen.store import Store
 from supplyscreen.web import errors, jobs, lists_api
-from supplyscreen.web.deps import same_origin
+from supplyscreen.web.guards import JsonBodies, SameOrigin
 from supplyscreen.web.routers import pages, runs_api
 from supplyscreen.web.uploads import BodyLimit
 
@@ -59,9 +59,12 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.runner = runner
     app.router.add_event_handler("shutdown", runner.shutdown)
 
-    # outermost first: trusted hosts, body size, session cookie (HTML pages only use it)
+    # outermost first: trusted hosts, cross-site requests refused, body size, JSON bodies bounded, session
+    # cookie (HTML pages only use it)
     app.add_middleware(SessionForPages, secret_key=store.secret())
+    app.add_middleware(JsonBodies, max_bytes=settings.max_json_bytes, max_depth=settings.max_json_depth)
     app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes)
+    app.add_middleware(SameOrigin)
     if settings.on_loopback:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=[*LOOPBACK, "[::1]"])
 
@@ -78,7 +81,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     errors.install(app)
     app.include_router(pages.router)
     app.include_router(runs_api.router)
-    app.include_router(lists_api.router, dependencies=[Depends(same_origin)])
+    app.include_router(lists_api.router)
     app.openapi = _openapi_with_limit(app, settings.max_upload_mb)  # type: ignore[method-assign]
     app.mount("/static", StaticFiles(packages=[("supplyscreen.web", "static")]), name="static")
     return app

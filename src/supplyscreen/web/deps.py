@@ -1,12 +1,13 @@
 """What the routes depend on, read from ``request.app.state`` (set by the app factory): the settings, the
-store, the job runner, and the CSRF and same-origin checks."""
+store, the job runner, and the pages' CSRF check (cross-site requests never reach a route: see
+``web/guards.py``)."""
 
 from __future__ import annotations
 
 import secrets
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from starlette.datastructures import FormData
 
 from supplyscreen.settings import Settings
@@ -16,10 +17,6 @@ from supplyscreen.web.uploads import UploadError, read_form
 
 
 class CsrfError(UploadError):
-    status = 403
-
-
-class CrossOrigin(UploadError):
     status = 403
 
 
@@ -41,6 +38,9 @@ def get_runner(request: Request) -> Runner:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[Store, Depends(get_store)]
 RunnerDep = Annotated[Runner, Depends(get_runner)]
+Position = Annotated[
+    int, Path(ge=0, le=2**31 - 1, description="the supplier's place in the run's results: 0, 1, …")
+]  # bounded: SQLite's integers end at 2**63 - 1, and a larger one was a 500
 
 
 def csrf_token(request: Request) -> str:
@@ -67,13 +67,3 @@ async def csrf_form(request: Request) -> FormData:
     form = await read_form(request)
     check_csrf(request, form)
     return form
-
-
-def same_origin(request: Request) -> None:
-    """Refuse requests sent by a page on another site (browsers send ``Origin``; scripts need not)."""
-    origin = request.headers.get("origin")
-    if origin and origin != "null" and origin != f"{request.url.scheme}://{request.headers.get('host', '')}":
-        raise CrossOrigin(
-            f"requests from {origin} are refused",
-            hint="call the API from a server or script, not from a page on another site",
-        )

@@ -36,10 +36,15 @@ def install(app: FastAPI) -> None:
 
     async def validation_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
-        problems = [f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}" for e in exc.errors()]
+        problems = [
+            f"{'.'.join(str(p) for p in e.get('loc', ()))[:200]}: {e.get('msg', '')}" for e in exc.errors()
+        ]
+        message = "the request is not valid"  # the one line names the first problem
+        if problems:
+            message += f": {problems[0]}" + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else "")
         body = {
             "type": "InputError",
-            "message": "the request is not valid",
+            "message": message,
             "hint": "see the problems listed",
             "problems": problems,
         }

@@ -7,7 +7,7 @@ written to disk to be read), so messages, list hits and reports name them as the
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
 import logging
 import threading
 import time
@@ -199,12 +199,13 @@ class Runner:
         with self._lock:
             self._futures[run_id] = self._pool.submit(execute, self.store, run_id, self.workers)
 
-    def wait(self, run_id: str, timeout: float) -> None:
+    async def wait(self, run_id: str, timeout: float) -> None:
+        """Wait up to ``timeout`` seconds for a run submitted here to finish, on the event loop: a waiting
+        request holds no thread, however many wait."""
         with self._lock:
             future = self._futures.get(run_id)
         if future is not None:
-            with contextlib.suppress(TimeoutError):
-                future.exception(timeout=timeout)
+            await asyncio.wait([asyncio.wrap_future(future)], timeout=timeout)
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -10,6 +10,7 @@ reuses them; after a restart the user cache directory still has them.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ from supplyscreen.web.uploads import (
 )
 
 router = APIRouter(prefix="/api/v1", tags=["one supplier"])
+LIST_ID = re.compile(r"[0-9a-f]{64}")  # a SHA-256 in hex (str.isalnum() takes "²" too)
 
 
 @dataclass(frozen=True)
@@ -177,7 +179,7 @@ def screen_one(
 
 
 def _held(cache: ListCache, list_id: str) -> CompiledLists:
-    compiled = cache.get(list_id) if len(list_id) == 64 and list_id.isalnum() else None
+    compiled = cache.get(list_id) if LIST_ID.fullmatch(list_id) else None
     if compiled is None:
         raise UnknownLists(
             f"no compiled lists {list_id[:16]!r} on this server",

@@ -3,7 +3,7 @@ column corrections from the map form or the API, a run's JSON and its downloads.
 
 from __future__ import annotations
 
-import json
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -21,6 +21,7 @@ from supplyscreen.rules import FIELDS
 from supplyscreen.store import Run, Store
 from supplyscreen.web import jobs
 from supplyscreen.web.deps import check_csrf
+from supplyscreen.web.guards import load_json
 from supplyscreen.web.uploads import (
     Upload,
     UploadError,
@@ -37,6 +38,8 @@ DOWNLOADS = {
     "results.xlsx": ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     "results.json": ("json", "application/json"),
 }
+INDEX = re.compile(r"[0-9]{1,6}")  # an input's index: ASCII digits ("²".isdigit() is true; int() refuses it)
+MAPPING_DEPTH = 2  # {"field": ["Header", …]}: parse_fields takes nothing deeper
 
 
 class NotFinished(InputError):
@@ -88,10 +91,8 @@ def _store_upload(
         options["sheet"] = sheet.strip()
     mapping = form.get("mapping", "")
     if mapping.strip():
-        try:
-            options["mapping"] = parse_fields(json.loads(mapping))
-        except json.JSONDecodeError as exc:
-            raise InputError(f"mapping is not JSON: {exc.msg}", hint='e.g. {"name": "Vendor Name"}') from exc
+        hint = 'e.g. {"name": "Vendor Name"}'
+        options["mapping"] = parse_fields(load_json(mapping, "mapping", MAPPING_DEPTH, hint))
     preview = jobs.preview(inputs, options.get("sheet"))
     options["preview"] = preview
     return store.create_run(
@@ -179,7 +180,7 @@ def sheet_corrections(run: Run, given: Mapping[str, Mapping[str, Any]]) -> dict[
     preview = run.options.get("preview") or []
     out: dict[str, list[list[Any]]] = {}
     for key, sheets in given.items():
-        index = int(key) if key.isdigit() else -1
+        index = int(key) if INDEX.fullmatch(key) else -1
         if not 0 <= index < len(preview) or preview[index].get("error"):
             raise InputError(f"sheet_mapping names input {key!r}, which has no detected sheets")
         known = [sh["sheet"] for sh in preview[index]["sheets"]]

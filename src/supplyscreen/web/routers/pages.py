@@ -18,7 +18,7 @@ from supplyscreen.score import TIERS
 from supplyscreen.store import Run
 from supplyscreen.store.keys import country_key
 from supplyscreen.web import jobs
-from supplyscreen.web.deps import RunnerDep, SettingsDep, StoreDep, csrf_form, same_origin
+from supplyscreen.web.deps import Position, RunnerDep, SettingsDep, StoreDep, csrf_form
 from supplyscreen.web.render import Page
 from supplyscreen.web.runs import download, file_corrections, get_run, upload
 
@@ -46,13 +46,13 @@ def index(page: PageDep, store: StoreDep, settings: SettingsDep) -> HTMLResponse
     )
 
 
-@router.post("/runs", dependencies=[Depends(same_origin)])
+@router.post("/runs")
 async def upload_run(request: Request, store: StoreDep) -> Response:
     run_id, _ = await upload(request, store, "web")
     return RedirectResponse(f"/runs/{run_id}", status_code=303)
 
 
-@router.post("/runs/{run_id}/screen", dependencies=[Depends(same_origin)])
+@router.post("/runs/{run_id}/screen")
 async def start(
     run_id: str, form: Annotated[FormData, Depends(csrf_form)], store: StoreDep, runner: RunnerDep
 ) -> Response:
@@ -148,7 +148,7 @@ def show(
 
 
 @router.get("/runs/{run_id}/suppliers/{position}")
-def supplier(page: PageDep, store: StoreDep, run_id: str, position: int) -> HTMLResponse:
+def supplier(page: PageDep, store: StoreDep, run_id: str, position: Position) -> HTMLResponse:
     run = get_run(store, run_id)
     s = store.supplier(run.id, position)
     if s is None:

@@ -4,21 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from supplyscreen.ingest.mapping import parse_fields
 from supplyscreen.web import runs
-from supplyscreen.web.deps import RunnerDep, StoreDep, same_origin
-from supplyscreen.web.runs import NotFinished, run_json, sheet_corrections
+from supplyscreen.web.deps import Position, RunnerDep, StoreDep
+from supplyscreen.web.runs import INDEX, NotFinished, run_json, sheet_corrections
 from supplyscreen.web.uploads import files_part, multipart_body
 
 router = APIRouter(prefix="/api/v1")
 UPLOAD_PATH = "/api/v1/runs"
-SAME_ORIGIN = [Depends(same_origin)]
 UPLOAD_DESCRIPTION = (
     "Multipart upload. Files are checked by content; the screening runs in the background: "
     "poll the run until its status is done (or failed), then fetch its results. "
@@ -87,6 +86,9 @@ class RunOut(BaseModel):
     watchlists_matched: bool = Field(description="false: watchlists are recorded only (matching: issue 4)")
 
 
+InputIndex = Annotated[str, StringConstraints(pattern=f"^{INDEX.pattern}$")]  # "0", "1", …
+
+
 class ScreenIn(BaseModel):
     mapping: dict[str, str | list[str]] | None = Field(
         None,
@@ -94,10 +96,10 @@ class ScreenIn(BaseModel):
         '{"country": "Ctry", "address": ["City", "Street"]}; "text" screens columns as free text, "skip" '
         "leaves them unscreened",
     )
-    file_mapping: dict[str, dict[str, str | list[str]]] | None = Field(
+    file_mapping: dict[InputIndex, dict[str, str | list[str]]] | None = Field(
         None, description='per input (index "0", "1", …): field → header(s)'
     )
-    sheet_mapping: dict[str, dict[str, dict[str, str | list[str]]]] | None = Field(
+    sheet_mapping: dict[InputIndex, dict[str, dict[str, str | list[str]]]] | None = Field(
         None,
         description="per input index and sheet name: field → header(s), e.g. "
         '{"0": {"Approved Vendors": {"id": "Vendor #"}}}; other sheets keep the automatic mapping',
@@ -143,7 +145,6 @@ def list_runs(
     tags=["runs"],
     status_code=202,
     openapi_extra=UPLOAD_BODY,
-    dependencies=SAME_ORIGIN,
     responses={
         **ERRORS,
         413: {"model": ErrorOut, "description": "upload too large"},
@@ -158,11 +159,11 @@ async def create_run(
 ) -> JSONResponse:
     run_id, form = await runs.upload(request, store, "api")
     screen_now = str(form.get("screen", "true")).strip().lower() not in ("false", "0", "no")
-    if screen_now and store.claim(run_id):
+    if screen_now and await run_in_threadpool(store.claim, run_id):
         runner.submit(run_id)
         if wait:
-            await run_in_threadpool(runner.wait, run_id, wait)
-    run = runs.get_run(store, run_id)
+            await runner.wait(run_id, wait)  # on the event loop: no thread is held while waiting
+    run = await run_in_threadpool(runs.get_run, store, run_id)
     body = RunOut.model_validate(run_json(request, run)).model_dump(mode="json")
     return JSONResponse(
         body,
@@ -175,7 +176,6 @@ async def create_run(
     "/runs/{run_id}/screen",
     summary="Screen an uploaded run, with column corrections",
     tags=["runs"],
-    dependencies=SAME_ORIGIN,
     status_code=202,
     responses={**ERRORS, 409: {"model": ErrorOut, "description": "already screening or done"}},
 )
@@ -187,9 +187,7 @@ def screen_run(
     if body is not None and body.mapping is not None:
         options["mapping"] = parse_fields(body.mapping)
     if body is not None and body.file_mapping:
-        options["file_mapping"] = {
-            str(int(k)): parse_fields(v) for k, v in body.file_mapping.items() if k.isdigit()
-        }
+        options["file_mapping"] = {str(int(k)): parse_fields(v) for k, v in body.file_mapping.items()}
     if body is not None and body.sheet_mapping:
         options["sheet_mapping"] = sheet_corrections(run, body.sheet_mapping)
     if not store.claim(run_id, options):
@@ -263,7 +261,7 @@ def suppliers(
     tags=["results"],
     responses=ERRORS,
 )
-def supplier(store: StoreDep, run_id: str, position: int) -> dict[str, Any]:
+def supplier(store: StoreDep, run_id: str, position: Position) -> dict[str, Any]:
     run = runs.get_run(store, run_id)
     s = store.supplier(run.id, position)
     if s is None:
