@@ -218,9 +218,11 @@ def _parse_overrides(overrides: Mapping[str, Sequence[str]] | None) -> Fields:
 
 
 def _find_column(headers: Sequence[str], wanted: str) -> int | None:
-    folded = fold(wanted).strip()
+    """The column a ``--map`` header names: the header as written or as it reads ("Re⟨U+200B⟩marks" is
+    "Remarks"), case aside, or a column letter."""
+    folded = fold(readable(wanted)).strip()
     for i, header in enumerate(headers):
-        if fold(header).strip() == folded:
+        if fold(readable(header)).strip() == folded:
             return i
     if re.fullmatch(r"[A-Za-z]{1,3}", wanted):
         for i in range(len(headers)):
