@@ -77,8 +77,8 @@ _SPACED_RE = re.compile(rf"(?<![^\W_]){_LETTER}([ .\-\u00a0\u3000]){_LETTER}(?:\
 
 def readable(text: str) -> str:
     """The text as a reader sees it on screen, what matching reads: characters that show nothing removed
-    (``INVISIBLE``: "Dan\u200bdong" is "Dandong"), a right-to-left override read in the order it displays
-    ("\u202egnodnaD" shows, and is read, as "Dandong"), compatibility forms folded (NFKC: "Ｄａｎｄｏｎｇ",
+    (``INVISIBLE``: "Dan⟨U+200B⟩dong" is "Dandong"), a right-to-left override read in the order it displays
+    ("⟨U+202E⟩gnodnaD" shows, and is read, as "Dandong"), compatibility forms folded (NFKC: "Ｄａｎｄｏｎｇ",
     ligatures, circled letters) and four or more letters written one by one with one separator joined ("D a
     n d o n g", "D-a-n-d-o-n-g", "D.a.n.d.o.n.g" are "Dandong"; initials of three, "A B C Trading", stay).
 
