@@ -609,12 +609,12 @@ class Matcher:
         """Hits of country indicators for a row's (country, address); kept for the country alone too when
         the address cannot matter."""
         written, address = place
-        country = readable(written)
+        country, address = readable(written), readable(address)
         hits: list[Hit] = []
-        code = country_code(country, readable(address))
+        code = country_code(country, address)
         if code:
             where = "country" if country else "address"
-            shown = country if country else readable(address)
+            shown = country if country else address
             for ind in self._by_country.get(code, ()):
                 hits.append(hit_for(ind, where, shown, code, 1.0))
         found = tuple(hits)

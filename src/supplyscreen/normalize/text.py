@@ -86,12 +86,11 @@ def readable(text: str) -> str:
     the override is applied: the characters from U+202E to its U+202C (or the end of the line) are read in
     reverse, as they display when they are left-to-right letters; nesting, embeddings, isolates and the
     order of right-to-left letters are not resolved (those controls are only removed)."""
-    if text.isascii():
-        return text if _SPACED_RE.search(text) is None else _join_spaced(text)
-    if RLO in text:
-        text = _OVERRIDE_RE.sub(_displayed, text)
-    text = unicodedata.normalize("NFKC", _INVISIBLE_RE.sub("", text))
-    return _join_spaced(text)
+    if not text.isascii():
+        if RLO in text:
+            text = _OVERRIDE_RE.sub(_displayed, text)
+        text = unicodedata.normalize("NFKC", _INVISIBLE_RE.sub("", text))
+    return text if _SPACED_RE.search(text) is None else _join_spaced(text)
 
 
 def _displayed(run: re.Match[str]) -> str:
