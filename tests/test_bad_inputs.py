@@ -203,6 +203,17 @@ READ: dict[str, list[tuple[str | None, int, dict[str, str]]]] = {
     ],
 }
 
+# issue 13: text that displays (or reads) otherwise than it is written, and a header row shorter than its rows
+READ["evasion_names.csv"] = [
+    (None, row, {"name": name, "country": "China", "notes": notes})
+    for row, (name, notes) in enumerate(generate.EVASION_ROWS, start=2)
+]
+READ["short_header.csv"] = [
+    (None, 2, {"name": "Alpha Seafood Co", "country": "Chile", "notes": "North Korean workers on site"}),
+    (None, 3, {"name": "Beta Trading", "country": "Peru", "notes": "family-owned since 1990"}),
+    (None, 4, {"name": "Gamma Fish", "country": "Norway", "notes": "ISO 22000 certified"}),
+]
+
 # file -> the notes printed for it (after "  note: ")
 NOTES = {
     "header_only.csv": ["{path}: header only (row 1), no data rows"],
@@ -348,6 +359,59 @@ def test_hostile_text_is_inert_in_every_output(runner: CliRunner, tmp_path: Path
 @pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@A1", "\tx", "\rx"])
 def test_formula_starts_are_neutralised(text: str) -> None:
     assert neutralise(text) == "'" + text
+
+
+# file -> {row: (tier, presumption, {rule: the text its hit quotes})} in results.json (tests/bad_inputs/README.md)
+DANDONG = ("high", False, {"place.dandong": "Dandong", "sector.seafood_processing": "Seafood"})
+FINDINGS: dict[str, dict[int, tuple[str, bool, dict[str, str]]]] = {
+    "evasion_names.csv": {
+        **dict.fromkeys(range(2, 9), DANDONG),
+        9: ("high", True, {"nexus.dprk_workers": "About 40 North Korean workers in the plant"}),
+        10: ("clear", False, {"country.china": "China"}),
+    },
+    "short_header.csv": {
+        2: ("high", True, {"nexus.dprk_workers": "North Korean workers on site"}),
+        3: ("clear", False, {}),
+        4: ("clear", False, {}),
+    },
+}
+# file -> {column: (header, use, reason)} of its column account in results.json
+ACCOUNTS = {
+    "short_header.csv": {
+        "A": ("Supplier", "name", "synonym"),
+        "B": ("Country", "country", "synonym"),
+        "C": ("Column C", "text", "unnamed: free text (1 of 3 sampled cells have 3+ words)"),
+        "D": ("Column D", "not screened", "unnamed: empty"),
+        "HS": ("Column HS", "not screened", "unnamed: numbers (3 of 3 sampled cells)"),
+        "ID": ("Column ID", "not screened", "unnamed: codes (3 of 3 sampled cells)"),
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(FINDINGS))
+def test_text_is_screened_as_it_reads_and_shown_as_it_is(
+    runner: CliRunner, tmp_path: Path, name: str
+) -> None:
+    """Each row is screened as a reader sees it (an override read as it displays, invisible characters
+    removed, letters written one by one joined) and report.html shows what the file holds, its invisible
+    characters as ⟨U+…⟩; columns the header row leaves unnamed are never mapped by their made-up labels."""
+    out = tmp_path / "out"
+    result = _screen(runner, CORPUS / name, out, "--format", "json,html")
+    assert result.exit_code == 0, result.output
+    data = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    found = {
+        s["source"]["row"]: (s["tier"], s["presumption"], {h["rule"]: h["text"] for h in s["hits"]})
+        for s in data["suppliers"]
+    }
+    for row, (tier, presumption, hits) in FINDINGS[name].items():
+        assert found[row][:2] == (tier, presumption), row
+        assert hits.items() <= found[row][2].items(), row
+    columns = data["run"]["inputs"][0]["sheets"][0]["columns"]
+    account = {c["column"]: (c["header"], c["use"], c["reason"]) for c in columns}
+    assert ACCOUNTS.get(name, {}).items() <= account.items()
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert not {"\u202e", "\u202c", "\u200b", "\u00ad"} & set(html)
+    assert not {"\u202e", "\u202c", "\u200b", "\u00ad"} & set(result.output)
 
 
 # --- the huge cases, made at test time ---------------------------------------------------------------------

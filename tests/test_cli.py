@@ -141,6 +141,21 @@ def test_rules_check_reports_problems(runner: CliRunner, tmp_path: Path) -> None
     ]
 
 
+def test_invisible_characters_are_shown_on_the_terminal(runner: CliRunner, tmp_path: Path) -> None:
+    """Supplier text printed by the command (explain's fields and hits, a sheet's notes, an error) shows a
+    right-to-left override or a zero-width character as ⟨U+…⟩, never raw; the row is read as it displays."""
+    result = runner.invoke(cli, ["explain", "--name", "\u202egnodnaD\u202c Seafood Co", "--country", "China"])
+    assert result.exit_code == 0, result.output
+    assert "⟨U+202E⟩gnodnaD⟨U+202C⟩ Seafood Co" in result.output and "place.dandong" in result.output
+    src = _csv(tmp_path, "\u202eeltiT\nSupplier,Country\nAlpha,Chile\n")  # a title row, noted as skipped
+    screened = runner.invoke(cli, ["screen", str(src), "--out", str(tmp_path / "o")])
+    assert screened.exit_code == 0, screened.output
+    refused = runner.invoke(cli, ["screen", str(_csv(tmp_path, "Col\u200bour\nred\n", "x.csv"))])
+    assert refused.exit_code == 1
+    for output in (result.output, screened.output, refused.stderr):
+        assert not {"\u202e", "\u202c", "\u200b"} & set(output)
+
+
 def test_version(runner: CliRunner) -> None:
     result = runner.invoke(cli, ["--version"])
     assert result.exit_code == 0 and result.output.startswith("supplyscreen, version ")

@@ -153,6 +153,16 @@ def test_explicit_mapping() -> None:
     assert "[notes: “remark 1: crew from DPRK”]" in texts.loc[0, "reasons"]
 
 
+def test_a_blank_label_is_never_mapped() -> None:
+    """A column whose label is blank is unnamed, as a blank header cell is: never mapped to a field by the
+    label made up for it, its text still screened."""
+    row = ["Hunchun Haifeng", "crew from DPRK", *[""] * 238]
+    row[226] = "0304.75"  # under the made-up label "Column HS"
+    df = pd.DataFrame([row], columns=["Supplier", " ", *[""] * 238])
+    out = screen_frame(df)
+    assert "hs_code" not in out.loc[0, "reasons"] and "[notes: “crew from DPRK”]" in out.loc[0, "reasons"]
+
+
 def test_mapping_by_non_string_labels() -> None:
     df = pd.DataFrame([["Korea Sobaeksu Trading Company", "DPRK"], ["Brennerwerk GmbH", "Germany"]])
     out = screen_frame(df, mapping={"name": 0, "country": 1})  # read with header=None: labels 0, 1

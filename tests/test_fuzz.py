@@ -364,7 +364,8 @@ _ANY_TEXT = st.text(max_size=60)
 @given(text=_ANY_TEXT, other=_ANY_TEXT)
 def test_normalisers_never_raise(text: str, other: str) -> None:
     try:
-        folded = normalize.fold(text)
+        folded = normalize.fold(normalize.readable(text))
+        normalize.shown(text)
         normalize.units(folded)
         normalize.tokens(text)
         names.name_key(text)

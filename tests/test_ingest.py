@@ -608,10 +608,37 @@ def test_a_sheet_without_header_row_by_column_letter(tmp_path: Path) -> None:
     result, data = _screen_cli(tmp_path, str(src), "--map", "name=A", "--map", "country=B")
     assert "no header row (columns named by letter)" in result.output
     assert [s["source"]["row"] for s in data["suppliers"]] == [1, 2]
-    assert _fields(data)[0] == {"name": "Alpha Seafood", "country": "China", "notes": "Column C: Hunchun"}
+    # an unnamed column's made-up label is no text of the file: its value alone reaches notes
+    assert _fields(data)[0] == {"name": "Alpha Seafood", "country": "China", "notes": "Hunchun"}
+    assert "C 'Column C' (unnamed: short text)" in result.output
 
 
 # --- the column account --------------------------------------------------------------------------------------
+
+
+def test_a_short_header_maps_only_what_it_names(tmp_path: Path) -> None:
+    """Data rows wider than the header row: the columns past it (and a header cell that shows nothing) get
+    made-up labels ("Column HS"), which are never mapped to a field — by name or fuzzily — and their cells
+    are screened as text or listed as not screened like any unmapped column's, reported as unnamed."""
+    rows = [["Supplier", "Country", "\u200b"]]
+    for i, remark in enumerate(["North Korean workers on site", "family-owned since 1990"]):
+        row = [f"Firm {i}", "Chile", remark, *[""] * 237]
+        row[226], row[237] = "0304.75", f"V-{i}"  # under the made-up labels "Column HS" and "Column ID"
+        rows.append(row)
+    path = _csv(tmp_path / "short.csv", rows)
+    sheet = read_input(path).sheets[0]
+    assert sheet.mapping == {"name": [0], "country": [1]}
+    uses = {u.letter: (u.header, u.use, u.reason) for u in sheet.columns()}
+    assert uses["C"] == ("Column C", TEXT, "unnamed: free text (1 of 2 sampled cells have 3+ words)")
+    assert uses["D"] == ("Column D", NOT_SCREENED, "unnamed: empty")
+    assert uses["HS"] == ("Column HS", NOT_SCREENED, "unnamed: numbers (2 of 2 sampled cells)")
+    assert uses["ID"] == ("Column ID", NOT_SCREENED, "unnamed: codes (2 of 2 sampled cells)")
+    # the made-up label is no text of the file: the value alone reaches the text engine
+    assert sheet.fields(0) == {"name": "Firm 0", "country": "Chile", "notes": "North Korean workers on site"}
+    # --map still names such a column, by its letter or its label
+    for named in ("HS", "Column HS"):
+        mapped = read_input(path, overrides={"hs_code": [named]}).sheets[0]
+        assert mapped.mapping["hs_code"] == [226] and mapped.fields(1)["hs_code"] == "0304.75"
 
 
 def test_unknown_columns_by_their_cells(tmp_path: Path) -> None:
@@ -741,7 +768,7 @@ def test_no_row_is_lost_below_a_header(
 ) -> None:
     """Random grids under a header (after title rows): every non-blank row below the header reaches the
     output with its row number, every column is accounted for once, and every cell of a column screened
-    as text reaches that row's notes with its header."""
+    as text reaches that row's notes with its header (alone, in a column the header row leaves unnamed)."""
     grid: list[list[Any]] = [[f"Vendor report part {i}"] for i in range(titles)] + [list(headers), *rows]
     path = _xlsx(tmp_path / "p.xlsx", {"S": grid})
     result = api.screen([path])
@@ -756,7 +783,8 @@ def test_no_row_is_lost_below_a_header(
         for c in sheet.text_columns:
             cell = supplier.original[c]
             if cell:
-                assert f"{sheet.headers[c]}: {cell}" in supplier.fields["notes"]
+                prefix = f"{sheet.headers[c]}: " if uses[c].named else ""
+                assert f"{prefix}{cell}" in supplier.fields["notes"]
     data = result.to_json()
     jsonschema.validate(data, SCHEMA)
 
@@ -834,4 +862,4 @@ def test_a_streamed_row_wider_than_the_header_is_reported(tmp_path: Path) -> Non
         "streamed; with --format html or xlsx it is read whole and they are)"
     ]
     whole = api.screen([src]).inputs[0].sheets[0]
-    assert whole.fields(249)["notes"] == "Column C: workers from the DPRK"
+    assert whole.fields(249)["notes"] == "workers from the DPRK"  # an unnamed column: its value alone

@@ -83,6 +83,22 @@ def test_hits(matcher: ListMatcher, row: dict[str, str], entry: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "name",
+    [
+        "\u202enoitaroproC gnidarT lareneG odargnuR aeroK",  # shows as the listed name
+        "K o r e a Rungrado General Trading Corporation",
+        "Korea Run\u200bgra\u200bdo General Trading Corporation",
+        "Korea Rungra\u00addo General Trading Corporation",
+        "Ｋｏｒｅａ Ｒｕｎｇｒａｄｏ General Trading Corporation",
+    ],
+)
+def test_spoofed_names_hit_like_the_listed_name(matcher: ListMatcher, name: str) -> None:
+    entry = "row 7: Korea Rungrado General Trading Corporation"
+    assert _entries(_hits(matcher, name=name)) == [entry]
+    assert [c.entry.name for c in matcher.candidates({"name": name}) if c.kept] == [entry.split(": ")[1]]
+
+
+@pytest.mark.parametrize(
     ("row", "why"),
     [
         ({"name": "Industrial Bank of Korea", "country": "South Korea"}, "country_mismatch"),

@@ -82,6 +82,39 @@ def test_rules_fire_or_stay_silent(
     assert not (silent & fired), f"should not fire {silent & fired}"
 
 
+# Evasion (issue 13): text written to look like a plain name on screen while matching as something else.
+# Each is read as a reader sees it (normalize.text.readable) and gets the hits of the plain text.
+PLAIN = {
+    "name": "Dandong Seafood Co",
+    "notes": "About 40 North Korean workers in the plant",
+    "country": "DPRK",
+}
+SPOOFED = [
+    ("name", "\u202egnodnaD\u202c Seafood Co"),  # a right-to-left override: shows as "Dandong"
+    ("name", "D a n d o n g Seafood Co"),
+    ("name", "D-a-n-d-o-n-g Seafood Co"),
+    ("name", "D.a.n.d.o.n.g Seafood Co"),
+    ("name", "Da\u200bnd\u200bong Seafood Co"),  # zero-width spaces
+    ("name", "Dan\u00addong Seafood Co"),  # a soft hyphen
+    ("name", "Da\ufe0fnd\u2060ong Seafood Co"),  # a variation selector, a word joiner
+    ("name", "Ｄａｎｄｏｎｇ Seafood Co"),  # full-width letters
+    ("notes", "\u202etnalp eht ni srekrow naeroK htroN 04 tuobA"),
+    ("notes", "About 40 No\u200brth Kor\u200bean workers in the plant"),
+    ("notes", "About 40 N o r t h Korean workers in the plant"),
+    ("country", "D\u200bP\u200bR\u200bK"),
+]
+
+
+@pytest.mark.parametrize(("field", "text"), SPOOFED, ids=[repr(t) for _, t in SPOOFED])
+def test_spoofed_text_hits_like_the_plain_text(
+    matcher: Matcher, ruleset: RuleSet, field: str, text: str
+) -> None:
+    plain = verdict(matcher, ruleset, **{field: PLAIN[field]})
+    spoofed = verdict(matcher, ruleset, **{field: text})
+    assert rules_fired(plain) and rules_fired(spoofed) == rules_fired(plain)
+    assert (spoofed.score, spoofed.tier, spoofed.presumption) == (plain.score, plain.tier, plain.presumption)
+
+
 # (fields, lowest tier allowed, highest tier allowed, presumption)
 SUPPLIERS = [
     (

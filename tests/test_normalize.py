@@ -13,6 +13,8 @@ from supplyscreen.normalize.text import (
     format_hs,
     han_legal_form_readings,
     hs_codes,
+    readable,
+    shown,
     tokens,
     units,
 )
@@ -210,3 +212,66 @@ def test_address_matters_only_when_it_can_change_the_country_code(
 )
 def test_address_matters(country: str, matters: bool) -> None:
     assert address_matters(country) is matters
+
+
+# --- text as a reader sees it ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        ("Dandong Seafood Co", "Dandong Seafood Co"),  # plain text is returned as it is
+        ("\u202egnodnaD\u202c Seafood Co", "Dandong Seafood Co"),  # an override, closed by its pop
+        ("\u202egnodnaD", "Dandong"),  # … or by the end of the text
+        ("\u202egnodnaD Seafood Co", "oC doofaeS Dandong"),  # the whole run displays reversed
+        ("Acme\n\u202egnodnaD\nLiaoning", "Acme\nDandong\nLiaoning"),  # a line ends the run
+        ("\u202ee\u0301cnarF", "Franc\u00e9"),  # a mark stays with its letter
+        ("\u2067gnodnaD\u2069", "gnodnaD"),  # an isolate does not reorder left-to-right letters
+        ("Dan\u200bdong", "Dandong"),
+        ("Da\u200cnd\u200dong", "Dandong"),
+        ("Dan\u00addong", "Dandong"),
+        ("Dan\u2060do\ufeffng", "Dandong"),
+        ("Dan\ufe0fdong\U000e0041", "Dandong"),
+        ("\u200eDandong\u200f\u061c", "Dandong"),
+        ("Ｄａｎｄｏｎｇ", "Dandong"),  # NFKC: full-width, circled letters, ligatures
+        ("ⓓⓐⓝⓓⓞⓝⓖ", "dandong"),
+        ("ﬁsheries", "fisheries"),
+        ("D a n d o n g Seafood", "Dandong Seafood"),
+        ("D-a-n-d-o-n-g", "Dandong"),
+        ("D.a.n.d.o.n.g.", "Dandong."),
+        ("Ｄ ａ ｎ ｄ ｏ ｎ ｇ", "Dandong"),
+        ("丹 东 海 产", "丹东海产"),
+        ("D.P.R.K. workers", "DPRK. workers"),
+        ("A B C Trading Co", "A B C Trading Co"),  # initials of three stay as they are
+        ("U.S.A.", "U.S.A."),
+        ("Grade A, B, C, D", "Grade A, B, C, D"),  # a list is not a word spelled out
+        ("D a-n d", "D a-n d"),  # one separator, the same each time
+        ("No. 1 2 3 4", "No. 1 2 3 4"),  # digits are not letters
+        ("Dan d o ng", "Dan d o ng"),  # two single letters
+    ],
+)
+def test_readable(written: str, read: str) -> None:
+    assert readable(written) == read
+
+
+@given(st.text(st.characters(blacklist_categories=("Cc",), blacklist_characters="⟨")))
+def test_readable_is_idempotent_and_leaves_nothing_invisible(text: str) -> None:
+    once = readable(text)
+    assert readable(once) == once
+    assert "⟨" not in shown(once)
+
+
+@pytest.mark.parametrize(
+    ("text", "displayed"),
+    [
+        ("Dandong Seafood Co", "Dandong Seafood Co"),
+        ("\u202egnodnaD\u202c Seafood", "⟨U+202E⟩gnodnaD⟨U+202C⟩ Seafood"),
+        ("Dan\u200bdong", "Dan⟨U+200B⟩dong"),
+        ("Dan\u00addong", "Dan⟨U+00AD⟩dong"),
+        ("bell\x07 and NUL\x00", "bell⟨U+0007⟩ and NUL⟨U+0000⟩"),
+        ("tab\tand\nlines\r\n", "tab\tand\nlines\r\n"),  # layout characters stay
+        ("Ｄａｎｄｏｎｇ 丹东", "Ｄａｎｄｏｎｇ 丹东"),  # visible characters are shown as written
+    ],
+)
+def test_shown(text: str, displayed: str) -> None:
+    assert shown(text) == displayed

@@ -132,6 +132,34 @@ def test_supplier_text_is_escaped_in_html(hostile: tuple[ScreeningResult, Path])
     assert any(HOSTILE in t for t in parser.text)
 
 
+SPOOFED = "\u202egnodnaD\u202c Seafood Co"  # shows as "Dandong Seafood Co"
+INVISIBLE = "\u202e\u202c\u200b\u00ad"
+
+
+def test_invisible_characters_are_shown_in_html_and_kept_in_the_exports(tmp_path: Path) -> None:
+    """report.html shows a right-to-left override, zero-width characters and soft hyphens as ⟨U+…⟩
+    wherever it shows supplier text (cards, tables, the column account); the row is screened as it reads.
+    The exports keep the text as the file holds it (they are data, joined back to the source system), with
+    formulas neutralised as ever."""
+    src = tmp_path / "spoofed.csv"
+    src.write_text(f"Supplier,Country,Re\u200bmarks\n{SPOOFED},China,Dan\u00addong plant\n", encoding="utf-8")
+    result = screen([src])
+    write_reports(result, tmp_path / "out", ["html", "json", "xlsx", "csv"])
+    [supplier] = result.suppliers
+    assert supplier.verdict.tier == "high" and "place.dandong" in {h.rule for h in supplier.verdict.hits}
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    for shown in ("⟨U+202E⟩gnodnaD⟨U+202C⟩ Seafood Co", "Dan⟨U+00AD⟩dong plant"):
+        assert shown in html
+    assert "notes ← &#39;Re\\u200bmarks&#39;" in html  # the column account quotes headers as Python does
+    assert not set(INVISIBLE) & set(html)
+    data = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
+    assert data["suppliers"][0]["fields"]["name"] == SPOOFED
+    csv_text = (tmp_path / "out" / "results.csv").read_text(encoding="utf-8-sig")
+    assert SPOOFED in csv_text
+    book = openpyxl.load_workbook(tmp_path / "out" / "results.xlsx", read_only=True)
+    assert SPOOFED in [c for row in book.worksheets[1].iter_rows(values_only=True) for c in row]
+
+
 def test_formulas_are_neutralised(hostile: tuple[ScreeningResult, Path]) -> None:
     out = hostile[1]
     csv_text = (out / "results.csv").read_text(encoding="utf-8-sig")

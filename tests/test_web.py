@@ -294,6 +294,27 @@ def test_supplier_text_is_escaped(client: TestClient) -> None:
     assert "'unsafe-inline'" not in client.get("/").headers["content-security-policy"]
 
 
+INVISIBLE = "\u202e\u202c\u200b"
+
+
+def test_invisible_characters_are_shown_and_headers_round_trip(client: TestClient) -> None:
+    """The pages show a right-to-left override and zero-width characters as ⟨U+…⟩ (never the raw
+    character), while a header offered in the mapping form is sent back as the file holds it."""
+    header = "Re\u200bmarks"
+    csv = f"Supplier,Country,{header},Extra\n\u202egnodnaD\u202c Seafood,China,ok,x\n"
+    run_url = _upload(client, [("spoof.csv", csv.encode())])
+    page = client.get(run_url).text
+    assert f'<option value="{header}">Re⟨U+200B⟩marks</option>' in page  # shown, and sent back as written
+    assert not set(INVISIBLE) & set(page.replace(f'value="{header}"', ""))
+    run = _screen(client, run_url, **{"map:0:0:description": header})
+    assert run["status"] == "done", run["error"]
+    assert run["options"]["sheet_mapping"]["0"][0][1] == {"description": [header]}
+    for url in (f"/runs/{run['id']}", f"/runs/{run['id']}/suppliers/0"):
+        html = client.get(url).text
+        assert "⟨U+202E⟩gnodnaD⟨U+202C⟩ Seafood" in html and not set(INVISIBLE) & set(html)
+    assert client.get(f"/api/v1/runs/{run['id']}/suppliers/0").json()["tier"] == "high"
+
+
 def test_json_api_round_trip(client: TestClient) -> None:
     response = client.post(
         "/api/v1/runs",

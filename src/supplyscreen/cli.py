@@ -27,8 +27,16 @@ EXIT_BAD_INPUT = 1
 EXIT_FAIL_ON = 3
 
 
+def _say(line: str, err: bool = False) -> None:
+    """Print a line that may hold supplier text (or a rule file's): characters that show nothing or steer
+    the display, and control characters, appear as ⟨U+202E⟩ — the terminal shows what the file holds."""
+    from supplyscreen.normalize.text import shown
+
+    click.echo(shown(line), err=err)
+
+
 def _fail(message: str) -> None:
-    click.echo(f"Error: {message}", err=True)
+    _say(f"Error: {message}", err=True)
 
 
 def translate_errors(func: F) -> F:
@@ -45,7 +53,7 @@ def translate_errors(func: F) -> F:
                 raise
             _fail(exc.line())
             for problem in exc.problems:
-                click.echo(f"  {problem}", err=True)
+                _say(f"  {problem}", err=True)
             ctx.exit(EXIT_BAD_INPUT)
         except SupplyscreenError as exc:
             if debug:
@@ -199,14 +207,14 @@ def screen(
             if streamed
             else f"{input_file.rows} rows"
         )
-        click.echo(f"{input_file.display}: {input_file.kind}, {rows}")
+        _say(f"{input_file.display}: {input_file.kind}, {rows}")
         for sh in input_file.sheets:
             label = f"sheet '{sh.sheet}'" if sh.sheet else "table"
-            click.echo(f"  {label}: {sh.describe_layout()}; {sh.describe_mapping()}")
+            _say(f"  {label}: {sh.describe_layout()}; {sh.describe_mapping()}")
             for line in [*sh.describe_columns(limit=40), *sh.notes]:
-                click.echo(f"    {line}")
+                _say(f"    {line}")
         for note in input_file.skipped:
-            click.echo(f"  note: {note}")
+            _say(f"  note: {note}")
 
     # JSON and CSV alone are written as the rows are screened (bounded memory, CSV inputs streamed); HTML,
     # XLSX and --db need every row at the end.
@@ -425,7 +433,7 @@ def explain(
         raise InputError("nothing to explain", hint="give at least one of --name, --country, --address, …")
     with Screener.build(layered(rules_dirs), lists) as screener:
         for line in screener.explain(fields).lines():
-            click.echo(line)
+            _say(line)
 
 
 def _record(

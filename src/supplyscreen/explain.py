@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from supplyscreen.compare import Comparison
 from supplyscreen.ingest.watchlist import Watchlist
-from supplyscreen.match.lists import Candidate, ListMatcher, RowContext
+from supplyscreen.match.lists import Candidate, ListMatcher, RowContext, as_read
 from supplyscreen.match.names import name_key
 from supplyscreen.match.rows import Hit, Matcher
 from supplyscreen.normalize.text import country_code, format_hs, hs_codes
@@ -187,17 +187,18 @@ def explain(
         raw = [*raw, *list_matcher.match_rows([row]).get(0, [])]
         candidates = list_matcher.candidates(row)
     verdict = score_hits(raw, rules)
-    normalised = []
-    if row.get("name"):
-        normalised.append(f"name key (for watchlists): “{name_key(row['name']).full}”")
-    if row.get("country") or row.get("address"):
-        code = country_code(row.get("country", ""), row.get("address", ""))
+    read = as_read(row)  # what the matchers compare: the text as a reader sees it
+    normalised = [f"{k} read as “{v}”" for k, v in read.items() if v != row[k]]
+    if read.get("name"):
+        normalised.append(f"name key (for watchlists): “{name_key(read['name']).full}”")
+    if read.get("country") or read.get("address"):
+        code = country_code(read.get("country", ""), read.get("address", ""))
         normalised.append(
             f"country: {code or 'not recognised'}"
             + (" (a bare 'Korea' the address does not settle)" if code == "KP?" else "")
         )
-    if row.get("hs_code"):
-        codes = [format_hs(c) for c in hs_codes(row["hs_code"])]
+    if read.get("hs_code"):
+        codes = [format_hs(c) for c in hs_codes(read["hs_code"])]
         normalised.append(f"HS codes: {', '.join(codes) or 'none recognised'}")
     fired_rules = {h.rule: h for h in verdict.hits}
     indicator_hits = [h for h in verdict.hits if h.category != "combination"]

@@ -13,12 +13,10 @@ import numpy as np
 import pandas as pd
 
 from supplyscreen.errors import InputError
-from supplyscreen.ingest.columns import column_letter
-from supplyscreen.ingest.mapping import build_sheet, check_field
+from supplyscreen.ingest.mapping import build_sheet, check_field, unique_headers
 from supplyscreen.ingest.sheet import InputFile
 from supplyscreen.ingest.sources import Source
 from supplyscreen.ingest.workbook import cell_text
-from supplyscreen.normalize.text import fold
 from supplyscreen.pipeline.screener import Screener
 from supplyscreen.report.tables import verdict_reasons
 from supplyscreen.rules import layered
@@ -84,12 +82,13 @@ def screen_frame(
             f"{name}: already has the column(s) {', '.join(map(repr, taken))} that screening adds",
             hint=f"rename or drop them first, e.g. df.drop(columns={taken!r})",
         )
-    headers = _headers(df.columns)
+    labels = [_label(c) for c in df.columns]  # the header row, a blank label left blank (unnamed)
+    headers = unique_headers(labels)  # as the sheet will name its columns (a blank one by its letter)
     overrides = _overrides(df.columns, headers, mapping, name)
     out = df.copy()
     verdicts: dict[int, tuple[int, str, bool, str, str]] = {}
     if len(df.columns):
-        grid = [headers, *([cell_text(_plain(v)) for v in row] for row in df.to_numpy(dtype=object))]
+        grid = [labels, *([cell_text(_plain(v)) for v in row] for row in df.to_numpy(dtype=object))]
         try:
             sheet = build_sheet(name, None, grid, overrides)
         except InputError as exc:
@@ -132,22 +131,6 @@ def _label(label: Hashable) -> str:
     """A column label as a header's text: a tuple of a MultiIndex joined, whitespace collapsed."""
     parts = label if isinstance(label, tuple) else (label,)
     return " ".join(" ".join("" if p is None else str(p) for p in parts).split())
-
-
-def _headers(columns: pd.Index) -> list[str]:
-    """The header row the frame is read with: each label's text (a blank one named by its column letter),
-    made unique as spreadsheet headers are ("Name", "Name (2)")."""
-    out: list[str] = []
-    seen: set[str] = set()
-    for i, label in enumerate(columns):
-        text = _label(label) or f"Column {column_letter(i)}"
-        unique, n = text, 1
-        while fold(unique) in seen:
-            n += 1
-            unique = f"{text} ({n})"
-        seen.add(fold(unique))
-        out.append(unique)
-    return out
 
 
 def _overrides(

@@ -429,6 +429,47 @@ OPTIONAL: dict[str, tuple[str, Callable[[Path], None]]] = {
 }
 
 
+# --- text written to read differently from how it displays, and headers the file leaves blank (issue 13) ----
+
+# (name, notes) of rows in China: each name shows, or reads, as "Dandong Seafood Co"; the notes as a sentence
+# about North Korean workers; the last row is initials that stay as written
+EVASION_ROWS = [
+    ("\u202egnodnaD\u202c Seafood Co", ""),  # a right-to-left override: displays as "Dandong"
+    ("D a n d o n g Seafood Co", ""),
+    ("D-a-n-d-o-n-g Seafood Co", ""),
+    ("D.a.n.d.o.n.g Seafood Co", ""),
+    ("Dan\u200bdong Seafood Co", ""),  # a zero-width space
+    ("Da\u00adnd\u00adong Seafood Co", ""),  # soft hyphens
+    ("Ｄａｎｄｏｎｇ Seafood Co", ""),  # full-width letters
+    ("Acme Apparel", "About 40 No\u200brth Kor\u200bean workers in the plant"),
+    ("A B C Trading Co", ""),
+]
+
+
+def _evasion_names() -> bytes:
+    lines = ["Supplier,Country,Notes", *(f"{name},China,{notes}" for name, notes in EVASION_ROWS)]
+    return "".join(line + "\r\n" for line in lines).encode("utf-8")
+
+
+def _short_header() -> bytes:
+    """A header row of two cells over rows of 240: the columns past it have no header; 'Column HS' (the
+    227th) holds an HS code and 'Column ID' an id, which their made-up labels must not map."""
+    rows = [["Supplier", "Country"]]
+    suppliers = [
+        ("Alpha Seafood Co", "Chile", "North Korean workers on site"),
+        ("Beta Trading", "Peru", "family-owned since 1990"),
+        ("Gamma Fish", "Norway", "ISO 22000 certified"),
+    ]
+    for number, (name, country, remark) in enumerate(suppliers, start=1):
+        row = [name, country, remark, *[""] * 237]
+        row[226], row[237] = "0304.75", f"V-{number}"
+        rows.append(row)
+    return "".join(",".join(row) + "\r\n" for row in rows).encode("ascii")
+
+
+CASES.update({"evasion_names.csv": _evasion_names, "short_header.csv": _short_header})
+
+
 def write_corpus(folder: Path = CORPUS) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     written = []

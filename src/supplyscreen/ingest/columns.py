@@ -11,20 +11,24 @@ Order of the decision for a column (see :func:`classify`):
    screened*, with that reason.
 5. A descriptive header of 4 words or more ("Number of DPRK workers") is *screened as text*: the header is
    context for short answers.
-6. Otherwise the sampled cells decide: none filled → screened as text where filled (on a sheet read whole,
+6. A column whose header cell the file left blank (its label, "Column C", is made up) skips 2–5: it is
+   never mapped to a field, by name or fuzzily, and its header says nothing about it; its cells decide, as
+   below, and its reason starts "unnamed". (Nothing promotes a column to a field by its content — not even
+   in a file without a header row, where ``--map FIELD=LETTER`` names the fields.)
+7. Otherwise the sampled cells decide: none filled → screened as text where filled (on a sheet read whole,
    a column empty in every row is *not screened*, "empty"); 80% or more typed (numbers, amounts, dates,
    e-mail and web addresses, phone numbers, codes) → *not screened*; else → *screened as text* ("free text"
    when a quarter or more of the cells have 3 words or more, "short text" otherwise).
 
-A column screened as text reaches the text engine in the row's ``notes`` as ``"{header}: {value}"``, after
-any mapped notes column, joined by " | ".
+A column screened as text reaches the text engine in the row's ``notes`` as ``"{header}: {value}"`` (an
+unnamed column: the value alone, not its made-up label), after any mapped notes column, joined by " | ".
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from supplyscreen.ingest.headers import header_kind, is_question, skip_reason, word_count
@@ -37,6 +41,7 @@ PROSE_SHARE = 0.25
 PROSE_WORDS = 3
 DESCRIPTIVE_WORDS = 4
 CODE_ONLY_FIELDS = ("address", "description")
+UNNAMED = "unnamed"  # the reason's start for a column whose header cell is blank
 # the headers.yaml reason of the columns (or a form's labels) that ``--format annotated`` adds: a copy screened
 # again leaves its earlier verdict unscreened
 VERDICT_REASON = "a verdict added by supplyscreen"
@@ -106,6 +111,7 @@ class ColumnUse:
     use: str
     reason: str
     row: int | None = None  # a form's label row (forms list their labels by row, not column)
+    named: bool = True  # False: the header cell is blank and ``header`` a made-up label ("Column C")
 
     @property
     def letter(self) -> str:
@@ -150,12 +156,13 @@ def classify(
     user_text: Sequence[int] = (),
     user_skip: Sequence[int] = (),
     form: bool = False,
+    unnamed: Collection[int] = (),
 ) -> Classification:
     """Decide every column's use (see the module docstring). ``mapping`` and ``how`` are the field mapping
     found from the headers and ``--map``; ``sample`` the first data rows; ``user_text`` / ``user_skip`` the
-    columns named by ``--map text=`` / ``--map skip=``. In a ``form`` (one supplier, labels as headers)
-    every label that maps to no field is screened as text, whatever it is: it is one answer of one supplier
-    (but for the verdict an annotated copy adds).
+    columns named by ``--map text=`` / ``--map skip=``; ``unnamed`` the columns whose header cell is blank.
+    In a ``form`` (one supplier, labels as headers) every label that maps to no field is screened as text,
+    whatever it is: it is one answer of one supplier (but for the verdict an annotated copy adds).
     """
     uses: dict[int, ColumnUse] = {}
     out_mapping: dict[str, list[int]] = {}
@@ -199,10 +206,11 @@ def classify(
             else:
                 uses[c] = ColumnUse(c, header, NOT_SCREENED, "no answer")
             continue
-        use, reason = _unmapped(header, cells, len(sample))
+        named = c not in unnamed
+        use, reason = _unmapped(header if named else "", cells, len(sample))
         if use == TEXT:
             text.append(c)
-        uses[c] = ColumnUse(c, header, use, reason)
+        uses[c] = ColumnUse(c, header, use, reason if named else f"{UNNAMED}: {reason}", named=named)
     return Classification(out_mapping, text, uses)
 
 
@@ -238,4 +246,5 @@ EMPTY = "empty"
 
 def empty_use(use: ColumnUse) -> ColumnUse:
     """A text column that turned out empty in every row: not screened."""
-    return ColumnUse(use.index, use.header, NOT_SCREENED, EMPTY, use.row)
+    reason = EMPTY if use.named else f"{UNNAMED}: {EMPTY}"
+    return ColumnUse(use.index, use.header, NOT_SCREENED, reason, use.row, use.named)

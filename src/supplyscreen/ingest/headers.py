@@ -17,7 +17,7 @@ from rapidfuzz import fuzz, process
 
 from supplyscreen import packaged
 from supplyscreen.errors import ConfigError
-from supplyscreen.normalize.text import fold, tokens
+from supplyscreen.normalize.text import fold, readable, tokens
 from supplyscreen.rules import FIELDS
 
 FUZZY_HEADER_CUTOFF = 86.0
@@ -161,8 +161,10 @@ def header_kind(header: str) -> tuple[str | None, float]:
     something else); 90 + its length (up to 5) for a CJK synonym of 2+ characters inside a longer header
     (not across a disqualifying part such as コード); else the fuzzy ratio for keys of 5 characters or
     more, except for headers written like ERP codes (no space, capitals and digits: never fuzzily). The best
-    synonym wins, the first one on a tie.
+    synonym wins, the first one on a tie. The header is read as a reader sees it (``readable``: "Supp⟨U+200B⟩lier"
+    is "Supplier").
     """
+    header = readable(header)
     folded = fold(header).strip()
     if not folded:
         return None, 0.0

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -27,21 +27,31 @@ from supplyscreen.ingest.layout import (
     rows_above,
 )
 from supplyscreen.ingest.sheet import SAMPLE_HEAD_ROWS, Sheet
-from supplyscreen.normalize.text import fold
+from supplyscreen.normalize.text import fold, readable
 from supplyscreen.rules import FIELDS
 
 
-def _unique_headers(raw: Sequence[str]) -> list[str]:
+def unique_headers(raw: Sequence[str]) -> list[str]:
+    """The header row as the sheet's column labels: whitespace collapsed, a blank cell labelled by its column
+    letter ("Column C": a label to show and to name in ``--map``, never mapped: :func:`unnamed_header`), and
+    each made unique as spreadsheets write it ("Name", "Name (2)")."""
     out: list[str] = []
-    seen: dict[str, int] = {}
+    seen: set[str] = set()
     for i, header in enumerate(raw):
-        name = " ".join(header.split()) or f"Column {column_letter(i)}"
-        if name.casefold() in seen:
-            seen[name.casefold()] += 1
-            name = f"{name} ({seen[name.casefold()]})"
-        seen.setdefault(name.casefold(), 1)
+        text = " ".join(header.split()) if not unnamed_header(header) else f"Column {column_letter(i)}"
+        name, n = text, 1
+        while name.casefold() in seen:
+            n += 1
+            name = f"{text} ({n})"
+        seen.add(name.casefold())
         out.append(name)
     return out
+
+
+def unnamed_header(header: str) -> bool:
+    """Whether a header cell names nothing: blank, or only characters that show nothing (zero-width, bidi
+    controls)."""
+    return not readable(header).strip()
 
 
 # --- header detection and mapping ---------------------------------------------------------------------
@@ -208,9 +218,11 @@ def _parse_overrides(overrides: Mapping[str, Sequence[str]] | None) -> Fields:
 
 
 def _find_column(headers: Sequence[str], wanted: str) -> int | None:
-    folded = fold(wanted).strip()
+    """The column a ``--map`` header names: the header as written or as it reads ("Re⟨U+200B⟩marks" is
+    "Remarks"), case aside, or a column letter."""
+    folded = fold(readable(wanted)).strip()
     for i, header in enumerate(headers):
-        if fold(header).strip() == folded:
+        if fold(readable(header)).strip() == folded:
             return i
     if re.fullmatch(r"[A-Za-z]{1,3}", wanted):
         for i in range(len(headers)):
@@ -219,12 +231,15 @@ def _find_column(headers: Sequence[str], wanted: str) -> int | None:
     return None
 
 
-def _auto_mapping(headers: Sequence[str]) -> tuple[dict[str, list[int]], dict[str, str]]:
-    """Each header's field by its synonyms; a question is never a field (it is screened as text)."""
+def _auto_mapping(
+    headers: Sequence[str], unnamed: Collection[int] = ()
+) -> tuple[dict[str, list[int]], dict[str, str]]:
+    """Each header's field by its synonyms; a question is never a field (it is screened as text), nor a
+    column whose header cell the file left blank (its label is made up)."""
     mapping: dict[str, list[int]] = {}
     how: dict[str, str] = {}
     for i, header in enumerate(headers):
-        if is_question(header):
+        if i in unnamed or is_question(header):
             continue
         fname, score = map_header(header)
         if fname is None:
@@ -308,8 +323,10 @@ def build_sheet(
     width = max(len(r) for r in grid)
     header_idx = -1 if choice.index is None else choice.index
     raw = grid[header_idx] if header_idx >= 0 else []
-    headers = _unique_headers([*raw, *[""] * (width - len(raw))])
-    mapping, how = _auto_mapping(headers)
+    cells = [*raw, *[""] * (width - len(raw))]
+    headers = unique_headers(cells)
+    unnamed = frozenset(i for i, cell in enumerate(cells) if unnamed_header(cell))
+    mapping, how = _auto_mapping(headers, unnamed)
     unused, user_text, user_skip = _apply_overrides(headers, wanted, mapping, how, where, lenient)
     if "name" not in mapping:
         raise InputError(
@@ -317,6 +334,7 @@ def build_sheet(
             hint=NAME_HINT,
         )
     sheet = Sheet(display, sheet_name, header_idx + 1, headers, mapping, how, unused_maps=unused)
+    sheet.unnamed = unnamed
     sheet.evidence = choice.evidence
     for above in rows_above(grid, header_idx) if header_idx > 0 else []:
         if above.kind == "data":
@@ -343,7 +361,7 @@ def _form_sheet(
     lenient: bool,
 ) -> Sheet:
     """A form as a sheet of one row: the labels are its headers, the values its cells."""
-    headers = _unique_headers([p.label.rstrip(":： ") or p.label for p in form.pairs])
+    headers = unique_headers([p.label.rstrip(":： ") or p.label for p in form.pairs])
     row = [p.value for p in form.pairs]
     mapping, how = _auto_mapping(headers)
     for fname, cols in mapping.items():  # an unanswered label (a heading) is no field; a name has letters
@@ -377,7 +395,16 @@ def _account(
     form = label_rows is not None
     held = sum(1 for n in sheet.row_numbers if n <= SAMPLE_HEAD_ROWS)  # rows are in row order
     sample = sheet.rows if form else sheet.rows[:held]
-    decided = classify(sheet.headers, sheet.mapping, sheet.how, sample, user_text, user_skip, form=form)
+    decided = classify(
+        sheet.headers,
+        sheet.mapping,
+        sheet.how,
+        sample,
+        user_text,
+        user_skip,
+        form=form,
+        unnamed=sheet.unnamed,
+    )
     sheet.mapping = decided.mapping
     sheet.text_columns = decided.text
     sheet.uses = decided.uses

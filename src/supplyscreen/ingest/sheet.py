@@ -48,6 +48,7 @@ class Sheet:
         default_factory=dict
     )  # every column's use (supplyscreen.ingest.columns)
     unfilled: set[int] = field(default_factory=set)  # text columns with no value in any row read so far
+    unnamed: frozenset[int] = frozenset()  # columns whose header cell is blank: never mapped by their label
     notes: list[str] = field(default_factory=list)  # rows above the header, form titles: what was done
 
     @property
@@ -62,7 +63,8 @@ class Sheet:
 
     def fields(self, i: int) -> dict[str, str]:
         """The canonical fields of data row ``i``: several columns mapped to one field are joined, and each
-        column screened as text adds ``"{header}: {value}"`` to ``notes`` (after a mapped notes column).
+        column screened as text adds ``"{header}: {value}"`` to ``notes`` (after a mapped notes column; an
+        unnamed column adds its value alone).
 
         A row whose name cell is empty has no ``name`` key at all (see :func:`row_note`): it is screened on
         its other fields, never dropped.
@@ -74,7 +76,8 @@ class Sheet:
         single = [(f, cols[0]) for f in FIELDS if len(cols := self.mapping.get(f) or []) == 1]
         joined = [(f, cols) for f in FIELDS if len(cols := self.mapping.get(f) or []) > 1]
         order = [f for f in FIELDS if self.mapping.get(f)]
-        text = [(c, f"{self.headers[c]}: ") for c in self.text_columns]  # notes is the last field
+        # notes is the last field; an unnamed column's made-up label ("Column C") is not the file's text
+        text = [(c, "" if c in self.unnamed else f"{self.headers[c]}: ") for c in self.text_columns]
 
         def read(row: Sequence[str]) -> dict[str, str]:
             width = len(row)

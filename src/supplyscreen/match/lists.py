@@ -38,7 +38,7 @@ from supplyscreen.compare.vessel import compare_vessel_names
 from supplyscreen.ingest.watchlist import Entry, Watchlist
 from supplyscreen.match.names import NameIndex, NameKey, Words, korean_form, name_key, person_key
 from supplyscreen.match.rows import Hit
-from supplyscreen.normalize.text import country_code, vessel_key
+from supplyscreen.normalize.text import country_code, readable, vessel_key
 from supplyscreen.rules import Citation, MatchingRules, WatchlistPoints, default_matching
 
 VESSEL_NAME_CUTOFF = 0.75  # vessel names this close (hull numbers equal) are compared; the weights decide
@@ -305,9 +305,10 @@ class ListMatcher:
 
     def match_rows(self, rows: Sequence[Mapping[str, str]]) -> dict[int, list[Hit]]:
         """List hits by row position, for every row of a sheet: one per row and entry (the best-scoring way
-        the row met it)."""
+        the row met it). Rows are read as a reader sees them (:func:`as_read`)."""
+        read = [as_read(row) for row in rows]
         with self._lock:
-            return self._match_rows(rows)
+            return self._match_rows(read)
 
     def _match_rows(self, rows: Sequence[Mapping[str, str]]) -> dict[int, list[Hit]]:
         best: dict[int, dict[tuple[int, str], Candidate]] = defaultdict(dict)
@@ -395,7 +396,7 @@ class ListMatcher:
         aircraft too, whatever the row's name looks like, so that what sets them aside shows), vessels and
         identifiers. ``match_rows`` keeps exactly the kept ones (the best per entry)."""
         with self._lock:
-            return self._candidates(row, floor)
+            return self._candidates(as_read(row), floor)
 
     def _candidates(self, row: Mapping[str, str], floor: float) -> list[Candidate]:
         ctx = RowContext.of(row, self._key)
@@ -421,6 +422,11 @@ class ListMatcher:
         for c in sorted(found, key=lambda c: (-c.kept, -c.score, c.entry.entry_id, c.alias)):
             best.setdefault((id(c.watchlist), c.entry.entry_id, c.via), c)
         return list(best.values())
+
+
+def as_read(row: Mapping[str, str]) -> dict[str, str]:
+    """A row's cells as a reader sees them (``normalize.text.readable``): what list matching compares."""
+    return {field: readable(text) for field, text in row.items()}
 
 
 def _ratio(a: str, b: str) -> float:

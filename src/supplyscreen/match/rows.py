@@ -11,6 +11,10 @@ Each matcher is small and returns hits that say which field, what text, which te
 
 Mentions in a negated clause ("no North Korean workers", "无朝鲜工人", "без ...") are not hits.
 
+Every cell value is matched as a reader sees it (``normalize.text.readable``: characters that show nothing
+removed, a right-to-left override read as it displays, letters written one by one joined), once per distinct
+value; hits quote that reading.
+
 Speed: a large sheet repeats its countries, addresses, goods and notes, so a ``Matcher`` keeps hits per
 distinct cell value (``supplyscreen.match.memo``); names are mostly unique, but their words are not, so what
 each word can do is kept per word and most cells are settled by a cheap look at their words
@@ -42,6 +46,7 @@ from supplyscreen.normalize.text import (
     format_hs,
     has_cjk,
     hs_codes,
+    readable,
     stem,
     tokens,
     unit_spans,
@@ -509,7 +514,8 @@ class Matcher:
         self._goods: Memo[str, tuple[Hit, ...]] = Memo()  # HS code cell -> HS hits
 
     def _cell_hits(self, field_name: str, text: str) -> tuple[Hit, ...]:
-        """Term (and concept) hits of one cell value."""
+        """Term (and concept) hits of one cell value (as a reader sees it)."""
+        text = readable(text)
         hits = self.terms.find(field_name, text)
         if field_name in self.concepts.fields:
             found_by_meaning = self.concept_hits(field_name, text)
@@ -553,8 +559,8 @@ class Matcher:
         for field_name, text in row.items():
             if text and field_name != "id":
                 if trace is not None:
-                    hits.extend(self.terms.find(field_name, text, trace))
-                    hits.extend(self.concept_hits(field_name, text, trace))
+                    hits.extend(self.terms.find(field_name, readable(text), trace))
+                    hits.extend(self.concept_hits(field_name, readable(text), trace))
                     continue
                 values = cells.get(field_name)
                 if values is None:
@@ -585,7 +591,7 @@ class Matcher:
     ) -> list[Hit]:
         """Hits of indicators that do not apply to a supplier of its country (``unless_country``): "朝鲜"
         or "Chosun" in the name of a company of the Republic of Korea is a brand, not the DPRK."""
-        code = country_code(country, address) if country or address else None
+        code = country_code(readable(country), readable(address)) if country or address else None
         if code is None:
             return hits
         kept = []
@@ -602,7 +608,8 @@ class Matcher:
     def _place_hits(self, place: tuple[str, str]) -> tuple[Hit, ...]:
         """Hits of country indicators for a row's (country, address); kept for the country alone too when
         the address cannot matter."""
-        country, address = place
+        written, address = place
+        country, address = readable(written), readable(address)
         hits: list[Hit] = []
         code = country_code(country, address)
         if code:
@@ -612,12 +619,13 @@ class Matcher:
                 hits.append(hit_for(ind, where, shown, code, 1.0))
         found = tuple(hits)
         if not address_matters(country):
-            self._countries.remember(country, found)
+            self._countries.remember(written, found)
         return found
 
     def _hs_hits(self, cell: str) -> tuple[Hit, ...]:
         """Hits of HS code indicators for an HS code cell."""
         hits: list[Hit] = []
+        cell = readable(cell)
         for code in hs_codes(cell):
             for length in range(2, len(code) + 1):
                 for ind in self._by_hs.get(code[:length], ()):

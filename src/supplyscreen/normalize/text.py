@@ -1,5 +1,9 @@
 """Normalisation of supplier text before matching.
 
+* ``readable``: the text as a reader sees it, before any matching: characters that show nothing removed
+  (bidirectional controls, zero-width characters, soft hyphens, variation selectors), a right-to-left
+  override read in the order it displays, compatibility forms folded (NFKC) and letters spaced out one by
+  one ("D a n d o n g") joined. ``shown`` is the other side: those characters made visible for display.
 * ``fold``: Unicode NFKC and case-folding (the form Chinese terms are searched in).
 * ``units``: the text as ASCII word tokens (pinyin for Chinese, anyascii for Cyrillic, Korean and the rest),
   each remembering the span of the original text it came from, so a hit can quote what the user wrote.
@@ -47,6 +51,73 @@ _RUN_RE = re.compile(f"[{_CJK}]+|[^{_CJK}]+")
 _ASCII_WORD_RE = re.compile(r"[a-z0-9]+")
 _ASCII_ALNUM_RE = re.compile(r"[A-Za-z0-9]+")  # _WORD_RE on ASCII text
 _CLAUSE_BREAK_RE = re.compile(r"[.;!?,:\n\r。；！？，：、]")
+
+
+# --- text as a reader sees it ----------------------------------------------------------------------------
+
+# Characters that show nothing, or only steer how the text around them is displayed: the soft hyphen, the
+# combining grapheme joiner, the Arabic letter mark, Hangul fillers, Khmer inherent vowels, Mongolian
+# variation selectors, zero-width space/non-joiner/joiner, LRM/RLM, the bidi embeddings and overrides
+# (U+202A–202E), the word joiner, invisible operators and bidi isolates (U+2060–206F), variation selectors,
+# the zero-width no-break space (BOM), interlinear annotation marks, shorthand and musical format controls,
+# tags and the variation selectors supplement.
+INVISIBLE = (
+    "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f"
+    "\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0000-\U000e007f\U000e0100-\U000e01ef"
+)
+_INVISIBLE_RE = re.compile(f"[{INVISIBLE}]")
+RLO, PDF = "\u202e", "\u202c"
+# a right-to-left override's run: to its pop (PDF), or to the end of the line or text
+_OVERRIDE_RE = re.compile(f"{RLO}([^{PDF}\n\r\u2029]*){PDF}?")
+_LETTER = r"[^\W\d_]"
+# four letters or more, each a word of its own, with one separator between them, the same each time
+_SPACED_RE = re.compile(rf"(?<![^\W_]){_LETTER}([ .\-\u00a0\u3000]){_LETTER}(?:\1{_LETTER}){{2,}}(?![^\W_])")
+
+
+def readable(text: str) -> str:
+    """The text as a reader sees it on screen, what matching reads: characters that show nothing removed
+    (``INVISIBLE``: "Dan⟨U+200B⟩dong" is "Dandong"), a right-to-left override read in the order it displays
+    ("⟨U+202E⟩gnodnaD" shows, and is read, as "Dandong"), compatibility forms folded (NFKC: "Ｄａｎｄｏｎｇ",
+    ligatures, circled letters) and four or more letters written one by one with one separator joined ("D a
+    n d o n g", "D-a-n-d-o-n-g", "D.a.n.d.o.n.g" are "Dandong"; initials of three, "A B C Trading", stay).
+
+    Plain ASCII text costs ``str.isascii()`` and one precompiled search. Of the bidirectional algorithm only
+    the override is applied: the characters from U+202E to its U+202C (or the end of the line) are read in
+    reverse, as they display when they are left-to-right letters; nesting, embeddings, isolates and the
+    order of right-to-left letters are not resolved (those controls are only removed)."""
+    if not text.isascii():
+        if RLO in text:
+            text = _OVERRIDE_RE.sub(_displayed, text)
+        text = unicodedata.normalize("NFKC", _INVISIBLE_RE.sub("", text))
+    return text if _SPACED_RE.search(text) is None else _join_spaced(text)
+
+
+def _displayed(run: re.Match[str]) -> str:
+    """An override's run in the order it displays: its characters reversed, each keeping its combining
+    marks."""
+    clusters: list[str] = []
+    for ch in run.group(1):
+        if clusters and unicodedata.combining(ch):
+            clusters[-1] += ch
+        else:
+            clusters.append(ch)
+    return "".join(reversed(clusters))
+
+
+def _join_spaced(text: str) -> str:
+    return _SPACED_RE.sub(lambda m: m.group().replace(m.group(1), ""), text)
+
+
+def shown(text: str) -> str:
+    """Text for display with every character that shows nothing, and every control character but tab and
+    line breaks, made visible as ⟨U+202E⟩: a reader of a report or page sees what the file holds."""
+    if text.isascii() and text.isprintable():
+        return text
+    return _SHOWN_RE.sub(lambda m: f"⟨U+{ord(m.group()):04X}⟩", text)
+
+
+_SHOWN_RE = re.compile(f"[{INVISIBLE}\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def fold(text: str) -> str:

@@ -1,7 +1,8 @@
 """report.html: a self-contained, printable due-diligence report rendered from a Jinja2 template.
 
 The supplier card (``_supplier_card.html.j2``, from a :class:`SupplierCard`) is shared with the web app's
-supplier page, whose template environment loads these templates too.
+supplier page, whose template environment loads these templates too. Both environments show supplier text
+through :func:`visible`: characters that show nothing or steer the display appear as ``⟨U+202E⟩``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from supplyscreen.match.rows import Hit
+from supplyscreen.normalize.text import shown
 from supplyscreen.pipeline.screen import ScreeningResult, SupplierResult
 from supplyscreen.rules import ChecklistItem, Framework, RuleSet
 from supplyscreen.score import TIERS, TRACKS
@@ -28,12 +30,44 @@ TRACK_LABELS = {
 }
 NO_NAME = "(no supplier name: screened on the other fields only)"
 
+
+class Written(Markup):
+    """A value put in a form field as the file holds it: escaped, its invisible characters kept."""
+
+
+def as_written(value: object) -> Written:
+    """The ``as_written`` filter: for a form field's value that must come back as it was sent (a header
+    offered for the mapping, a search typed in), never rewritten by :func:`visible`."""
+    return Written(escape(value))
+
+
+def visible(value: Any) -> Any:
+    """The ``finalize`` of the report's and the web pages' templates: every ``{{ … }}`` shows its text with
+    the characters that show nothing or steer the display (a right-to-left override, zero-width and control
+    characters) made visible as ``⟨U+202E⟩`` (``normalize.text.shown``), so "⟨U+202E⟩gnodnaD" is seen as
+    written, not as "Dandong". Markup (a macro's or a filter's output) is shown alike; an ``as_written`` value
+    is left as it is."""
+    if not isinstance(value, str) or isinstance(value, Written):
+        return value
+    text = shown(value)
+    return Markup(text) if isinstance(value, Markup) else text
+
+
+def show_text(env: Environment) -> Environment:
+    """Register :func:`visible` and the ``as_written`` filter in a template environment (the report's and
+    the web app's: one rule for both)."""
+    env.finalize = visible
+    env.filters["as_written"] = as_written
+    return env
+
+
 _env = Environment(
     loader=PackageLoader("supplyscreen.report", "templates"),
     autoescape=select_autoescape(["html", "j2"], default=True),
     trim_blocks=True,
     lstrip_blocks=True,
 )
+show_text(_env)
 _env.globals["track_labels"] = TRACK_LABELS  # read by legal.html.j2, shared with the web app's pages
 
 

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 
 from supplyscreen._version import __version__
-from supplyscreen.report.html import TRACK_LABELS
+from supplyscreen.report.html import TRACK_LABELS, show_text
 from supplyscreen.web import jobs
 from supplyscreen.web.deps import csrf_token
 
@@ -25,6 +25,7 @@ env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+show_text(env)  # supplier text shown as in report.html: invisible characters as ⟨U+202E⟩
 env.globals["track_labels"] = TRACK_LABELS
 
 
