@@ -167,14 +167,14 @@ def test_companions_are_part_of_the_list(tmp_path: Path, ruleset: RuleSet) -> No
 
 def test_uploaded_companions_without_their_list_are_refused(ruleset: RuleSet) -> None:
     companions = [Source("alt.csv", data=ALT.encode()), Source("add.csv", data=b"")]
-    with pytest.raises(InputError, match="^alt.csv: is one of OFAC's companion files"):
+    with pytest.raises(InputError, match=r"^alt\.csv: is one of OFAC's companion files"):
         _compile(ruleset, ListCache(None), *companions)
 
 
 def test_errors_name_the_source_never_a_temporary_path(tmp_path: Path, ruleset: RuleSet) -> None:
     with pytest.raises(InputError, match=r"^mine\.csv: not a watchlist format"):
         _compile(ruleset, ListCache(None), Source("mine.csv", data=b"vendor,city\nAcme,Oslo\n"))
-    with pytest.raises(InputError, match="missing.csv: no such watchlist file"):
+    with pytest.raises(InputError, match=r"missing\.csv: no such watchlist file"):
         _compile(ruleset, ListCache(None), tmp_path / "missing.csv")
 
 

@@ -327,3 +327,30 @@ def test_ofac_snapshot_reads_remark_names_and_identifiers() -> None:
     assert "RU" in entries["SDN 22508"].country_codes
     vessels = [e for e in load_watchlist(OFAC).entries if e.type == "vessel"]
     assert sum(1 for e in vessels if e.imo) > 350
+
+
+OK_LINE = '{"id": "c1", "schema": "Company", "properties": {"name": ["Acme"]}}\n'
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("[" * 100_000 + "]" * 100_000, r"^l\.ftm\.json: line 2 is not JSON \(RecursionError\)"),
+        ("[" * 3, r"^l\.ftm\.json: line 2 is not JSON \("),
+        ('{"id": ' + "1" * 5000 + "}", r"^l\.ftm\.json: line 2 is not JSON \(ValueError\)"),
+        ("[1]", r"^l\.ftm\.json: line 2 is not an FtM entity"),
+        ('"text"', r"^l\.ftm\.json: line 2 is not an FtM entity"),
+    ],
+)
+def test_hostile_ftm_lines_are_one_line_errors(line: str, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        load_watchlist((OK_LINE + line + "\n").encode(), "l.ftm.json")
+
+
+def test_ftm_values_of_other_types_are_left_out() -> None:
+    odd = (
+        '{"id": 7, "schema": "Company", "caption": ["x"], "datasets": "y",'
+        ' "properties": {"name": "Acme", "alias": ["Acme Ltd", 3]}}'
+    )
+    (entry,) = load_watchlist((OK_LINE + odd + "\n").encode(), "l.ftm.json").entries[1:]
+    assert (entry.entry_id, entry.name, entry.aliases, entry.source) == ("7", "Acme Ltd", ("Acme Ltd",), "OpenSanctions")

@@ -26,7 +26,8 @@ from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 
 from supplyscreen.cli import cli
-from supplyscreen.match.compiled import ListCache, ListSource, compile_lists
+from supplyscreen.ingest.sources import Source
+from supplyscreen.match.compiled import ListCache, compile_lists
 from supplyscreen.rules import RuleSet
 from supplyscreen.settings import Settings
 from supplyscreen.store import Store
@@ -225,7 +226,7 @@ def test_the_database_is_readable_by_its_owner_only(tmp_path: Path) -> None:
 def test_compiled_lists_are_readable_by_their_owner_only(tmp_path: Path, ruleset: RuleSet) -> None:
     data = b"name,aliases,type,country,identifiers,source,reason\nKorea Songi Trading,,organization,KP,,t,r\n"
     cache = ListCache(tmp_path / "cache" / "lists")
-    compile_lists([ListSource("l.csv", data)], ruleset.matching, ruleset.watchlist, cache)
+    compile_lists([Source("l.csv", data=data)], ruleset.matching, ruleset.watchlist, cache)
     files = list((tmp_path / "cache" / "lists").iterdir())
     assert files and {_mode(p) for p in files} == {0o600}
     assert _mode(tmp_path / "cache" / "lists") == 0o700

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from supplyscreen.compare.identifiers import Identifier, identifiers_in
 from supplyscreen.errors import InputError
@@ -238,18 +239,12 @@ def _ftm(lines: Iterator[str], label: str) -> list[Entry]:
     for n, line in enumerate(lines, start=1):
         if not line.strip():
             continue
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(
-                f"{label}: line {n} is not JSON ({exc.msg})", hint="export FtM JSON lines again"
-            ) from exc
+        data, props = _ftm_entity(line, f"{label}: line {n}")
         schema = data.get("schema", "")
         kind = {"Vessel": "vessel", "Person": "person", "Airplane": "aircraft"}.get(
             schema,
             "organization" if schema in ("Company", "Organization", "LegalEntity", "PublicBody") else "",
         )
-        props = data.get("properties", {})
         names = [*props.get("name", []), *props.get("alias", []), *props.get("previousName", [])]
         if not kind or not names:
             continue
@@ -280,6 +275,32 @@ def _ftm(lines: Iterator[str], label: str) -> list[Entry]:
             )
         )
     return entries
+
+
+def _ftm_entity(line: str, where: str) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """One FtM JSON line as (entity, properties): the properties as lists of strings, whatever else the line
+    holds under them (a value of another type is left out)."""
+    try:
+        data = json.loads(line)
+    except (ValueError, RecursionError) as exc:  # (JSONDecodeError, a number too long, nesting too deep)
+        detail = exc.msg if isinstance(exc, json.JSONDecodeError) else type(exc).__name__
+        raise InputError(f"{where} is not JSON ({detail})", hint="export FtM JSON lines again") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{where} is not an FtM entity (a JSON object)", hint="export FtM JSON lines again")
+    raw = data.get("properties")
+    props = {
+        str(key): [v for v in values if isinstance(v, str)]
+        for key, values in (raw.items() if isinstance(raw, dict) else ())
+        if isinstance(values, list)
+    }
+    for key in ("schema", "caption"):
+        if not isinstance(data.get(key, ""), str):
+            del data[key]
+    if "id" in data:
+        data["id"] = str(data["id"])
+    datasets = data.get("datasets")
+    data["datasets"] = [d for d in datasets if isinstance(d, str)] if isinstance(datasets, list) else []
+    return data, props
 
 
 # FtM properties holding identifiers -> (kind, the country of the register when the property implies one)
