@@ -20,6 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from supplyscreen.errors import RulesError
+from supplyscreen.match.patterns import PatternError, compile_pattern
 
 FIELDS = ("id", "name", "country", "address", "description", "hs_code", "vessel", "notes")
 FieldName = Literal["id", "name", "country", "address", "description", "hs_code", "vessel", "notes"]
@@ -183,9 +184,9 @@ class Indicator(_Item):
     def _patterns(cls, value: list[str]) -> list[str]:
         for pattern in value:
             try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"pattern {pattern!r} is not a valid regular expression: {exc}") from exc
+                compile_pattern(pattern)
+            except PatternError as exc:
+                raise ValueError(f"pattern {pattern!r} {exc}") from exc
         return value
 
     @field_validator("hs_codes")
