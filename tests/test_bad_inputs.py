@@ -606,7 +606,7 @@ def test_a_catastrophic_pattern_runs_in_linear_time(
         started = time.perf_counter()
         result = engine.screen([read_input(rows)])
         assert time.perf_counter() - started < 2  # a backtracking engine: 36 s for the 31 characters
-    fired = {s.fields["name"]: [h.rule for h in s.hits] for s in result.suppliers}
+    fired = {s.name: [h.rule for h in s.verdict.hits] for s in result.suppliers}
     assert fired == {"Short": [], "Long": [], "Hit": ["acme.redos"]}
 
 

@@ -504,16 +504,26 @@ class _LineLoader(yaml.SafeLoader):
         self._repeated = 0
         self._sizes: dict[int, int] = {}  # id of a composed node -> values in it, aliases expanded
 
+    def _too_deep(self, mark: Any) -> _Refused:
+        return _Refused(
+            f"nested more than {self.max_depth} levels deep (limit {env_name('rules_max_depth')})",
+            "a rule file needs about 7: check its brackets and indentation",
+            mark,
+        )
+
+    def fetch_flow_collection_start(self, TokenClass: Any) -> None:
+        """``[`` or ``{``: refused past the depth limit here already, since the scanner reads ahead of the
+        composer (up to 1,024 characters, in time quadratic in the brackets open)."""
+        if self.flow_level >= self.max_depth:
+            raise self._too_deep(self.get_mark())
+        super().fetch_flow_collection_start(TokenClass)
+
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         event = self.peek_event()  # type: ignore[no-untyped-call]
         self._depth += 1
         try:
             if self._depth > self.max_depth:
-                raise _Refused(
-                    f"nested more than {self.max_depth} levels deep (limit {env_name('rules_max_depth')})",
-                    "a rule file needs about 7: check its brackets and indentation",
-                    event.start_mark,
-                )
+                raise self._too_deep(event.start_mark)
             node = super().compose_node(parent, index)
         finally:
             self._depth -= 1
