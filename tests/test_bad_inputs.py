@@ -22,11 +22,13 @@ from fastapi.testclient import TestClient
 
 from supplyscreen import report
 from supplyscreen.cli import cli
-from supplyscreen.errors import InputError
+from supplyscreen.errors import InputError, RulesError
 from supplyscreen.ingest.read import read_input
 from supplyscreen.ingest.sheet import NO_NAME_NOTE
 from supplyscreen.pipeline import screener
+from supplyscreen.pipeline.screener import Screener
 from supplyscreen.report.tables import SOURCE_COLUMNS, VERDICT_COLUMNS, XLSX_MAX_CELL_CHARS, neutralise
+from supplyscreen.rules import layered, load_rules
 from supplyscreen.settings import Settings
 from supplyscreen.store import Store
 from supplyscreen.web.app import create_app
@@ -736,3 +738,115 @@ def test_hostile_web_requests_get_one_line(web: tuple[TestClient, dict[str, str]
     response = client.request(method, url.format(**names), **request)
     assert response.status_code == status, response.text
     assert error_line(response) == line
+    assert rows == list(range(2, 9))
+    limits = [v for k, v in book["Summary"].iter_rows(values_only=True) if k == "Excel limit"]
+    assert limits == [
+        f"{src}: rows from 5 continue on a further sheet (Excel's 4-row limit)",
+        f"{src}: rows from 8 continue on a further sheet (Excel's 4-row limit)",
+    ]
+
+
+# --- hostile rule files (rules check, screen --rules, rule uploads), made at test time -----------------------
+
+# file -> the one line `rules check FILE` prints after "Error: FILE", refused before any of it is expanded
+RULES_REFUSED = {
+    "alias_bomb.yaml": ":5: refused: its aliases (*name) repeat more than 10,000 values (an alias bomb; limit "
+    "SUPPLYSCREEN_RULES_MAX_ALIAS_NODES) — write the repeated parts out",
+    "alias_bomb_terms.yaml": ":10: refused: its aliases (*name) repeat more than 10,000 values (an alias bomb; "
+    "limit SUPPLYSCREEN_RULES_MAX_ALIAS_NODES) — write the repeated parts out",
+    "deep_nesting.yaml": ":1: refused: nested more than 20 levels deep (limit SUPPLYSCREEN_RULES_MAX_DEPTH) — "
+    "a rule file needs about 7: check its brackets and indentation",
+    "oversized.yaml": ": refused: the file is 2.4 MB, over the 2 MB limit for a rule file "
+    "(SUPPLYSCREEN_RULES_MAX_MB) — split it into several files",
+}
+# file -> the one problem `rules check FILE` lists (after "FILE") under "Error: 1 problem(s) in the rule files"
+RULES_PROBLEM = {
+    "big_number.yaml": ":1: not valid YAML (cannot read '999999999999999999999999999999…': Exceeds the limit "
+    "(4300 digits) for integer string conversion: value has 5000 digits) — check indentation",
+    "lookbehind_pattern.yaml": ":2: acme.lookbehind: indicators.patterns: Value error, pattern "
+    "'(?<!non-)dprk' uses a lookbehind (?<=…) or (?<!…), which RE2 cannot run: list the phrases that must not "
+    "count under 'exclude:' instead",
+}
+
+
+@pytest.fixture(scope="module")
+def rule_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return generate.write_rules(tmp_path_factory.mktemp("rules"))
+
+
+def test_every_rule_file_case_is_checked() -> None:
+    assert {*RULES_REFUSED, *RULES_PROBLEM, "catastrophic_pattern.yaml"} == set(generate.RULE_FILES)
+
+
+@pytest.mark.parametrize("name", sorted(RULES_REFUSED))
+def test_hostile_rule_files_are_refused_at_once(
+    runner: CliRunner, rule_files: dict[str, Path], name: str
+) -> None:
+    path = rule_files[name]
+    started = time.perf_counter()
+    with pytest.raises(RulesError) as info:
+        load_rules(layered([path]))
+    assert time.perf_counter() - started < 1  # before the bundled rules are read
+    assert str(info.value) == f"{path}{RULES_REFUSED[name]}"
+    result = runner.invoke(cli, ["rules", "check", str(path)])
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {path}{RULES_REFUSED[name]}\n"
+
+
+@pytest.mark.parametrize("name", sorted(RULES_PROBLEM))
+def test_rule_files_rules_cannot_read_are_one_problem(
+    runner: CliRunner, rule_files: dict[str, Path], name: str
+) -> None:
+    path = rule_files[name]
+    result = runner.invoke(cli, ["rules", "check", str(path)])
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: 1 problem(s) in the rule files\n  {path}{RULES_PROBLEM[name]}\n"
+
+
+def test_a_catastrophic_pattern_runs_in_linear_time(
+    runner: CliRunner, rule_files: dict[str, Path], tmp_path: Path
+) -> None:
+    path = rule_files["catastrophic_pattern.yaml"]
+    assert runner.invoke(cli, ["rules", "check", str(path)]).exit_code == 0  # RE2 runs it: nothing to refuse
+    rows = tmp_path / "rows.csv"
+    rows.write_bytes(generate.redos_rows())
+    with Screener.build(layered([path])) as engine:
+        started = time.perf_counter()
+        result = engine.screen([read_input(rows)])
+        assert time.perf_counter() - started < 2  # a backtracking engine: 36 s for the 31 characters
+    fired = {s.name: [h.rule for h in s.verdict.hits] for s in result.suppliers}
+    assert fired == {"Short": [], "Long": [], "Hit": ["acme.redos"]}
+
+
+def test_hostile_rule_uploads_get_a_400_with_the_line(rule_files: dict[str, Path]) -> None:
+    url = f"sqlite:///{rule_files['alias_bomb.yaml'].parent / 'web.db'}"
+    with TestClient(create_app(Settings(db=url), Store(url)), base_url="http://127.0.0.1") as client:
+        for name, line in {**RULES_REFUSED, **RULES_PROBLEM}.items():
+            started = time.perf_counter()
+            response = client.post(
+                "/api/v1/runs",
+                files=[
+                    ("files", ("a.csv", b"Supplier\nAcme\n", "text/csv")),
+                    ("rules", (name, rule_files[name].read_bytes(), "text/yaml")),
+                ],
+            )
+            assert response.status_code == 400, name
+            assert time.perf_counter() - started < (1 if name in RULES_REFUSED else 30), name
+            error = response.json()["error"]
+            assert error["type"] == "RulesError"
+            said = [f"{error['message']} — {error['hint']}"] if name in RULES_REFUSED else error["problems"]
+            assert said == [f"{name}{line}"]
+        ok = client.post(
+            "/api/v1/runs",
+            params={"wait": 30},
+            files=[
+                ("files", ("rows.csv", generate.redos_rows(), "text/csv")),
+                ("rules", ("redos.yaml", rule_files["catastrophic_pattern.yaml"].read_bytes(), "text/yaml")),
+            ],
+        ).json()
+        assert ok["status"] == "done", ok
+        hits = {
+            s["fields"]["name"]: [h["rule"] for h in s["hits"]]
+            for s in client.get(ok["links"]["suppliers"]).json()
+        }
+        assert hits == {"Short": [], "Long": [], "Hit": ["acme.redos"]}

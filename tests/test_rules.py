@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from supplyscreen.errors import RulesError
-from supplyscreen.rules import RuleSet, load_rules
+from supplyscreen.errors import InputError, RulesError
+from supplyscreen.rules import RuleSet, layered, load_rules
 
 from .conftest import ROOT, SHARED
 
@@ -110,3 +110,53 @@ def test_a_quote_missing_from_its_seed_is_an_error(tmp_path: Path) -> None:
     assert info.value.problems == [
         f"{rules / 'a.yaml'}:3: place.x: quote not found in seeds/000_7239665bc5e7fc8a.txt: 'words that are not there'"
     ]
+
+
+ANCHORED = """
+indicators:
+  - id: acme.one
+    name: One
+    category: sector
+    terms: [alpha]
+    points: 5
+    citations: [&cite {source: "https://example.org/acme", quote: "alpha"}]
+  - id: acme.two
+    name: Two
+    category: sector
+    terms: [beta]
+    points: 5
+    citations: [*cite]
+"""
+
+
+def test_yaml_aliases_load_within_their_budget_and_the_limits_are_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "acme.yaml"
+    path.write_text(ANCHORED, encoding="utf-8")
+    two = load_rules(layered([path])).indicator("acme.two")
+    assert [(c.source, c.quote) for c in two.citations] == [("https://example.org/acme", "alpha")]
+    monkeypatch.setenv("SUPPLYSCREEN_RULES_MAX_ALIAS_NODES", "2")  # the citation is 5 values
+    with pytest.raises(RulesError) as info:
+        load_rules(layered([path]))
+    assert str(info.value) == (
+        f"{path}:14: refused: its aliases (*name) repeat more than 2 values (an alias bomb; limit "
+        "SUPPLYSCREEN_RULES_MAX_ALIAS_NODES) — write the repeated parts out"
+    )
+    monkeypatch.setenv("SUPPLYSCREEN_RULES_MAX_DEPTH", "3")
+    with pytest.raises(RulesError, match=r"acme.yaml:3: refused: nested more than 3 levels deep"):
+        load_rules(layered([path]))
+    monkeypatch.setenv("SUPPLYSCREEN_RULES_MAX_DEPTH", "0")
+    with pytest.raises(InputError, match="SUPPLYSCREEN_RULES_MAX_DEPTH='0': Input should be greater than"):
+        load_rules(layered([path]))
+
+
+def test_an_alias_inside_its_own_anchor_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "loop.yaml"
+    path.write_text("disable: &a [x, *a]\n", encoding="utf-8")
+    with pytest.raises(RulesError) as info:
+        load_rules(layered([path]))
+    assert str(info.value) == (
+        f"{path}:1: refused: the alias *a is inside its own anchor (a structure without end) — "
+        "write the repeated parts out"
+    )

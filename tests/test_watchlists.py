@@ -353,4 +353,9 @@ def test_ftm_values_of_other_types_are_left_out() -> None:
         ' "properties": {"name": "Acme", "alias": ["Acme Ltd", 3]}}'
     )
     (entry,) = load_watchlist((OK_LINE + odd + "\n").encode(), "l.ftm.json").entries[1:]
-    assert (entry.entry_id, entry.name, entry.aliases, entry.source) == ("7", "Acme Ltd", ("Acme Ltd",), "OpenSanctions")
+    assert (entry.entry_id, entry.name, entry.aliases, entry.source) == (
+        "7",
+        "Acme Ltd",
+        ("Acme Ltd",),
+        "OpenSanctions",
+    )

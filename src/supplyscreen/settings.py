@@ -5,16 +5,16 @@ for the ``supplyscreen serve`` options (``--max-upload-mb`` …), for the enviro
 (``SUPPLYSCREEN_MAX_UPLOAD_MB`` …), for the README's options table (``tests/test_settings.py`` checks it)
 and for the app itself. Precedence: command-line option, then environment variable, then the default.
 Settings marked ``serve=False`` are read from the environment only (by the CLI and the web app alike):
-:func:`env_value` reads one without validating the others.
+:func:`env_value` reads one without validating the others (:func:`env_setting`: typed and checked).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar, cast
 
-from pydantic import Field, model_validator
+from pydantic import Field, TypeAdapter, ValidationError, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -54,6 +54,23 @@ class Settings(BaseSettings):
         description="Where compiled watchlists are kept (in its lists directory; default: the per-user cache "
         "directory).",
         json_schema_extra={"serve": False},  # not a serve option: read from the environment only
+    )
+    # rule files (rules check, screen --rules, rule uploads), bounded before anything in them is expanded
+    rules_max_mb: float = Field(
+        default=2.0, gt=0, description="Largest rule file read, in MB.", json_schema_extra={"serve": False}
+    )
+    rules_max_depth: int = Field(
+        default=20,
+        ge=1,
+        le=100,
+        description="Deepest nesting of lists and mappings in a rule file (the bundled rules need 7).",
+        json_schema_extra={"serve": False},
+    )
+    rules_max_alias_nodes: int = Field(
+        default=10_000,
+        ge=0,
+        description="Values that YAML aliases (*name) may repeat in a rule file, all aliases together.",
+        json_schema_extra={"serve": False},
     )
 
     @property
@@ -121,6 +138,24 @@ def env_name(name: str) -> str:
 def env_value(name: str, environ: Mapping[str, str] | None = None) -> str:
     """One setting's environment variable as given ("" when unset), without reading the others."""
     return (os.environ if environ is None else environ).get(env_name(name), "")
+
+
+def env_setting(name: str, environ: Mapping[str, str] | None = None) -> Any:
+    """One setting read alone, as :func:`env_value`, converted to its type and checked against its bounds;
+    its default when unset."""
+    f = Settings.model_fields[name]
+    raw = env_value(name, environ)
+    if not raw:
+        return f.default
+    value = _convert(name, f, raw)
+    try:
+        TypeAdapter(cast(Any, Annotated)[(f.annotation, *f.metadata)]).validate_python(value)
+    except ValidationError as exc:
+        raise InputError(
+            f"{env_name(name)}={raw!r}: {exc.errors()[0]['msg']}",
+            hint="fix or unset the environment variable",
+        ) from exc
+    return value
 
 
 def serve_options() -> Iterator[tuple[str, FieldInfo]]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
 import random
 import struct
 import sys
@@ -635,6 +636,74 @@ def write_huge(folder: Path, names: list[str] | None = None) -> dict[str, Path]:
         path = folder / name
         path.write_bytes(HUGE[name]())
         out[name] = path
+    return out
+
+
+# --- hostile rule files (YAML), made at test time: `rules check` and rule uploads refuse them at once --------
+
+_CITATION = "citations: [{source: 'https://example.org/policy', quote: 'x'}]"
+
+
+def _nested_aliases(levels: str, width: int, key: str = "") -> list[str]:
+    """YAML lines anchoring one list per level, each holding ``width`` aliases of the level before."""
+    lines = [f"{key}{levels[0]}: &{levels[0]} [" + ",".join(['"lol"'] * width) + "]"]
+    lines += [f"{key}{b}: &{b} [" + ",".join([f"*{a}"] * width) + "]" for a, b in itertools.pairwise(levels)]
+    return lines
+
+
+def alias_bomb() -> bytes:
+    """The "billion laughs" in YAML: nine levels of nine aliases, 387,420,489 strings once expanded, under
+    ``disable:`` (which the rules validate whole)."""
+    return ("\n".join([*_nested_aliases("abcdefghi", 9), "disable: *i"]) + "\n").encode()
+
+
+def alias_bomb_terms() -> bytes:
+    """Ten levels of ten aliases (10 billion strings) as one indicator's terms, anchored in its own keys."""
+    head = ["indicators:", "- id: acme.bomb", "  name: Bomb", "  category: sector", "  points: 1"]
+    lines = [*head, f"  {_CITATION}", *_nested_aliases("abcdefghij", 10, "  x"), "  terms: *j"]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def catastrophic_pattern() -> bytes:
+    """A pattern that takes a backtracking engine 2^n steps on n letters (36 s for 31 characters)."""
+    return f"""indicators:
+  - id: acme.redos
+    name: Nested repetition
+    category: sector
+    patterns: ["^(a+)+$"]
+    points: 5
+    {_CITATION}
+""".encode()
+
+
+def redos_rows() -> bytes:
+    """Rows for ``catastrophic_pattern``: 31 and 10,000 characters that do not match, 10,000 that do."""
+    return (
+        "Supplier,Notes\nShort," + "a" * 30 + "!\nLong," + "a" * 9_999 + "!\nHit," + "a" * 10_000 + "\n"
+    ).encode()
+
+
+RULE_FILES: dict[str, Callable[[], bytes]] = {
+    "alias_bomb.yaml": alias_bomb,
+    "alias_bomb_terms.yaml": alias_bomb_terms,
+    "deep_nesting.yaml": lambda: b"indicators: " + b"[" * 100_000 + b"]" * 100_000 + b"\n",
+    "big_number.yaml": lambda: b"tiers: {high: " + b"9" * 5_000 + b", medium: 20, low: 10}\n",
+    "oversized.yaml": lambda: b"# padding\n" * 250_000 + b"tiers: {high: 60, medium: 35, low: 10}\n",
+    "lookbehind_pattern.yaml": lambda: (
+        catastrophic_pattern()
+        .replace(b"acme.redos", b"acme.lookbehind")
+        .replace(b"^(a+)+$", b"(?<!non-)dprk")
+    ),
+    "catastrophic_pattern.yaml": catastrophic_pattern,
+}
+
+
+def write_rules(folder: Path) -> dict[str, Path]:
+    """Write the hostile rule files in ``folder``; returns name → path."""
+    out = {}
+    for name, make in RULE_FILES.items():
+        out[name] = folder / name
+        out[name].write_bytes(make())
     return out
 
 

@@ -39,6 +39,7 @@ from rapidfuzz import fuzz, process
 from supplyscreen.compare.vessel import compare_vessels
 from supplyscreen.match.concepts import ConceptMatch, ConceptMatcher
 from supplyscreen.match.memo import Memo
+from supplyscreen.match.patterns import PatternSet
 from supplyscreen.normalize.text import (
     address_matters,
     country_code,
@@ -226,12 +227,9 @@ class TermMatcher:
             for n in range(FUZZY_MIN_LEN, 2 * len(word) + 1)
             if 200 * min(n, len(word)) >= FUZZY_CUTOFF * (n + len(word))
         }
-        self._patterns = [
-            (idx, re.compile(pattern, re.IGNORECASE))
-            for idx, ind in enumerate(indicators)
-            for pattern in ind.patterns
-        ]
-        self._pattern_fields = frozenset(f for idx, _ in self._patterns for f in indicators[idx].fields)
+        self._patterns = PatternSet([pattern for ind in indicators for pattern in ind.patterns])
+        self._pattern_indicator = [idx for idx, ind in enumerate(indicators) for _ in ind.patterns]
+        self._pattern_fields = frozenset(f for idx in self._pattern_indicator for f in indicators[idx].fields)
         self._key_starts = frozenset(key.split()[0] for key in latin_keys)
         self._join_starts = frozenset(s[:i] for s in self._single for i in range(1, len(s)))
         self._splits = ahocorasick.Automaton()  # " a b " for each single-word term "ab" written apart
@@ -282,10 +280,12 @@ class TermMatcher:
                     if ntoks == 1:
                         exact_single.add(first)
             found.extend(self._joined_and_fuzzy(prep, exact_single, trace))
-        for idx, regex in self._patterns:
-            for m in regex.finditer(prep.folded):
-                if m.end() > m.start():
-                    found.append(_Candidate(idx, regex.pattern, m.start(), m.end(), 1.0, False))
+        for k, start, end in self._patterns.find(
+            prep.folded
+        ):  # RE2: linear in the text, whatever the pattern
+            found.append(
+                _Candidate(self._pattern_indicator[k], self._patterns.sources[k], start, end, 1.0, False)
+            )
         hits: list[Hit] = []
         for c in found:
             ind = self.indicators[c.idx]

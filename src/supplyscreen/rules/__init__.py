@@ -20,6 +20,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from supplyscreen.errors import RulesError
+from supplyscreen.match.patterns import PatternError, compile_pattern
+from supplyscreen.settings import env_name, env_setting
 
 FIELDS = ("id", "name", "country", "address", "description", "hs_code", "vessel", "notes")
 FieldName = Literal["id", "name", "country", "address", "description", "hs_code", "vessel", "notes"]
@@ -183,9 +185,9 @@ class Indicator(_Item):
     def _patterns(cls, value: list[str]) -> list[str]:
         for pattern in value:
             try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"pattern {pattern!r} is not a valid regular expression: {exc}") from exc
+                compile_pattern(pattern)
+            except PatternError as exc:
+                raise ValueError(f"pattern {pattern!r} {exc}") from exc
         return value
 
     @field_validator("hs_codes")
@@ -476,8 +478,112 @@ class RuleSet:
 # --- loading ---------------------------------------------------------------------------------------------
 
 
+class _Refused(yaml.YAMLError):
+    """A rule file that would cost more to load than any rule file needs: where, and why."""
+
+    def __init__(self, reason: str, hint: str, mark: Any) -> None:
+        super().__init__(reason)
+        self.reason, self.hint = reason, hint
+        self.line = mark.line + 1 if mark is not None else 1
+
+
 class _LineLoader(yaml.SafeLoader):
-    """Records the line of every mapping under the key ``__line__``."""
+    """Records the line of every mapping under the key ``__line__``.
+
+    Bounds what a file can make before anything is built from it: as the document is composed, nodes nested
+    deeper than ``rules_max_depth`` are refused (PyYAML composes recursively), and so are aliases (``*name``)
+    that repeat more than ``rules_max_alias_nodes`` values in all, or that refer to their own anchor — the
+    "billion laughs" of nested aliases is refused after a few hundred nodes, not after gigabytes.
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.max_depth: int = env_setting("rules_max_depth")
+        self.max_repeated: int = env_setting("rules_max_alias_nodes")
+        self._depth = 0
+        self._repeated = 0
+        self._sizes: dict[int, int] = {}  # id of a composed node -> values in it, aliases expanded
+
+    def _too_deep(self, mark: Any) -> _Refused:
+        return _Refused(
+            f"nested more than {self.max_depth} levels deep (limit {env_name('rules_max_depth')})",
+            "a rule file needs about 7: check its brackets and indentation",
+            mark,
+        )
+
+    def fetch_flow_collection_start(self, TokenClass: Any) -> None:
+        """``[`` or ``{``: refused past the depth limit here already, since the scanner reads ahead of the
+        composer (up to 1,024 characters, in time quadratic in the brackets open)."""
+        if self.flow_level >= self.max_depth:
+            raise self._too_deep(self.get_mark())
+        super().fetch_flow_collection_start(TokenClass)
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        self._depth += 1
+        try:
+            if self._depth > self.max_depth:
+                raise self._too_deep(event.start_mark)
+            node = super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+        if node is None:
+            return None
+        if isinstance(event, yaml.AliasEvent):
+            if id(node) not in self._sizes:
+                raise _Refused(
+                    f"the alias *{event.anchor} is inside its own anchor (a structure without end)",
+                    "write the repeated parts out",
+                    event.start_mark,
+                )
+            self._repeated += self._sizes[id(node)]
+            if self._repeated > self.max_repeated:
+                raise _Refused(
+                    f"its aliases (*name) repeat more than {self.max_repeated:,} values (an alias bomb; limit "
+                    f"{env_name('rules_max_alias_nodes')})",
+                    "write the repeated parts out",
+                    event.start_mark,
+                )
+        else:
+            self._sizes[id(node)] = 1 + sum(self._sizes[id(child)] for child in _children(node))
+        return node
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except ValueError as exc:  # a value Python cannot build: a number of 5,000 digits, a date 2024-13-45
+            value = str(node.value) if isinstance(node, yaml.ScalarNode) else ""
+            shown = value if len(value) <= 30 else value[:30] + "…"
+            reason = str(exc).split(";")[0]  # not Python's advice on raising its limit
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read {shown!r}: {reason}", node.start_mark
+            ) from exc
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+def _load_yaml(path: str, data: bytes) -> Any:
+    """A rule file's YAML, bounded (``_LineLoader``); raises RulesError for a file refused as hostile."""
+    max_mb: float = env_setting("rules_max_mb")
+    if len(data) > max_mb * 1024 * 1024:
+        raise RulesError(
+            f"{path}: refused: the file is {len(data) / 1024 / 1024:,.1f} MB, over the {max_mb:g} MB limit "
+            f"for a rule file ({env_name('rules_max_mb')})",
+            hint="split it into several files",
+        )
+    loader = _LineLoader(data.decode("utf-8"))
+    try:
+        return loader.get_single_data()
+    except _Refused as exc:
+        raise RulesError(f"{path}:{exc.line}: refused: {exc.reason}", hint=exc.hint) from exc
+    finally:
+        loader.dispose()
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[Any, Any]:
@@ -551,23 +657,25 @@ _ITEM_MODELS: dict[str, type[_Item]] = {
 }
 
 
-def _read_file(
-    path: str, data: bytes, problems: list[str], broken: set[str], lines: dict[tuple[str, int], int]
-) -> RuleFile | None:
-    """Parse one rule file, validating item by item so one bad item does not hide the rest.
-
-    Ids of items that fail validation go into ``broken`` so references to them are not reported twice.
-    """
+def _parse(path: str, data: bytes) -> tuple[Any, str | None]:
+    """A rule file's YAML (bounded: ``_load_yaml``), or None and the problem that keeps it from being read."""
     try:
-        raw = yaml.load(data.decode("utf-8"), Loader=_LineLoader)
+        return _load_yaml(path, data), None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 1
-        problems.append(f"{path}:{line}: not valid YAML ({getattr(exc, 'problem', exc)}) — check indentation")
-        return None
+        return None, f"{path}:{line}: not valid YAML ({getattr(exc, 'problem', exc)}) — check indentation"
     except UnicodeDecodeError as exc:
-        problems.append(f"{path}:1: cannot read ({exc})")
-        return None
+        return None, f"{path}:1: cannot read ({exc})"
+
+
+def _read_file(
+    path: str, raw: Any, problems: list[str], broken: set[str], lines: dict[tuple[str, int], int]
+) -> RuleFile | None:
+    """Validate one rule file's YAML item by item, so one bad item does not hide the rest.
+
+    Ids of items that fail validation go into ``broken`` so references to them are not reported twice.
+    """
     if raw is None:
         return RuleFile()
     if not isinstance(raw, dict):
@@ -674,13 +782,24 @@ def load_rules(layers: Sequence[RuleLayer | str | Path] | None = None) -> RuleSe
     where: dict[str, str] = {}
     broken: set[str] = set()
 
-    for layer in dirs:
-        files = layer.texts(problems)
+    texts = [layer.texts(problems) for layer in dirs]
+    # the YAML of every file, the last layers (uploads, --rules) first: a hostile file is refused at once,
+    # before the bundled rules are read
+    loaded = {
+        (n, k): _parse(path, data)
+        for n in reversed(range(len(texts)))
+        for k, (path, _, data) in enumerate(texts[n])
+    }
+    for n, (layer, files) in enumerate(zip(dirs, texts, strict=True)):
         sources.append(RuleSource(layer.source_name, _layer_hash(files), len(files)))
         seen_here: dict[str, str] = {}
-        for path, _, data in files:
+        for k, (path, _, _) in enumerate(files):
             lines: dict[tuple[str, int], int] = {}
-            parsed = _read_file(path, data, problems, broken, lines)
+            raw, problem = loaded.pop((n, k))
+            if problem is not None:
+                problems.append(problem)
+                continue
+            parsed = _read_file(path, raw, problems, broken, lines)
             if parsed is None:
                 continue
             stores: tuple[tuple[str, Sequence[_Item], dict[str, Any]], ...] = (
@@ -808,7 +927,9 @@ def default_matching() -> MatchingRules:
     """The bundled ``rules/matching.yaml``: the weights a ``ListMatcher`` uses when given none."""
     path = default_rules_dir() / "matching.yaml"
     problems: list[str] = []
-    parsed = _read_file(str(path), path.read_bytes(), problems, set(), {})
+    raw, problem = _parse(str(path), path.read_bytes())
+    problems.extend([problem] if problem else [])
+    parsed = _read_file(str(path), raw, problems, set(), {}) if problem is None else None
     if parsed is None or parsed.matching is None or problems:
         raise RulesError(
             f"{path}: no valid 'matching:' weights",
