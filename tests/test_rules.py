@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from pathlib import Path
 
 import pytest
 
 from supplyscreen.errors import InputError, RulesError
-from supplyscreen.rules import RuleSet, layered, load_rules
+from supplyscreen.rules import RuleLayer, RuleSet, default_rules_dir, layered, load_rules
 
 from .conftest import ROOT, SHARED
 
@@ -160,3 +161,12 @@ def test_an_alias_inside_its_own_anchor_is_refused(tmp_path: Path) -> None:
         f"{path}:1: refused: the alias *a is inside its own anchor (a structure without end) — "
         "write the repeated parts out"
     )
+
+
+def test_the_bundled_rules_read_the_same_as_when_uploaded() -> None:
+    """The package's rules are parsed with libyaml (trusted, faster), uploads with the bounded loader: the
+    same rule set either way."""
+    root = default_rules_dir()
+    files = tuple((p.relative_to(root).as_posix(), p.read_bytes()) for p in sorted(root.rglob("*.yaml")))
+    bundled, uploaded = load_rules(), load_rules([RuleLayer("copy", files=files)])
+    assert dataclasses.replace(bundled, sources=[]) == dataclasses.replace(uploaded, sources=[])

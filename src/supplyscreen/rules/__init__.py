@@ -19,6 +19,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from supplyscreen import packaged
 from supplyscreen.errors import RulesError
 from supplyscreen.match.patterns import PatternError, compile_pattern
 from supplyscreen.settings import env_name, env_setting
@@ -421,6 +422,11 @@ class RuleLayer:
         return out
 
     @property
+    def bundled(self) -> bool:
+        """Whether this is the package's own rules directory (trusted: read without the bounds on uploads)."""
+        return self.path is not None and self.path.resolve() == default_rules_dir().resolve()
+
+    @property
     def source_name(self) -> str:
         return str(self.path.resolve()) if self.path is not None else self.name
 
@@ -595,6 +601,13 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[Any,
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
+class _BundledLoader(packaged.SafeLoader):  # type: ignore[misc]
+    """The bundled rules' loader: lines recorded as ``_LineLoader`` records them; no bounds (trusted)."""
+
+
+_BundledLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
 def _strip_lines(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _strip_lines(v) for k, v in value.items() if k != "__line__"}
@@ -657,9 +670,12 @@ _ITEM_MODELS: dict[str, type[_Item]] = {
 }
 
 
-def _parse(path: str, data: bytes) -> tuple[Any, str | None]:
-    """A rule file's YAML (bounded: ``_load_yaml``), or None and the problem that keeps it from being read."""
+def _parse(path: str, data: bytes, bundled: bool = False) -> tuple[Any, str | None]:
+    """A rule file's YAML (bounded: ``_load_yaml``; the package's own rules, ``bundled``, with libyaml's
+    parser, five times faster), or None and the problem that keeps it from being read."""
     try:
+        if bundled:
+            return yaml.load(data.decode("utf-8"), Loader=_BundledLoader), None  # (a safe loader)
         return _load_yaml(path, data), None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -786,7 +802,7 @@ def load_rules(layers: Sequence[RuleLayer | str | Path] | None = None) -> RuleSe
     # the YAML of every file, the last layers (uploads, --rules) first: a hostile file is refused at once,
     # before the bundled rules are read
     loaded = {
-        (n, k): _parse(path, data)
+        (n, k): _parse(path, data, dirs[n].bundled)
         for n in reversed(range(len(texts)))
         for k, (path, _, data) in enumerate(texts[n])
     }
