@@ -11,10 +11,13 @@ from rapidfuzz import fuzz
 
 from supplyscreen.match import memo, names
 from supplyscreen.match.names import (
+    KOREAN_CONTEXT,
+    KOREAN_VARIANT,
     PLACE_WORDS,
     TOKEN_MIN,
     NameIndex,
     is_pinyin_word,
+    korean_variant,
     name_key,
     weighted_similarity,
     word_similarity,
@@ -172,11 +175,14 @@ def _plain_alignment(a: list[str], b: list[str], weight: dict[str, float]) -> fl
     used_a: set[int] = set()
     used_b: set[int] = set()
     matched = 0.0
+    korean = not KOREAN_CONTEXT.isdisjoint(a) and not KOREAN_CONTEXT.isdisjoint(b)  # two Korean names
     for i in sorted(range(len(a)), key=lambda k: weight[a[k]], reverse=True):
         best_j, best_s = -1, 0.0
         for j, tb in enumerate(b):
             if j not in used_b:
                 sim = word_similarity(a[i], tb)
+                if korean and korean_variant(a[i], tb):  # one Korean name in two romanisations
+                    sim = max(sim, KOREAN_VARIANT)
                 if sim > best_s:
                     best_j, best_s = j, sim
         if best_j >= 0:
@@ -203,6 +209,7 @@ WORDS = (
     st.dictionaries(st.sampled_from(WORDS), st.sampled_from([0.0, 0.1, 0.2, 0.5, 0.7, 1.0])),
 )
 @settings(max_examples=500)
+@example(["dongyang", "korea"], ["tongyang", "korea"], {})  # one Korean name in two romanisations
 def test_weighted_similarity_aligns_words(a: list[str], b: list[str], weights: dict[str, float]) -> None:
     weight = {w: weights.get(w, 0.35) for w in WORDS}
     assert weighted_similarity(a, b, weight.__getitem__) == _plain_alignment(a, b, weight)
