@@ -48,7 +48,7 @@ class Catalogue:
         stored = stored or {}
         self.hits: dict[str, dict[str, Any]] = dict(stored.get("hits") or {})
         self.checklist: dict[str, dict[str, Any]] = dict(stored.get("checklist") or {})
-        self._keys = {_canonical(v): k for k, v in self.hits.items()}
+        self._keys = {_frozen(v): k for k, v in self.hits.items()}
 
     def as_json(self) -> dict[str, Any]:
         return {"hits": self.hits, "checklist": self.checklist}
@@ -60,10 +60,10 @@ class Catalogue:
 
     def _pack_hit(self, hit: Mapping[str, Any]) -> dict[str, Any]:
         shared = {k: hit[k] for k in HIT_SHARED if k in hit}
-        text = _canonical(shared)
-        key = self._keys.get(text)
+        frozen = _frozen(shared)
+        key = self._keys.get(frozen)
         if key is None:
-            key = self._keys[text] = str(len(self.hits))
+            key = self._keys[frozen] = str(len(self.hits))
             self.hits[key] = shared
         return {**{k: (0 if k in shared else v) for k, v in hit.items()}, REF: key}
 
@@ -100,8 +100,13 @@ class Catalogue:
         return out
 
 
-def _canonical(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+def _frozen(value: Any) -> Any:
+    """JSON-like data as nested tuples, to be a dict key (cheaper than its JSON text)."""
+    if isinstance(value, Mapping):
+        return tuple((k, _frozen(v)) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return tuple(_frozen(v) for v in value)
+    return value
 
 
 def results_json(header: dict[str, Any], suppliers: Iterable[Mapping[str, Any]]) -> Iterator[bytes]:
