@@ -563,3 +563,25 @@ def test_upgrade_from_the_previous_revision_keeps_its_runs(tmp_path: Path) -> No
     assert store.interrupt_own("stopped") == 1
     assert store.delete_runs([run.id, new]) == 2 and store.list_runs() == []
     store.close()
+
+
+def test_runs_commands_list_delete_and_prune(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = f"sqlite:///{tmp_path / 'cli.db'}"
+    store = Store(db)
+    old = store.create_run([("old.csv", b"Supplier\nAcme\n")])
+    store.update_run(old, created_at=now() - dt.timedelta(days=400))
+    new = store.create_run([("new.csv", b"Supplier\nBeta\n")])
+    listed = CliRunner().invoke(cli, ["runs", "list", "--db", db])
+    assert listed.exit_code == 0 and [line.split()[0] for line in listed.output.splitlines()] == [new, old]
+    assert "mapping" in listed.output and "new.csv" in listed.output
+
+    monkeypatch.setenv("SUPPLYSCREEN_RETENTION_DAYS", "365")
+    pruned = CliRunner().invoke(cli, ["runs", "prune", "--db", db])
+    assert pruned.exit_code == 0 and pruned.output == "Deleted 1 run(s) older than 365 days\n"
+    kept = CliRunner().invoke(cli, ["runs", "prune", "--db", db, "--days", "0"])
+    assert kept.output == "Retention is 0: runs are kept\n"
+    missing = CliRunner().invoke(cli, ["runs", "delete", old[:8], "--db", db])
+    assert missing.exit_code == 1 and missing.stderr.startswith(f"Error: no run has the id '{old[:8]}'")
+    deleted = CliRunner().invoke(cli, ["runs", "delete", new[:8], "--db", db])
+    assert deleted.exit_code == 0 and deleted.output == "Deleted 1 run(s)\n" and store.list_runs() == []
+    store.close()
