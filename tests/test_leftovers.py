@@ -79,3 +79,28 @@ def test_old_upload_folders_are_removed_once_stale(tmp_path: Path) -> None:
         os.utime(folder, (time.time() - 2 * HOUR, time.time() - 2 * HOUR))
     assert remove_legacy_run_dirs(tmp_path) == [old]
     assert not old.exists() and fresh.exists() and other.exists()
+
+
+LOST_SIGTERM = """
+import os, signal, time
+from supplyscreen.leftovers import Terminated, raise_if_terminated, raise_on_sigterm
+
+class Finalised:
+    def __del__(self):  # Python ignores an exception raised here: the SIGTERM's would be lost
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(0.2)
+
+raise_on_sigterm()
+item = Finalised()
+del item
+print("went on")
+try:
+    raise_if_terminated()
+except Terminated as exc:
+    print("stopped by", exc.signum)
+"""
+
+
+def test_a_sigterm_lost_in_a_finaliser_stops_the_process_at_the_next_check() -> None:
+    done = subprocess.run([sys.executable, "-c", LOST_SIGTERM], capture_output=True, text=True, timeout=60)
+    assert done.stdout == "went on\nstopped by 15\n" and done.stderr == ""

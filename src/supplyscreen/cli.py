@@ -15,7 +15,7 @@ import click
 
 from supplyscreen._version import __version__
 from supplyscreen.errors import InputError, RulesError, SupplyscreenError
-from supplyscreen.leftovers import Terminated, raise_on_sigterm
+from supplyscreen.leftovers import Terminated, raise_if_terminated, raise_on_sigterm
 from supplyscreen.settings import click_options as settings_options
 
 if TYPE_CHECKING:  # the commands import what they use when run: `supplyscreen --help` stays fast
@@ -299,6 +299,7 @@ class ProgressBar:
             self._bar.__enter__()
 
     def update(self, rows: int) -> None:
+        raise_if_terminated()  # once per chunk: a SIGTERM lost while worker processes forked stops here
         if self._bar is not None:
             self._bar.update(rows)
 

@@ -20,6 +20,7 @@ import re
 import shutil
 import signal
 import socket
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from types import FrameType
 # have not been touched for this long: no live writer leaves a file untouched so long.
 LEGACY_STALE_SECONDS = 3600
 LEGACY_RUN_DIRS = "supplyscreen-run-"  # uploads were copied to tempdir/supplyscreen-run-*/ by old versions
+_received: list[int] = []  # the SIGTERM this process was sent (see raise_if_terminated)
 _PART = re.compile(r"^\.(?P<name>.+?)\.(?:(?P<host>[0-9a-f]{8})-(?P<pid>\d+)\.)?[^.]+\.part$")
 
 
@@ -116,9 +118,23 @@ def raise_on_sigterm() -> None:
     def handler(signum: int, _frame: FrameType | None) -> None:
         if os.getpid() != me:
             os._exit(128 + signum)
+        _received.append(signum)
         raise Terminated(signum)
 
+    def unraisable(info: sys.UnraisableHookArgs) -> None:
+        if not isinstance(info.exc_value, Terminated):  # a lost one is raised again: no traceback for it
+            sys.__unraisablehook__(info)
+
     signal.signal(signal.SIGTERM, handler)
+    sys.unraisablehook = unraisable
+
+
+def raise_if_terminated() -> None:
+    """Raise :class:`Terminated` again where the caller can stop if SIGTERM came and its exception was lost:
+    Python ignores exceptions raised in some callbacks (those run around a fork, finalizers), so a signal that
+    arrives while a worker pool forks would otherwise be forgotten. Cheap: call it once per chunk."""
+    if _received:
+        raise Terminated(_received[-1])
 
 
 def part_prefix(path: Path) -> str:
