@@ -113,6 +113,22 @@ def _parts(directory: Path) -> list[str]:
     return sorted(p.name for p in directory.glob(".*.part")) if directory.exists() else []
 
 
+def _children(pid: int) -> list[int]:
+    """The child processes of ``pid`` (its worker processes), from /proc where it says."""
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"  # ended, not yet reaped
+
+
 def _stop(process: subprocess.Popen[bytes], signum: int) -> int:
     process.send_signal(signum)
     return process.wait(timeout=30)
@@ -128,8 +144,10 @@ def test_killed_server_and_cli_leave_nothing_behind_and_lose_no_finished_row(tmp
     assert _stop(streamed_term, signal.SIGTERM) == 128 + signal.SIGTERM
     assert b"terminated; no report was left half-written" in streamed_term.communicate()[1]
     assert _parts(env.tmp / "o1") == [] and not any((env.tmp / "o1").iterdir())
+    workers = _children(streamed_kill.pid)  # screening in worker processes: they end with it
     _stop(streamed_kill, signal.SIGKILL)
     assert _parts(env.tmp / "o2")  # left by SIGKILL: removed when the next run writes there
+    _wait(lambda: all(_gone(w) for w in workers), "the killed command's worker processes to end", 10)
 
     server, client = env.serve()
     finished = client.post(

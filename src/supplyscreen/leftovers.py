@@ -9,11 +9,13 @@ Owners on other hosts (a database or an output directory shared over the network
 are left alone.
 
 SIGTERM is turned into :class:`Terminated` (:func:`raise_on_sigterm`), so ``finally`` blocks and context
-managers run and remove the ``.part`` files, and the run is recorded as interrupted, as for Ctrl-C.
+managers run and remove the ``.part`` files, and the run is recorded as interrupted, as for Ctrl-C. Worker
+processes end with the process that started them (:func:`die_with_parent`), killed or not.
 """
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import os
 import re
@@ -135,6 +137,25 @@ def raise_if_terminated() -> None:
     arrives while a worker pool forks would otherwise be forgotten. Cheap: call it once per chunk."""
     if _received:
         raise Terminated(_received[-1])
+
+
+def die_with_parent(parent: int | None = None) -> None:
+    """In a worker process: end when its parent ends, even by SIGKILL (Linux ``PR_SET_PDEATHSIG``), rather
+    than wait forever for work that will not come; ``parent`` is the pid it was started by, if known (a
+    forked worker's), so that a parent already gone is noticed. Elsewhere nothing."""
+    if not sys.platform.startswith("linux"):
+        return
+    parent = os.getppid() if parent is None else parent
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # it ended before the request was made
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 def part_prefix(path: Path) -> str:
