@@ -11,10 +11,11 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
+import pytest
 
 from supplyscreen.store import Store
 
@@ -65,10 +66,21 @@ class Env:
         self.small = tmp / "small.csv"
         self.small.write_bytes(SMALL)
         self.store = Store(self.db)  # opened once: reading a run interrupts it if its process is gone
+        self.processes: list[subprocess.Popen[bytes]] = []
 
     def cli(self, *args: str) -> subprocess.Popen[bytes]:
         command = [sys.executable, "-m", "supplyscreen.cli", *args]
-        return subprocess.Popen(command, env=self.environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        process = subprocess.Popen(command, env=self.environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.processes.append(process)
+        return process
+
+    def close(self) -> None:
+        """Kill whatever a failed test left running, and close the store."""
+        for process in self.processes:
+            if process.poll() is None:
+                process.kill()
+                process.wait(timeout=30)
+        self.store.close()
 
     def serve(self) -> tuple[subprocess.Popen[bytes], httpx.Client]:
         with socket.socket() as sock:
@@ -134,8 +146,16 @@ def _stop(process: subprocess.Popen[bytes], signum: int) -> int:
     return process.wait(timeout=30)
 
 
-def test_killed_server_and_cli_leave_nothing_behind_and_lose_no_finished_row(tmp_path: Path) -> None:
-    env = Env(tmp_path)
+@pytest.fixture
+def env(tmp_path: Path) -> Iterator[Env]:
+    made = Env(tmp_path)
+    try:
+        yield made
+    finally:
+        made.close()
+
+
+def test_killed_server_and_cli_leave_nothing_behind_and_lose_no_finished_row(env: Env) -> None:
     # the CLI killed mid-run: streamed reports (their .part files) and a run recorded with --db
     streamed_term = env.cli("screen", str(env.big), "--format", "json,csv", "--out", str(env.tmp / "o1"))
     streamed_kill = env.cli("screen", str(env.big), "--format", "json,csv", "--out", str(env.tmp / "o2"))
@@ -199,4 +219,3 @@ def test_killed_server_and_cli_leave_nothing_behind_and_lose_no_finished_row(tmp
     assert len(client.get(f"/api/v1/runs/{finished['id']}/suppliers").json()) == 3
     _stop(server, signal.SIGTERM)
     assert not any((env.tmp / "temp").iterdir())
-    env.store.close()
