@@ -2,25 +2,33 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import glob
+import json
 import os
 import shutil
 import socket
 import sqlite3
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from click.testing import CliRunner
+from sqlalchemy import create_engine
+from sqlalchemy import text as sa_text
 
 from supplyscreen.cli import cli
-from supplyscreen.errors import OutputError
+from supplyscreen.errors import InputError, OutputError
+from supplyscreen.pipeline.results import ScreeningResult
 from supplyscreen.pipeline.screen import screen
-from supplyscreen.store import Base, Store, default_db_url, migrate
+from supplyscreen.report import render_report
+from supplyscreen.store import Base, RunBusy, Store, default_db_url, migrate, now
 
 from .conftest import ROOT, SAMPLES
 
@@ -62,6 +70,8 @@ def _roundtrip(store: Store, tmp_path: Path) -> None:
     assert [s.track for s in store.suppliers(run_id)] == ["none", "dprk_origin", "presumption"]
     assert store.track_counts(run_id) == {"none": 1, "dprk_origin": 1, "presumption": 1}
     assert store.report(run_id, "html") == b"<html>" and store.report(run_id, "csv") is None
+    # results.json is not kept: it is put together from the rows, byte for byte what the CLI writes
+    assert store.report(run_id, "json") == render_report(result, "json")
     assert [(g.key, g.label) for g in store.countries(run_id)] == [
         ("CL", "Chile"),
         ("CN", "China"),
@@ -71,7 +81,7 @@ def _roundtrip(store: Store, tmp_path: Path) -> None:
 
     assert store.claim(again, {"mapping": {"name": ["Supplier"]}})
     assert not store.claim(again)  # already queued
-    assert store.mark_interrupted() == 1
+    assert store.interrupt_own("stopped") == 1  # this process stops: its queued run is interrupted
     stuck = store.get_run(again)
     assert stuck is not None and stuck.status == "interrupted" and stuck.options["mapping"]
     assert store.secret() == store.secret()
@@ -402,3 +412,176 @@ def test_web_app_on_postgresql(postgres_url: str) -> None:
             assert client.get(run["links"]["results.xlsx"]).content[:2] == b"PK"
     finally:
         store.close()
+
+
+# --- runs stored once, deleted, and interrupted when their process died ------------------------------------
+
+
+def _used_bytes(path: Path) -> int:
+    """The bytes of the SQLite file in use (its pages less the free ones)."""
+    with sqlite3.connect(path) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        pages, free, size = (
+            connection.execute(f"PRAGMA {p}").fetchone()[0]
+            for p in ("page_count", "freelist_count", "page_size")
+        )
+    return int((pages - free) * size)
+
+
+def _counts(path: Path) -> dict[str, int]:
+    with sqlite3.connect(path) as connection:
+        return {
+            t: connection.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in ("runs", "files", "run_files", "results", "reports")
+        }
+
+
+def _screened(tmp_path: Path, rows: int = 300) -> tuple[Path, ScreeningResult]:
+    src = tmp_path / "many.csv"
+    lines = [f"Hunchun Seafood {i},China,North Korean workers {i}" for i in range(rows)]
+    src.write_text("Supplier,Country,Notes\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    return src, screen([src])
+
+
+def test_a_run_is_stored_once_and_compactly(tmp_path: Path) -> None:
+    src, result = _screened(tmp_path)
+    path = tmp_path / "runs.db"
+    store = Store(f"sqlite:///{path}")
+    reports = {fmt: render_report(result, fmt) for fmt in ("html", "xlsx", "json")}
+    run_id = store.record(result, reports)
+    with sqlite3.connect(path) as connection:
+        stored = dict(connection.execute("SELECT format, codec FROM reports").fetchall())
+        (codec,) = connection.execute("SELECT codec FROM files").fetchone()
+        (catalogue,) = connection.execute("SELECT catalogue FROM runs").fetchone()
+        supplier_bytes = connection.execute("SELECT sum(length(supplier)) FROM results").fetchone()[0]
+    assert stored == {"html": "zlib", "xlsx": "zlib"} and codec == "zlib"  # results.json is not kept
+    quote = next(iter(json.loads(catalogue)["hits"].values()))["citations"][0]["quote"]
+    assert supplier_bytes < sum(len(json.dumps(s.as_dict())) for s in result.suppliers) / 2
+    with sqlite3.connect(path) as connection:  # each quote is stored once, in the catalogue
+        assert (
+            connection.execute(
+                "SELECT count(*) FROM results WHERE instr(supplier, ?) > 0", (json.dumps(quote)[1:-1],)
+            ).fetchone()[0]
+            == 0
+        )
+    for fmt, data in reports.items():  # every download is exactly what was produced
+        assert store.report(run_id, fmt) == data
+    assert store.file_bytes(store.get_run(run_id).inputs[0].sha256) == src.read_bytes()  # type: ignore[union-attr]
+    first = store.supplier(run_id, 0)
+    assert first is not None and first.supplier == result.suppliers[0].as_dict()
+    store.close()
+
+
+def test_deleting_runs_removes_their_rows_and_files_but_shared_ones(tmp_path: Path) -> None:
+    src, result = _screened(tmp_path)
+    path = tmp_path / "runs.db"
+    store = Store(f"sqlite:///{path}")
+    kept = store.record(result, {"html": render_report(result, "html")})
+    empty_counts, empty_bytes = _counts(path), _used_bytes(path)
+    other = tmp_path / "other.csv"
+    other.write_bytes(b"Supplier\nAcme\n")
+    first = store.record(screen([other]), {"html": b"<html>"})
+    second = store.record(result, {"html": render_report(result, "html")})  # the same input as ``kept``
+    assert _counts(path)["runs"] == 3 and _used_bytes(path) > empty_bytes + 200_000
+    assert store.find_runs([first[:8], second]) == [first, second]
+    assert store.delete_runs([first, second]) == 2
+    # the rows go, and the space they took (the file keeps its free pages, which SQLite reuses)
+    assert _counts(path) == empty_counts and _used_bytes(path) <= empty_bytes + 4 * 4096
+    assert store.file_bytes(store.get_run(kept).inputs[0].sha256) == src.read_bytes()  # type: ignore[union-attr]
+    with pytest.raises(InputError, match="no run has the id 'zzzz'"):
+        store.find_runs(["zzzz"])
+    store.close()
+
+
+def test_prune_deletes_runs_older_than_the_retention(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'runs.db'}")
+    old = store.create_run([("a.csv", b"Supplier\nAcme\n")])
+    new = store.create_run([("b.csv", b"Supplier\nBeta\n")])
+    store.update_run(old, created_at=now() - dt.timedelta(days=40))
+    assert store.prune(0) == [] and store.prune(90) == []
+    assert store.prune(30) == [old]
+    assert [r.id for r in store.list_runs()] == [new]
+    store.close()
+
+
+def test_a_run_whose_process_died_is_interrupted_and_claimable(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'runs.db'}"
+    store = Store(url)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    owners = {
+        "dead": {"owner_host": socket.gethostname(), "owner_pid": dead.pid},
+        "alive": {"owner_host": socket.gethostname(), "owner_pid": os.getpid()},
+        "elsewhere": {"owner_host": "another-host.example", "owner_pid": 1},
+        "none": {},
+    }
+    ids = {}
+    for name, owner in owners.items():
+        ids[name] = store.create_run([(f"{name}.csv", b"Supplier\nAcme\n")], status="running")
+        if owner:
+            store.update_run(ids[name], **owner)
+    with pytest.raises(RunBusy, match="is running"):
+        store.delete_runs([ids["alive"]])
+    assert store.claim(ids["dead"])  # read lazily: interrupted, so it can be screened at once
+    again = Store(url)  # opening the store interrupts the others whose process is gone
+    status = {name: again.get_run(run_id).status for name, run_id in ids.items()}  # type: ignore[union-attr]
+    assert status == {"dead": "queued", "alive": "running", "elsewhere": "running", "none": "interrupted"}
+    assert "an earlier version" in again.get_run(ids["none"]).error["message"]  # type: ignore[union-attr,index]
+    again.close()
+    store.close()
+
+
+def test_upgrade_from_the_previous_revision_keeps_its_runs(tmp_path: Path) -> None:
+    """0003 → 0004 with data: runs stored before (full hits, checklists, a stored results.json) read as they
+    were, a run left running without an owner is interrupted, and new runs are stored compactly beside them."""
+    path = tmp_path / "old.db"
+    url = _database_before_migrations(path)
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        cfg = migrate.config(connection)
+        command.stamp(cfg, migrate.BEFORE_MIGRATIONS)
+        command.upgrade(cfg, "0003")
+        connection.execute(sa_text("UPDATE runs SET status = 'running'"))
+    engine.dispose()
+    before = sqlite3.connect(path)
+    old_supplier = before.execute("SELECT supplier FROM results ORDER BY position LIMIT 1").fetchone()[0]
+    old_checklist = before.execute("SELECT checklist FROM results ORDER BY position LIMIT 1").fetchone()[0]
+    before.close()
+
+    store = Store(url)
+    assert store.found_revision == "0003" and _schema_differences(store) == []
+    (run,) = store.list_runs()
+    assert run.status == "interrupted" and store.claim(run.id)
+    first = store.suppliers(run.id)[0]
+    assert first.supplier == json.loads(old_supplier) and first.checklist == json.loads(old_checklist)
+    assert store.report(run.id, "json") == b"{}" and store.report(run.id, "html") == b"<html></html>"
+    _, result = _screened(tmp_path, rows=3)
+    new = store.record(result, {"html": b"<html>"})
+    assert store.report(new, "json") == render_report(result, "json")
+    with pytest.raises(RunBusy, match="is queued"):
+        store.delete_runs([run.id])
+    assert store.interrupt_own("stopped") == 1
+    assert store.delete_runs([run.id, new]) == 2 and store.list_runs() == []
+    store.close()
+
+
+def test_runs_commands_list_delete_and_prune(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = f"sqlite:///{tmp_path / 'cli.db'}"
+    store = Store(db)
+    old = store.create_run([("old.csv", b"Supplier\nAcme\n")])
+    store.update_run(old, created_at=now() - dt.timedelta(days=400))
+    new = store.create_run([("new.csv", b"Supplier\nBeta\n")])
+    listed = CliRunner().invoke(cli, ["runs", "list", "--db", db])
+    assert listed.exit_code == 0 and [line.split()[0] for line in listed.output.splitlines()] == [new, old]
+    assert "mapping" in listed.output and "new.csv" in listed.output
+
+    monkeypatch.setenv("SUPPLYSCREEN_RETENTION_DAYS", "365")
+    pruned = CliRunner().invoke(cli, ["runs", "prune", "--db", db])
+    assert pruned.exit_code == 0 and pruned.output == "Deleted 1 run(s) older than 365 days\n"
+    kept = CliRunner().invoke(cli, ["runs", "prune", "--db", db, "--days", "0"])
+    assert kept.output == "Retention is 0: runs are kept\n"
+    missing = CliRunner().invoke(cli, ["runs", "delete", old[:8], "--db", db])
+    assert missing.exit_code == 1 and missing.stderr.startswith(f"Error: no run has the id '{old[:8]}'")
+    deleted = CliRunner().invoke(cli, ["runs", "delete", new[:8], "--db", db])
+    assert deleted.exit_code == 0 and deleted.output == "Deleted 1 run(s)\n" and store.list_runs() == []
+    store.close()

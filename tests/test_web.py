@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import io
 import json
@@ -19,7 +20,7 @@ from fastapi.testclient import TestClient
 
 from supplyscreen.cli import cli
 from supplyscreen.settings import Settings
-from supplyscreen.store import Store
+from supplyscreen.store import Store, now
 from supplyscreen.web.app import create_app
 
 from .conftest import SAMPLES, SHARED
@@ -648,3 +649,41 @@ def test_serve_workers_are_processes_and_runs_are_threads(
     for doc in (web, local):
         doc["run"].pop("started_at")
     assert web == local
+
+
+# --- deleting runs -------------------------------------------------------------------------------------
+
+
+def test_a_run_is_deleted_from_its_page_with_the_form_token(client: TestClient) -> None:
+    run_url = _upload(client, [("a.csv", b"Supplier\nAcme\n")])
+    run_id = run_url.rsplit("/", 1)[-1]
+    assert _screen(client, run_url)["status"] == "done"
+    page = client.get(run_url).text
+    assert f'action="/runs/{run_id}/delete"' in page and "data-confirm=" in page
+    refused = client.post(f"{run_url}/delete", data={"csrf_token": "forged"}, follow_redirects=False)
+    assert refused.status_code == 403 and client.get(run_url).status_code == 200
+    deleted = client.post(f"{run_url}/delete", data={"csrf_token": _token(client)}, follow_redirects=False)
+    assert deleted.status_code == 303 and deleted.headers["location"] == "/"
+    assert client.get(run_url).status_code == 404 and run_id not in client.get("/").text
+
+
+def test_a_run_is_deleted_through_the_api(client: TestClient) -> None:
+    upload = [("files", ("a.csv", b"Supplier\nAcme\n", "text/csv"))]
+    run = client.post("/api/v1/runs", params={"wait": 30}, files=upload).json()
+    url = f"/api/v1/runs/{run['id']}"
+    assert client.delete(url, headers={"Origin": "https://evil.example"}).status_code == 403
+    assert client.delete(url).status_code == 204
+    assert client.get(url).status_code == 404 and client.delete(url).status_code == 404
+    busy = client.post("/api/v1/runs", data={"screen": "false"}, files=upload).json()
+    client.app.state.store.claim(busy["id"])  # type: ignore[attr-defined]  # queued by this process
+    answer = client.delete(f"/api/v1/runs/{busy['id']}")
+    assert answer.status_code == 409 and answer.json()["error"]["message"].endswith("is queued")
+
+
+def test_retention_deletes_old_runs_when_the_app_starts(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'web.db'}")
+    old = store.create_run([("old.csv", b"Supplier\nAcme\n")])
+    store.update_run(old, created_at=now() - dt.timedelta(days=10))
+    new = store.create_run([("new.csv", b"Supplier\nBeta\n")])
+    with _client(tmp_path, retention_days=7) as client:
+        assert [r["id"] for r in client.get("/api/v1/runs").json()] == [new]

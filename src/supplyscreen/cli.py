@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -14,12 +15,14 @@ import click
 
 from supplyscreen._version import __version__
 from supplyscreen.errors import InputError, RulesError, SupplyscreenError
+from supplyscreen.leftovers import Terminated, raise_if_terminated, raise_on_sigterm
 from supplyscreen.settings import click_options as settings_options
 
 if TYPE_CHECKING:  # the commands import what they use when run: `supplyscreen --help` stays fast
     from supplyscreen.ingest.sheet import InputFile
     from supplyscreen.pipeline.request import ScreenRequest
     from supplyscreen.pipeline.results import ScreeningResult
+    from supplyscreen.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -60,9 +63,10 @@ def translate_errors(func: F) -> F:
                 raise
             _fail(exc.line())
             ctx.exit(EXIT_BAD_INPUT)
-        except KeyboardInterrupt:
-            _fail("interrupted; no report was left half-written")
-            ctx.exit(130)
+        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated)
+            signum = exc.signum if isinstance(exc, Terminated) else 2
+            _fail(f"{'terminated' if signum != 2 else 'interrupted'}; no report was left half-written")
+            ctx.exit(128 + signum)
         except Exception as exc:
             if debug:
                 raise
@@ -219,15 +223,18 @@ def screen(
     # JSON and CSV alone are written as the rows are screened (bounded memory, CSV inputs streamed); HTML,
     # XLSX and --db need every row at the end.
     streaming = set(chosen) <= set(STREAMED) and db_url is None
-    with ProgressBar(enabled=not quiet and sys.stderr.isatty()) as bar:
-        if streaming:
-            result, paths = _screen_streamed(request, out_dir, force, show, bar)
-        else:
-            result = _screen_held(request, show, bar)
-    if not streaming:  # the screener (its compiled rules and lists) is gone: the reports have the memory
-        paths = write_reports(result, out_dir, chosen, force=force)
-    if db_url is not None:
-        _record(db_url, result, paths, request, quiet)
+    with DbRun.of(db_url, request) as recorded:
+        with ProgressBar(enabled=not quiet and sys.stderr.isatty()) as bar:
+            if streaming:
+                result, paths = _screen_streamed(request, out_dir, force, show, bar)
+            else:
+                result = _screen_held(request, show, bar)
+        if not streaming:  # the screener (its compiled rules and lists) is gone: the reports have the memory
+            paths = write_reports(result, out_dir, chosen, force=force)
+        if recorded is not None:
+            recorded.finish(result, paths)
+            if not quiet:
+                click.echo(f"Recorded run {recorded.run_id} in {recorded.where}")
     if not quiet:
         tiers = result.by_tier
         click.echo(
@@ -300,6 +307,7 @@ class ProgressBar:
             self._bar.__enter__()
 
     def update(self, rows: int) -> None:
+        raise_if_terminated()  # once per chunk: a SIGTERM lost while worker processes forked stops here
         if self._bar is not None:
             self._bar.update(rows)
 
@@ -385,6 +393,75 @@ def db_upgrade(db_url: str | None) -> None:
         click.echo(f"{where}: schema revision {now}, " + (f"upgraded from {before}" if before else "created"))
 
 
+DB_OPTION = click.option(
+    "--db", "db_url", default=None, help="Database URL; default $SUPPLYSCREEN_DB, else the web app's."
+)
+
+
+@cli.group()
+def runs() -> None:
+    """The runs kept in the database (the web app's, and screen --db's): list, delete, prune."""
+
+
+@runs.command("list")
+@DB_OPTION
+@click.option("--limit", type=click.IntRange(1), default=100, show_default=True, help="At most this many.")
+@translate_errors
+def runs_list(db_url: str | None, limit: int) -> None:
+    """List runs, newest first: id, created, source, status, rows, inputs."""
+    from supplyscreen.store import Store
+
+    store = Store(db_url)
+    try:
+        for run in store.list_runs(limit):
+            created = run.created_at.replace(microsecond=0).isoformat(sep=" ")
+            click.echo(f"{run.id}  {created}  {run.source:<4} {run.status:<11} {run.rows:>9,}  {run.title}")
+    finally:
+        store.close()
+
+
+@runs.command("delete")
+@click.argument("run_ids", nargs=-1, required=True, metavar="RUN_ID...")
+@DB_OPTION
+@translate_errors
+def runs_delete(run_ids: tuple[str, ...], db_url: str | None) -> None:
+    """Delete runs (by id, or a unique start of one such as the 8 characters the pages show) with their
+    files, results and reports; files another run uses are kept."""
+    from supplyscreen.store import Store
+
+    store = Store(db_url)
+    try:
+        deleted = store.delete_runs(store.find_runs(run_ids))
+    finally:
+        store.close()
+    click.echo(f"Deleted {deleted} run(s)")
+
+
+@runs.command("prune")
+@click.option(
+    "--days",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Delete runs older than this many days; default $SUPPLYSCREEN_RETENTION_DAYS (0: keep them all).",
+)
+@DB_OPTION
+@translate_errors
+def runs_prune(days: float | None, db_url: str | None) -> None:
+    """Delete the runs older than the retention period (--days, else the retention_days setting)."""
+    from supplyscreen.settings import Settings
+    from supplyscreen.store import Store
+
+    keep = Settings.load().retention_days if days is None else days
+    store = Store(db_url)
+    try:
+        deleted = store.prune(keep)
+    finally:
+        store.close()
+    click.echo(
+        f"Deleted {len(deleted)} run(s) older than {keep:g} days" if keep else "Retention is 0: runs are kept"
+    )
+
+
 @cli.command()
 @click.option("--name", default="", help="Supplier name.")
 @click.option("--country", default="", help="Country.")
@@ -436,25 +513,63 @@ def explain(
             _say(line)
 
 
-def _record(
-    db_url: str, result: ScreeningResult, paths: list[Path], request: ScreenRequest, quiet: bool
-) -> None:
-    """``screen --db``: keep the run, its results and reports in the database the web app reads."""
-    from supplyscreen.report import FILENAMES
-    from supplyscreen.store import REPORT_FORMATS, Store
+class DbRun:
+    """``screen --db``: the run is recorded in the database the web app reads as soon as the command starts
+    (``running``, owned by this process), with its results and reports at the end. A command that fails
+    records the error; one interrupted (Ctrl-C, SIGTERM) records that, and one killed outright is found
+    interrupted by the next process that reads the run. Either way it can be screened again at once."""
 
-    reports = {p.suffix.lstrip("."): p.read_bytes() for p in paths if p.name in FILENAMES.values()}
-    store = Store(db_url or None)
-    try:
-        run_id = store.record(
-            result,
-            {fmt: reports[fmt] for fmt in REPORT_FORMATS if fmt in reports},
-            options=request.options(),
+    def __init__(self, store: Store, run_id: str) -> None:
+        self.store, self.run_id = store, run_id
+
+    @classmethod
+    @contextmanager
+    def of(cls, db_url: str | None, request: ScreenRequest) -> Iterator[DbRun | None]:
+        """The recorded run of ``request`` (None without ``--db``), closed afterwards."""
+        if db_url is None:
+            yield None
+            return
+        from supplyscreen.store import Store
+
+        store = Store(db_url or None)
+        try:
+            inputs = [(source.name, source.read_bytes()) for source in request.inputs]
+            run = cls(store, store.start_run(inputs, options=request.options()))
+            try:
+                yield run
+            except KeyboardInterrupt:
+                store.interrupt(run.run_id, "the command was interrupted before this run finished")
+                raise
+            except SupplyscreenError as exc:
+                store.fail(run.run_id, exc.as_json())
+                raise
+            except Exception as exc:
+                store.fail(
+                    run.run_id,
+                    {
+                        "type": "UnexpectedError",
+                        "message": f"unexpected {type(exc).__name__}",
+                        "hint": "rerun with --debug and report this",
+                        "problems": [],
+                    },
+                )
+                raise
+        finally:
+            store.close()
+
+    @property
+    def where(self) -> str:
+        return self.store.engine.url.render_as_string(hide_password=True)
+
+    def finish(self, result: ScreeningResult, paths: list[Path]) -> None:
+        """Keep the results and the reports written to ``paths``."""
+        from supplyscreen.report import FILENAMES
+        from supplyscreen.store import REPORT_FORMATS
+
+        reports = {p.suffix.lstrip("."): p.read_bytes() for p in paths if p.name in FILENAMES.values()}
+        self.store.finish(
+            self.run_id, result, {fmt: reports[fmt] for fmt in REPORT_FORMATS if fmt in reports}
         )
-    finally:
-        store.close()
-    if not quiet:
-        click.echo(f"Recorded run {run_id} in {store.engine.url.render_as_string(hide_password=True)}")
 
 
 @cli.command()
@@ -482,6 +597,7 @@ def serve(**options: Any) -> None:
 
 
 def main() -> None:
+    raise_on_sigterm()  # SIGTERM stops a command as Ctrl-C does: nothing half-written is left behind
     cli(prog_name="supplyscreen")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class SupplyscreenError(Exception):
     """Base class: a problem the user can fix. ``str(err)`` is one line: what is wrong and how to fix it."""
@@ -14,6 +16,15 @@ class SupplyscreenError(Exception):
     def line(self) -> str:
         text = self.message if not self.hint else f"{self.message} — {self.hint}"
         return " ".join(text.split())
+
+    def as_json(self) -> dict[str, Any]:
+        """The error as the web app answers it and the store records it on a run."""
+        return {
+            "type": type(self).__name__,
+            "message": self.message,
+            "hint": self.hint,
+            "problems": list(getattr(self, "problems", []) or []),
+        }
 
 
 class InputError(SupplyscreenError):

@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     workers: int = Field(
         default=1, description="Worker processes per screening run for large sheets, as for screen --workers."
     )
+    retention_days: float = Field(
+        default=0.0,
+        description="Runs older than this many days are deleted when the app starts and by supplyscreen runs "
+        "prune (0 keeps them forever).",
+    )
     cache_dir: str = Field(
         default="",
         description="Where compiled watchlists are kept (in its lists directory; default: the per-user cache "
@@ -122,6 +127,10 @@ class Settings(BaseSettings):
             raise InputError("runs must be at least 1", hint="e.g. --runs 2")
         if self.workers < 1:
             raise InputError("workers must be at least 1", hint="e.g. --workers 2")
+        if self.retention_days < 0:
+            raise InputError(
+                "retention days cannot be negative", hint="e.g. --retention-days 90, or 0 to keep runs"
+            )
 
     @property
     def on_loopback(self) -> bool:

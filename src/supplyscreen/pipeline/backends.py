@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import os
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -18,6 +19,7 @@ from typing import Any, Protocol
 
 from supplyscreen.errors import ConfigError
 from supplyscreen.ingest.sheet import Sheet
+from supplyscreen.leftovers import die_with_parent
 from supplyscreen.match.lists import ListMatcher
 from supplyscreen.match.rows import Matcher
 from supplyscreen.normalize.text import load_tables
@@ -141,6 +143,14 @@ def _set_work(job: Job | None) -> None:
     _WORK = job
 
 
+def _start_worker(parent: int | None, job: Job | None = None) -> None:
+    """A worker's start: it ends with its parent (``parent``, the forking process, or whichever started it:
+    a forkserver ends with the app), even killed; and gets the work when it is sent."""
+    die_with_parent(parent)
+    if job is not None:
+        _set_work(job)
+
+
 def _work_chunk(task: tuple[int, Sequence[int] | None, Sequence[Sequence[str]] | None]) -> Chunk:
     assert _WORK is not None
     chunk = screen_chunk(_WORK, *task)
@@ -166,7 +176,7 @@ class LocalProcesses:
             return
         bare = replace(job, sheet=replace(job.sheet, rows=[], row_numbers=[], stream=None))
         context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-        with context.Pool(self.workers, initializer=_set_work, initargs=(bare,)) as pool:
+        with context.Pool(self.workers, initializer=_start_worker, initargs=(None, bare)) as pool:
             yield from self._ordered(pool, job.sheet, send_rows=True)
 
     def _forked(self, job: Job) -> Iterator[Chunk]:
@@ -174,7 +184,9 @@ class LocalProcesses:
         load_tables()  # loaded once here, shared by the children, rather than in each of them
         gc.freeze()  # what the children inherit stays out of their collections (and shared with the parent)
         try:
-            with multiprocessing.get_context("fork").Pool(self.workers) as pool:
+            with multiprocessing.get_context("fork").Pool(
+                self.workers, initializer=_start_worker, initargs=(os.getpid(),)
+            ) as pool:
                 # rows held in memory are in the children already: send only where they start
                 yield from self._ordered(pool, job.sheet, send_rows=job.sheet.stream is not None)
         finally:

@@ -117,8 +117,7 @@ class ScreeningResult:
 
     def json_head(self) -> bytes:
         """``results.json`` up to its suppliers: what :func:`json_records` output follows."""
-        head = json.dumps(self.header_json(), ensure_ascii=False)
-        return head[:-1].encode("utf-8") + b', "suppliers": ['
+        return json_head(self.header_json())
 
     JSON_TAIL = b"\n]}\n"
 
@@ -129,6 +128,11 @@ class ScreeningResult:
         for records in encode_held(self.suppliers, json_records):
             body.write(records)
         handle.write(self.JSON_TAIL)
+
+
+def json_head(header: dict[str, Any]) -> bytes:
+    """``results.json`` up to its suppliers, from its ``run`` and ``summary`` (:meth:`ScreeningResult.header_json`)."""
+    return json.dumps(header, ensure_ascii=False)[:-1].encode("utf-8") + b', "suppliers": ['
 
 
 class JsonBody:

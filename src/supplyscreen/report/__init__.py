@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from supplyscreen.errors import OutputError
+from supplyscreen.leftovers import part_prefix, remove_stale_parts
 from supplyscreen.pipeline.backends import Chunk, Encoder
 from supplyscreen.pipeline.results import JsonBody, ScreeningResult, json_records
 from supplyscreen.pipeline.screen import screen
@@ -45,8 +46,9 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
 
 
 def _write_temp(path: Path, write: Callable[[IO[bytes]], None]) -> Path:
-    """Write ``path``'s content to a hidden ``.part`` file beside it; the caller renames it into place."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    """Write ``path``'s content to a hidden ``.part`` file beside it (named after its writer:
+    :func:`supplyscreen.leftovers.part_prefix`); the caller renames it into place."""
+    fd, tmp = tempfile.mkstemp(prefix=part_prefix(path), suffix=".part", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             write(handle)
@@ -103,19 +105,22 @@ def check_out_dir(
 
 
 def _make_out_dir(out: Path) -> None:
+    """Create ``out`` if needed, and remove the ``.part`` files that killed runs left in it (their writer is
+    gone: :func:`supplyscreen.leftovers.stale_parts`)."""
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(
             f"cannot create {out}: {exc.strerror}", hint="choose a writable --out directory"
         ) from exc
+    remove_stale_parts(out)
 
 
 @contextmanager
 def _part(path: Path) -> Iterator[IO[bytes]]:
     """An open hidden ``.part`` file beside ``path`` (its ``name`` is its path), gone after the block
     unless :func:`_complete` and a rename made it the report."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=part_prefix(path), suffix=".part", dir=path.parent)
     os.close(fd)
     handle = open(tmp, "w+b")  # noqa: SIM115  # closed below
     try:

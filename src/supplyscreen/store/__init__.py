@@ -2,10 +2,13 @@
 
 Tables:
 
-- ``files``: uploaded bytes, keyed by their sha256 (stored once however often they are uploaded). Their
-  names are never used as paths: a run refers to them by hash, and names are kept only for display.
+- ``files``: uploaded bytes, keyed by their sha256 (stored once however often they are uploaded), compressed
+  when that makes them smaller. Their names are never used as paths: a run refers to them by hash, and
+  names are kept only for display.
 - ``runs``: one screening run — status, options (column mapping, sheet), rule-set hash, summary counts,
-  progress and timings.
+  progress and timings; the process that queued or screens it (host, pid, start time: a run whose process
+  died is marked ``interrupted`` by whichever process opens or reads the store next, and can be screened
+  again at once); ``results.json``'s head and the catalogue its result rows refer to (``compact.py``).
 - ``run_files``: which files a run used, in order, with their role (``input``, ``rules``, ``list``) and the
   name the user gave them.
 - ``results``: one row per screened supplier (file, sheet, row, name, country, score, tier, presumption) with
@@ -13,13 +16,16 @@ Tables:
   The track itself is read from the stored object (``track``; absent for runs stored before it existed), so
   the table needs no new column. Two keys are kept beside the name and country, worked out in Python
   (``keys.py``): ``search_key`` (the name folded in every script, and read as ASCII: pinyin for Chinese) and
-  ``country_key`` (the resolved country, so China, CHINA and 中国 are one).
-- ``reports``: the generated ``report.html``, ``results.xlsx`` and ``results.json`` bytes. They are kept
-  rather than regenerated, because the HTML and XLSX reports need the original spreadsheet columns and the
-  rule set as they were at screening time; a download is then exactly what was produced.
+  ``country_key`` (the resolved country, so China, CHINA and 中国 are one). What a hit takes from its rule
+  and the checklist items' text are kept once per run, in its catalogue.
+- ``reports``: the generated ``report.html`` and ``results.xlsx``, compressed. They are kept rather than
+  regenerated, because they need the original spreadsheet columns and the rule set as they were at
+  screening time; a download is then exactly what was produced. ``results.json`` is put together from the
+  head and the result rows when it is asked for, byte for byte the same (runs stored before keep theirs).
 - ``meta``: key/value pairs (the web app's session-signing secret).
 
-The models are in ``models.py``; the schema is made and upgraded by the Alembic migrations in
+A run is deleted with everything that is only its own (``delete_runs``; ``prune`` deletes those older than
+a number of days). The models are in ``models.py``; the schema is made and upgraded by the Alembic migrations in
 ``migrations/`` (``migrate.py``) whenever a store opens a database, a database made before migrations
 included.
 """
@@ -39,14 +45,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import create_engine, event, func, or_, select, update
+from sqlalchemy import create_engine, delete, event, func, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from supplyscreen.errors import InputError, OutputError
+from supplyscreen.leftovers import Owner
 from supplyscreen.settings import env_name, env_value
 from supplyscreen.store import migrate
+from supplyscreen.store.compact import Catalogue, pack_bytes, results_json, unpack_bytes
 from supplyscreen.store.keys import CountryGroup, country_key, group_countries, search_key, search_terms
 from supplyscreen.store.models import (
     Base,
@@ -70,6 +78,7 @@ __all__ = [
     "ReportRow",
     "ResultRow",
     "Run",
+    "RunBusy",
     "RunFileRow",
     "RunRow",
     "Store",
@@ -85,6 +94,7 @@ DB_FILENAME = "supplyscreen.db"
 REPORT_FORMATS = ("html", "xlsx", "json")
 ROLES = ("input", "rules", "list")
 STATUSES = ("mapping", "queued", "running", "done", "failed", "interrupted")
+ACTIVE = ("queued", "running")  # a process owns the run
 
 
 def default_db_url() -> str:
@@ -233,6 +243,7 @@ class Store:
                 "is running; a database upgraded by a newer supplyscreen needs that version",
             ) from exc
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.reap()
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -288,7 +299,8 @@ class Store:
                 for position, (name, data) in enumerate(files):
                     digest = sha256(data)
                     if s.get(FileRow, digest) is None:
-                        s.add(FileRow(sha256=digest, size=len(data), data=data))
+                        codec, packed = pack_bytes(data)
+                        s.add(FileRow(sha256=digest, size=len(data), data=packed, codec=codec))
                         s.flush()
                     s.add(
                         RunFileRow(
@@ -307,6 +319,7 @@ class Store:
             row = s.get(RunRow, run_id)
             if row is None:
                 return None
+            _reap_rows(s, [row])
             files = s.scalars(
                 select(RunFileRow).where(RunFileRow.run_id == run_id).order_by(RunFileRow.position)
             ).all()
@@ -315,6 +328,7 @@ class Store:
     def list_runs(self, limit: int = 200) -> list[Run]:
         with self.session() as s:
             rows = s.scalars(select(RunRow).order_by(RunRow.created_at.desc()).limit(limit)).all()
+            _reap_rows(s, rows)
             ids = [r.id for r in rows]
             files = s.scalars(
                 select(RunFileRow).where(RunFileRow.run_id.in_(ids)).order_by(RunFileRow.position)
@@ -329,7 +343,7 @@ class Store:
             row = s.get(FileRow, digest)
             if row is None:
                 raise InputError(f"stored file {digest[:12]} is missing from the database")
-            return row.data
+            return unpack_bytes(row.codec, row.data)
 
     def update_run(self, run_id: str, **values: Any) -> None:
         with self.session() as s:
@@ -339,10 +353,12 @@ class Store:
         self.update_run(run_id, progress_done=done, progress_total=total)
 
     def claim(self, run_id: str, options: Mapping[str, Any] | None = None) -> bool:
-        """Move a run that is waiting for its mapping (or failed/interrupted) to ``queued``; False if not."""
-        values: dict[str, Any] = {"status": "queued", "error": None, "progress_done": 0}
+        """Move a run that is waiting for its mapping (or failed/interrupted) to ``queued``, owned by this
+        process; False if not. A run whose process died is interrupted first, so it can be claimed at once."""
+        values: dict[str, Any] = {"status": "queued", "error": None, "progress_done": 0, **_owner_values()}
         if options is not None:
             values["options"] = dict(options)
+        self.reap(run_id)
         with self.session() as s:
             result = s.execute(
                 update(RunRow)
@@ -351,22 +367,52 @@ class Store:
             )
             return bool(getattr(result, "rowcount", 0))
 
-    def mark_interrupted(self) -> int:
-        """Runs left queued or running by a previous process: they will never finish; say so."""
+    def start(self, run_id: str, total: int = 0) -> None:
+        """The run is being screened, by this process."""
+        self.update_run(
+            run_id,
+            status="running",
+            started_at=now(),
+            progress_done=0,
+            progress_total=total,
+            **_owner_values(),
+        )
+
+    def start_run(
+        self,
+        inputs: Sequence[tuple[str, bytes]],
+        rules: Sequence[tuple[str, bytes]] = (),
+        options: Mapping[str, Any] | None = None,
+        source: str = "cli",
+    ) -> str:
+        """A new run of these files, being screened by this process (``screen --db``); its id."""
+        run_id = self.create_run(inputs, rules=rules, options=options, source=source, status="running")
+        self.start(run_id)
+        return run_id
+
+    def reap(self, run_id: str | None = None) -> int:
+        """Mark ``interrupted`` the queued and running runs (all, or ``run_id``) whose process is gone: it died
+        before they finished (a run recorded without a process, by an older version, counts as gone).
+        Returns how many."""
+        stmt = select(RunRow).where(RunRow.status.in_(ACTIVE))
+        if run_id is not None:
+            stmt = stmt.where(RunRow.id == run_id)
+        with self.session() as s:
+            return _reap_rows(s, s.scalars(stmt).all())
+
+    def interrupt_own(self, message: str) -> int:
+        """Mark ``interrupted`` the queued and running runs of this process, which is stopping; how many."""
+        me = Owner.current()
         with self.session() as s:
             result = s.execute(
                 update(RunRow)
-                .where(RunRow.status.in_(("queued", "running")))
-                .values(
-                    status="interrupted",
-                    error={
-                        "type": "Interrupted",
-                        "message": "the server stopped before this run finished",
-                        "hint": "screen it again",
-                    },
-                )
+                .where(RunRow.status.in_(ACTIVE), RunRow.owner_host == me.host, RunRow.owner_pid == me.pid)
+                .values(status="interrupted", error=_interrupted(message), finished_at=now())
             )
             return int(getattr(result, "rowcount", 0))
+
+    def interrupt(self, run_id: str, message: str) -> None:
+        self.update_run(run_id, status="interrupted", error=_interrupted(message), finished_at=now())
 
     def fail(self, run_id: str, error: Mapping[str, Any]) -> None:
         self.update_run(run_id, status="failed", error=dict(error), finished_at=now())
@@ -378,10 +424,12 @@ class Store:
         reports: Mapping[str, bytes],
         seconds: float | None = None,
     ) -> None:
-        """Store every supplier's verdict, the reports and the summary; the run becomes ``done``."""
+        """Store every supplier's verdict, the reports (``results.json`` is not kept: it is put together from
+        the rows when asked for) and the summary; the run becomes ``done``."""
         from supplyscreen.report.html import checklist_dicts, checklist_for
 
         tiers = result.by_tier
+        catalogue = Catalogue()
         with self.session() as s:
             s.query(ResultRow).filter(ResultRow.run_id == run_id).delete()
             s.query(ReportRow).filter(ReportRow.run_id == run_id).delete()
@@ -401,12 +449,14 @@ class Store:
                         score=sup.verdict.score,
                         tier=sup.verdict.tier,
                         presumption=sup.verdict.presumption,
-                        supplier=sup.as_dict(),
-                        checklist=checklist_dicts(checklist_for(sup, result.rules)),
+                        supplier=catalogue.pack_supplier(sup.as_dict()),
+                        checklist=catalogue.pack_checklist(checklist_dicts(checklist_for(sup, result.rules))),
                     )
                 )
             for fmt, data in reports.items():
-                s.add(ReportRow(run_id=run_id, format=fmt, data=data))
+                if fmt != "json":
+                    codec, packed = pack_bytes(data)
+                    s.add(ReportRow(run_id=run_id, format=fmt, data=packed, codec=codec))
             s.execute(
                 update(RunRow)
                 .where(RunRow.id == run_id)
@@ -425,6 +475,8 @@ class Store:
                     low=tiers["low"],
                     clear=tiers["clear"],
                     presumption=result.presumption_count,
+                    results_head=result.header_json(),
+                    catalogue=catalogue.as_json(),
                 )
             )
 
@@ -438,13 +490,81 @@ class Store:
     ) -> str:
         """Record a finished screening (``supplyscreen screen --db``): its inputs, results and reports."""
         inputs = [(f.display, f.read_bytes()) for f in result.inputs]
-        run_id = self.create_run(inputs, rules=rules, options=options, source=source, status="running")
+        run_id = self.start_run(inputs, rules=rules, options=options, source=source)
+        self.finish(run_id, result, reports)
+        return run_id
+
+    def finish(self, run_id: str, result: ScreeningResult, reports: Mapping[str, bytes]) -> None:
+        """Store the result of a run started with :meth:`start_run`, with its screening times."""
         started = _parse_iso(result.started_at)
         finished = _parse_iso(result.finished_at)
         self.update_run(run_id, started_at=started)
         seconds = (finished - started).total_seconds() if started and finished else None
         self.save_result(run_id, result, reports, seconds=seconds)
-        return run_id
+
+    # deleting
+
+    def find_runs(self, ids: Sequence[str]) -> list[str]:
+        """The runs named by ids or unique id prefixes (as the pages show them, 8 characters); InputError
+        naming the first that matches no run, or several."""
+        found = []
+        with self.session() as s:
+            for given in ids:
+                key = given.strip().lower()
+                matches = (
+                    s.scalars(
+                        select(RunRow.id).where(RunRow.id.startswith(key, autoescape=True)).limit(2)
+                    ).all()
+                    if key.isalnum()
+                    else []
+                )
+                if len(matches) != 1:
+                    what = "no run has" if not matches else "several runs have"
+                    raise InputError(f"{what} the id {given!r}", hint="supplyscreen runs list shows the ids")
+                found.append(matches[0])
+        return list(dict.fromkeys(found))
+
+    def delete_runs(self, run_ids: Sequence[str]) -> int:
+        """Delete runs with their files, result rows and reports — files only where no other run uses them.
+        A run being screened by a live process is refused (``RunBusy``). Returns how many were deleted."""
+        deleted = 0
+        for run_id in run_ids:
+            self.reap(run_id)
+            with self.session() as s:
+                row = s.get(RunRow, run_id)
+                if row is None:
+                    continue
+                if row.status in ACTIVE:
+                    raise RunBusy(
+                        f"run {run_id[:8]} is {row.status}",
+                        hint="wait until it is done, or stop the process screening it, then delete it",
+                    )
+                digests = set(s.scalars(select(RunFileRow.sha256).where(RunFileRow.run_id == run_id)).all())
+                for table in (ResultRow, ReportRow, RunFileRow):
+                    s.execute(delete(table).where(table.run_id == run_id))
+                s.delete(row)
+                s.flush()
+                used = set(s.scalars(select(RunFileRow.sha256).where(RunFileRow.sha256.in_(digests))).all())
+                if digests - used:
+                    s.execute(delete(FileRow).where(FileRow.sha256.in_(digests - used)))
+                deleted += 1
+        return deleted
+
+    def prune(self, days: float, at: dt.datetime | None = None) -> list[str]:
+        """Delete the runs created more than ``days`` days ago (none when ``days`` is 0 or less), but those
+        still being screened; their ids."""
+        if days <= 0:
+            return []
+        self.reap()
+        cutoff = (at or now()) - dt.timedelta(days=days)
+        with self.session() as s:
+            ids = list(
+                s.scalars(
+                    select(RunRow.id).where(RunRow.created_at < cutoff, RunRow.status.not_in(ACTIVE))
+                ).all()
+            )
+        self.delete_runs(ids)
+        return ids
 
     # results
 
@@ -477,12 +597,13 @@ class Store:
         if column is not ResultRow.position:
             order.append(ResultRow.position.asc())
         with self.session() as s:
-            return [_supplier(r) for r in s.scalars(stmt.order_by(*order)).all()]
+            catalogue = _catalogue(s, run_id)
+            return [_supplier(r, catalogue) for r in s.scalars(stmt.order_by(*order)).all()]
 
     def supplier(self, run_id: str, position: int) -> Supplier | None:
         with self.session() as s:
             row = s.get(ResultRow, (run_id, position))
-            return _supplier(row) if row is not None else None
+            return _supplier(row, _catalogue(s, run_id)) if row is not None else None
 
     def track_counts(self, run_id: str) -> dict[str | None, int]:
         """Suppliers by legal track, read from the stored ``results.json`` objects (None: stored before tracks
@@ -507,9 +628,19 @@ class Store:
         return group_countries(rows)
 
     def report(self, run_id: str, fmt: str) -> bytes | None:
+        """A report as it was produced; ``results.json`` put together from the run's head and rows."""
         with self.session() as s:
             row = s.get(ReportRow, (run_id, fmt))
-            return row.data if row is not None else None
+            if row is not None:
+                return unpack_bytes(row.codec, row.data)
+            run = s.get(RunRow, run_id)
+            if fmt != "json" or run is None or run.results_head is None:
+                return None
+            catalogue = Catalogue(run.catalogue)
+            rows = s.scalars(
+                select(ResultRow.supplier).where(ResultRow.run_id == run_id).order_by(ResultRow.position)
+            )
+            return b"".join(results_json(run.results_head, (catalogue.unpack_supplier(r) for r in rows)))
 
     def results_json(self, run_id: str) -> dict[str, Any] | None:
         data = self.report(run_id, "json")
@@ -548,7 +679,41 @@ def _snapshot(row: RunRow, files: Sequence[RunFileRow]) -> Run:
     )
 
 
-def _supplier(row: ResultRow) -> Supplier:
+class RunBusy(InputError):
+    """A run that is being screened cannot be deleted."""
+
+    status = 409
+
+
+def _owner_values() -> dict[str, Any]:
+    me = Owner.current()
+    return {"owner_host": me.host, "owner_pid": me.pid, "owner_started": me.started}
+
+
+def _interrupted(message: str) -> dict[str, Any]:
+    return {"type": "Interrupted", "message": message, "hint": "screen it again"}
+
+
+def _reap_rows(s: Session, rows: Sequence[RunRow]) -> int:
+    """Interrupt the queued or running runs among ``rows`` whose process is gone; how many."""
+    reaped = 0
+    for row in rows:
+        if row.status not in ACTIVE:
+            continue
+        owner = Owner(row.owner_host, row.owner_pid or 0, row.owner_started)
+        if row.owner_pid is None or owner.alive() is False:
+            where = f"pid {row.owner_pid} on {row.owner_host}" if row.owner_pid else "an earlier version"
+            row.status = "interrupted"
+            row.error = _interrupted(f"the process screening this run ({where}) stopped before it finished")
+            reaped += 1
+    return reaped
+
+
+def _catalogue(s: Session, run_id: str) -> Catalogue:
+    return Catalogue(s.scalar(select(RunRow.catalogue).where(RunRow.id == run_id)))
+
+
+def _supplier(row: ResultRow, catalogue: Catalogue) -> Supplier:
     return Supplier(
         position=row.position,
         file=row.file,
@@ -559,8 +724,8 @@ def _supplier(row: ResultRow) -> Supplier:
         score=row.score,
         tier=row.tier,
         presumption=row.presumption,
-        supplier=row.supplier,
-        checklist=list(row.checklist or []),
+        supplier=catalogue.unpack_supplier(row.supplier),
+        checklist=catalogue.unpack_checklist(row.checklist or []),
     )
 
 

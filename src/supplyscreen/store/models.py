@@ -22,8 +22,9 @@ class FileRow(Base):
     __tablename__ = "files"
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     size: Mapped[int] = mapped_column(Integer)
-    data: Mapped[bytes] = mapped_column(LargeBinary)
+    data: Mapped[bytes] = mapped_column(LargeBinary)  # compressed when codec is "zlib" (store.compact)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now)
+    codec: Mapped[str] = mapped_column(String(8), default="", server_default="")
 
 
 class RunRow(Base):
@@ -47,6 +48,13 @@ class RunRow(Base):
     low: Mapped[int] = mapped_column(Integer, default=0)
     clear: Mapped[int] = mapped_column(Integer, default=0)
     presumption: Mapped[int] = mapped_column(Integer, default=0)
+    # the process that queued or screens the run (leftovers.Owner): a dead one's run is interrupted
+    owner_host: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    owner_pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    owner_started: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # results.json's run and summary, and what the run's result rows share (store.compact)
+    results_head: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    catalogue: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class RunFileRow(Base):
@@ -71,8 +79,9 @@ class ResultRow(Base):
     score: Mapped[int] = mapped_column(Integer, index=True)
     tier: Mapped[str] = mapped_column(String(8), index=True)
     presumption: Mapped[bool] = mapped_column(Boolean, index=True)
-    supplier: Mapped[dict[str, Any]] = mapped_column(JSON)  # the results.json supplier object
-    checklist: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # the results.json supplier object and the checklist of its track, packed (store.compact.Catalogue)
+    supplier: Mapped[dict[str, Any]] = mapped_column(JSON)
+    checklist: Mapped[list[Any]] = mapped_column(JSON, default=list)
     # keys.search_key(name) and keys.country_key(country, address): searched and grouped in SQL
     search_key: Mapped[str] = mapped_column(Text, default="", server_default="")
     country_key: Mapped[str] = mapped_column(Text, default="", server_default="")
@@ -82,7 +91,8 @@ class ReportRow(Base):
     __tablename__ = "reports"
     run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
     format: Mapped[str] = mapped_column(String(8), primary_key=True)
-    data: Mapped[bytes] = mapped_column(LargeBinary)
+    data: Mapped[bytes] = mapped_column(LargeBinary)  # compressed when codec is "zlib" (store.compact)
+    codec: Mapped[str] = mapped_column(String(8), default="", server_default="")
 
 
 class MetaRow(Base):

@@ -19,6 +19,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from supplyscreen._version import __version__
+from supplyscreen.leftovers import remove_legacy_run_dirs
 from supplyscreen.settings import LOOPBACK, Settings
 from supplyscreen.store import Store
 from supplyscreen.web import errors, jobs, lists_api
@@ -41,9 +42,15 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     """Build the app. ``store`` defaults to the database named by ``settings.db``."""
     settings = settings or Settings.load()
     store = store or Store(settings.db_url)
-    interrupted = store.mark_interrupted()
+    interrupted = store.reap()
     if interrupted:
-        log.warning("%d run(s) left unfinished by an earlier server are marked interrupted", interrupted)
+        log.warning("%d run(s) whose process died are marked interrupted", interrupted)
+    pruned = store.prune(settings.retention_days)
+    if pruned:
+        log.warning(
+            "%d run(s) older than %g days deleted (retention_days)", len(pruned), settings.retention_days
+        )
+    remove_legacy_run_dirs()
     runner = jobs.Runner(store, settings.runs, settings.workers)
 
     app = FastAPI(

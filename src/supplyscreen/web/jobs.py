@@ -13,22 +13,26 @@ import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_all
 from typing import Any
 
 from supplyscreen.errors import SupplyscreenError
 from supplyscreen.ingest.read import read_input
 from supplyscreen.ingest.sheet import Sheet
 from supplyscreen.ingest.sources import Source
+from supplyscreen.leftovers import Terminated
 from supplyscreen.pipeline.request import ScreenRequest
 from supplyscreen.pipeline.results import ScreeningResult
 from supplyscreen.report import render_report
 from supplyscreen.rules import FIELDS, RuleLayer, layered, load_rules
-from supplyscreen.store import REPORT_FORMATS, Run, Store, now
+from supplyscreen.store import REPORT_FORMATS, Run, Store
 from supplyscreen.web.uploads import Upload
 
 log = logging.getLogger("supplyscreen.web")
 
 PREVIEW_ROWS = 3
+SHUTDOWN_SECONDS = 10  # how long a stopping server waits for its screening threads to notice
+STOPPED = "the server stopped before this run finished"
 
 
 def lists_supported() -> bool:
@@ -38,12 +42,7 @@ def lists_supported() -> bool:
 
 
 def error_dict(exc: SupplyscreenError) -> dict[str, Any]:
-    return {
-        "type": type(exc).__name__,
-        "message": exc.message,
-        "hint": exc.hint,
-        "problems": list(getattr(exc, "problems", []) or []),
-    }
+    return exc.as_json()
 
 
 def rule_layers(files: Sequence[Source]) -> tuple[RuleLayer, ...]:
@@ -127,10 +126,12 @@ def run_request(run: Run, store: Store | None = None, workers: int = 1) -> Scree
 
 
 class Progress:
-    """Rows screened / all rows, written to the run a few times a second at most."""
+    """Rows screened / all rows, written to the run a few times a second at most. When ``stop`` is set (the
+    server is stopping) the next report raises :class:`Terminated`, which ends the screening."""
 
-    def __init__(self, store: Store, run_id: str, total: int) -> None:
+    def __init__(self, store: Store, run_id: str, total: int, stop: threading.Event | None = None) -> None:
         self.store, self.run_id, self.total = store, run_id, total
+        self.stop = stop
         self.done = 0
         self._last = 0.0
 
@@ -138,6 +139,8 @@ class Progress:
         self.total = max(self.total, self.done + rows)
 
     def add(self, rows: int) -> None:
+        if self.stop is not None and self.stop.is_set():
+            raise Terminated()
         self.done += rows
         self.total = max(self.total, self.done)
         if time.monotonic() - self._last > 0.25:
@@ -155,19 +158,21 @@ def screen_run(run: Run, store: Store, progress: Progress, workers: int = 1) -> 
         return screener.screen(files, on_progress=progress.add)
 
 
-def execute(store: Store, run_id: str, workers: int = 1) -> None:
+def execute(store: Store, run_id: str, workers: int = 1, stop: threading.Event | None = None) -> None:
     """Screen one stored run (large sheets in ``workers`` processes) and keep its results and reports.
-    Errors are recorded on the run."""
+    Errors are recorded on the run; a run stopped by ``stop`` is recorded as interrupted."""
     run = store.get_run(run_id)
     if run is None:
         return
     total = sum(int(p.get("rows") or 0) for p in run.options.get("preview") or [])
-    store.update_run(run_id, status="running", started_at=now(), progress_done=0, progress_total=total)
+    store.start(run_id, total)
     started = time.perf_counter()
     try:
-        result = screen_run(run, store, Progress(store, run_id, total), workers)
+        result = screen_run(run, store, Progress(store, run_id, total, stop), workers)
         reports = {fmt: render_report(result, fmt) for fmt in REPORT_FORMATS}
         store.save_result(run_id, result, reports, seconds=round(time.perf_counter() - started, 3))
+    except Terminated:
+        store.interrupt(run_id, STOPPED)
     except SupplyscreenError as exc:
         store.fail(run_id, error_dict(exc))
     except Exception as exc:  # the run fails; the server goes on
@@ -194,10 +199,11 @@ class Runner:
         self._pool = ThreadPoolExecutor(max_workers=runs, thread_name_prefix="supplyscreen-screen")
         self._futures: dict[str, Future[None]] = {}
         self._lock = threading.Lock()
+        self._stop = threading.Event()
 
     def submit(self, run_id: str) -> None:
         with self._lock:
-            self._futures[run_id] = self._pool.submit(execute, self.store, run_id, self.workers)
+            self._futures[run_id] = self._pool.submit(execute, self.store, run_id, self.workers, self._stop)
 
     async def wait(self, run_id: str, timeout: float) -> None:
         """Wait up to ``timeout`` seconds for a run submitted here to finish, on the event loop: a waiting
@@ -208,4 +214,14 @@ class Runner:
             await asyncio.wait([asyncio.wrap_future(future)], timeout=timeout)
 
     def shutdown(self) -> None:
+        """Stop: queued runs are not started, running ones stop at their next progress report (waited for
+        ``SHUTDOWN_SECONDS`` at most), and every run of this process left unfinished is marked interrupted —
+        it can be screened again at once."""
+        self._stop.set()
         self._pool.shutdown(wait=False, cancel_futures=True)
+        with self._lock:
+            futures = list(self._futures.values())
+        wait_all(futures, timeout=SHUTDOWN_SECONDS)
+        stopped = self.store.interrupt_own(STOPPED)
+        if stopped:
+            log.warning("%d unfinished run(s) marked interrupted", stopped)

@@ -69,6 +69,12 @@ async def start(
     return RedirectResponse(f"/runs/{run_id}", status_code=303)
 
 
+@router.post("/runs/{run_id}/delete", dependencies=[Depends(same_origin)])
+async def delete(run_id: str, form: Annotated[FormData, Depends(csrf_form)], store: StoreDep) -> Response:
+    await run_in_threadpool(lambda: store.delete_runs([get_run(store, run_id).id]))
+    return RedirectResponse("/", status_code=303)
+
+
 @router.get("/runs/{run_id}")
 def show(
     page: PageDep,

@@ -209,6 +209,19 @@ def get_run(request: Request, store: StoreDep, run_id: str) -> RunOut:
     return RunOut.model_validate(run_json(request, runs.get_run(store, run_id)))
 
 
+@router.delete(
+    "/runs/{run_id}",
+    summary="Delete a run with its files, results and reports",
+    tags=["runs"],
+    dependencies=SAME_ORIGIN,
+    status_code=204,
+    responses={**ERRORS, 409: {"model": ErrorOut, "description": "being screened"}},
+)
+def delete_run(store: StoreDep, run_id: str) -> Response:
+    store.delete_runs([runs.get_run(store, run_id).id])
+    return Response(status_code=204)
+
+
 @router.get(
     "/runs/{run_id}/results",
     summary="The run's results.json (the documented results contract)",

@@ -90,4 +90,11 @@ function setupMapping() {
   form.addEventListener("submit", () => { const b = $("screen-button"); if (b) { b.disabled = true; b.textContent = "Starting…"; } });
 }
 
-document.addEventListener("DOMContentLoaded", () => { setupUpload(); setupProgress(); setupFilters(); setupMapping(); });
+// Forms that destroy something ask first (data-confirm: the question).
+function setupConfirm() {
+  for (const form of document.querySelectorAll("form[data-confirm]")) {
+    form.addEventListener("submit", (e) => { if (!window.confirm(form.dataset.confirm)) e.preventDefault(); });
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => { setupUpload(); setupProgress(); setupFilters(); setupMapping(); setupConfirm(); });
