@@ -69,7 +69,7 @@ async def start(
     return RedirectResponse(f"/runs/{run_id}", status_code=303)
 
 
-@router.post("/runs/{run_id}/delete", dependencies=[Depends(same_origin)])
+@router.post("/runs/{run_id}/delete")
 async def delete(run_id: str, form: Annotated[FormData, Depends(csrf_form)], store: StoreDep) -> Response:
     await run_in_threadpool(lambda: store.delete_runs([get_run(store, run_id).id]))
     return RedirectResponse("/", status_code=303)

@@ -213,7 +213,6 @@ def get_run(request: Request, store: StoreDep, run_id: str) -> RunOut:
     "/runs/{run_id}",
     summary="Delete a run with its files, results and reports",
     tags=["runs"],
-    dependencies=SAME_ORIGIN,
     status_code=204,
     responses={**ERRORS, 409: {"model": ErrorOut, "description": "being screened"}},
 )
