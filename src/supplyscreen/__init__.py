@@ -1,13 +1,8 @@
 """supplyscreen: screen supplier and shipment spreadsheets for DPRK forced-labour risk."""
 
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-try:
-    __version__ = version("supplyscreen")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
-    __version__ = "0.0.0"
-
+from supplyscreen._version import __version__
 from supplyscreen.errors import InputError, OutputError, RulesError, SupplyscreenError
 from supplyscreen.pipeline.screen import ScreeningResult, screen
 from supplyscreen.pipeline.screener import Screener

@@ -1,8 +1,3 @@
-"""The installed version of supplyscreen."""
+"""The version of supplyscreen: the one place it is written (pyproject.toml reads it from here)."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("supplyscreen")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
-    __version__ = "0.0.0"
+__version__ = "0.1.0"
