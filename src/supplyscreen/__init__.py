@@ -1,11 +1,15 @@
 """supplyscreen: screen supplier and shipment spreadsheets for DPRK forced-labour risk."""
 
-from typing import Any
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 from supplyscreen._version import __version__
 from supplyscreen.errors import InputError, OutputError, RulesError, SupplyscreenError
-from supplyscreen.pipeline.screen import ScreeningResult, screen
-from supplyscreen.pipeline.screener import Screener
+
+if TYPE_CHECKING:
+    from supplyscreen.frame import screen_frame
+    from supplyscreen.pipeline.screen import ScreeningResult, screen
+    from supplyscreen.pipeline.screener import Screener
 
 __all__ = [
     "InputError",
@@ -19,11 +23,17 @@ __all__ = [
     "screen_frame",
 ]
 
+# The engine is imported on first use: a command that needs only part of it (``rules check``, ``--version``)
+# starts without loading the matchers, and pandas is loaded only by those who screen DataFrames.
+_LAZY = {
+    "screen": "supplyscreen.pipeline.screen",
+    "ScreeningResult": "supplyscreen.pipeline.screen",
+    "Screener": "supplyscreen.pipeline.screener",
+    "screen_frame": "supplyscreen.frame",
+}
+
 
 def __getattr__(name: str) -> Any:
-    """``screen_frame`` imported on first use: pandas is loaded only by those who screen DataFrames."""
-    if name == "screen_frame":
-        from supplyscreen.frame import screen_frame
-
-        return screen_frame
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'supplyscreen' has no attribute {name!r}")
