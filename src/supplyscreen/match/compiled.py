@@ -58,6 +58,7 @@ log = logging.getLogger("supplyscreen")
 CACHE_DIR_ENV = env_name("cache_dir")  # declared in supplyscreen.settings
 MEMORY_LISTS = 3  # compiled list sets kept in memory (the full OFAC list takes about 170 MB)
 DISK_LISTS = 8  # cache files kept on disk, the most recently used (the full OFAC list: about 30 MB each)
+TOUCH_SECONDS = 60  # a file read is marked used again (for pruning) if not marked this recently
 STALE_SECONDS = 3600  # a temporary file this old was left by a writer that died
 FORMAT = b"supplyscreen compiled lists 1\n"  # a cache file's first line; changed with the file's layout
 Found = Literal["compiled", "memory", "disk"]  # where compiled lists came from: built now, or kept
@@ -238,7 +239,8 @@ class ListCache:
             return None
         try:
             with path.open("rb") as handle:
-                if hasattr(os, "getuid") and os.fstat(handle.fileno()).st_uid != os.getuid():
+                status = os.fstat(handle.fileno())
+                if hasattr(os, "getuid") and status.st_uid != os.getuid():
                     log.warning("compiled-list cache: %s belongs to another user; not read", path)
                     return None
                 if handle.readline() != FORMAT or handle.readline() != key.encode() + b"\n":
@@ -248,7 +250,8 @@ class ListCache:
                 log.warning("compiled-list cache: %s is damaged; compiling afresh", path)
                 return None
             value = _unpickle(data)
-            os.utime(path)  # the most recently used files are the ones kept
+            if status.st_mtime < time.time() - TOUCH_SECONDS:  # the most recently used files are kept
+                os.utime(path)
         except FileNotFoundError:
             return None
         except Exception as exc:  # a damaged pickle raises anything; the lists are compiled again
