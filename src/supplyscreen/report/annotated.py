@@ -36,6 +36,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, range_boundaries
 
 from supplyscreen.errors import InputError, OutputError
+from supplyscreen.ingest.limits import Limits
 from supplyscreen.ingest.sheet import InputFile, Sheet, clean_label
 from supplyscreen.ingest.text import read_csv
 from supplyscreen.ingest.workbook import read_workbook
@@ -175,10 +176,11 @@ def _open(data: bytes, source: InputFile, notes: list[str]) -> Any:
 def _rebuild(data: bytes, source: InputFile) -> tuple[Any, dict[str, Any]]:
     """A new workbook with the input's cells as the screening read them, as text, each in its place; and
     its worksheets by input sheet name ("" for a CSV)."""
-    if source.kind.startswith("csv"):  # the readers the screening used
-        grids = [("", read_csv(data, source.display)[0])]
+    limits = Limits.from_env()
+    if source.kind.startswith("csv"):  # the readers the screening used (a workbook's in a child process)
+        grids = [("", read_csv(data, source.display, limits)[0])]
     else:
-        grids = read_workbook(data, source.display)[0]
+        grids = read_workbook(data, source.display, limits)[1]
     book = openpyxl.Workbook()
     book.remove(book.active)
     headers = {sh.sheet or "": sh.header_row for sh in source.sheets}
