@@ -89,6 +89,7 @@ def _sheet_pieces(sheet: Any, where: str, limits: Limits) -> Iterator[tuple[Any,
     end_row, end_col = sheet.end
     pad = [""] * max(0, end_col + 1 - sheet.width)
     piece: Grid = []
+    shared: dict[str, str] = {}  # one object per distinct text in a piece: pickled once, shared when read
     rows = 0
     for values in sheet.iter_rows():
         rows += 1
@@ -98,10 +99,11 @@ def _sheet_pieces(sheet: Any, where: str, limits: Limits) -> Iterator[tuple[Any,
             continue
         if max(map(len, cells)) > limits.cell_chars:
             raise too_long_cell(where, f"row {rows}", limits)
+        cells = list(map(shared.setdefault, cells, cells))
         piece.append([*pad, *cells] if pad else cells)
         if len(piece) >= PIECE_ROWS:
             yield ("rows", piece)
-            piece = []
+            piece, shared = [], {}
     if piece:
         yield ("rows", piece)
     merged = [[list(a), list(b)] for a, b in sheet.merged_cell_ranges or []]
