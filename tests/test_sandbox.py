@@ -208,9 +208,9 @@ def test_a_script_without_a_main_guard_reads_a_workbook_once(tmp_path: Path) -> 
 def test_limits_are_settings_each_read_alone() -> None:
     limits = Limits.from_env({"SUPPLYSCREEN_MAX_LINE_MB": "2", "SUPPLYSCREEN_PORT": "not a port"})
     assert (limits.line_bytes, limits.cells, limits.wall_seconds) == (2_000_000, 10_000_000, 900)
-    with pytest.raises(InputError, match="^SUPPLYSCREEN_MAX_CELLS must be positive"):
+    with pytest.raises(InputError, match=r"^SUPPLYSCREEN_MAX_CELLS must be positive"):
         Limits.from_env({"SUPPLYSCREEN_MAX_CELLS": "0"})
-    with pytest.raises(InputError, match="^SUPPLYSCREEN_READ_MEMORY_MB='lots' is not a valid float"):
+    with pytest.raises(InputError, match=r"^SUPPLYSCREEN_READ_MEMORY_MB='lots' is not a valid float"):
         Limits.from_env({"SUPPLYSCREEN_READ_MEMORY_MB": "lots"})
 
 
