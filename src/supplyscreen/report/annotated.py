@@ -10,6 +10,11 @@ and tracks and lists what was screened. A CSV (or a workbook openpyxl cannot ope
 .ods, .xlsb) becomes a new ``.xlsx`` holding its cells as text, each at its row and column, with the same
 columns added: the row numbers of every report point at the same rows here.
 
+The input is opened again only once it has been screened, and only if its bytes are still those screened
+(their sha256): openpyxl opens an ``.xlsx`` only after the guards and the read in a child process
+(:mod:`~supplyscreen.ingest.sandbox`) passed on the same bytes, and any other workbook is read again through
+that child.
+
 Supplier text is untrusted: whatever this module writes (the reasons, a CSV's cells, file and sheet names) is
 neutralised so that no spreadsheet reads it as a formula, and characters XML cannot hold are replaced. The
 user's own cells, formulas included, are never rewritten.
