@@ -593,3 +593,27 @@ def test_rows_past_excels_row_limit_continue_on_another_sheet(
         f"{src}: rows from 5 continue on a further sheet (Excel's 4-row limit)",
         f"{src}: rows from 8 continue on a further sheet (Excel's 4-row limit)",
     ]
+
+
+# A far cell written unlike Excel writes it: the used-range guard sees it however it is spelt.
+FAR_CELLS = [
+    "<c r='XFD1048576' t='inlineStr'><is><t>far</t></is></c>",  # other quotes
+    '<c r="xfd1048576" t="inlineStr"><is><t>far</t></is></c>',  # lower case
+    '<c r = "XFD1048576" t="inlineStr"><is><t>far</t></is></c>',  # spaces around =
+    '<c\tr="XFD1048576" t="inlineStr"><is><t>far</t></is></c>',  # a tab before the attribute
+    '<c t="inlineStr" r="XFD1048576"><is><t>far</t></is></c>',  # the reference last
+    '<x:c xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" r="XFD1048576" t="inlineStr">'
+    "<x:is><x:t>far</x:t></x:is></x:c>",  # a prefix
+]
+
+
+@pytest.mark.parametrize("far", FAR_CELLS)
+def test_a_far_cell_is_seen_however_it_is_spelt(tmp_path: Path, far: str) -> None:
+    body = generate.row(1, "Supplier") + generate.row(2, "Alpha") + f'<row r="1048576">{far}</row>'
+    path = tmp_path / "far.xlsx"
+    path.write_bytes(generate.zip_bytes(generate.xlsx_members([("S", generate.sheet_xml(body))])))
+    with pytest.raises(InputError) as info:
+        read_input(path)
+    assert str(info.value).startswith(
+        f"{path}: refused: 'xl/worksheets/sheet1.xml' has a value in cell XFD1048576, so its used range is "
+    ), str(info.value)

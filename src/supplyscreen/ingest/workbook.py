@@ -43,7 +43,7 @@ def cell_text(value: Any) -> str:
 # --- workbooks ---------------------------------------------------------------------------------------------
 
 Grid = list[list[str]]
-PIECE_ROWS = 5_000  # rows a reading process sends back at a time
+PIECE_CELLS = 50_000  # cells a reading process sends back at a time (whole rows, at least one)
 UNREADABLE_HINT = "open it in Excel and save it again as .xlsx, or export the sheet as CSV"
 
 
@@ -54,7 +54,7 @@ def workbook_pieces(data: bytes, display: str, limits: Limits) -> Iterator[tuple
     another type is ``("note", text)``. Only plain values, so that the parent unpickles nothing else.
 
     The guards (:func:`~supplyscreen.ingest.sniff.workbook_kind`) run first; python-calamine holds one sheet
-    at a time, and only ``PIECE_ROWS`` rows are held as Python objects."""
+    at a time, and only a piece of about ``PIECE_CELLS`` cells is held as Python objects."""
     from python_calamine import CalamineWorkbook, PasswordError, SheetTypeEnum
 
     yield ("kind", workbook_kind(data, display, limits))
@@ -81,13 +81,14 @@ def workbook_pieces(data: bytes, display: str, limits: Limits) -> Iterator[tuple
 
 
 def _sheet_pieces(sheet: Any, where: str, limits: Limits) -> Iterator[tuple[Any, ...]]:
-    """One sheet's rows by spreadsheet position (row 0 = row 1, column 0 = A), ``PIECE_ROWS`` at a time."""
+    """One sheet's rows by spreadsheet position (row 0 = row 1, column 0 = A), a piece at a time."""
     if sheet.end is None:
         yield ("end", 0, [])
         return
     # python-calamine yields rows from row 1 but columns from the first used one: put both back in place
     end_row, end_col = sheet.end
     pad = [""] * max(0, end_col + 1 - sheet.width)
+    piece_rows = max(1, PIECE_CELLS // (end_col + 1))
     piece: Grid = []
     shared: dict[str, str] = {}  # one object per distinct text in a piece: pickled once, shared when read
     rows = 0
@@ -96,12 +97,12 @@ def _sheet_pieces(sheet: Any, where: str, limits: Limits) -> Iterator[tuple[Any,
         cells = [v.replace("\x00", "").strip() if type(v) is str else cell_text(v) for v in values]
         if not any(cells):
             piece.append([])
-            continue
-        if max(map(len, cells)) > limits.cell_chars:
+        elif max(map(len, cells)) > limits.cell_chars:
             raise too_long_cell(where, f"row {rows}", limits)
-        cells = list(map(shared.setdefault, cells, cells))
-        piece.append([*pad, *cells] if pad else cells)
-        if len(piece) >= PIECE_ROWS:
+        else:
+            cells = list(map(shared.setdefault, cells, cells))
+            piece.append([*pad, *cells] if pad else cells)
+        if len(piece) >= piece_rows:
             yield ("rows", piece)
             piece, shared = [], {}
     if piece:
