@@ -69,20 +69,20 @@ def too_long_cell(where: str, row: str, limits: Limits) -> InputError:
 
 class LineBound:
     """The lines of a text fed block by block, checked against ``limits.line_bytes``: refuses the first line
-    longer than that (counting bytes up to a line feed or carriage return) before the rest is read. Each
-    block is searched backwards from one limit's length ahead, so a file of short lines costs a few
-    searches per limit's length."""
+    longer than that (up to a line feed, or a carriage return in a file without them) before the rest is
+    read. Each block is searched backwards from one limit's length ahead, so a file of short lines costs a
+    few searches per limit's length, and one count of its line feeds (for the message)."""
 
     def __init__(self, display: str, limits: Limits) -> None:
         self.display, self.limit = display, limits.line_bytes
         self.run = 0  # bytes of the current line in earlier blocks
-        self.lines = 0  # line feeds in earlier blocks
+        self.lines = 0  # line ends in earlier blocks
 
     def feed(self, block: bytes) -> None:
         start = -self.run  # where the current line starts, relative to this block
         while start + self.limit < len(block):
-            low, high = max(start, 0), start + self.limit + 1
-            end = max(block.rfind(b"\n", low, high), block.rfind(b"\r", low, high))
+            low = max(start, 0)
+            end = _last_line_end(block, low, start + self.limit + 1)
             if end < 0:
                 line = self.lines + _line_ends(block, 0, low) + 1
                 raise InputError(
@@ -91,12 +91,17 @@ class LineBound:
                     hint="check that this is a CSV export; the limit is SUPPLYSCREEN_MAX_LINE_MB",
                 )
             start = end + 1
-        low = max(start, 0)
-        end = max(block.rfind(b"\n", low), block.rfind(b"\r", low))
+        end = _last_line_end(block, max(start, 0), len(block))
         self.run = len(block) - (end + 1 if end >= 0 else start)
         self.lines += _line_ends(block, 0, len(block))
 
 
+def _last_line_end(block: bytes, start: int, end: int) -> int:
+    """The last line feed in ``block[start:end]``, else the last carriage return (an old Mac export), or -1."""
+    found = block.rfind(b"\n", start, end)
+    return found if found >= 0 else block.rfind(b"\r", start, end)
+
+
 def _line_ends(block: bytes, start: int, end: int) -> int:
-    """Line ends in ``block[start:end]``: LF, CR LF or a lone CR (as an old Mac export writes them)."""
-    return block.count(b"\n", start, end) + block.count(b"\r", start, end) - block.count(b"\r\n", start, end)
+    """Line ends in ``block[start:end]``: line feeds, or carriage returns where there are none."""
+    return block.count(b"\n", start, end) or block.count(b"\r", start, end)
