@@ -72,15 +72,33 @@ REFUSED = {
     "zip_bomb_lying_sizes.xlsx": "refused: 'xl/sharedStrings.xml' unpacks to more than the 1,000 bytes the "
     "ZIP directory declares (a zip bomb) — screen the original file, or export the sheet as CSV",
     "sparse_bomb.xlsx": "refused: 'xl/worksheets/sheet1.xml' has a value in cell XFD1048576, so its used "
-    "range is 17,179,869,184 cells (limit 50,000,000) — delete the stray cells far from the table "
+    "range is 17,179,869,184 cells (limit 10,000,000) — delete the stray cells far from the table "
     "(Ctrl+End shows the last one) and save again, or export the sheet as CSV",
     "sparse_bomb_no_refs.xlsx": "refused: 'xl/worksheets/sheet1.xml' has a value in cell ACOF1048576, so its "
-    "used range is 20,971,520,000 cells (limit 50,000,000) — delete the stray cells far from the table "
+    "used range is 20,971,520,000 cells (limit 10,000,000) — delete the stray cells far from the table "
     "(Ctrl+End shows the last one) and save again, or export the sheet as CSV",
+    **{
+        f"sparse_bomb_{case}.xlsx": f"refused: '{part}' has a value in cell XFD1048576, so its used range is "
+        "17,179,869,184 cells (limit 10,000,000) — delete the stray cells far from the table (Ctrl+End shows "
+        "the last one) and save again, or export the sheet as CSV"
+        for case, part in [
+            ("ws", "xl/ws/sheet1.xml"),
+            ("sub", "xl/worksheets/sub/sheet1.xml"),
+            ("case", "xl/Worksheets/Sheet1.XML"),
+        ]
+    },
+    "shared_string_bomb.xlsx": "refused: its shared strings would be written out to 18.0 GB of cell text (limit "
+    "1.0 GB; a workbook bomb) — split it into smaller workbooks or export each sheet as CSV",
+    "ods_repeated_rows.ods": "refused: sheet 'Vendors' has a value in cell ALL99001, so its used range is "
+    "99,001,000 cells (limit 10,000,000) — delete the stray cells far from the table (Ctrl+End shows the last "
+    "one) and save again, or export the sheet as CSV",
+    "ods_repeated_cells.ods": "refused: sheet 'Vendors' has a value in cell ALL10001, so its used range is "
+    "10,001,000 cells (limit 10,000,000) — delete the stray cells far from the table (Ctrl+End shows the last "
+    "one) and save again, or export the sheet as CSV",
     "xls_sector_loop.xls": "cannot read the workbook: the file is damaged (a sector chain loops) — "
     "download or export it again; if Excel still opens it, save it again as .xlsx",
     "xls_far_cell.xls": "refused: sheet 1 has a value in cell CRXP65536, so its used range is 4,294,967,296 "
-    "cells (limit 50,000,000) — delete the stray cells far from the table (Ctrl+End shows the last one) and "
+    "cells (limit 10,000,000) — delete the stray cells far from the table (Ctrl+End shows the last one) and "
     "save again, or export the sheet as CSV",
 }
 
@@ -489,6 +507,51 @@ def test_a_real_zip_bomb_is_refused_from_its_directory(
     )
 
 
+# file made at test time -> (settings, what follows "Error: <path>"): lines and cells are refused as soon as
+# they pass the limit, whether the file is read whole (html, xlsx) or streamed (json, csv)
+REFUSED_HUGE = {
+    "long_line_2mb.csv": (
+        {"SUPPLYSCREEN_MAX_LINE_MB": "1"},  # the 500 MB line of issue 13, at a limit 16 times lower
+        ": refused: line 202 is longer than 1 MB (a CSV line is a row of cells, far shorter) — check that this "
+        "is a CSV export; the limit is SUPPLYSCREEN_MAX_LINE_MB",
+    ),
+    "long_cells_20mb.csv": (
+        {},
+        ": refused: line 2 is longer than 16 MB (a CSV line is a row of cells, far shorter) — check that this "
+        "is a CSV export; the limit is SUPPLYSCREEN_MAX_LINE_MB",
+    ),
+    "long_cells_3mb.csv": (
+        {},
+        ": refused: line 2 has a cell of more than 2,000,000 characters — shorten that cell or split its text "
+        "over several cells; the limit is SUPPLYSCREEN_MAX_CELL_CHARS",
+    ),
+    "long_cells_3mb.xlsx": (
+        {},
+        " [sheet 'Suppliers']: refused: row 2 has a cell of more than 2,000,000 characters — shorten that cell "
+        "or split its text over several cells; the limit is SUPPLYSCREEN_MAX_CELL_CHARS",
+    ),
+}
+
+
+@pytest.mark.parametrize("formats", ["html,json,xlsx", "json,csv"])
+@pytest.mark.parametrize("name", sorted(REFUSED_HUGE))
+def test_long_lines_and_cells_are_refused_early(
+    runner: CliRunner,
+    tmp_path: Path,
+    huge: dict[str, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    formats: str,
+) -> None:
+    environment, line = REFUSED_HUGE[name]
+    for variable, value in environment.items():
+        monkeypatch.setenv(variable, value)
+    path = huge[name]
+    result = _screen(runner, path, tmp_path / "out", "--format", formats)
+    assert result.exit_code == 1, result.output
+    assert result.stderr == f"Error: {path}{line}\n"
+
+
 # --- where and how reports are written ---------------------------------------------------------------------
 
 GOOD = CORPUS / "no_name_rows.csv"
@@ -844,3 +907,27 @@ def test_hostile_rule_uploads_get_a_400_with_the_line(rule_files: dict[str, Path
             for s in client.get(ok["links"]["suppliers"]).json()
         }
         assert hits == {"Short": [], "Long": [], "Hit": ["acme.redos"]}
+
+
+# A far cell written unlike Excel writes it: the used-range guard sees it however it is spelt.
+FAR_CELLS = [
+    "<c r='XFD1048576' t='inlineStr'><is><t>far</t></is></c>",  # other quotes
+    '<c r="xfd1048576" t="inlineStr"><is><t>far</t></is></c>',  # lower case
+    '<c r = "XFD1048576" t="inlineStr"><is><t>far</t></is></c>',  # spaces around =
+    '<c\tr="XFD1048576" t="inlineStr"><is><t>far</t></is></c>',  # a tab before the attribute
+    '<c t="inlineStr" r="XFD1048576"><is><t>far</t></is></c>',  # the reference last
+    '<x:c xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" r="XFD1048576" t="inlineStr">'
+    "<x:is><x:t>far</x:t></x:is></x:c>",  # a prefix
+]
+
+
+@pytest.mark.parametrize("far", FAR_CELLS)
+def test_a_far_cell_is_seen_however_it_is_spelt(tmp_path: Path, far: str) -> None:
+    body = generate.row(1, "Supplier") + generate.row(2, "Alpha") + f'<row r="1048576">{far}</row>'
+    path = tmp_path / "far.xlsx"
+    path.write_bytes(generate.zip_bytes(generate.xlsx_members([("S", generate.sheet_xml(body))])))
+    with pytest.raises(InputError) as info:
+        read_input(path)
+    assert str(info.value).startswith(
+        f"{path}: refused: 'xl/worksheets/sheet1.xml' has a value in cell XFD1048576, so its used range is "
+    ), str(info.value)

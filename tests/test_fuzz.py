@@ -27,7 +27,6 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from supplyscreen.errors import InputError, SupplyscreenError
-from supplyscreen.ingest import sniff
 from supplyscreen.ingest.headers import map_header
 from supplyscreen.ingest.mapping import build_sheet
 from supplyscreen.ingest.read import read_input
@@ -249,38 +248,7 @@ def _seed_files() -> dict[str, bytes]:
 
 
 def _ods() -> bytes:
-    rows = "".join(
-        "<table:table-row>"
-        + "".join(
-            f'<table:table-cell office:value-type="string"><text:p>{v}</text:p></table:table-cell>'
-            for v in values
-        )
-        + "</table:table-row>"
-        for values in generate.VENDORS
-    )
-    content = (
-        '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
-        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
-        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
-        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body>'
-        f'<office:spreadsheet><table:table table:name="Vendors">{rows}</table:table></office:spreadsheet>'
-        "</office:body></office:document-content>"
-    )
-    manifest = (
-        '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
-        'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
-        '<manifest:file-entry manifest:full-path="/" '
-        'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
-        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
-        "</manifest:manifest>"
-    )
-    return generate.zip_bytes(
-        {
-            "mimetype": "application/vnd.oasis.opendocument.spreadsheet",
-            "META-INF/manifest.xml": manifest,
-            "content.xml": content,
-        }
-    )
+    return generate.ods_bytes("".join(generate.ods_row(*values) for values in generate.VENDORS))
 
 
 SEEDS = _seed_files()
@@ -337,7 +305,7 @@ def test_the_used_range_guard_bounds_what_the_reader_allocates(
 ) -> None:
     """Cells anywhere on the sheet, valued or only formatted: either the guard refuses the sheet, or what the
     reader then builds fits within the limit (lowered here so that passing sheets stay small)."""
-    monkeypatch.setattr(sniff, "MAX_SHEET_CELLS", 200_000)
+    monkeypatch.setenv("SUPPLYSCREEN_MAX_CELLS", "200000")
     rows: dict[int, list[str]] = {1: [generate.cell("A1", "Supplier")]}
     for (col, row), valued in sorted(cells, key=lambda c: (c[0][1], c[0][0])):
         ref = "" if refless else f' r="{generate._col(col)}{row}"'

@@ -77,6 +77,42 @@ class Settings(BaseSettings):
         description="Values that YAML aliases (*name) may repeat in a rule file, all aliases together.",
         json_schema_extra={"serve": False},
     )
+    # limits on reading one input (supplyscreen.ingest.limits), for screen and serve alike
+    max_cells: int = Field(
+        default=10_000_000,
+        description="Largest sheet of a workbook, in cells of its used range (rows × columns, repeats written "
+        "out); a bigger one is refused (a CSV file is streamed instead).",
+        json_schema_extra={"serve": False},
+    )
+    max_cell_chars: int = Field(
+        default=2_000_000,
+        description="Longest cell, in characters; a file with a longer one is refused, naming its row.",
+        json_schema_extra={"serve": False},
+    )
+    max_line_mb: float = Field(
+        default=16.0,
+        description="Longest line of a CSV file, in MB; a file with a longer one is refused before it is "
+        "parsed.",
+        json_schema_extra={"serve": False},
+    )
+    max_expanded_mb: float = Field(
+        default=1000.0,
+        description="Most a workbook may unpack to, in MB: its ZIP parts together, and the text of its cells "
+        "once every shared string and repeat is written out.",
+        json_schema_extra={"serve": False},
+    )
+    read_memory_mb: float = Field(
+        default=4000.0,
+        description="Memory the process that reads one workbook may take, in MB; past it the file is refused "
+        "and the process that asked carries on.",
+        json_schema_extra={"serve": False},
+    )
+    read_cpu_seconds: int = Field(
+        default=300,
+        description="CPU time the process that reads one workbook may take, in seconds (and three times as "
+        "long in wall-clock time); past it the file is refused.",
+        json_schema_extra={"serve": False},
+    )
 
     @property
     def max_upload_bytes(self) -> int:
@@ -131,6 +167,9 @@ class Settings(BaseSettings):
             raise InputError(
                 "retention days cannot be negative", hint="e.g. --retention-days 90, or 0 to keep runs"
             )
+        for name in LIMITS:
+            if getattr(self, name) <= 0:
+                raise InputError(f"{env_name(name)} must be positive", hint="unset it for the default")
 
     @property
     def on_loopback(self) -> bool:
@@ -142,6 +181,16 @@ def env_name(name: str) -> str:
     if name not in Settings.model_fields:
         raise KeyError(name)
     return ENV_PREFIX + name.upper()
+
+
+LIMITS = (
+    "max_cells",
+    "max_cell_chars",
+    "max_line_mb",
+    "max_expanded_mb",
+    "read_memory_mb",
+    "read_cpu_seconds",
+)
 
 
 def env_value(name: str, environ: Mapping[str, str] | None = None) -> str:

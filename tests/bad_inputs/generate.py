@@ -48,13 +48,18 @@ def zip_bytes(members: dict[str, bytes | str], level: int = 6) -> bytes:
 
 
 def xlsx_members(
-    sheets: list[tuple[str, str]], shared_strings: str | None = None, styles: bool = True
+    sheets: list[tuple[str, str]],
+    shared_strings: str | None = None,
+    styles: bool = True,
+    parts: list[str] | None = None,
 ) -> dict[str, bytes | str]:
-    """The parts of a workbook: ``sheets`` is [(sheet name, worksheet XML)]."""
+    """The parts of a workbook: ``sheets`` is [(sheet name, worksheet XML)]; ``parts`` the worksheets' paths
+    under ``xl/`` as the relationships name them (default ``worksheets/sheet1.xml``, …)."""
+    parts = parts or [f"worksheets/sheet{i}.xml" for i in range(1, len(sheets) + 1)]
     overrides = "".join(
-        f'<Override PartName="/xl/worksheets/sheet{i}.xml" '
+        f'<Override PartName="/xl/{part}" '
         'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-        for i in range(1, len(sheets) + 1)
+        for part in parts
     )
     if shared_strings is not None:
         overrides += (
@@ -87,8 +92,8 @@ def xlsx_members(
         + "</sheets></workbook>",
     }
     rels = "".join(
-        f'<Relationship Id="rId{i}" Type="{_REL_NS}/worksheet" Target="worksheets/sheet{i}.xml"/>'
-        for i in range(1, len(sheets) + 1)
+        f'<Relationship Id="rId{i}" Type="{_REL_NS}/worksheet" Target="{part}"/>'
+        for i, part in enumerate(parts, start=1)
     )
     n = len(sheets)
     if shared_strings is not None:
@@ -99,8 +104,8 @@ def xlsx_members(
         _XML + f'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{rels}'
         "</Relationships>"
     )
-    for i, (_, xml) in enumerate(sheets, start=1):
-        members[f"xl/worksheets/sheet{i}.xml"] = xml
+    for part, (_, xml) in zip(parts, sheets, strict=True):
+        members[f"xl/{part}"] = xml
     if shared_strings is not None:
         members["xl/sharedStrings.xml"] = shared_strings
     if styles:  # style 1: a yellow fill, as a user formats rows
@@ -306,6 +311,80 @@ def _refless_sparse_bomb() -> bytes:
     return zip_bytes(xlsx_members([("Vendors", sheet_xml(body))]), level=9)
 
 
+def _sparse_bomb_at(part: str) -> Callable[[], bytes]:
+    """The sparse bomb with its worksheet at ``xl/{part}``, where the workbook's relationships point: a guard
+    that looks only at ``xl/worksheets/*.xml`` misses it, and python-calamine reads it all the same."""
+
+    def make() -> bytes:
+        body = (
+            row(1, "Supplier") + row(2, "Alpha") + f'<row r="1048576">{cell("XFD1048576", "far away")}</row>'
+        )
+        return zip_bytes(xlsx_members([("Vendors", sheet_xml(body))], parts=[part]))
+
+    return make
+
+
+def _shared_string_bomb() -> bytes:
+    """One 9 MB shared string referenced by 2,000 cells: 33 KB on disk, every part under the 10 MB the ratio
+    check starts at, and 18 GB of text once each reference is written out."""
+    big = "Alpha Seafood " * 642_858  # 9,000,012 characters
+    strings = f'<sst {_NS} count="2001" uniqueCount="2"><si><t>Supplier</t></si><si><t>{big}</t></si></sst>'
+    refs = "".join(f'<row r="{r}"><c r="A{r}" t="s"><v>1</v></c></row>' for r in range(2, 2002))
+    body = '<row r="1"><c r="A1" t="s"><v>0</v></c></row>' + refs
+    return zip_bytes(xlsx_members([("Vendors", sheet_xml(body))], shared_strings=_XML + strings), level=9)
+
+
+def ods_bytes(rows: str, table: str = "Vendors") -> bytes:
+    """A minimal OpenDocument spreadsheet of one table: ``rows`` is its ``table:table-row`` elements."""
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body>'
+        f'<office:spreadsheet><table:table table:name="{table}">{rows}</table:table></office:spreadsheet>'
+        "</office:body></office:document-content>"
+    )
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+        'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+        '<manifest:file-entry manifest:full-path="/" '
+        'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+        "</manifest:manifest>"
+    )
+    members = {
+        "mimetype": "application/vnd.oasis.opendocument.spreadsheet",
+        "META-INF/manifest.xml": manifest,
+        "content.xml": content,
+    }
+    return zip_bytes(members, level=9)
+
+
+def ods_row(*values: str, repeat_cells: int = 1, repeat_rows: int = 1) -> str:
+    """One ``table:table-row`` of string cells, each repeated ``repeat_cells`` times across, the row itself
+    ``repeat_rows`` times down (ODF's own compression: a reader writes every repeat out)."""
+    cells = "".join(
+        '<table:table-cell office:value-type="string"'
+        + (f' table:number-columns-repeated="{repeat_cells}"' if repeat_cells > 1 else "")
+        + f"><text:p>{escape(v)}</text:p></table:table-cell>"
+        for v in values
+    )
+    repeat = f' table:number-rows-repeated="{repeat_rows}"' if repeat_rows > 1 else ""
+    return f"<table:table-row{repeat}>{cells}</table:table-row>"
+
+
+def _ods_repeated_rows() -> bytes:
+    """867 bytes: a supplier cell repeated across 1,000 columns, the row repeated 99,000 times down."""
+    return ods_bytes(ods_row("Supplier") + ods_row("Alpha Seafood", repeat_cells=1000, repeat_rows=99_000))
+
+
+def _ods_repeated_cells() -> bytes:
+    """Under 900 bytes: a supplier cell repeated across 1,000 columns and down 10,000 rows. Nothing a reader
+    cannot build (python-calamine took 2.3 GB and over a minute with the screening), but 10 million cells
+    from one."""
+    return ods_bytes(ods_row("Supplier") + ods_row("Alpha Seafood", repeat_cells=1000, repeat_rows=10_000))
+
+
 def _xls_sector_loop() -> bytes:
     """old_excel.xls with its directory's sector chain pointing back at itself (found by the fuzzer)."""
     data = bytearray((CORPUS / "old_excel.xls").read_bytes())
@@ -414,6 +493,12 @@ CASES: dict[str, Callable[[], bytes]] = {
     "zip_bomb_lying_sizes.xlsx": _lying_sizes,
     "sparse_bomb.xlsx": _sparse_bomb,
     "sparse_bomb_no_refs.xlsx": _refless_sparse_bomb,
+    "sparse_bomb_ws.xlsx": _sparse_bomb_at("ws/sheet1.xml"),
+    "sparse_bomb_sub.xlsx": _sparse_bomb_at("worksheets/sub/sheet1.xml"),
+    "sparse_bomb_case.xlsx": _sparse_bomb_at("Worksheets/Sheet1.XML"),
+    "shared_string_bomb.xlsx": _shared_string_bomb,
+    "ods_repeated_rows.ods": _ods_repeated_rows,
+    "ods_repeated_cells.ods": _ods_repeated_cells,
     "xls_sector_loop.xls": _xls_sector_loop,
     "xls_far_cell.xls": _xls_far_cell,
 }
@@ -552,6 +637,21 @@ def long_cells_xlsx(size: int = LONG) -> bytes:
     )
 
 
+def long_line_csv(size: int, rows: int = 200) -> bytes:
+    """``rows`` suppliers, then a line of ``size`` bytes without a line break (a file run together into one
+    line, or binary data after a CSV head): past the rows a streamed file reads before screening starts."""
+    head = "Supplier,Notes\n" + "".join(f"Supplier {r},ok\n" for r in range(rows))
+    return head.encode() + b"Alpha Seafood," + b"x" * size
+
+
+def ods_rows_needing(cells: int) -> bytes:
+    """An ODS of ``cells`` cells (a supplier repeated 1,000 times across, the row repeated down): under the
+    cell limit, but more than a few megabytes for the reader to build."""
+    return ods_bytes(
+        ods_row("Supplier") + ods_row("Alpha Seafood", repeat_cells=1000, repeat_rows=cells // 1000)
+    )
+
+
 def zip_bomb(gigabytes: float = 1.1) -> bytes:
     """A real bomb: one worksheet padded with ``gigabytes`` GB of spaces, about 1 MB compressed.
 
@@ -626,6 +726,10 @@ HUGE: dict[str, Callable[[], bytes]] = {
     "long_cells_1mb.csv": long_cells_csv,
     "long_cells_1mb.xlsx": long_cells_xlsx,
     "zip_bomb_1gb.xlsx": zip_bomb,
+    "long_line_2mb.csv": lambda: long_line_csv(2_000_000),
+    "long_cells_20mb.csv": lambda: long_cells_csv(20_000_000),
+    "long_cells_3mb.csv": lambda: long_cells_csv(3_000_000),
+    "long_cells_3mb.xlsx": lambda: long_cells_xlsx(3_000_000),
 }
 
 

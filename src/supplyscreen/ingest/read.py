@@ -11,14 +11,13 @@ import hashlib
 from collections.abc import Mapping, Sequence
 
 from supplyscreen.errors import InputError
+from supplyscreen.ingest.limits import Limits
 from supplyscreen.ingest.mapping import ColumnMaps, build_sheet, unmatched_map
 from supplyscreen.ingest.sheet import InputFile, Sheet
-from supplyscreen.ingest.sniff import WORKBOOK_SUFFIXES, workbook_kind
+from supplyscreen.ingest.sniff import CONTAINERS, WORKBOOK_SUFFIXES, not_a_spreadsheet, sniff
 from supplyscreen.ingest.sources import Source, SourceLike
-from supplyscreen.ingest.text import read_text_table, stream_csv
-from supplyscreen.ingest.workbook import read_workbook
-
-Grid = list[list[str]]
+from supplyscreen.ingest.text import read_bytes, read_text_table, stream_csv
+from supplyscreen.ingest.workbook import Grid, read_workbook
 
 __all__ = ["InputFile", "Sheet", "read_input"]
 
@@ -29,6 +28,7 @@ def read_input(
     overrides: Mapping[str, Sequence[str]] | ColumnMaps | None = None,
     stream: bool = False,
     name: str | None = None,
+    limits: Limits | None = None,
 ) -> InputFile:
     """Read one spreadsheet into sheets of rows with their mapping. Raises InputError, only, naming the input
     by ``name`` (else the path as given).
@@ -36,30 +36,34 @@ def read_input(
     ``overrides`` are ``--map`` corrections (field → headers, or :class:`ColumnMaps` with per-input and
     per-sheet scopes). With ``stream``, a CSV file on disk that decodes cleanly is read only as far as its
     header: the rest of its rows come from ``Sheet.chunks`` as they are screened (see
-    :class:`~supplyscreen.ingest.text.CsvStream`)."""
+    :class:`~supplyscreen.ingest.text.CsvStream`). A workbook is checked and read in a child process; every
+    read is bounded by ``limits`` (default: the settings, :meth:`Limits.from_env`)."""
     src = Source.of(source, name)
+    limits = limits or Limits.from_env()
     maps = overrides if isinstance(overrides, ColumnMaps) else ColumnMaps.of(overrides)
     if stream and sheet is None and src.suffix not in WORKBOOK_SUFFIXES and not maps.sheet_maps(src.name):
-        streamed = stream_csv(src, maps.for_input(src.name))
+        streamed = stream_csv(src, maps.for_input(src.name), limits)
         if streamed is not None:
             return streamed
-    data = src.read_bytes()
+    data = read_bytes(src, limits)
     if not data.strip():
         raise InputError(f"{src.name}: the file is empty", hint="export the supplier list again")
-    kind, grids, notes = _grids(src, data)
+    kind, grids, notes = _grids(src, data, limits)
     result = InputFile(src, hashlib.sha256(data).hexdigest(), kind, [], notes)
     _add_sheets(result, _chosen(grids, sheet, src.name), maps, sheet is not None)
     return result
 
 
-def _grids(src: Source, data: bytes) -> tuple[str, list[tuple[str, Grid]], list[str]]:
+def _grids(src: Source, data: bytes, limits: Limits) -> tuple[str, list[tuple[str, Grid]], list[str]]:
     """The file's kind, its sheets as grids of cell texts (trailing blank rows dropped) and notes."""
-    kind = workbook_kind(data, src.name)
-    if kind is not None:
-        grids, notes = read_workbook(data, src.name)
-    else:
-        rows, kind, notes = read_text_table(data, src)
+    what = sniff(data)
+    if what in CONTAINERS:  # parsed: guards and reader in a child process
+        kind, grids, notes = read_workbook(data, src.name, limits)
+    elif what == "text":
+        rows, kind, notes = read_text_table(data, src, limits)
         grids = [("", rows)]
+    else:
+        raise not_a_spreadsheet(src.name, what)
     for _, grid in grids:
         while grid and not grid[-1]:
             grid.pop()  # trailing blank rows (a million formatted ones, say) are not part of the table

@@ -6,6 +6,7 @@ workbook stream (.xls). The web app's upload checks use the same :func:`file_kin
 from __future__ import annotations
 
 import io
+import posixpath
 import re
 import struct
 import zipfile
@@ -19,16 +20,24 @@ from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidd
 from defusedxml.expatreader import DefusedExpatParser  # type: ignore[import-untyped]
 
 from supplyscreen.errors import InputError
-from supplyscreen.ingest.columns import column_letter
+from supplyscreen.ingest.extent import (
+    OdsTables,
+    SharedStrings,
+    UsedRange,
+    string_refs,
+    too_many_cells,
+    too_much_text,
+    written_out,
+)
+from supplyscreen.ingest.limits import Limits, size_text
 from supplyscreen.ingest.sheet import clean_label
 
 # --- file types ------------------------------------------------------------------------------------------
 
-# Limits that keep a hostile workbook from exhausting memory before any row is read.
-MAX_UNPACKED_BYTES = 1_000_000_000  # all parts of a ZIP workbook together, as its directory declares them
+# Ratios that keep a hostile workbook from exhausting memory before any row is read (the sizes are limits:
+# supplyscreen.ingest.limits).
 MAX_RATIO = 100  # compression ratio refused for a part bigger than RATIO_MIN_BYTES (Excel's are ~5-20:1)
 RATIO_MIN_BYTES = 10_000_000
-MAX_SHEET_CELLS = 50_000_000  # rows × columns of a sheet's used range, which the reader allocates at once
 _CHUNK = 1 << 20
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -51,6 +60,9 @@ OTHER_TYPES = (
     (b"{\\rtf", "an RTF document"),
 )
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+CONTAINERS = ("zip", "ole")  # what :func:`sniff` names for files a workbook reader must parse
 
 
 def sniff(data: bytes) -> str:
@@ -136,10 +148,6 @@ def bomless_utf16(data: bytes) -> str | None:
     return None
 
 
-def _size(n: int) -> str:
-    return f"{n / 1e9:.1f} GB" if n >= 1e9 else f"{n / 1e6:.0f} MB" if n >= 1e6 else f"{n:,} bytes"
-
-
 def _damaged(display: str, detail: str) -> InputError:
     return InputError(
         f"{display}: cannot read the workbook: {detail}",
@@ -176,79 +184,6 @@ class _PrologCheck:
             self.done = True  # not well-formed: the workbook reader reports that
 
 
-# A cell with a reference: ` r="XFD1048576"` and whether the tag closes at once (a formatted empty cell).
-_CELL_REF = re.compile(rb' r="([A-Z]{1,3})([0-9]{1,7})"[^>/]*(/?)>')
-_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s>/]")
-_ROW_OR_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)\b([^>]*)>")
-_ATTR_R = re.compile(rb'\br="([A-Z]{0,3})([0-9]{1,7})"')
-
-
-def _column_number(letters: bytes) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ch - 64
-    return n
-
-
-class _UsedRange:
-    """The last row and column holding a value in a worksheet part, from its XML, without building it.
-
-    The workbook reader allocates rows × columns for a sheet at once, so two cells (A1 and XFD1048576)
-    in a 1 KB file would ask for 17 billion cells; this finds such a sheet first.
-    """
-
-    def __init__(self) -> None:
-        self.rows = 0
-        self.cols: set[bytes] = set()
-        self.refless = False
-        self._tail = b""
-
-    def feed(self, chunk: bytes, final: bool = False) -> None:
-        buf = self._tail + chunk
-        cut = len(buf) if final else buf.rfind(b"<")
-        if cut <= 0:
-            self._tail = buf
-            return
-        part, self._tail = buf[:cut], buf[cut:]
-        found = _CELL_REF.findall(part)
-        if len(_CELL_TAG.findall(part)) > len(found):
-            self.refless = True  # some cells are placed by counting, not by reference
-        valued = [row for _, row, empty in found if not empty]
-        if valued:
-            self.rows = max(self.rows, *map(int, valued))
-            self.cols.update(col for col, _, empty in found if not empty)
-
-    @property
-    def columns(self) -> int:
-        return max((_column_number(c) for c in self.cols), default=0)
-
-    def count_by_position(self, chunks: Iterator[bytes]) -> None:
-        """For parts whose cells lack references: follow rows and cells in order, as the reader does."""
-        row = col = 0
-        max_col = 0
-        tail = b""
-        for chunk in [*chunks, b""]:
-            buf = tail + chunk
-            cut = buf.rfind(b"<") if chunk else len(buf)
-            part, tail = (buf[:cut], buf[cut:]) if cut > 0 else (b"", buf)
-            for m in _ROW_OR_CELL.finditer(part):
-                ref = _ATTR_R.search(m.group(2))
-                if m.group(1) == b"row":
-                    row = int(ref.group(2)) if ref else row + 1
-                    col = 0
-                    continue
-                if ref and ref.group(1):
-                    col = _column_number(ref.group(1))
-                    cell_row = int(ref.group(2))
-                else:
-                    col += 1
-                    cell_row = row
-                if not m.group(2).endswith(b"/"):
-                    self.rows = max(self.rows, cell_row)
-                    max_col = max(max_col, col)
-        self.cols = {column_letter(max_col - 1).encode()} if max_col else set()
-
-
 def _member_chunks(data: bytes, info: zipfile.ZipInfo, display: str) -> Iterator[bytes]:
     """The uncompressed bytes of one ZIP member, never more than its directory entry declares."""
     off = info.header_offset
@@ -275,7 +210,7 @@ def _member_chunks(data: bytes, info: zipfile.ZipInfo, display: str) -> Iterator
                 if left < 0:
                     raise InputError(
                         f"{display}: refused: '{info.filename}' unpacks to more than the "
-                        f"{_size(info.file_size)} the ZIP directory declares (a zip bomb)",
+                        f"{size_text(info.file_size)} the ZIP directory declares (a zip bomb)",
                         hint="screen the original file, or export the sheet as CSV",
                     )
                 if out:
@@ -293,14 +228,15 @@ def _member_chunks(data: bytes, info: zipfile.ZipInfo, display: str) -> Iterator
         )
 
 
-def inspect_zip(data: bytes, display: str) -> str:
+def inspect_zip(data: bytes, display: str, limits: Limits) -> str:
     """Check a ZIP-based workbook before the reader opens it; returns its kind (xlsx, xlsb, ods).
 
     Refuses, each with one line: a damaged container; a ZIP that is not a workbook; more than
-    ``MAX_UNPACKED_BYTES`` unpacked or a part compressed more than ``MAX_RATIO``:1 (zip bombs, judged from
+    ``limits.expanded_bytes`` unpacked or a part compressed more than ``MAX_RATIO``:1 (zip bombs, judged from
     the directory before anything is unpacked); a part unpacking to more than its directory says; XML with
     a DTD or entity declarations (billion laughs, external entities; checked with defusedxml); a sheet whose
-    used range exceeds ``MAX_SHEET_CELLS``.
+    used range exceeds ``limits.cells``, and cells whose text, once every shared string or ODS repeat is
+    written out, exceeds ``limits.expanded_bytes`` (see :mod:`~supplyscreen.ingest.extent`).
     """
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -315,10 +251,10 @@ def inspect_zip(data: bytes, display: str) -> str:
     if kind.startswith("a "):
         raise not_a_spreadsheet(display, kind)
     total = sum(i.file_size for i in infos)
-    if total > MAX_UNPACKED_BYTES:
+    if total > limits.expanded_bytes:
         raise InputError(
-            f"{display}: refused: it would unpack to {_size(total)}, over the {_size(MAX_UNPACKED_BYTES)} limit "
-            "(a zip bomb, or a workbook too big to screen at once)",
+            f"{display}: refused: it would unpack to {size_text(total)}, over the "
+            f"{size_text(limits.expanded_bytes)} limit (a zip bomb, or a workbook too big to screen at once)",
             hint="split it into smaller workbooks or export each sheet as CSV",
         )
     for info in infos:
@@ -332,45 +268,97 @@ def inspect_zip(data: bytes, display: str) -> str:
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > RATIO_MIN_BYTES and ratio > MAX_RATIO:
             raise InputError(
-                f"{display}: refused: '{info.filename}' would unpack {ratio:,.0f}:1 to {_size(info.file_size)} "
-                f"(limit {MAX_RATIO}:1 for parts over {_size(RATIO_MIN_BYTES)}; a zip bomb)",
+                f"{display}: refused: '{info.filename}' would unpack {ratio:,.0f}:1 to {size_text(info.file_size)} "
+                f"(limit {MAX_RATIO}:1 for parts over {size_text(RATIO_MIN_BYTES)}; a zip bomb)",
                 hint="screen the original file, or export the sheet as CSV",
             )
-    for info in infos:
-        _check_member(data, info, display, kind)
+    _PartChecks(data, infos, display, kind, limits).run()
     return kind
 
 
-def _check_member(data: bytes, info: zipfile.ZipInfo, display: str, kind: str) -> None:
-    name = info.filename
-    prolog = _PrologCheck() if name.lower().endswith((".xml", ".rels", ".vml")) else None
-    used = _UsedRange() if kind == "xlsx" and re.fullmatch(r"xl/worksheets/[^/]+\.xml", name) else None
-    try:
-        for chunk in _member_chunks(data, info, display):
-            if prolog is not None and not prolog.done:
-                prolog.feed(chunk)
-            if used is not None:
-                used.feed(chunk)
-    except (DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden) as exc:
-        raise InputError(
-            f"{display}: refused: '{name}' declares a DTD or XML entities, which "
-            "Excel never writes and which can expand to fill memory or read other files",
-            hint="save the workbook again from Excel, or export the sheet as CSV",
-        ) from exc
-    if used is None:
-        return
-    used.feed(b"", final=True)
-    if used.refless:
-        used.count_by_position(_member_chunks(data, info, display))
-    cells = used.rows * used.columns
-    if cells > MAX_SHEET_CELLS:
-        corner = f"{column_letter(used.columns - 1)}{used.rows}"
-        raise InputError(
-            f"{display}: refused: '{name}' has a value in cell {corner}, so its used range is "
-            f"{cells:,} cells (limit {MAX_SHEET_CELLS:,})",
-            hint="delete the stray cells far from the table (Ctrl+End shows the last one) and save again, "
-            "or export the sheet as CSV",
-        )
+class _PartChecks:
+    """Every part of a ZIP workbook inflated once and checked as it streams: its XML prolog, and for a
+    worksheet (every part the workbook's relationships name, and every ``.xml`` part under ``xl/``, whatever
+    its path or case) its used range; the shared strings written out where cells refer to them; an ODS
+    ``content.xml``'s repeats multiplied out."""
+
+    def __init__(
+        self, data: bytes, infos: list[zipfile.ZipInfo], display: str, kind: str, limits: Limits
+    ) -> None:
+        self.data, self.infos, self.display, self.kind, self.limits = data, infos, display, kind, limits
+        by_name = {i.filename.lower(): i for i in reversed(infos)}  # the first of names differing in case
+        self.strings_part = by_name.get("xl/sharedstrings.xml") if kind == "xlsx" else None
+        self.sheets = self._worksheets(by_name) if kind == "xlsx" else set()
+        self.used: dict[str, UsedRange] = {}
+        self.strings = SharedStrings()
+
+    def _worksheets(self, by_name: dict[str, zipfile.ZipInfo]) -> set[str]:
+        """The parts the reader may read as worksheets: every target of ``xl/_rels/workbook.xml.rels`` (any
+        case) that is in the container, and every ``.xml`` part under ``xl/``."""
+        names = {i.filename for i in self.infos if re.fullmatch(r"xl/.+\.xml", i.filename, re.IGNORECASE)}
+        rels = by_name.get("xl/_rels/workbook.xml.rels")
+        if rels is not None:
+            xml = b"".join(_member_chunks(self.data, rels, self.display))
+            for target in _TARGET.findall(xml):
+                path = target.decode("utf-8", "replace")
+                path = path[1:] if path.startswith("/") else posixpath.normpath(posixpath.join("xl", path))
+                if path.lower() in by_name:
+                    names.add(by_name[path.lower()].filename)
+        return names
+
+    def run(self) -> None:
+        for info in self.infos:
+            self._member(info)
+        self._check_strings()
+
+    def _member(self, info: zipfile.ZipInfo) -> None:
+        name = info.filename
+        xml = name.lower().endswith((".xml", ".rels", ".vml")) or name in self.sheets
+        prolog = _PrologCheck() if xml else None
+        scans: list[Any] = []
+        if name in self.sheets:
+            scans.append(self.used.setdefault(name, UsedRange()))
+        if info is self.strings_part:
+            scans.append(self.strings)
+        if self.kind == "ods" and name.lower() == "content.xml":
+            scans.append(OdsTables(self.display, self.limits))
+        try:
+            for chunk in _member_chunks(self.data, info, self.display):
+                if prolog is not None and not prolog.done:
+                    prolog.feed(chunk)
+                for scan in scans:
+                    scan.feed(chunk)
+        except (DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden) as exc:
+            raise InputError(
+                f"{self.display}: refused: '{name}' declares a DTD or XML entities, which "
+                "Excel never writes and which can expand to fill memory or read other files",
+                hint="save the workbook again from Excel, or export the sheet as CSV",
+            ) from exc
+        for scan in scans:
+            scan.feed(b"", final=True)
+        used = self.used.get(name)
+        if used is None:
+            return
+        if used.refless:
+            used.count_by_position(_member_chunks(self.data, info, self.display))
+        if used.rows * used.columns > self.limits.cells:
+            raise too_many_cells(self.display, f"'{name}'", used.rows, used.columns, self.limits)
+
+    def _check_strings(self) -> None:
+        """Shared strings written out where cells refer to them: counted exactly only when the quick bound
+        (the longest string in every cell that may refer to one) is over the limit."""
+        lengths = self.strings.lengths()
+        refs = sum(used.string_refs for used in self.used.values())
+        if not lengths or refs * max(lengths) <= self.limits.expanded_bytes:
+            return
+        by_name = {i.filename: i for i in self.infos}
+        counts = [string_refs(_member_chunks(self.data, by_name[name], self.display)) for name in self.used]
+        total = written_out(counts, lengths)
+        if total > self.limits.expanded_bytes:
+            raise too_much_text(self.display, "its shared strings", total, self.limits)
+
+
+_TARGET = re.compile(rb"""(?<![\w:.-])Target\s*=\s*["']([^"']*)["']""")
 
 
 # --- OLE (.xls) --------------------------------------------------------------------------------------------
@@ -388,7 +376,7 @@ _BIFF_CELLS = (
 )  # Number, Label, BoolErr, RK, LabelSst, Formula
 
 
-def inspect_ole(data: bytes, display: str) -> None:
+def inspect_ole(data: bytes, display: str, limits: Limits) -> None:
     """Check an OLE compound file (.xls) the way the workbook reader will walk it, before it does.
 
     python-calamine follows sector chains until they end, sizes buffers from counts in the file and
@@ -417,7 +405,7 @@ def inspect_ole(data: bytes, display: str) -> None:
         (mini_fat_len * size, "mini FAT"),
     ):
         if claimed > limit:
-            raise broken(f"its {what} claims {_size(claimed)}")
+            raise broken(f"its {what} claims {size_text(claimed)}")
     sectors = len(data) // size - 1
     per_sector = size // 4
 
@@ -470,7 +458,7 @@ def inspect_ole(data: bytes, display: str) -> None:
         return  # the reader says so itself
     for name, _, _, length in entries:
         if length > limit:
-            raise broken(f"its stream '{clean_label(name)}' claims {_size(length)}")
+            raise broken(f"its stream '{clean_label(name)}' claims {size_text(length)}")
     ministream = b""
     minifat: list[int] = []
     if mini_fat_len > 0:
@@ -488,7 +476,7 @@ def inspect_ole(data: bytes, display: str) -> None:
             body = b"".join(sector(s) for s in chain(start, fats, size, sectors * size))
         if name in ("Workbook", "Book") and not workbook:
             workbook = body[:length] if length else body
-    _inspect_biff(workbook, display)
+    _inspect_biff(workbook, display, limits)
 
 
 def _biff_records(stream: bytes, pos: int) -> Iterator[tuple[int, bytes]]:
@@ -502,7 +490,7 @@ def _biff_records(stream: bytes, pos: int) -> Iterator[tuple[int, bytes]]:
             return
 
 
-def _inspect_biff(stream: bytes, display: str) -> None:
+def _inspect_biff(stream: bytes, display: str, limits: Limits) -> None:
     """The workbook stream's records that size the reader's buffers: refuse counts no file can hold."""
     sheets: list[int] = []
     records = list(_biff_records(stream, 0))
@@ -525,7 +513,7 @@ def _inspect_biff(stream: bytes, display: str) -> None:
                 span = 1
                 if last_row >= 1 and last_col >= 1:
                     span = ((last_row - first_row) & 0xFFFFFFFF) * ((last_col - first_col) & 0xFFFFFFFF)
-                if span > MAX_SHEET_CELLS:
+                if span > limits.cells:
                     raise _damaged(display, f"the file is damaged (sheet {n} declares {span:,} cells)")
             elif typ in _BIFF_CELLS and len(body) >= 4:
                 row, col = struct.unpack_from("<HH", body)
@@ -534,13 +522,8 @@ def _inspect_biff(stream: bytes, display: str) -> None:
                 row, first = struct.unpack_from("<HH", body)
                 last = struct.unpack_from("<H", body, len(body) - 2)[0]
                 rows, cols = max(rows, row + 1), max(cols, first + 1, last + 1)
-        if rows * cols > MAX_SHEET_CELLS:
-            raise InputError(
-                f"{display}: refused: sheet {n} has a value in cell {column_letter(cols - 1)}{rows}, so its used "
-                f"range is {rows * cols:,} cells (limit {MAX_SHEET_CELLS:,})",
-                hint="delete the stray cells far from the table (Ctrl+End shows the last one) and save again, "
-                "or export the sheet as CSV",
-            )
+        if rows * cols > limits.cells:
+            raise too_many_cells(display, f"sheet {n}", rows, cols, limits)
 
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
@@ -555,12 +538,12 @@ def looks_binary(data: bytes) -> bool:
     return controls > max(8, len(sample) // 20)
 
 
-def workbook_kind(data: bytes, display: str) -> str | None:
+def workbook_kind(data: bytes, display: str, limits: Limits) -> str | None:
     """A workbook's kind (xlsx, xlsb, ods, xls), checked by the guards above before any reader opens it; None
     for text (a CSV). Refuses PDFs, Word and PowerPoint files and password-protected workbooks, by content."""
     kind = sniff(data)
     if kind == "zip":
-        return inspect_zip(data, display)
+        return inspect_zip(data, display, limits)
     if kind == "text":
         return None
     if kind != "ole":
@@ -571,5 +554,5 @@ def workbook_kind(data: bytes, display: str) -> str | None:
         raise InputError(f"{display}: is a Word document, not a spreadsheet", hint=EXPORT_HINT)
     if utf16_name("PowerPoint Document") in data:
         raise InputError(f"{display}: is a PowerPoint file, not a spreadsheet", hint=EXPORT_HINT)
-    inspect_ole(data, display)
+    inspect_ole(data, display, limits)
     return "xls"

@@ -9,13 +9,16 @@ import hashlib
 import io
 import itertools
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from charset_normalizer import from_bytes
 
 from supplyscreen.errors import InputError
 from supplyscreen.ingest.columns import column_letter
+from supplyscreen.ingest.limits import Limits, LineBound, too_long_cell
 from supplyscreen.ingest.mapping import build_sheet
 from supplyscreen.ingest.sheet import EMPTY_ROW, SAMPLE_HEAD_ROWS, InputFile, Sheet
 from supplyscreen.ingest.sniff import (
@@ -31,6 +34,7 @@ from supplyscreen.ingest.sources import Source
 # --- CSV ---------------------------------------------------------------------------------------------------
 
 csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))  # a supplier cell may hold a 1 MB text
+_TOO_LONG = "field larger than field limit"  # the csv module's error when a field passes field_size_limit
 _LEGACY = ["gb18030", "cp1251", "cp1252", "big5", "shift_jis", "euc_kr", "koi8_r", "latin_1"]
 
 
@@ -121,15 +125,48 @@ def decode(data: bytes) -> tuple[str, str]:
     return decoded.text, decoded.encoding
 
 
-def read_csv(data: bytes, display: str) -> tuple[list[list[str]], str, str]:
+@contextmanager
+def cell_bound(limits: Limits) -> Iterator[None]:
+    """CSV fields longer than ``limits.cell_chars`` raise in the csv module itself (no cost per cell) while
+    this lasts; the module's bound is process-wide, and put back after."""
+    before = csv.field_size_limit(limits.cell_chars)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(before)
+
+
+def read_csv(data: bytes, display: str, limits: Limits) -> tuple[list[list[str]], str, str]:
+    """CSV bytes as rows of cells, its encoding and a note on its decoding; a line or a cell over ``limits``
+    is refused before the file is decoded (a line) or as it is parsed (a cell)."""
+    LineBound(display, limits).feed(data)
     decoded = decode_text(data)
     text = decoded.text
     dialect = _dialect(text[:20_000])
-    rows = list(_cells(csv.reader(io.StringIO(text, newline=""), dialect, doublequote=True), display))
+    with cell_bound(limits):
+        reader = csv.reader(io.StringIO(text, newline=""), dialect, doublequote=True)
+        rows = list(_cells(reader, display, limits))
     return rows, decoded.encoding, decoded.note
 
 
-def read_text_table(data: bytes, source: Source) -> tuple[list[list[str]], str, list[str]]:
+def read_bytes(source: Source, limits: Limits) -> bytes:
+    """An input's bytes. A text file on disk is read block by block with its lines bounded as they come, so
+    that one endless line is refused after the limit's length, not once it is all in memory."""
+    if source.path is None or sniff(source.head(8)) != "text":
+        return source.read_bytes()
+    bound = LineBound(source.name, limits)
+    blocks = []
+    try:
+        with source.path.open("rb") as handle:
+            for block in iter(lambda: handle.read(_STREAM_BLOCK), b""):
+                bound.feed(block)
+                blocks.append(block)
+    except OSError as exc:
+        raise source.unreadable(exc) from exc
+    return b"".join(blocks)
+
+
+def read_text_table(data: bytes, source: Source, limits: Limits) -> tuple[list[list[str]], str, list[str]]:
     """A text file's rows as a CSV (its kind, e.g. ``csv (utf-8)``, and notes on its decoding); refuses
     binary content, and a file on disk named as a workbook (an upload's type is judged by content alone)."""
     display = source.name
@@ -140,7 +177,7 @@ def read_text_table(data: bytes, source: Source) -> tuple[list[list[str]], str, 
         )
     if not is_text(data):
         raise not_a_spreadsheet(display, "a binary file")
-    rows, encoding, note = read_csv(data, display)
+    rows, encoding, note = read_csv(data, display, limits)
     return rows, f"csv ({encoding})", [f"{display}: {note}"] if note else []
 
 
@@ -151,15 +188,20 @@ def _dialect(sample: str) -> type[csv.Dialect] | csv.Dialect:
         return csv.excel
 
 
-def _cells(records: Iterator[list[str]], display: str) -> Iterator[list[str]]:
-    """Cleaned cells of CSV records (NULs dropped, whitespace stripped; a blank row is ``EMPTY_ROW``); a
-    malformed file is an InputError. Readers are made with doublequote=True: Excel doubles a quote inside a
-    quoted field, and the sniffer sometimes guesses otherwise."""
+def _cells(records: Any, display: str, limits: Limits) -> Iterator[list[str]]:
+    """Cleaned cells of a CSV reader's records (NULs dropped, whitespace stripped; a blank row is
+    ``EMPTY_ROW``); a malformed file, or a cell over the limit (see :func:`cell_bound`), is an InputError.
+    Readers are made with doublequote=True: Excel doubles a quote inside a quoted field, and the sniffer
+    sometimes guesses otherwise."""
+    line = records.line_num  # the last line read: the next record starts on the line after
     try:
         for record in records:
+            line = records.line_num
             cells = [cell.replace("\x00", "").strip() for cell in record]
             yield cells if any(cells) else EMPTY_ROW
     except csv.Error as exc:
+        if str(exc).startswith(_TOO_LONG):
+            raise too_long_cell(display, f"line {line + 1:,}", limits) from exc
         raise InputError(
             f"{display}: cannot be read as CSV ({exc})", hint="open it in Excel and save it as .xlsx or .csv"
         ) from exc
@@ -182,6 +224,7 @@ class CsvStream:
     skip: int  # records read already (the head)
     pending_blank: int  # blank records at the end of the head: counted once a data row follows
     estimated_rows: int  # lines after the head, for progress
+    limits: Limits  # its lines were checked when it was scanned; its cells are as it is read
     done: bool = False  # every record has been read
 
     def chunks(self, sheet: Sheet, size: int) -> Iterator[tuple[list[int], list[list[str]]]]:
@@ -197,11 +240,11 @@ class CsvStream:
         numbers: list[int] = []
         rows: list[list[str]] = []
         try:
-            with self.path.open("r", encoding=self.encoding, newline="") as handle:
+            with self.path.open("r", encoding=self.encoding, newline="") as handle, cell_bound(self.limits):
                 reader = csv.reader(handle, self.dialect, doublequote=True)
                 for _ in itertools.islice(reader, self.skip):
                     pass
-                for cells in _cells(reader, self.display):
+                for cells in _cells(reader, self.display, self.limits):
                     number += 1
                     if not cells:
                         pending += 1
@@ -235,9 +278,10 @@ class CsvStream:
             yield numbers, rows
 
 
-def _scan_csv(path: Path, head: bytes) -> tuple[str, str | None, int]:
+def _scan_csv(path: Path, head: bytes, lines_bound: LineBound) -> tuple[str, str | None, int]:
     """One pass over a CSV file: its sha256, the single encoding it decodes in without error (None when
-    there is none: mixed or legacy bytes are left to :func:`decode_text`) and its number of lines."""
+    there is none: mixed or legacy bytes are left to :func:`decode_text`) and its number of lines; a line
+    over the limit is refused as soon as it is seen."""
     digest = hashlib.sha256()
     for bom, enc in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
         if head.startswith(bom):
@@ -250,6 +294,7 @@ def _scan_csv(path: Path, head: bytes) -> tuple[str, str | None, int]:
     lines = 0
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(_STREAM_BLOCK), b""):
+            lines_bound.feed(block)
             digest.update(block)
             if valid:
                 try:
@@ -264,7 +309,9 @@ def _scan_csv(path: Path, head: bytes) -> tuple[str, str | None, int]:
     return digest.hexdigest(), encoding if valid else None, lines
 
 
-def stream_csv(source: Source, overrides: Mapping[str, Sequence[str]] | None) -> InputFile | None:
+def stream_csv(
+    source: Source, overrides: Mapping[str, Sequence[str]] | None, limits: Limits
+) -> InputFile | None:
     """A CSV file on disk as a sheet whose head is read and mapped now and whose rest streams; None when it
     is held in memory, is not plain text, is small or does not decode cleanly in one encoding (the caller
     reads it whole)."""
@@ -274,23 +321,23 @@ def stream_csv(source: Source, overrides: Mapping[str, Sequence[str]] | None) ->
     if not head.strip() or sniff(head) != "text" or (looks_binary(head) and bomless_utf16(head) is None):
         return None
     try:
-        return _stream(source, source.path, head, overrides)
+        return _stream(source, source.path, head, overrides, limits)
     except OSError as exc:
         raise source.unreadable(exc) from exc
 
 
 def _stream(
-    source: Source, path: Path, head: bytes, overrides: Mapping[str, Sequence[str]] | None
+    source: Source, path: Path, head: bytes, overrides: Mapping[str, Sequence[str]] | None, limits: Limits
 ) -> InputFile | None:
     display = source.name
-    digest, encoding, lines = _scan_csv(path, head)
+    digest, encoding, lines = _scan_csv(path, head, LineBound(display, limits))
     if encoding is None:
         return None
     with path.open("r", encoding=encoding, newline="") as handle:
         dialect = _dialect(handle.read(20_000))
-    with path.open("r", encoding=encoding, newline="") as handle:
+    with path.open("r", encoding=encoding, newline="") as handle, cell_bound(limits):
         reader = csv.reader(handle, dialect, doublequote=True)
-        grid = list(itertools.islice(_cells(reader, display), SAMPLE_HEAD_ROWS))
+        grid = list(itertools.islice(_cells(reader, display, limits), SAMPLE_HEAD_ROWS))
     read = len(grid)
     while grid and not grid[-1]:
         grid.pop()
@@ -307,5 +354,6 @@ def _stream(
         skip=read,
         pending_blank=read - len(grid),
         estimated_rows=max(0, lines - read),
+        limits=limits,
     )
     return InputFile(source, digest, f"csv ({encoding})", [sheet])

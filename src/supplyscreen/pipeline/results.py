@@ -21,7 +21,7 @@ Progress = Callable[[int], None]  # called with the number of rows just screened
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # a million rows hold a million of them
 class SupplierResult:
     """One input row and its verdict."""
 

@@ -19,7 +19,7 @@ from supplyscreen.pipeline.backends import Chunk, Encoder
 from supplyscreen.pipeline.results import JsonBody, ScreeningResult, json_records
 from supplyscreen.pipeline.screen import screen
 from supplyscreen.report.annotated import annotated_names, write_annotated
-from supplyscreen.report.html import render_html
+from supplyscreen.report.html import write_html
 from supplyscreen.report.tables import csv_head, csv_records, write_csv, write_xlsx
 
 FORMATS = ("html", "json", "xlsx", "csv", "annotated")
@@ -215,11 +215,8 @@ def _complete(handle: IO[bytes]) -> None:
 def _writers(result: ScreeningResult) -> dict[str, Callable[[IO[bytes]], None]]:
     """Each report format's writer, to a binary handle."""
 
-    def write_html(handle: IO[bytes]) -> None:
-        handle.write(render_html(result).encode("utf-8"))
-
     return {
-        "html": write_html,
+        "html": lambda h: write_html(result, h),
         "json": result.write_json,
         "xlsx": lambda h: write_xlsx(result, h),
         "csv": lambda h: write_csv(result, h),

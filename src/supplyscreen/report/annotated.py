@@ -10,6 +10,11 @@ and tracks and lists what was screened. A CSV (or a workbook openpyxl cannot ope
 .ods, .xlsb) becomes a new ``.xlsx`` holding its cells as text, each at its row and column, with the same
 columns added: the row numbers of every report point at the same rows here.
 
+The input is opened again only once it has been screened, and only if its bytes are still those screened
+(their sha256): openpyxl opens an ``.xlsx`` only after the guards and the read in a child process
+(:mod:`~supplyscreen.ingest.sandbox`) passed on the same bytes, and any other workbook is read again through
+that child.
+
 Supplier text is untrusted: whatever this module writes (the reasons, a CSV's cells, file and sheet names) is
 neutralised so that no spreadsheet reads it as a formula, and characters XML cannot hold are replaced. The
 user's own cells, formulas included, are never rewritten.
@@ -36,6 +41,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, range_boundaries
 
 from supplyscreen.errors import InputError, OutputError
+from supplyscreen.ingest.limits import Limits
 from supplyscreen.ingest.sheet import InputFile, Sheet, clean_label
 from supplyscreen.ingest.text import read_csv
 from supplyscreen.ingest.workbook import read_workbook
@@ -175,10 +181,11 @@ def _open(data: bytes, source: InputFile, notes: list[str]) -> Any:
 def _rebuild(data: bytes, source: InputFile) -> tuple[Any, dict[str, Any]]:
     """A new workbook with the input's cells as the screening read them, as text, each in its place; and
     its worksheets by input sheet name ("" for a CSV)."""
-    if source.kind.startswith("csv"):  # the readers the screening used
-        grids = [("", read_csv(data, source.display)[0])]
+    limits = Limits.from_env()
+    if source.kind.startswith("csv"):  # the readers the screening used (a workbook's in a child process)
+        grids = [("", read_csv(data, source.display, limits)[0])]
     else:
-        grids = read_workbook(data, source.display)[0]
+        grids = read_workbook(data, source.display, limits)[1]
     book = openpyxl.Workbook()
     book.remove(book.active)
     headers = {sh.sheet or "": sh.header_row for sh in source.sheets}

@@ -7,9 +7,10 @@ through :func:`visible`: characters that show nothing or steer the display appea
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import io
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
@@ -214,7 +215,20 @@ class SupplierCard:
         )
 
 
-def render_html(result: ScreeningResult) -> str:
+def write_html(result: ScreeningResult, handle: IO[bytes]) -> None:
+    """The HTML report written to ``handle`` as the template renders it, never held whole: a sheet of a
+    million suppliers makes gigabytes of HTML."""
+    text = io.TextIOWrapper(handle, encoding="utf-8", newline="")
+    try:
+        for piece in html_pieces(result):
+            text.write(piece)
+        text.flush()
+    finally:
+        text.detach()  # the handle stays open: it is the caller's
+
+
+def html_pieces(result: ScreeningResult) -> Iterator[str]:
+    """The HTML report in the pieces the template renders."""
     # by score; at equal scores the stricter legal track first (goods from the DPRK, then the presumption)
     ordered = sorted(result.suppliers, key=lambda s: (-s.verdict.score, TRACKS.index(s.verdict.track)))
     flagged = [s for s in ordered if s.verdict.hits]
@@ -222,7 +236,7 @@ def render_html(result: ScreeningResult) -> str:
     anchors = {id(s): f"row-{i}" for i, s in enumerate(result.suppliers)}
     cards = [(anchors[id(s)], SupplierCard.of_result(s, result.rules)) for s in flagged]
     template = _env.get_template("report.html.j2")
-    return template.render(
+    return template.generate(
         badge=badge,
         source=source,
         anchor=lambda s: anchors[id(s)],
