@@ -206,6 +206,8 @@ def env_setting(name: str, environ: Mapping[str, str] | None = None) -> Any:
     if not raw:
         return f.default
     value = _convert(name, f, raw)
+    if not f.metadata:  # no bounds to check
+        return value
     try:
         TypeAdapter(cast(Any, Annotated)[(f.annotation, *f.metadata)]).validate_python(value)
     except ValidationError as exc:
