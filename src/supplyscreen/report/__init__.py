@@ -18,7 +18,6 @@ from supplyscreen.leftovers import part_prefix, remove_stale_parts
 from supplyscreen.pipeline.backends import Chunk, Encoder
 from supplyscreen.pipeline.results import JsonBody, ScreeningResult, json_records
 from supplyscreen.pipeline.screen import screen
-from supplyscreen.report.annotated import annotated_names, write_annotated
 from supplyscreen.report.html import write_html
 from supplyscreen.report.tables import csv_head, csv_records, write_csv, write_xlsx
 
@@ -77,7 +76,9 @@ def report_targets(
     out = Path(out_dir)
     targets: list[tuple[str, Path]] = []
     for fmt in formats:
-        if fmt == ANNOTATED:
+        if fmt == ANNOTATED:  # (openpyxl is imported only for this format)
+            from supplyscreen.report.annotated import annotated_names
+
             targets += [(fmt, out / name) for name in annotated_names(inputs)]
         else:
             targets.append((fmt, out / FILENAMES[fmt]))
@@ -89,7 +90,7 @@ def check_out_dir(
 ) -> list[Path]:
     """The report paths in ``out_dir``; OutputError when it is not a directory or a report exists (unless
     ``force``). Report names are fixed — but for the annotated copies, named after the input files (their
-    names made safe, see :func:`annotated_names`): no sheet or supplier text ever becomes part of a path."""
+    names made safe, see :func:`~supplyscreen.report.annotated.annotated_names`): no sheet or supplier text ever becomes part of a path."""
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise OutputError(
@@ -254,6 +255,8 @@ def write_reports(
     try:
         for fmt, path in targets:
             if fmt == ANNOTATED:
+                from supplyscreen.report.annotated import write_annotated
+
                 source = next(annotated)
                 parts.append(_write_temp(path, partial(write_annotated, result, source)))
             else:
