@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
@@ -598,7 +599,24 @@ def serve(**options: Any) -> None:
 
 def main() -> None:
     raise_on_sigterm()  # SIGTERM stops a command as Ctrl-C does: nothing half-written is left behind
-    cli(prog_name="supplyscreen")
+    try:
+        cli(prog_name="supplyscreen")
+    except SystemExit as done:
+        _fast_exit(done.code)
+
+
+def _fast_exit(code: object) -> NoReturn:
+    """End the process once the command is done, without freeing its heap object by object: a screening run
+    holds a compiled watchlist of millions of small objects, and tearing them down took 0.4 s of a 2 s run
+    (mypy's ``--fast-exit`` does the same). Exit handlers still run and the output is flushed first."""
+    if code is not None and not isinstance(code, int):
+        click.echo(str(code), err=True)
+        code = 1
+    atexit._run_exitfuncs()  # what a normal exit runs first (logging, multiprocessing, …)
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(OSError, ValueError):  # a closed pipe: nothing more can be said
+            stream.flush()
+    os._exit(code or 0)
 
 
 if __name__ == "__main__":  # pragma: no cover
