@@ -153,6 +153,13 @@ def test_semicolon_csv(tmp_path: Path) -> None:
     assert read_input(path).sheets[0].fields(1) == {"name": "Beta", "country": "Peru"}
 
 
+def test_a_lone_apostrophe_is_no_quote(tmp_path: Path) -> None:
+    """Two rows whose cells are a lone ' (found by the fuzzer): the sniffer took them for one quoted cell."""
+    path = tmp_path / "in.csv"
+    path.write_bytes(b"Supplier,Country,Notes\r\n'\r\n',\r\n")
+    assert read_input(path).sheets[0].row_numbers == [2, 3]
+
+
 def test_missing_name_column_lists_headers(tmp_path: Path) -> None:
     path = tmp_path / "in.csv"
     path.write_text("Colour,Weight\nred,3\n", encoding="utf-8")

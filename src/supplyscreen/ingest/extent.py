@@ -14,13 +14,13 @@ import re
 from array import array
 from collections import Counter
 from collections.abc import Iterable
+from typing import Protocol
 
 from supplyscreen.errors import InputError
 from supplyscreen.ingest.columns import column_letter
-from supplyscreen.ingest.limits import Limits, size_text
+from supplyscreen.ingest.limits import BIG_HINT, Limits, size_text
 from supplyscreen.ingest.sheet import clean_label
 
-BIG_HINT = "split it into smaller workbooks or export each sheet as CSV"
 STRAY_HINT = (
     "delete the stray cells far from the table (Ctrl+End shows the last one) and save again, or export the "
     "sheet as CSV"
@@ -43,6 +43,12 @@ def too_much_text(display: str, what: str, total: int, limits: Limits) -> InputE
         f"{size_text(limits.expanded_bytes)}; a workbook bomb)",
         hint=BIG_HINT,
     )
+
+
+class Scan(Protocol):
+    """What :func:`~supplyscreen.ingest.sniff.inspect_zip` feeds a part's bytes to."""
+
+    def feed(self, chunk: bytes, final: bool = False) -> None: ...
 
 
 def _cut(buf: bytes, final: bool, at: bytes = b"<") -> int:

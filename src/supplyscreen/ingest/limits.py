@@ -13,6 +13,7 @@ from supplyscreen.errors import InputError
 from supplyscreen.settings import LIMITS, env_name, env_setting
 
 MB = 1_000_000  # the limits' MB, so that a message shows the number set
+BIG_HINT = "split it into smaller workbooks or export each sheet as CSV"  # for a workbook over a limit
 
 
 @dataclass(frozen=True)

@@ -39,12 +39,11 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from supplyscreen.errors import InputError
-from supplyscreen.ingest.limits import Limits, size_text
+from supplyscreen.ingest.limits import BIG_HINT, Limits, size_text
 
 Reader = Callable[[bytes, str, Limits], Iterator[Any]]
 
 PRELOAD = ("supplyscreen.ingest.workbook", "python_calamine")
-BIG_HINT = "split it into smaller workbooks or export each sheet as CSV"
 _CPU_GRACE = 5  # seconds between the soft CPU limit (SIGXCPU) and the hard one (SIGKILL)
 
 

@@ -22,6 +22,7 @@ from defusedxml.expatreader import DefusedExpatParser  # type: ignore[import-unt
 from supplyscreen.errors import InputError
 from supplyscreen.ingest.extent import (
     OdsTables,
+    Scan,
     SharedStrings,
     UsedRange,
     string_refs,
@@ -29,7 +30,7 @@ from supplyscreen.ingest.extent import (
     too_much_text,
     written_out,
 )
-from supplyscreen.ingest.limits import Limits, size_text
+from supplyscreen.ingest.limits import BIG_HINT, Limits, size_text
 from supplyscreen.ingest.sheet import clean_label
 
 # --- file types ------------------------------------------------------------------------------------------
@@ -255,7 +256,7 @@ def inspect_zip(data: bytes, display: str, limits: Limits) -> str:
         raise InputError(
             f"{display}: refused: it would unpack to {size_text(total)}, over the "
             f"{size_text(limits.expanded_bytes)} limit (a zip bomb, or a workbook too big to screen at once)",
-            hint="split it into smaller workbooks or export each sheet as CSV",
+            hint=BIG_HINT,
         )
     for info in infos:
         if info.flag_bits & 0x1:
@@ -315,7 +316,7 @@ class _PartChecks:
         name = info.filename
         xml = name.lower().endswith((".xml", ".rels", ".vml")) or name in self.sheets
         prolog = _PrologCheck() if xml else None
-        scans: list[Any] = []
+        scans: list[Scan] = []
         if name in self.sheets:
             scans.append(self.used.setdefault(name, UsedRange()))
         if info is self.strings_part:

@@ -182,10 +182,14 @@ def read_text_table(data: bytes, source: Source, limits: Limits) -> tuple[list[l
 
 
 def _dialect(sample: str) -> type[csv.Dialect] | csv.Dialect:
+    """The delimiter, as the sniffer guesses it; the quote is always Excel's ``"`` (the sniffer takes cells
+    of a lone ``'`` on two lines for one quoted cell, and the rows between vanish: found by the fuzzer)."""
     try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t|")
+        sniffed = csv.Sniffer().sniff(sample, delimiters=",;\t|")
     except csv.Error:
         return csv.excel
+    sniffed.quotechar = '"'
+    return sniffed
 
 
 def _cells(records: Any, display: str, limits: Limits) -> Iterator[list[str]]:
