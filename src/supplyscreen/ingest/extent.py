@@ -80,7 +80,30 @@ def column_number(letters: bytes) -> int:
     return n
 
 
-class UsedRange:
+class _TagScan:
+    """A part's XML fed in chunks, scanned a whole number of tags at a time: each chunk is cut before its last
+    ``<`` (the rest waits for the next), and :meth:`_scan` sees ``buf[:cut]`` with ``offset``, the position of
+    ``buf`` in the part."""
+
+    def __init__(self) -> None:
+        self._offset = 0
+        self._tail = b""
+
+    def feed(self, chunk: bytes, final: bool = False) -> None:
+        buf = self._tail + chunk
+        cut = _cut(buf, final)
+        if cut <= 0:
+            self._tail = buf
+            return
+        self._scan(buf, cut, self._offset)
+        self._offset += cut
+        self._tail = buf[cut:]
+
+    def _scan(self, buf: bytes, cut: int, offset: int) -> None:
+        raise NotImplementedError
+
+
+class UsedRange(_TagScan):
     """The last row and column holding a value in a worksheet part, from its XML, without building it.
 
     The workbook reader allocates rows × columns for a sheet at once, so two cells (A1 and XFD1048576)
@@ -93,15 +116,10 @@ class UsedRange:
         self.cols: set[bytes] = set()
         self.refless = False
         self.string_refs = 0
-        self._tail = b""
+        super().__init__()
 
-    def feed(self, chunk: bytes, final: bool = False) -> None:
-        buf = self._tail + chunk
-        cut = _cut(buf, final)
-        if cut <= 0:
-            self._tail = buf
-            return
-        part, self._tail = buf[:cut], buf[cut:]
+    def _scan(self, buf: bytes, cut: int, offset: int) -> None:
+        part = buf[:cut]
         found = _CELL_REF.findall(part)
         if len(_CELL_TAG.findall(part)) > len(found):
             self.refless = True  # some cells are placed by counting, or written unlike Excel's
@@ -157,24 +175,16 @@ def string_refs(chunks: Iterable[bytes]) -> Counter[int]:
 _SI = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si[\s/>]")
 
 
-class SharedStrings:
+class SharedStrings(_TagScan):
     """The size of every string of a shared-strings part (``xl/sharedStrings.xml``), in bytes of its XML
     (markup included: an upper bound of the text a cell gets)."""
 
     def __init__(self) -> None:
         self.starts: array[int] = array("q")
-        self._offset = 0  # of the buffer's start in the part
-        self._tail = b""
+        super().__init__()
 
-    def feed(self, chunk: bytes, final: bool = False) -> None:
-        buf = self._tail + chunk
-        cut = _cut(buf, final)
-        if cut <= 0:
-            self._tail = buf
-            return
-        self.starts.extend(self._offset + m.start() for m in _SI.finditer(buf, 0, cut))
-        self._offset += cut
-        self._tail = buf[cut:]
+    def _scan(self, buf: bytes, cut: int, offset: int) -> None:
+        self.starts.extend(offset + m.start() for m in _SI.finditer(buf, 0, cut))
 
     def lengths(self) -> list[int]:
         """Each string's size, in index order (call after the part's last chunk)."""
@@ -205,7 +215,7 @@ def _count(pattern: re.Pattern[bytes], attrs: bytes) -> int:
     return int(found.group(1)) if found else 1
 
 
-class OdsTables:
+class OdsTables(_TagScan):
     """The tables of an OpenDocument ``content.xml`` with every repeated row and cell multiplied out, as the
     reader writes them: refuses a table whose used range is over the cell limit, and cells whose text
     written out is over the expanded-bytes limit, as soon as the count passes them."""
@@ -213,8 +223,7 @@ class OdsTables:
     def __init__(self, display: str, limits: Limits) -> None:
         self.display, self.limits = display, limits
         self.text = 0  # bytes of cell text written out, all tables
-        self._offset = 0
-        self._tail = b""
+        super().__init__()
         self._table = ""
         self._rows = self._last_row = self._max_col = 0
         self._row_repeat = self._col = self._row_last_col = self._row_text = 0
@@ -223,16 +232,9 @@ class OdsTables:
         )
         self._spaces = 0
 
-    def feed(self, chunk: bytes, final: bool = False) -> None:
-        buf = self._tail + chunk
-        cut = _cut(buf, final)
-        if cut <= 0:
-            self._tail = buf
-            return
+    def _scan(self, buf: bytes, cut: int, offset: int) -> None:
         for m in _ODS_TAG.finditer(buf, 0, cut):
-            self._tag(m, self._offset)
-        self._offset += cut
-        self._tail = buf[cut:]
+            self._tag(m, offset)
 
     def _tag(self, m: re.Match[bytes], offset: int) -> None:
         closing, name, attrs, empty = m.group(1), m.group(2), m.group(3), m.group(4)
