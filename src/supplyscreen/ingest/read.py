@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from supplyscreen.errors import InputError
 from supplyscreen.ingest.limits import Limits
 from supplyscreen.ingest.mapping import ColumnMaps, build_sheet, unmatched_map
+from supplyscreen.ingest.sandbox import start_reader
 from supplyscreen.ingest.sheet import InputFile, Sheet
 from supplyscreen.ingest.sniff import CONTAINERS, WORKBOOK_SUFFIXES, not_a_spreadsheet, sniff
 from supplyscreen.ingest.sources import Source, SourceLike
@@ -52,6 +54,21 @@ def read_input(
     result = InputFile(src, hashlib.sha256(data).hexdigest(), kind, [], notes)
     _add_sheets(result, _chosen(grids, sheet, src.name), maps, sheet is not None)
     return result
+
+
+def prepare(sources: Sequence[SourceLike]) -> None:
+    """Start the process that reads workbooks now if any of ``sources`` is one (by its first bytes), so that
+    it starts while the rules and lists load rather than when the first workbook is read."""
+    for source in sources:
+        if not isinstance(source, str | Path | Source | bytes):
+            continue  # a file object is read once, when it is read
+        try:
+            workbook = sniff(Source.of(source).head(8)) in CONTAINERS
+        except InputError:
+            continue  # a missing file: reading it says so
+        if workbook:
+            start_reader()
+            return
 
 
 def _grids(src: Source, data: bytes, limits: Limits) -> tuple[str, list[tuple[str, Grid]], list[str]]:

@@ -73,6 +73,11 @@ class _Server:
         self._socket: socket.socket | None = None
         self._process: subprocess.Popen[bytes] | None = None
 
+    def start(self) -> None:
+        """Start the server now (it takes a second to import the readers), unless it runs."""
+        with self._lock:
+            self._connected()
+
     def request(self, reader: Reader, display: str, limits: Limits) -> Connection:
         """A connection to a new reading child (its first message is its process id)."""
         ours, theirs = socket.socketpair()
@@ -103,6 +108,13 @@ class _Server:
 
 
 _SERVER = _Server()
+
+
+def start_reader() -> None:
+    """Start this process's reader server now, so that it is ready by the time a workbook is read (call it
+    before other slow work: the rules and lists loading). Does nothing where there is no ``fork``."""
+    if hasattr(os, "fork"):
+        _SERVER.start()
 
 
 def read_in_child(reader: Reader, data: bytes, display: str, limits: Limits) -> Iterator[Any]:

@@ -11,6 +11,7 @@ from typing import Any
 
 from supplyscreen.errors import InputError
 from supplyscreen.ingest.mapping import ColumnMaps
+from supplyscreen.ingest.read import prepare
 from supplyscreen.ingest.sheet import InputFile
 from supplyscreen.ingest.sources import Source
 from supplyscreen.ingest.watchlist import ListSource
@@ -37,7 +38,8 @@ class ScreenRequest:
 
     def screener(self) -> Screener:
         """The rules (bundled, then ``rules``) and lists loaded and compiled: RulesError or InputError
-        naming the file at fault."""
+        naming the file at fault. The process that reads workbooks starts meanwhile."""
+        prepare(self.inputs)
         return Screener.build(layered(self.rules), self.lists, workers=self.workers, scheduler=self.scheduler)
 
     def read(

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from supplyscreen.ingest.mapping import ColumnMaps
-from supplyscreen.ingest.read import read_input
+from supplyscreen.ingest.read import prepare, read_input
 from supplyscreen.ingest.sheet import InputFile
 from supplyscreen.ingest.sources import SourceLike
 from supplyscreen.ingest.watchlist import ListSource
@@ -62,6 +62,7 @@ def screen(
     many forked processes (not from a multi-threaded program such as the web app); with ``scheduler`` (a
     Dask scheduler address, or "local"), rows are screened on a Dask cluster instead. With ``keep`` false,
     CSV files stream."""
+    prepare([given for given in inputs if not isinstance(given, InputFile)])  # starts while the rules load
     with Screener.build(rules_dirs, lists, workers=workers, scheduler=scheduler) as screener:
         files = read_inputs(inputs, sheet, mapping, stream=not keep, on_input=on_input)
         if on_start is not None:
