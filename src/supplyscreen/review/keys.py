@@ -1,0 +1,69 @@
+"""Stable keys that recognise a supplier and a hit across runs (so a decision made on one run applies to the
+next, and two runs can be compared).
+
+**Supplier key.** The supplier's ``id`` column when it has one: ``id:`` and the id folded (case, width and
+spaces ignored; an id of digits only loses its leading zeros, as ERP exports pad them: SAP's ``0000100102``
+is ``100102``). Without an id: ``name:``, the name's ASCII tokens as matching reads them (pinyin for Chinese,
+a transliteration for Cyrillic and Hangul) with legal forms dropped, ``|`` and the resolved country
+(``store.keys.country_key``: ``CN`` for China, CHINA and 中国). So "Hunchun Haifeng Aquatic Products
+Co.,Ltd" in China and "HUNCHUN HAIFENG AQUATIC PRODUCTS CO LTD" in CN are one supplier; the same name in
+another country is another supplier. A row with neither id nor name has the key ``row:FILE|SHEET|ROW``, so
+it is never merged with another.
+
+**Hit key.** What a hit found, independent of its score: the rule, the field it was found in, and the text
+it matched, folded (``rule|field|text``); for a watchlist hit also the list entry (its ``source`` and ``entry_id``, or ``entry`` for a file
+written before entry ids). A hit is "the
+same" in a later run when its key is equal; a hit with a new key (new evidence, another list entry, another
+field) is a new hit. Points and similarity are not part of the key, so a decision's coverage is checked
+separately (``changed``): a hit that scores higher than when it was decided is not covered by the decision.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping
+from typing import Any
+
+from supplyscreen.normalize.text import fold, strip_legal_forms, tokens
+from supplyscreen.store.keys import country_key
+
+
+def _id_key(value: str) -> str:
+    folded = "".join(unicodedata.normalize("NFKC", value).casefold().split())
+    if folded.isascii() and folded.isdigit():
+        folded = folded.lstrip("0") or "0"
+    return folded
+
+
+def supplier_key(fields: Mapping[str, Any], where: Mapping[str, Any] | None = None) -> str:
+    """The key that recognises a supplier across runs, from its screened ``fields`` (``id``, ``name``,
+    ``country``, ``address``); ``where`` (``file``, ``sheet``, ``row``) names a row that has neither id nor
+    name."""
+    ident = _id_key(str(fields.get("id") or ""))
+    if ident:
+        return f"id:{ident}"
+    name = " ".join(strip_legal_forms(tokens(str(fields.get("name") or ""))))
+    if name:
+        country = country_key(str(fields.get("country") or ""), str(fields.get("address") or ""))
+        return f"name:{name}|{country}"
+    where = where or {}
+    return f"row:{where.get('file', '')}|{where.get('sheet', '')}|{where.get('row', '')}"
+
+
+def hit_key(hit: Mapping[str, Any]) -> str:
+    """The key that recognises a hit (a ``results.json`` hit object) across runs: rule, field, matched text
+    (folded) and, for a watchlist hit, the list entry's id."""
+    text = " ".join(fold(str(hit.get("text") or "")).split())
+    key = f"{hit.get('rule', '')}|{hit.get('field', '')}|{text}"
+    entry = hit.get("list") or {}
+    if isinstance(entry, Mapping) and entry:
+        key += f"|{entry.get('source', '')}:{entry.get('entry_id') or entry.get('entry', '')}"
+    return key
+
+
+def changed(decided: Mapping[str, Any], now: Mapping[str, Any]) -> bool:
+    """Whether hit ``now`` has more against the supplier than hit ``decided`` (the same key, decided earlier):
+    more points or a higher similarity. Such a hit is not covered by the earlier decision."""
+    return float(now.get("points") or 0) > float(decided.get("points") or 0) or float(
+        now.get("similarity") or 0
+    ) > float(decided.get("similarity") or 0)
