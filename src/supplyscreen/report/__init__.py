@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from functools import partial
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from supplyscreen.errors import OutputError
 from supplyscreen.leftovers import part_prefix, remove_stale_parts
@@ -20,6 +20,9 @@ from supplyscreen.pipeline.results import JsonBody, ScreeningResult, json_record
 from supplyscreen.pipeline.screen import screen
 from supplyscreen.report.html import write_html
 from supplyscreen.report.tables import csv_head, csv_records, write_csv, write_xlsx
+
+if TYPE_CHECKING:
+    from supplyscreen.review.diff import RunDiff
 
 FORMATS = ("html", "json", "xlsx", "csv", "annotated")
 DEFAULT_FORMATS = ("html", "json", "xlsx")
@@ -213,21 +216,23 @@ def _complete(handle: IO[bytes]) -> None:
     os.chmod(handle.name, 0o666 & ~_UMASK)
 
 
-def _writers(result: ScreeningResult) -> dict[str, Callable[[IO[bytes]], None]]:
-    """Each report format's writer, to a binary handle."""
+def _writers(
+    result: ScreeningResult, compared: RunDiff | None = None
+) -> dict[str, Callable[[IO[bytes]], None]]:
+    """Each report format's writer, to a binary handle; ``compared`` adds "What changed" to the HTML."""
 
     return {
-        "html": lambda h: write_html(result, h),
+        "html": lambda h: write_html(result, h, compared),
         "json": result.write_json,
         "xlsx": lambda h: write_xlsx(result, h),
         "csv": lambda h: write_csv(result, h),
     }
 
 
-def render_report(result: ScreeningResult, fmt: str) -> bytes:
+def render_report(result: ScreeningResult, fmt: str, compared: RunDiff | None = None) -> bytes:
     """One report (html, json, xlsx or csv) in memory: the bytes :func:`write_reports` would write."""
     buffer = io.BytesIO()
-    _writers(result)[fmt](buffer)
+    _writers(result, compared)[fmt](buffer)
     return buffer.getvalue()
 
 
@@ -236,8 +241,10 @@ def write_reports(
     out_dir: str | Path,
     formats: Sequence[str] = DEFAULT_FORMATS,
     force: bool = False,
+    compared: RunDiff | None = None,
 ) -> list[Path]:
     """Write the chosen formats into ``out_dir``; refuse to overwrite existing reports unless ``force``.
+    ``compared`` (this run compared with an earlier one) adds "What changed since" to report.html.
 
     Every report is first written in full to a ``.part`` file beside its final name; only when all of them
     are complete are they renamed into place. An interruption or a failure (disk full, Ctrl-C) leaves no
@@ -249,7 +256,7 @@ def write_reports(
     targets = report_targets(out, formats, inputs)
     _make_out_dir(out)
     annotated = iter(result.inputs)
-    writers = _writers(result)
+    writers = _writers(result, compared)
     parts: list[Path] = []
     path = out
     try:

@@ -10,16 +10,20 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
+from supplyscreen._version import __version__
 from supplyscreen.match.rows import Hit
 from supplyscreen.normalize.text import shown
 from supplyscreen.pipeline.screen import ScreeningResult, SupplierResult
 from supplyscreen.rules import ChecklistItem, Framework, RuleSet
 from supplyscreen.score import TIERS, TRACKS
+
+if TYPE_CHECKING:
+    from supplyscreen.review.diff import RunDiff, SupplierChange
 
 TIER_COLOURS = {"high": "#b42318", "medium": "#c4570c", "low": "#a17c00", "clear": "#2e7d32"}
 # Each legal track (score.track_of) in a word or two: badges, tables, the XLSX summary.
@@ -215,19 +219,20 @@ class SupplierCard:
         )
 
 
-def write_html(result: ScreeningResult, handle: IO[bytes]) -> None:
+def write_html(result: ScreeningResult, handle: IO[bytes], compared: RunDiff | None = None) -> None:
     """The HTML report written to ``handle`` as the template renders it, never held whole: a sheet of a
-    million suppliers makes gigabytes of HTML."""
+    million suppliers makes gigabytes of HTML. With ``compared`` (this run compared with an earlier one:
+    ``review.diff.compare_runs``) it has a "What changed since" section."""
     text = io.TextIOWrapper(handle, encoding="utf-8", newline="")
     try:
-        for piece in html_pieces(result):
+        for piece in html_pieces(result, compared):
             text.write(piece)
         text.flush()
     finally:
         text.detach()  # the handle stays open: it is the caller's
 
 
-def html_pieces(result: ScreeningResult) -> Iterator[str]:
+def html_pieces(result: ScreeningResult, compared: RunDiff | None = None) -> Iterator[str]:
     """The HTML report in the pieces the template renders."""
     # by score; at equal scores the stricter legal track first (goods from the DPRK, then the presumption)
     ordered = sorted(result.suppliers, key=lambda s: (-s.verdict.score, TRACKS.index(s.verdict.track)))
@@ -235,8 +240,16 @@ def html_pieces(result: ScreeningResult) -> Iterator[str]:
     unflagged = [s for s in result.suppliers if not s.verdict.hits]
     anchors = {id(s): f"row-{i}" for i, s in enumerate(result.suppliers)}
     cards = [(anchors[id(s)], SupplierCard.of_result(s, result.rules)) for s in flagged]
+    flagged_at = {i for i, s in enumerate(result.suppliers) if s.verdict.hits}
+
+    def changes_link(row: SupplierChange) -> str | None:
+        """A changed supplier's card in this report (only the flagged ones have one)."""
+        return f"#row-{row.b_position}" if row.b_position in flagged_at else None
+
     template = _env.get_template("report.html.j2")
     return template.generate(
+        compared=compared,
+        changes_link=changes_link,
         badge=badge,
         source=source,
         anchor=lambda s: anchors[id(s)],
@@ -251,4 +264,11 @@ def html_pieces(result: ScreeningResult) -> Iterator[str]:
         frameworks=result.rules.frameworks,
         tiers=result.rules.tiers,
         top=[s for s in ordered if s.verdict.tier in ("high", "medium")][:10],
+    )
+
+
+def changes_page(diff: RunDiff) -> str:
+    """``supplyscreen diff --format html``: two runs compared, as one self-contained page."""
+    return _env.get_template("changes_page.html.j2").render(
+        diff=diff, link=lambda row: None, version=__version__
     )
