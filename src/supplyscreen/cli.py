@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # the commands import what they use when run: `supplyscreen -
     from supplyscreen.ingest.sheet import InputFile
     from supplyscreen.pipeline.request import ScreenRequest
     from supplyscreen.pipeline.results import ScreeningResult
+    from supplyscreen.review.diff import RunDiff, RunSide
     from supplyscreen.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -163,6 +164,13 @@ def cli(debug: bool) -> None:
     help="Also record the run in this database (sqlite:///FILE or postgresql+psycopg://…); "
     "--db alone uses the web app's default database.",
 )
+@click.option(
+    "--compare",
+    default=None,
+    metavar="RUN",
+    help="Compare with an earlier run (its id in the --db database, else the default one; or a results.json): "
+    "report.html gets a 'What changed since' section.",
+)
 @translate_errors
 def screen(
     inputs: tuple[Path, ...],
@@ -179,6 +187,7 @@ def screen(
     quiet: bool,
     no_cache: bool,
     db_url: str | None,
+    compare: str | None,
 ) -> None:
     """Screen spreadsheets (.xlsx, .xls, .csv) and write report.html, results.json and results.xlsx."""
     from supplyscreen.ingest.mapping import ColumnMaps
@@ -200,6 +209,7 @@ def screen(
     )
     chosen = list(request.formats)
     check_out_dir(out_dir, chosen, force, inputs)  # a bad --out is reported before the screening, not after
+    earlier = _earlier_run(compare, db_url, chosen)  # and a bad --compare
     if no_cache:
         set_default_cache(ListCache(None))
 
@@ -231,7 +241,10 @@ def screen(
             else:
                 result = _screen_held(request, show, bar)
         if not streaming:  # the screener (its compiled rules and lists) is gone: the reports have the memory
-            paths = write_reports(result, out_dir, chosen, force=force)
+            compared = _compared(earlier, result, recorded)
+            paths = write_reports(result, out_dir, chosen, force=force, compared=compared)
+            if compared is not None and not quiet:
+                _say(f"Compared with {compared.a.describe()}: {compared.headline()}")
         if recorded is not None:
             recorded.finish(result, paths)
             if not quiet:
@@ -251,6 +264,35 @@ def screen(
             if not quiet:
                 click.echo(f"--fail-on {fail_on}: {reached} supplier(s) at or above {fail_on}", err=True)
             sys.exit(EXIT_FAIL_ON)
+
+
+def _earlier_run(compare: str | None, db_url: str | None, formats: list[str]) -> RunSide | None:
+    """``screen --compare``: the earlier run (a run id in the database, or a results.json file)."""
+    if compare is None:
+        return None
+    if "html" not in formats:
+        raise InputError("--compare adds a section to report.html", hint="include html in --format")
+    from supplyscreen.review.diff import RunSide
+
+    store = _open_store(db_url or None, compare)
+    try:
+        return RunSide.of(store, compare)
+    finally:
+        if store is not None:
+            store.close()
+
+
+def _compared(earlier: RunSide | None, result: ScreeningResult, recorded: DbRun | None) -> RunDiff | None:
+    """This run compared with the ``--compare`` run, for report.html; decisions carried over are read from
+    the database when the run is recorded in it."""
+    if earlier is None:
+        return None
+    from supplyscreen.review.applied import reviews_for_run
+    from supplyscreen.review.diff import RunSide, compare_runs
+
+    this = RunSide.of_result(result, recorded.run_id if recorded is not None else None)
+    reviews = reviews_for_run(recorded.store, recorded.run_id) if recorded is not None else {}
+    return compare_runs(earlier, this, reviews)
 
 
 def _screen_held(
@@ -512,6 +554,108 @@ def explain(
     with Screener.build(layered(rules_dirs), lists) as screener:
         for line in screener.explain(fields).lines():
             _say(line)
+
+
+# --- comparing runs, and a supplier's dossier ----------------------------------------------------------
+
+
+def _open_store(db_url: str | None, *given: str) -> Store | None:
+    """The database named by ``--db`` (else the default one), unless every argument is a results.json file."""
+    from supplyscreen.store import Store
+
+    return None if given and all(Path(g).is_file() for g in given) else Store(db_url)
+
+
+def _emit(data: bytes, out: Path | None, force: bool) -> None:
+    """Write ``data`` to ``--out`` (refused if it exists, unless --force), else to standard output."""
+    from supplyscreen.report import write_file
+
+    if out is None:
+        click.echo(data, nl=False)
+    else:
+        click.echo(f"Wrote {write_file(out, data, force)}")
+
+
+@cli.command("diff")
+@click.argument("run_a")
+@click.argument("run_b")
+@DB_OPTION
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True
+)
+@click.option(
+    "--out", type=click.Path(path_type=Path), default=None, help="Write to this file, not to stdout."
+)
+@click.option("--force", is_flag=True, help="Overwrite --out if it exists.")
+@translate_errors
+def diff_runs(run_a: str, run_b: str, db_url: str | None, fmt: str, out: Path | None, force: bool) -> None:
+    """What changed from run RUN_A to run RUN_B (run ids, or their first characters, in the database; or two
+    results.json files): suppliers added and removed, tier, presumption and legal-track changes, new and
+    vanished hits, decisions carried over — the summary counts first, then the suppliers."""
+    import json
+
+    from supplyscreen.report.html import changes_page
+    from supplyscreen.review.applied import reviews_for_run
+    from supplyscreen.review.diff import RunSide, compare_runs
+
+    store = _open_store(db_url, run_a, run_b)
+    try:
+        side_a, side_b = RunSide.of(store, run_a), RunSide.of(store, run_b)
+        reviews = reviews_for_run(store, side_b.id) if store is not None and side_b.id else {}
+        changes = compare_runs(side_a, side_b, reviews)
+    finally:
+        if store is not None:
+            store.close()
+    if fmt == "text" and out is None:
+        _say(changes.text().rstrip("\n"))
+        return
+    data = {
+        "text": lambda: changes.text(),
+        "json": lambda: json.dumps(changes.as_json(), ensure_ascii=False, indent=1) + "\n",
+        "html": lambda: changes_page(changes),
+    }[fmt]()
+    _emit(data.encode("utf-8"), out, force)
+
+
+@cli.command()
+@click.argument("run")
+@click.argument("supplier")
+@DB_OPTION
+@click.option(
+    "--out", type=click.Path(path_type=Path), default=None, help="Write to this file, not to stdout."
+)
+@click.option(
+    "--pdf", is_flag=True, help="A PDF, printed by Chromium (needs: pip install 'supplyscreen[pdf]')."
+)
+@click.option("--force", is_flag=True, help="Overwrite --out if it exists.")
+@translate_errors
+def dossier(run: str, supplier: str, db_url: str | None, out: Path | None, pdf: bool, force: bool) -> None:
+    """The due-diligence dossier of one SUPPLIER of RUN: one self-contained HTML file (or PDF) with its data as
+    read, every hit with its evidence and citations, its legal track and checklist, the decisions and their
+    history, and the run's provenance. SUPPLIER is its position (#12, as on its web page), its id, its key
+    (id:…, name:…) or part of its name."""
+    from supplyscreen.report.dossier import dossier_html, dossier_pdf, find_supplier
+    from supplyscreen.review.applied import reviews_for_run
+    from supplyscreen.store import Store, now
+
+    if pdf and out is None and sys.stdout.isatty():
+        raise InputError("a PDF is not written to a terminal", hint="give --out FILE.pdf")
+    store = Store(db_url)
+    try:
+        (run_id,) = store.find_runs([run])
+        stored = store.get_run(run_id)
+        assert stored is not None
+        if stored.status != "done":
+            raise InputError(
+                f"run {run_id[:8]} is {stored.status}, not done", hint="wait until it is screened"
+            )
+        found = find_supplier(store, stored, supplier)
+        review = reviews_for_run(store, run_id).get(found.position)
+        made = now().replace(microsecond=0).isoformat(sep=" ") + " UTC"
+        html = dossier_html(stored, found, review, store.results_head(run_id), made)
+    finally:
+        store.close()
+    _emit(dossier_pdf(html) if pdf else html.encode("utf-8"), out, force)
 
 
 class DbRun:

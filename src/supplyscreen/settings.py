@@ -60,6 +60,12 @@ class Settings(BaseSettings):
         "directory).",
         json_schema_extra={"serve": False},  # not a serve option: read from the environment only
     )
+    chromium: str = Field(
+        default="",
+        description="The Chromium that prints PDF dossiers (through Playwright; default: chromium on the PATH, "
+        "else /usr/bin/chromium).",
+        json_schema_extra={"serve": False},
+    )
     # rule files (rules check, screen --rules, rule uploads), bounded before anything in them is expanded
     rules_max_mb: float = Field(
         default=2.0, gt=0, description="Largest rule file read, in MB.", json_schema_extra={"serve": False}

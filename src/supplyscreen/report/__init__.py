@@ -47,6 +47,31 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
     os.replace(_write_temp(path, write), path)
 
 
+def write_file(path: str | Path, data: bytes, force: bool = False) -> Path:
+    """Write one file (a comparison, a dossier) as the reports are written: refused when it exists, unless
+    ``force``, and written whole to a ``.part`` file first, then renamed into place."""
+    target = Path(path)
+    if target.is_dir():
+        raise OutputError(f"--out {target} is a directory", hint="give a file name")
+    if os.path.lexists(target) and not force:
+        raise OutputError(
+            f"{target} already exists", hint="pass --force to overwrite, or choose another --out"
+        )
+    if not target.parent.is_dir():
+        raise OutputError(f"{target.parent} is not a directory", hint="create it, or choose another --out")
+
+    def write(handle: IO[bytes]) -> None:
+        handle.write(data)
+
+    try:
+        atomic_write(target, write)
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write {target}: {exc.strerror or exc}", hint="check the disk and permissions"
+        ) from exc
+    return target
+
+
 def _write_temp(path: Path, write: Callable[[IO[bytes]], None]) -> Path:
     """Write ``path``'s content to a hidden ``.part`` file beside it (named after its writer:
     :func:`supplyscreen.leftovers.part_prefix`); the caller renames it into place."""

@@ -267,8 +267,11 @@ def html_pieces(result: ScreeningResult, compared: RunDiff | None = None) -> Ite
     )
 
 
+def render(template: str, **context: Any) -> str:
+    """A page of the report's templates (``templates/``), rendered whole, with the version."""
+    return _env.get_template(template).render(version=__version__, **context)
+
+
 def changes_page(diff: RunDiff) -> str:
     """``supplyscreen diff --format html``: two runs compared, as one self-contained page."""
-    return _env.get_template("changes_page.html.j2").render(
-        diff=diff, link=lambda row: None, version=__version__
-    )
+    return render("changes_page.html.j2", diff=diff, link=lambda row: None)

@@ -29,6 +29,7 @@ from supplyscreen.review.keys import hit_key, supplier_key
 from supplyscreen.score import TIERS, TRACKS
 
 if TYPE_CHECKING:
+    from supplyscreen.pipeline.results import ScreeningResult
     from supplyscreen.store import Run, Store
 
 ADDED, REMOVED, KEPT = "added", "removed", "kept"
@@ -133,6 +134,13 @@ class RunSide:
         return cls.of_doc(doc, p.name)
 
     @classmethod
+    def of_result(cls, result: ScreeningResult, run_id: str | None = None, created_at: str = "") -> RunSide:
+        """A run just screened (stored as ``run_id``, or not stored)."""
+        title = ", ".join(_basename(f.display) for f in result.inputs)
+        label = f"run {run_id[:8]}" if run_id else "this run"
+        return cls(result.to_json(), run_id, label, title, created_at or result.started_at)
+
+    @classmethod
     def of_run(cls, store: Store, run: Run) -> RunSide:
         """A stored run; InputError when it is not done."""
         if run.status != "done":
@@ -140,7 +148,8 @@ class RunSide:
                 f"run {run.id[:8]} is {run.status}, not done",
                 hint="wait until it is screened (or screen it again), then compare it",
             )
-        doc = store.results_json(run.id)
+        head = store.results_head(run.id)
+        doc = {**head, "suppliers": store.supplier_records(run.id)} if head else store.results_json(run.id)
         if doc is None:
             raise NotComparable(f"run {run.id[:8]} has no stored results", hint="screen it again")
         created = run.created_at.replace(microsecond=0).isoformat() + "Z"
@@ -150,7 +159,7 @@ class RunSide:
     def of(cls, store: Store | None, given: str | Path) -> RunSide:
         """A ``results.json`` path, or a run id (or its unique start) in ``store``."""
         path = Path(given)
-        if path.is_file() or store is None:
+        if path.is_file() or store is None or path.suffix.lower() == ".json" or len(path.parts) > 1:
             return cls.of_file(path)
         (run_id,) = store.find_runs([str(given)])
         run = store.get_run(run_id)
@@ -167,6 +176,22 @@ class NotComparable(InputError):
     """A run that cannot be compared (not done, or without results)."""
 
     status = 409
+
+
+def earlier_runs(runs: Sequence[Run], run: Run) -> list[Run]:
+    """The done runs among ``runs`` made before ``run``, newest first: what it can be compared with."""
+    earlier = [r for r in runs if r.id != run.id and r.status == "done" and r.created_at <= run.created_at]
+    return sorted(earlier, key=lambda r: r.created_at, reverse=True)
+
+
+def previous_run(runs: Sequence[Run], run: Run) -> Run | None:
+    """The latest done run before ``run`` of the same input files (by name, whatever the folder they were
+    screened from and their content): the one it is compared with by default."""
+    return next((r for r in earlier_runs(runs, run) if _input_names(r) == _input_names(run)), None)
+
+
+def _input_names(run: Run) -> list[str]:
+    return sorted(_basename(f.name).casefold() for f in run.inputs)
 
 
 # --- what changed ---------------------------------------------------------------------------------------

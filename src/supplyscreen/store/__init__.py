@@ -636,15 +636,25 @@ class Store:
             run = s.get(RunRow, run_id)
             if fmt != "json" or run is None or run.results_head is None:
                 return None
-            catalogue = Catalogue(run.catalogue)
-            rows = s.scalars(
-                select(ResultRow.supplier).where(ResultRow.run_id == run_id).order_by(ResultRow.position)
-            )
-            return b"".join(results_json(run.results_head, (catalogue.unpack_supplier(r) for r in rows)))
+            return b"".join(results_json(run.results_head, _records(s, run)))
 
     def results_json(self, run_id: str) -> dict[str, Any] | None:
         data = self.report(run_id, "json")
         return json.loads(data) if data is not None else None
+
+    def supplier_records(self, run_id: str) -> list[dict[str, Any]]:
+        """The run's ``results.json`` supplier objects, in order, without putting ``results.json`` together
+        (a third of the time)."""
+        with self.session() as s:
+            run = s.get(RunRow, run_id)
+            return list(_records(s, run)) if run is not None else []
+
+    def results_head(self, run_id: str) -> dict[str, Any] | None:
+        """``results.json``'s ``run`` and ``summary`` without its suppliers (None for a run stored before heads
+        were kept, or not done)."""
+        with self.session() as s:
+            head = s.scalar(select(RunRow.results_head).where(RunRow.id == run_id))
+        return dict(head) if head else None
 
 
 def _parse_iso(text: str) -> dt.datetime | None:
@@ -707,6 +717,15 @@ def _reap_rows(s: Session, rows: Sequence[RunRow]) -> int:
             row.error = _interrupted(f"the process screening this run ({where}) stopped before it finished")
             reaped += 1
     return reaped
+
+
+def _records(s: Session, run: RunRow) -> Iterator[dict[str, Any]]:
+    """A run's ``results.json`` supplier objects, in order."""
+    catalogue = Catalogue(run.catalogue)
+    rows = s.scalars(
+        select(ResultRow.supplier).where(ResultRow.run_id == run.id).order_by(ResultRow.position)
+    )
+    return (catalogue.unpack_supplier(r) for r in rows)
 
 
 def _catalogue(s: Session, run_id: str) -> Catalogue:

@@ -24,7 +24,7 @@ from supplyscreen.settings import LOOPBACK, Settings
 from supplyscreen.store import Store
 from supplyscreen.web import errors, jobs, lists_api
 from supplyscreen.web.guards import JsonBodies, SameOrigin
-from supplyscreen.web.routers import pages, runs_api
+from supplyscreen.web.routers import compare, pages, runs_api
 from supplyscreen.web.uploads import BodyLimit
 
 log = logging.getLogger("supplyscreen.web")
@@ -89,6 +89,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(pages.router)
     app.include_router(runs_api.router)
     app.include_router(lists_api.router)
+    app.include_router(compare.pages)
+    app.include_router(compare.api)
     app.openapi = _openapi_with_limit(app, settings.max_upload_mb)  # type: ignore[method-assign]
     app.mount("/static", StaticFiles(packages=[("supplyscreen.web", "static")]), name="static")
     return app

@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 from starlette.datastructures import FormData
 
+from supplyscreen.review.applied import ReviewSource, reviews_for_run
 from supplyscreen.settings import Settings
 from supplyscreen.store import Store
 from supplyscreen.web.jobs import Runner
@@ -35,9 +36,16 @@ def get_runner(request: Request) -> Runner:
     return runner
 
 
+def get_reviews(request: Request) -> ReviewSource:
+    """Where the decisions on a run's suppliers come from (``review.applied``; ``app.state.reviews`` when set)."""
+    reviews: ReviewSource = getattr(request.app.state, "reviews", reviews_for_run)
+    return reviews
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[Store, Depends(get_store)]
 RunnerDep = Annotated[Runner, Depends(get_runner)]
+ReviewsDep = Annotated[ReviewSource, Depends(get_reviews)]
 Position = Annotated[
     int, Path(ge=0, le=2**31 - 1, description="the supplier's place in the run's results: 0, 1, …")
 ]  # bounded: SQLite's integers end at 2**63 - 1, and a larger one was a 500

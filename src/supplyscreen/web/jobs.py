@@ -14,7 +14,7 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_all
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from supplyscreen.errors import SupplyscreenError
 from supplyscreen.ingest.read import read_input
@@ -27,6 +27,9 @@ from supplyscreen.report import render_report
 from supplyscreen.rules import FIELDS, RuleLayer, layered, load_rules
 from supplyscreen.store import REPORT_FORMATS, Run, Store
 from supplyscreen.web.uploads import Upload
+
+if TYPE_CHECKING:
+    from supplyscreen.review.diff import RunDiff
 
 log = logging.getLogger("supplyscreen.web")
 
@@ -169,7 +172,8 @@ def execute(store: Store, run_id: str, workers: int = 1, stop: threading.Event |
     started = time.perf_counter()
     try:
         result = screen_run(run, store, Progress(store, run_id, total, stop), workers)
-        reports = {fmt: render_report(result, fmt) for fmt in REPORT_FORMATS}
+        compared = compare_with_previous(store, run, result)
+        reports = {fmt: render_report(result, fmt, compared) for fmt in REPORT_FORMATS}
         store.save_result(run_id, result, reports, seconds=round(time.perf_counter() - started, 3))
     except Terminated:
         store.interrupt(run_id, STOPPED)
@@ -186,6 +190,24 @@ def execute(store: Store, run_id: str, workers: int = 1, stop: threading.Event |
                 "problems": [],
             },
         )
+
+
+def compare_with_previous(store: Store, run: Run, result: ScreeningResult) -> RunDiff | None:
+    """The run just screened compared with the previous run of the same files (``review.diff``), for the
+    "What changed since" section of its report; None when there is none, or it cannot be read (the run's
+    screening does not fail for it)."""
+    from supplyscreen.review.applied import reviews_for_run
+    from supplyscreen.review.diff import RunSide, compare_runs, previous_run
+
+    previous = previous_run(store.list_runs(), run)
+    if previous is None:
+        return None
+    this = RunSide.of_result(result, run.id, run.created_at.replace(microsecond=0).isoformat() + "Z")
+    try:
+        return compare_runs(RunSide.of_run(store, previous), this, reviews_for_run(store, run.id))
+    except SupplyscreenError as exc:  # the previous run was deleted meanwhile
+        log.warning("run %s not compared with run %s: %s", run.id, previous.id, exc)
+        return None
 
 
 class Runner:

@@ -18,6 +18,7 @@ from supplyscreen.score import TIERS
 from supplyscreen.store import Run
 from supplyscreen.store.keys import country_key
 from supplyscreen.web import jobs
+from supplyscreen.web.changes import comparable, headlines
 from supplyscreen.web.deps import Position, RunnerDep, SettingsDep, StoreDep, csrf_form
 from supplyscreen.web.render import Page
 from supplyscreen.web.runs import download, file_corrections, get_run, upload
@@ -38,9 +39,11 @@ def report_css() -> Response:
 
 @router.get("/")
 def index(page: PageDep, store: StoreDep, settings: SettingsDep) -> HTMLResponse:
+    runs = store.list_runs()
     return page(
         "index.html.j2",
-        runs=store.list_runs(),
+        runs=runs,
+        changes=headlines(store, runs),
         max_mb=f"{settings.max_upload_mb:g}",
         max_bytes=settings.max_upload_bytes,
     )
@@ -150,6 +153,7 @@ def show(
         columns=columns,
         sort_url=sort_url,
         cli=jobs.cli_equivalent(run),
+        **comparable(store, run),
     )
 
 
@@ -162,6 +166,7 @@ def supplier(page: PageDep, store: StoreDep, run_id: str, position: Position) ->
     return page(
         "supplier.html.j2",
         run=run,
+        position=position,
         card=SupplierCard.of_json(s.supplier, s.checklist),
         prev=position - 1 if position > 0 else None,
         next=position + 1 if position + 1 < run.rows else None,
