@@ -240,7 +240,8 @@ def test_decisions_from_the_review_hook() -> None:
     assert diff.summary["decisions_carried"] == 1
     assert diff.summary["needs_review"] == 1
     acme = next(r for r in diff.rows if r.name == "Acme")
-    assert not acme.changed and acme.carried == [cleared]
+    assert not acme.changed and [d.comment for d in acme.carried] == ["different company, Busan"]
+    assert acme.carried[0].hit_label == "sector seafood (name: “Aquatic Products”)"  # named by its hit
     assert any(
         "false positive by A. Reviewer on 2026-11-30: “different company, Busan”" in line for line in acme.why
     )

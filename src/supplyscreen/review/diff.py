@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -83,8 +83,9 @@ class RunSide:
     created_at: str = ""  # when the run was made (a stored run) or screened (a file)
 
     @property
-    def suppliers(self) -> list[Mapping[str, Any]]:
-        return list(self.doc.get("suppliers") or [])
+    def suppliers(self) -> Sequence[Mapping[str, Any]]:
+        suppliers: Sequence[Mapping[str, Any]] = self.doc.get("suppliers") or []
+        return suppliers
 
     @property
     def run(self) -> Mapping[str, Any]:
@@ -93,10 +94,7 @@ class RunSide:
     @property
     def inputs(self) -> list[tuple[str, str]]:
         """(file name, sha256) of each input."""
-        return [
-            (_basename(str(f.get("path") or "")), str(f.get("sha256") or ""))
-            for f in self.run.get("inputs") or []
-        ]
+        return _named_files(self.run.get("inputs"))
 
     @property
     def rules_sha256(self) -> str:
@@ -104,10 +102,8 @@ class RunSide:
 
     @property
     def lists(self) -> list[tuple[str, str]]:
-        return [
-            (_basename(str(f.get("path") or "")), str(f.get("sha256") or ""))
-            for f in self.run.get("lists") or []
-        ]
+        """(file name, sha256) of each watchlist."""
+        return _named_files(self.run.get("lists"))
 
     @classmethod
     def of_doc(cls, doc: Mapping[str, Any], label: str = "") -> RunSide:
@@ -576,11 +572,14 @@ def _field_changes(a: Mapping[str, Any] | None, b: Mapping[str, Any] | None) -> 
 
 
 def _apply_review(row: SupplierChange, review: SupplierReview, run_id: str) -> None:
+    """Run B's review of the supplier: its decisions carried over (each hit decision named by its hit) and
+    the hits that need review again."""
     row.review = review
-    row.carried = review.carried(run_id)
-    labels = {h.key: h.label for h in row.hits}
-    for hit in (row.b or {}).get("hits") or []:
-        labels.setdefault(hit_key(hit), HitChange(NEW, "", hit).label)
+    labels = {hit_key(hit): HitChange(NEW, "", hit).label for hit in (row.b or {}).get("hits") or []}
+    row.carried = [
+        replace(d, hit_label=labels.get(d.hit, d.hit)) if d.hit and not d.hit_label else d
+        for d in review.carried(run_id)
+    ]
     row.needs_review = [labels.get(k, k) for k in review.needs_review]
 
 
@@ -636,6 +635,11 @@ def _files(files: Sequence[tuple[str, str]]) -> str:
 
 
 # --- small helpers --------------------------------------------------------------------------------------
+
+
+def _named_files(entries: Sequence[Mapping[str, Any]] | None) -> list[tuple[str, str]]:
+    """(file name, sha256) of ``results.json``'s inputs or lists."""
+    return [(_basename(str(f.get("path") or "")), str(f.get("sha256") or "")) for f in entries or []]
 
 
 def _basename(path: str) -> str:
