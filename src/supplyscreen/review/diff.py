@@ -537,6 +537,8 @@ def _change(
 
 def _hit_changes(a: Mapping[str, Any] | None, b: Mapping[str, Any] | None) -> list[HitChange]:
     """New, vanished, stronger and weaker hits, hits of one key paired in order."""
+    if a is not None and b is not None and a.get("hits") == b.get("hits"):
+        return []  # most suppliers: compared whole, without working out a key
     hits_a = _hits_by_key(a)
     out: list[HitChange] = []
     for key, group in _hits_by_key(b).items():
