@@ -28,6 +28,13 @@ from supplyscreen.rules import FIELDS, Combination, RuleSet
 
 TIERS = ("high", "medium", "low", "clear")
 TRACKS = ("dprk_origin", "presumption", "due_diligence", "none")  # strictest first
+# Each legal track (track_of) in a word or two: badges, tables, the XLSX summary, run comparisons.
+TRACK_LABELS = {
+    "dprk_origin": "barred outright",  # goods from the DPRK: E.O. 13570
+    "presumption": "labour presumption",  # 22 U.S.C. 9241a
+    "due_diligence": "due diligence",  # high or medium without a presumption
+    "none": "none",  # low or clear
+}
 ORIGIN_TAG = "dprk_origin"  # indicators of goods from the DPRK (made in, shipped from, caught by its vessels)
 
 

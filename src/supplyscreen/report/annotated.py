@@ -47,7 +47,6 @@ from supplyscreen.ingest.text import read_csv
 from supplyscreen.ingest.workbook import read_workbook
 from supplyscreen.normalize.text import fold
 from supplyscreen.pipeline.screen import ScreeningResult
-from supplyscreen.report.html import TRACK_LABELS
 from supplyscreen.report.tables import (
     TIER_COLOURS,
     XLSX_MAX_COLS,
@@ -56,7 +55,7 @@ from supplyscreen.report.tables import (
     truncated,
     verdict_reasons,
 )
-from supplyscreen.score import TIERS, TRACKS, Verdict
+from supplyscreen.score import TIERS, TRACK_LABELS, TRACKS, Verdict
 
 SUFFIX = ".annotated.xlsx"
 # the added columns' titles: named so that screening an annotated copy again leaves them unscreened

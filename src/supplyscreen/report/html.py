@@ -20,19 +20,12 @@ from supplyscreen.match.rows import Hit
 from supplyscreen.normalize.text import shown
 from supplyscreen.pipeline.screen import ScreeningResult, SupplierResult
 from supplyscreen.rules import ChecklistItem, Framework, RuleSet
-from supplyscreen.score import TIERS, TRACKS
+from supplyscreen.score import TIERS, TRACK_LABELS, TRACKS
 
 if TYPE_CHECKING:
     from supplyscreen.review.diff import RunDiff, SupplierChange
 
 TIER_COLOURS = {"high": "#b42318", "medium": "#c4570c", "low": "#a17c00", "clear": "#2e7d32"}
-# Each legal track (score.track_of) in a word or two: badges, tables, the XLSX summary.
-TRACK_LABELS = {
-    "dprk_origin": "barred outright",  # goods from the DPRK: E.O. 13570
-    "presumption": "labour presumption",  # 22 U.S.C. 9241a
-    "due_diligence": "due diligence",  # high or medium without a presumption
-    "none": "none",  # low or clear
-}
 NO_NAME = "(no supplier name: screened on the other fields only)"
 
 

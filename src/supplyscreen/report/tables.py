@@ -22,9 +22,8 @@ import xlsxwriter
 from supplyscreen.ingest.sheet import NO_NAME_NOTE, Sheet, row_note
 from supplyscreen.match.rows import Hit
 from supplyscreen.pipeline.results import ScreeningResult, SupplierResult, encode_held, memo, sheet_groups
-from supplyscreen.report.html import TRACK_LABELS
 from supplyscreen.rules import FIELDS
-from supplyscreen.score import Verdict
+from supplyscreen.score import TRACK_LABELS, Verdict
 
 TIER_COLOURS = {"high": "#F4B6B6", "medium": "#FBD9A6", "low": "#FFF2B3", "clear": "#D9EAD3"}
 VERDICT_COLUMNS = ["Score", "Tier", "Presumption", "Track", "Reasons", "Note"]

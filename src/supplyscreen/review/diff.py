@@ -26,7 +26,7 @@ from supplyscreen.errors import InputError
 from supplyscreen.review.applied import Decision, Reviews, SupplierReview
 from supplyscreen.review.keys import changed as stronger
 from supplyscreen.review.keys import hit_key, supplier_key
-from supplyscreen.score import TIERS, TRACKS
+from supplyscreen.score import TIERS, TRACK_LABELS, TRACKS
 
 if TYPE_CHECKING:
     from supplyscreen.pipeline.results import ScreeningResult
@@ -34,12 +34,6 @@ if TYPE_CHECKING:
 
 ADDED, REMOVED, KEPT = "added", "removed", "kept"
 NEW, VANISHED, STRONGER, WEAKER = "new", "vanished", "stronger", "weaker"
-TRACK_WORDS = {  # report.html.TRACK_LABELS, without importing the report (and Jinja) here
-    "dprk_origin": "barred outright",
-    "presumption": "labour presumption",
-    "due_diligence": "due diligence",
-    "none": "none",
-}
 SHOWN_CHARS = 80  # a changed field's value is cut here in the "why" lines
 SUMMARY_KEYS = (
     "suppliers_a",
@@ -334,7 +328,7 @@ class SupplierChange:
             lines.append(f"no longer in the list; it was {_verdict(s)}")
         else:
             if self.track is not None:
-                before, after = (TRACK_WORDS.get(str(t), "not recorded") for t in self.track)
+                before, after = (TRACK_LABELS.get(str(t), "not recorded") for t in self.track)
                 lines.append(f"legal track {before} → {after}")
             if self.presumption:
                 lines.append(f"presumption {self.presumption}")
@@ -667,7 +661,7 @@ def _verdict(s: Mapping[str, Any]) -> str:
         parts.append("presumption")
     track = s.get("track")
     if track and track != "none":
-        parts.append(TRACK_WORDS.get(str(track), str(track)))
+        parts.append(TRACK_LABELS.get(str(track), str(track)))
     hits = s.get("hits") or []
     if hits:
         parts.append(

@@ -11,7 +11,8 @@ from fastapi.responses import HTMLResponse
 from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 
 from supplyscreen._version import __version__
-from supplyscreen.report.html import TRACK_LABELS, show_text
+from supplyscreen.report.html import show_text
+from supplyscreen.score import TRACK_LABELS
 from supplyscreen.web import jobs
 from supplyscreen.web.deps import csrf_token
 
