@@ -151,6 +151,7 @@ def test_a_supplier_is_named_by_position_id_key_or_name(
     ("given", "message"),
     [
         ("#9999", "has no supplier #9999"),
+        ("#x", "has no supplier #x$"),
         ("Korea", "suppliers of run .* match 'Korea': #"),
         ("no such firm", "no supplier of run .* is 'no such firm'"),
         ("id:nothing", "no supplier of run"),

@@ -72,9 +72,7 @@ def find_supplier(store: Store, run: Run, given: str) -> Supplier:
     by_position = store.supplier(run.id, int(position.group(1))) if position else None
     if text.startswith("#"):
         if by_position is None:
-            raise SupplierNotFound(
-                f"run {run.id[:8]} has no supplier #{position.group(1) if position else text}"
-            )
+            raise SupplierNotFound(f"run {run.id[:8]} has no supplier {text}")
         return by_position
     suppliers = store.suppliers(run.id)
     key = text if KEY.fullmatch(text) else supplier_key({"id": text})
