@@ -268,3 +268,18 @@ def test_decisions_carried_over_are_shown(web: dict[str, Any]) -> None:
     assert data["summary"]["decisions_carried"] == 1
     row = next(s for s in data["suppliers"] if s["b"] and s["b"]["position"] == hunchun["position"])
     assert row["decisions_carried"][0]["reviewer"] == "A. Reviewer"
+
+
+def test_large_runs_are_linked_not_compared_in_the_list(
+    web: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = web["client"]
+    later = _upload(client, (SAMPLES / "vendors.xlsx").read_bytes())  # the sample again, after the copy
+    monkeypatch.setattr("supplyscreen.web.changes.HEADLINE_MAX_ROWS", 100)
+    row = re.search(rf'<tr>\s*<td><a href="/runs/{later}">.*?</tr>', client.get("/").text, re.S)
+    assert row is not None and f'href="/runs/{later}/diff?against={web["b"]}"' in row.group(0)
+    assert ">compare</a>" in row.group(0)
+    monkeypatch.undo()
+    row = re.search(rf'<tr>\s*<td><a href="/runs/{later}">.*?</tr>', client.get("/").text, re.S)
+    assert row is not None and "+1 −1 suppliers · presumption +1 −1 · tier ↑0 ↓1" in row.group(0)
+    client.delete(f"/api/v1/runs/{later}")

@@ -2,9 +2,10 @@
 screened after an earlier one of the same files (``jobs.execute``): ``review.diff`` over stored runs.
 
 The runs list shows, for every done run, what changed since the previous run of the same files. Done runs
-do not change, so that line is computed once per pair of runs and kept (a few hundred lines at most). Two
-runs of more than ``HEADLINE_MAX_ROWS`` rows together are not compared for the list (two runs of 26,000 rows
-take 4 s): the list links to their comparison instead.
+do not change, so that line is computed once per pair of runs and kept (a few hundred lines at most), each
+run read once per page. Two runs of more than ``HEADLINE_MAX_ROWS`` rows together are not compared for the
+list (two runs of 26,000 rows take 4 s), nor, once one page has compared ``HEADLINE_ROWS_PER_PAGE`` rows,
+the rest until the next time the list is shown: the list links to their comparison instead.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from supplyscreen.store import Run, Store
 
 HEADLINES_KEPT = 1000
 HEADLINE_MAX_ROWS = 20_000
+HEADLINE_ROWS_PER_PAGE = 40_000
 TOO_LARGE = "compare"
 _headlines: dict[tuple[str, str, str], str] = {}
 _lock = threading.Lock()
@@ -55,20 +57,28 @@ def headlines(store: Store, runs: Sequence[Run]) -> dict[str, tuple[Run, str]]:
     """For each done run of ``runs`` that follows an earlier done run of the same files (among ``runs``):
     that run, and what changed since it in one line."""
     out: dict[str, tuple[Run, str]] = {}
+    sides: dict[str, RunSide] = {}
+    budget = HEADLINE_ROWS_PER_PAGE
+
+    def side(run: Run) -> RunSide:
+        if run.id not in sides:
+            sides[run.id] = RunSide.of_run(store, run)
+        return sides[run.id]
+
     for run in runs:
-        if run.status != "done":
-            continue
-        previous = previous_run(runs, run)
+        previous = previous_run(runs, run) if run.status == "done" else None
         if previous is None:
             continue
         key = (store.url, previous.id, run.id)
         with _lock:
             line = _headlines.get(key)
-        if line is None and previous.rows + run.rows > HEADLINE_MAX_ROWS:
+        rows = previous.rows + run.rows
+        if line is None and (rows > HEADLINE_MAX_ROWS or rows > budget):
             line = TOO_LARGE
         if line is None:
+            budget -= rows
             try:
-                line = compare_runs(RunSide.of_run(store, previous), RunSide.of_run(store, run)).headline()
+                line = compare_runs(side(previous), side(run)).headline()
             except InputError:  # deleted meanwhile
                 continue
             with _lock:
