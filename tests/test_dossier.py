@@ -4,6 +4,7 @@ back as text; skipped, with the reason, without Chromium and Playwright)."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
 import shutil
@@ -17,7 +18,7 @@ from fastapi.testclient import TestClient
 
 from supplyscreen.cli import cli
 from supplyscreen.errors import InputError
-from supplyscreen.report.dossier import chromium_path, dossier_html, find_supplier
+from supplyscreen.report.dossier import chromium_path, dossier_html, dossier_pdf, find_supplier
 from supplyscreen.review.applied import ChecklistState, Decision, SupplierReview
 from supplyscreen.review.keys import hit_key
 from supplyscreen.settings import Settings
@@ -226,10 +227,14 @@ def _pdf_text(data: bytes) -> str:
     return " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages).split())
 
 
-def test_the_pdf_is_printed_by_chromium(stored: dict[str, Any]) -> None:
+def _needs_chromium() -> None:
     pytest.importorskip("playwright", reason="playwright is not installed (pip install 'supplyscreen[pdf]')")
     if chromium_path() is None:
         pytest.skip("no Chromium: apt-get install chromium (or set SUPPLYSCREEN_CHROMIUM)")
+
+
+def test_the_pdf_is_printed_by_chromium(stored: dict[str, Any]) -> None:
+    _needs_chromium()
     out = stored["tmp"] / "dossier.pdf"
     args = ["dossier", stored["run"].id, "Fortuna", "--db", stored["db"], "--pdf", "--out", str(out)]
     result = CliRunner().invoke(cli, args)
@@ -255,3 +260,17 @@ def test_chromium_is_found_on_the_path_or_named(monkeypatch: pytest.MonkeyPatch,
         "/usr/bin/chromium",
         None,
     )
+
+
+def test_the_pdf_is_printed_where_an_asyncio_loop_runs(stored: dict[str, Any]) -> None:
+    """Playwright's synchronous API refuses a thread with a running loop (an async caller, or the browser
+    tests' own Playwright session): the PDF is printed from a thread of its own."""
+    _needs_chromium()
+    store, run = stored["store"], stored["run"]
+    html = dossier_html(run, _named(store, run, "<script>"), None, store.results_head(run.id))
+
+    async def in_a_loop() -> bytes:
+        return dossier_pdf(html)
+
+    text = _pdf_text(asyncio.run(in_a_loop()))
+    assert "<script>alert(1)</script> Dandong Seafood" in text

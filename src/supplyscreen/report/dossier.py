@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -169,10 +170,12 @@ def chromium_path() -> str | None:
 
 def dossier_pdf(html: str) -> bytes:
     """The dossier printed to PDF (A4, backgrounds printed) by Chromium through Playwright, every network
-    request refused. ConfigError naming what to install when Playwright or Chromium is missing."""
+    request refused. ConfigError naming what to install when Playwright or Chromium is missing.
+
+    Playwright is driven from a thread of its own: its synchronous API refuses to start where an asyncio loop
+    runs (an async caller, a notebook, or another Playwright session of the same thread)."""
     try:
-        from playwright.sync_api import Error as PlaywrightError
-        from playwright.sync_api import Route, sync_playwright
+        import playwright.sync_api  # noqa: F401
     except ImportError as exc:
         raise PdfUnavailable(
             "a PDF needs Playwright",
@@ -184,6 +187,15 @@ def dossier_pdf(html: str) -> bytes:
             "a PDF needs Chromium, which is not installed",
             hint=f"apt-get install chromium, or set {env_name('chromium')} to its path",
         )
+
+    with ThreadPoolExecutor(1, thread_name_prefix="supplyscreen-pdf") as pool:
+        return pool.submit(_print, html, executable).result()
+
+
+def _print(html: str, executable: str) -> bytes:
+    """``html`` printed to PDF by the Chromium at ``executable`` (see :func:`dossier_pdf`)."""
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import Route, sync_playwright
 
     def refuse(route: Route) -> None:
         route.abort()
