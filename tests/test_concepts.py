@@ -126,6 +126,8 @@ ILO = [
     ("工资由线长统一代领后再发给工人", "ilo.withholding_of_wages"),
     ("паспорта рабочих хранятся у бригадира", "ilo.retention_of_identity_documents"),
     ("근로자 여권을 회사가 보관함", "ilo.retention_of_identity_documents"),
+    # "no" heads no list of findings here: the findings stand
+    ("Workers receive no wage for overtime and coercion cases were noted", "ilo.intimidation_threats"),
 ]
 
 
@@ -154,6 +156,9 @@ def test_grave_ilo_indicator_in_free_words_is_medium(
         "하반기 감사 예정: 여권 보관 여부와 임금 공제 내역 확인",
         "Unpaid overtime found in 2023 was repaid in full; re-audit verified closed",
         "Awareness training delivered to line leaders: passport retention, debt bondage and threats",
+        # a negator heading a list of kinds of finding denies every item
+        "No wage, document or coercion cases.",
+        "No passport/overtime/threat incidents in the period",
     ],
 )
 def test_good_practice_is_not_an_ilo_finding(matcher: Matcher, ruleset: RuleSet, note: str) -> None:

@@ -586,6 +586,14 @@ _REPORT_NOUNS = (
     "finding", "relating", "related", "regarding", "concerning", "about", "жалоб", "случа", "обращени", "сигнал",
     "нарушени", "фактов", "факт",
 )  # fmt: skip
+# nouns that name kinds of finding: a list of kinds headed by "no" and ending in one of them is denied whole
+_FINDING_NOUNS = (
+    "case", "issue", "incident", "complaint", "finding", "concern", "violation", "problem", "allegation",
+    "grievance", "instance", "breach", "irregularit",
+)  # fmt: skip
+_LIST_JOINERS = frozenset("or and nor и или либо ни".split())
+_LIST_GAP = re.compile(r"\s*[,/&]?\s*|\s+")  # between two items of a list: a space, a comma or a slash
+_LIST_REACH = 4
 _PRO_FORMS = frozenset("any anyone anybody such more longer them one it ever".split())
 
 
@@ -1061,6 +1069,9 @@ class ConceptMatcher:
                     )
                 ):
                     return f"negated by “{text.nfkc[w.start : w.end]}”"
+            listed = _listed_denial(text, words, occ)
+            if listed is not None:
+                return listed
             for w in words:
                 if w.text in _WEAK and not inside(w.start, w.end):
                     verb = _negated_verb(w, words, own + presence + kin)
@@ -1082,6 +1093,37 @@ class ConceptMatcher:
                 if reason is not None:
                     return reason
         return None
+
+
+def _listed_denial(text: _Text, words: Sequence[_Word], occ: Occurrence) -> str | None:
+    """A strong negator heading a list of kinds of finding that the term is one of: "No wage, document or
+    coercion cases", "no passport/overtime/wage issues found". The negator counts even when a term of its
+    own starts with it ("no wage" of unpaid wages), because the list ends in a noun that names findings
+    (cases, issues, incidents …), so every item of the list is denied. Items are one or two words joined by
+    commas, slashes or "or"/"and"; "No pay or food for three days" (no such noun) and "no wage for overtime
+    and coercion cases were noted" (not a list of items) stay findings."""
+    after = [i for i, w in enumerate(words) if w.start >= occ.end]
+    ends = [i for i in after[:_LIST_REACH] if words[i].text.startswith(_FINDING_NOUNS)]
+    before = [i for i, w in enumerate(words) if w.end <= occ.start and w.text in _STRONG]
+    if not ends or not before or words[before[-1]].text in _PREPOSITIONAL:
+        return None
+    first, last = before[-1], ends[0]
+    item, joined = 0, False
+    for a, b in zip(words[first:last], words[first + 1 : last + 1], strict=True):
+        gap = text.low[a.end : b.start]
+        if not _LIST_GAP.fullmatch(gap):
+            return None  # a full stop, a colon, a bracket: not one list
+        if b is words[last]:
+            break
+        if gap.strip() or b.text in _LIST_JOINERS:
+            item, joined = 0, True
+            continue
+        item += 1
+        if item > 2 or b.text in _SKIP:
+            return None
+    if not joined:
+        return None
+    return f"negated by “{text.nfkc[words[first].start : words[last].end]}” (a list of findings denied)"
 
 
 def _is_presence(word: _Word) -> bool:
