@@ -66,7 +66,7 @@ CJK_NEGATORS = ("无", "没有", "未", "不", "非", "否")
 _ASCII_WORD = re.compile(r"[a-z0-9]+")
 
 
-_PIECES = re.compile(r"(\W+)")  # split keeping the separators, so the pieces join back to the text
+_PIECES = re.compile(r"([\W_]+)")  # words at even places, what separates them at odd places
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,10 +322,15 @@ class TermMatcher:
         if not plain_ascii:
             if self._has_cjk and has_cjk(folded):
                 return None
-            # a separator with no ASCII form ('\x80') still separates words, as in the full search
+            # words are read as the full search reads them (``normalize.text.units``): a run of letters and
+            # digits, transliterated; anything else separates them, even a sign with an ASCII form ('¢' is
+            # not "c") or none ('\x80')
             pieces = _PIECES.split(unicodedata.normalize("NFKC", folded))
             folded = "".join(
-                [(piece if piece.isascii() else anyascii(piece)) or " " for piece in pieces]
+                [
+                    " " if i % 2 else piece if piece.isascii() else anyascii(piece)
+                    for i, piece in enumerate(pieces)
+                ]
             ).lower()
         words = _ASCII_WORD.findall(folded)
         if self._plain.keys() >= set(words):  # words that can start no match: the usual case
