@@ -126,6 +126,20 @@ ILO = [
     ("工资由线长统一代领后再发给工人", "ilo.withholding_of_wages"),
     ("паспорта рабочих хранятся у бригадира", "ilo.retention_of_identity_documents"),
     ("근로자 여권을 회사가 보관함", "ilo.retention_of_identity_documents"),
+    # a claim of access held back by a time or a condition describes the restriction
+    (
+        "Passports are kept by HR for safekeeping and handed back only when the contract ends",
+        "ilo.retention_of_identity_documents",
+    ),
+    (
+        "Passports were held in the HR office; workers had to submit a written request and wait a week to get them",
+        "ilo.retention_of_identity_documents",
+    ),
+    # a negator in another clause with its own subject is that clause's
+    (
+        "Their passports were kept by the dormitory manager and they did not know where",
+        "ilo.retention_of_identity_documents",
+    ),
     # "no" heads no list of findings here: the findings stand
     ("Workers receive no wage for overtime and coercion cases were noted", "ilo.intimidation_threats"),
 ]
@@ -156,6 +170,8 @@ def test_grave_ilo_indicator_in_free_words_is_medium(
         "하반기 감사 예정: 여권 보관 여부와 임금 공제 내역 확인",
         "Unpaid overtime found in 2023 was repaid in full; re-audit verified closed",
         "Awareness training delivered to line leaders: passport retention, debt bondage and threats",
+        "Паспорт хранится у работодателя только по письменному заявлению работника, в личной ячейке",
+        "Passports are kept by HR with written consent and handed back at the worker's request the same day",
         # a negator heading a list of kinds of finding denies every item
         "No wage, document or coercion cases.",
         "No passport/overtime/threat incidents in the period",

@@ -68,6 +68,9 @@ _ANSWER_SEP = re.compile(r"(?<!\d)[:：=]|[:：=](?!\d)|\s[-–—]+\s|——|\?
 _CLAUSE_BREAK = re.compile(
     r"[,，:：;；]|\s[-–—]+\s|\b(?:but|however|although|though|whereas|while)\b"
     r"|但是|但|然而|可是|不过|\b(?:но|однако|хотя|зато)\b|하지만|그러나|그런데"
+    # a conjunction that opens a clause with a subject of its own: "… taken by the manager and they did not
+    # know where …" (the "not" there is theirs)
+    r"|\b(?:and|so)\s+(?=(?:they|he|she|we|i|you|there)\b)|\b(?:и|а)\s+(?=(?:они|он|она|мы|я)\b)"
 )
 _NEGATED_AUX = re.compile(r"n['’]t\b")  # don't, isn't, wasn't… (the words split at the apostrophe)
 # a comma next to a list item ("not sourced from, shipped through or processed in North Korea", "does not
@@ -594,6 +597,14 @@ _FINDING_NOUNS = (
 _LIST_JOINERS = frozenset("or and nor и или либо ни".split())
 _LIST_GAP = re.compile(r"\s*[,/&]?\s*|\s+")  # between two items of a list: a space, a comma or a slash
 _LIST_REACH = 4
+# a condition or a time that holds back what a claim of access or freedom grants (``_restricted``)
+_RESTRICTION = re.compile(
+    r"\bonly\s+(?:when|after|on|once|upon|during|before)\b|\buntil\b|\btill\b"
+    r"|\bwait(?:s|ed|ing)?\b|\bnot\s+before\b"
+    r"|\b(?:только|лишь)\s+(?:после|когда|через|в\s+конце)\b|\bдо\s+(?:окончания|конца|истечения)\b"
+    r"|\bждать\b|\bждут\b|后才|後才|才能|才可|才会|方可|方能|须经|需经|必须经|후에야|때만|때에만|받아야|허락을 받아"
+)
+_RESTRICT_REACH = 40  # characters on either side of the claim
 _PRO_FORMS = frozenset("any anyone anybody such more longer them one it ever".split())
 
 
@@ -1017,7 +1028,10 @@ class ConceptMatcher:
                     # nor does a denied claim: "工人本人没有钥匙", "доступа к ним у работников нет"
                     and not (
                         o.concept in self._negatable
-                        and self._negation(text, (o,), everything, self._presence) is not None
+                        and (
+                            self._negation(text, (o,), everything, self._presence) is not None
+                            or _restricted(text, o)
+                        )
                     )
                 ),
                 None,
@@ -1124,6 +1138,18 @@ def _listed_denial(text: _Text, words: Sequence[_Word], occ: Occurrence) -> str 
     if not joined:
         return None
     return f"negated by “{text.nfkc[words[first].start : words[last].end]}” (a list of findings denied)"
+
+
+def _restricted(text: _Text, occ: Occurrence) -> bool:
+    """Whether a claim of access or freedom is held back by a condition or a time in its clause: "handed
+    back only when the contract ends", "had to submit a written request and wait up to a week", "free to
+    leave only after the season", "только после окончания контракта", "合同期满后才归还",
+    "계약 만료 후에야 돌려준다". Such a claim describes the restriction; it does not set the finding aside.
+    A condition that binds the employer ("held only at the worker's written request", "только по заявлению")
+    is no such restriction."""
+    lo, hi = text.clause_bounds(occ.start, occ.end)
+    near = text.low[max(lo, occ.start - _RESTRICT_REACH) : min(hi, occ.end + _RESTRICT_REACH)]
+    return bool(_RESTRICTION.search(near))
 
 
 def _is_presence(word: _Word) -> bool:
