@@ -135,6 +135,10 @@ ILO = [
         "Passports were held in the HR office; workers had to submit a written request and wait a week to get them",
         "ilo.retention_of_identity_documents",
     ),
+    (
+        "问：工人的护照由谁保管？答：由宿舍管理员统一放在锁柜里，工人本人没有钥匙。",
+        "ilo.retention_of_identity_documents",
+    ),
     # a negator in another clause with its own subject is that clause's
     (
         "Their passports were kept by the dormitory manager and they did not know where",
@@ -172,6 +176,7 @@ def test_grave_ilo_indicator_in_free_words_is_medium(
         "Awareness training delivered to line leaders: passport retention, debt bondage and threats",
         "Паспорт хранится у работодателя только по письменному заявлению работника, в личной ячейке",
         "Passports are kept by HR with written consent and handed back at the worker's request the same day",
+        "护照由宿舍管理员统一保管，工人本人可随时取用。",
         # a negator heading a list of kinds of finding denies every item
         "No wage, document or coercion cases.",
         "No passport/overtime/threat incidents in the period",

@@ -597,6 +597,9 @@ _FINDING_NOUNS = (
 _LIST_JOINERS = frozenset("or and nor и или либо ни".split())
 _LIST_GAP = re.compile(r"\s*[,/&]?\s*|\s+")  # between two items of a list: a space, a comma or a slash
 _LIST_REACH = 4
+# a Chinese claim whose subject is the term, denied by the verb right after it: "工人本人没有钥匙" (the
+# workers themselves have no key), "员工本人不保管"
+_CLAIM_DENIED_AFTER = re.compile(r"\s?(?:都|也|并|均)?(?:没有|没|不|未|无|無|並無|并无)")
 # a condition or a time that holds back what a claim of access or freedom grants (``_restricted``)
 _RESTRICTION = re.compile(
     r"\bonly\s+(?:when|after|on|once|upon|during|before)\b|\buntil\b|\btill\b"
@@ -1031,6 +1034,7 @@ class ConceptMatcher:
                         and (
                             self._negation(text, (o,), everything, self._presence) is not None
                             or _restricted(text, o)
+                            or _CLAIM_DENIED_AFTER.match(text.low, o.end) is not None
                         )
                     )
                 ),
