@@ -362,3 +362,21 @@ def test_a_pattern_may_span_the_next_sentence_when_the_rule_says_so(
     )
     matches = ConceptMatcher([ind], [A, B]).matches("notes", text)
     assert any(m.set_aside is None for m in matches) == fires
+
+
+@pytest.mark.parametrize(
+    ("notes", "place_fires"),
+    [
+        ("Interpreters are ethnic Korean Chinese citizens (Chaoxianzu) from Yanbian.", False),
+        ("员工中有不少来自延边的朝鲜族，均为本地正常招聘。", False),
+        ("Supervisors are Koryo-saram from Sakhalin.", False),
+        ("Seafood plant in Yanbian employing about 40 workers from the DPRK.", True),
+        ("Our Yanbian plant: staff are local.", True),
+        ("No Chaoxianzu staff; the plant is in Yanbian.", True),
+    ],
+)
+def test_a_place_named_as_where_ethnic_korean_staff_come_from_is_not_the_suppliers(
+    matcher: Matcher, ruleset: RuleSet, notes: str, place_fires: bool
+) -> None:
+    fired, _, _ = screen(matcher, ruleset, name="Acme", country="China", address="Qingdao", notes=notes)
+    assert any(r.startswith("place.") for r in fired) is place_fires, (notes, fired)

@@ -939,6 +939,27 @@ class ConceptMatcher:
         field_name, concepts = present
         return any(all(slot & concepts for slot in slots) for slots in self._slots[field_name])
 
+    def context(self, text: str, concepts: frozenset[str], span: tuple[int, int]) -> tuple[str, str] | None:
+        """A term of one of ``concepts`` in the sentence of ``text`` that holds ``span`` and outside it, as
+        (concept, the user's words), or None: what sets a term indicator aside (its ``unless``)."""
+        prepared = prepare(text)
+        terms, asides = self.terms.find(prepared)
+        sentence = prepared.sentence_of(span[0])
+        for term, start, end in terms:
+            concept = self.terms.concepts[term.owner].id
+            if (
+                concept in concepts
+                and not (start < span[1] and span[0] < end)
+                and prepared.sentence_of(start) == sentence
+                and not any(o.owner == term.owner and a < end and start < b for o, a, b in asides)
+                and self._negation(
+                    prepared, (Occurrence(concept, start, end, term.text),), [], self._presence
+                )
+                is None
+            ):
+                return concept, prepared.nfkc[start:end]
+        return None
+
     def matches(self, field_name: str, text: str) -> list[ConceptMatch]:
         """Every pattern filled in ``text`` (a value of ``field_name``), set aside or not."""
         if field_name not in self.fields or not text:

@@ -155,7 +155,9 @@ class Indicator(_Item):
     group: str | None = None
     fuzzy: bool = True
     when: list[str] = []  # concept patterns, e.g. "dprk|dprk_place + workers" (see rules/concepts.yaml)
-    unless: list[str] = []  # concepts that set a concept match aside when in the same sentence
+    # concepts that set a concept match aside when in the same sentence; for a term indicator, a term hit in
+    # prose (description, notes) when in the same sentence and not denied ("Chaoxianzu staff from Yanbian")
+    unless: list[str] = []
     unless_country: list[str] = []  # set aside for suppliers of these countries (ISO alpha-2)
     unless_fired: list[str] = []  # a fallback: set aside when one of these indicators fired on the same text
     # how many consecutive sentences a concept pattern may span: 2 reads "I gave the agent my certificate.
