@@ -61,6 +61,7 @@ NEGATED = [
     "북한 근로자를 고용하지 않음",
     "外籍員工：菲律賓2人。北韓籍員工：無",  # traditional characters read as simplified
     "本廠並無朝鮮籍勞工",
+    "朝鲜籍工人 0 人；外籍工人 0 人；劳务派遣 0 人。",
 ]
 
 # look-alikes: no presumption
@@ -139,6 +140,15 @@ ILO = [
         "问：工人的护照由谁保管？答：由宿舍管理员统一放在锁柜里，工人本人没有钥匙。",
         "ilo.retention_of_identity_documents",
     ),
+    (
+        "Passports held in the HR safe; workers must file a written request three days ahead to see them",
+        "ilo.retention_of_identity_documents",
+    ),
+    # a numbered question after a quoted answer is a sentence of its own
+    (
+        "Q12 Where are passports kept? -- 'In the admin office.' Q12a Can a worker take it back? -- 'No.'",
+        "ilo.retention_of_identity_documents",
+    ),
     # a negator in another clause with its own subject is that clause's
     (
         "Their passports were kept by the dormitory manager and they did not know where",
@@ -177,6 +187,9 @@ def test_grave_ilo_indicator_in_free_words_is_medium(
         "Паспорт хранится у работодателя только по письменному заявлению работника, в личной ячейке",
         "Passports are kept by HR with written consent and handed back at the worker's request the same day",
         "护照由宿舍管理员统一保管，工人本人可随时取用。",
+        # a blank checklist line; a statement that opens by denying the list after it
+        "Audit checklist: 7.1 Passport retention Y/N/NA; 7.2 Recruitment fees Y/N/NA; 7.3 Wage arrears Y/N/NA",
+        "None of the following apply: retained passports, withheld wages, debt, locked housing, threats.",
         # a negator heading a list of kinds of finding denies every item
         "No wage, document or coercion cases.",
         "No passport/overtime/threat incidents in the period",

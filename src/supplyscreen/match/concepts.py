@@ -50,7 +50,11 @@ _EAST_RE = re.compile(f"[{_EAST}]")
 _WORD_RE = re.compile(f"[^\\W_{_EAST}]+")
 # sentence ends: always at these, and at a full stop followed by a space unless it ends an abbreviation or an
 # initial (a question mark does not end a sentence: it opens the answer, see ``prepare``)
-_HARD_BREAK = re.compile(r"[!。！\n\r|•]+|\.(?=\s|$)")
+# (a full stop may be followed by a closing quote: "… 'for safekeeping.' Q12a …"; a numbered question
+# label starts a new sentence: "… -- 'In the office' Q12a Can a worker …")
+_HARD_BREAK = re.compile(
+    r"[!。！\n\r|•]+|\.(?=[\"'”’»」)]*(?:\s|$))|\s(?=(?:q|question|вопрос|问题|问|문항|문)\s?\d{1,3}[a-z]?\b)"
+)
 _ABBREVIATIONS = frozenset(
     "approx ca no nr vs etc co inc ltd st dr mr mrs ms mt jsc llc corp dept fig ref p pp q e g i ave rd ul"
     " incl excl esp cf viz resp est max min avg pcs pc qty tel fax строит орг ок чел тыс руб кол"
@@ -190,7 +194,11 @@ _EAST_AFTER = (
     "为零",
     "为0",
     "0人",
+    "0 人",
+    "0名",
+    "0 名",
     "零人",
+    "0 명",
     "없",
     "않",
     "아니",
@@ -380,6 +388,17 @@ _ANSWER_LINE = re.compile(
 _DENIED_LIST = re.compile(
     r"\b(?:ticked|marked|answered|checked)\s+[\"'“‘]?(?:no|none|n)[\"'”’]?\s+(?:for|to|on|against)\b"
 )
+# a statement that opens by denying the list after it: "None of the following apply: retained passports, …"
+_DENIAL_HEAD = re.compile(
+    r"^\s*(?:none of the (?:following|above|items below)|not (?:found|observed|applicable)|none (?:found|observed)"
+    r"|ничего из (?:перечисленного|следующего)|не (?:выявлено|обнаружено)|以下(?:情况|各项|均)?(?:均|都)?(?:未发现|无|不适用)"
+    r"|다음(?: 사항)?(?:은|는)? (?:모두 )?(?:해당 ?없음|없음))[^:：]{0,40}[:：]"
+)
+# answer options offered and none chosen: "7.1 Passport retention Y/N/NA" (a blank checklist line)
+_BLANK_OPTIONS = re.compile(
+    r"(?<![^\W_])(?:y\s*/\s*n(?:\s*/\s*n\.?a\.?)?|yes\s*/\s*no(?:\s*/\s*n\.?/?a\.?)?|да\s*/\s*нет|是\s*/\s*否"
+    r"|有\s*/\s*无|예\s*/\s*아니오)[\s.:;)]*$"
+)
 _BOXES_TICKED = re.compile(r"[☒☑■✓✔]|\[[x×✓]\]|\(x\)", re.IGNORECASE)
 
 
@@ -508,6 +527,13 @@ def prepare(text: str) -> _Text:
             if answer_at > 0 and _denies(low, s.start + answer_at, s.end, cues):
                 s.answer_at, s.answer = s.start + answer_at, "none"
                 continue
+        head = _DENIAL_HEAD.match(body)
+        if head is not None:
+            s.answer_at, s.answer, s.denied = s.start + head.end(), "none", True
+            continue
+        if _BLANK_OPTIONS.search(body):
+            s.answer_at, s.question, s.answer = s.end, "yes_no", ""  # a checklist line left blank
+            continue
         if _DENIED_LIST.search(body):
             s.answer_at, s.answer = (
                 s.end,
@@ -603,7 +629,9 @@ _CLAIM_DENIED_AFTER = re.compile(r"\s?(?:都|也|并|均)?(?:没有|没|不|未|
 # a condition or a time that holds back what a claim of access or freedom grants (``_restricted``)
 _RESTRICTION = re.compile(
     r"\bonly\s+(?:when|after|on|once|upon|during|before)\b|\buntil\b|\btill\b"
-    r"|\bwait(?:s|ed|ing)?\b|\bnot\s+before\b"
+    r"|\bwait(?:s|ed|ing)?\b|\bnot\s+before\b|\bmust\b|\b(?:have|has|had)\s+to\b|\bin\s+advance\b"
+    r"|\b(?:days?|weeks?|hours?)\s+ahead\b|\bthrough\s+(?:a|the)\s+(?:manager|supervisor|agent)\b"
+    r"|\bчерез\s+\d|\bзаранее\b|\bдолжны\b|\bнужно\b"
     r"|\b(?:только|лишь)\s+(?:после|когда|через|в\s+конце)\b|\bдо\s+(?:окончания|конца|истечения)\b"
     r"|\bждать\b|\bждут\b|后才|後才|才能|才可|才会|方可|方能|须经|需经|必须经|후에야|때만|때에만|받아야|허락을 받아"
 )
