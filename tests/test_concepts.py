@@ -149,6 +149,8 @@ ILO = [
         "Q12 Where are passports kept? -- 'In the admin office.' Q12a Can a worker take it back? -- 'No.'",
         "ilo.retention_of_identity_documents",
     ),
+    # a closure in the next sentence about something else leaves the finding standing
+    ("Passports held by HR. Wage issue closed out last year.", "ilo.retention_of_identity_documents"),
     # a negator in another clause with its own subject is that clause's
     (
         "Their passports were kept by the dormitory manager and they did not know where",
@@ -187,6 +189,9 @@ def test_grave_ilo_indicator_in_free_words_is_medium(
         "Паспорт хранится у работодателя только по письменному заявлению работника, в личной ячейке",
         "Passports are kept by HR with written consent and handed back at the worker's request the same day",
         "护照由宿舍管理员统一保管，工人本人可随时取用。",
+        # a finding closed in the next sentence that names it again
+        "2023 NC: passports held by HR. CAP closed Feb 2024 and verified at follow-up audit: all passports returned.",
+        "2023年审核发现：人事部保管员工身份证。纠正措施已于2024年1月关闭，复审验证身份证已全部归还本人。",
         # a blank checklist line; a statement that opens by denying the list after it
         "Audit checklist: 7.1 Passport retention Y/N/NA; 7.2 Recruitment fees Y/N/NA; 7.3 Wage arrears Y/N/NA",
         "None of the following apply: retained passports, withheld wages, debt, locked housing, threats.",

@@ -951,6 +951,7 @@ class ConceptMatcher:
         # concepts of verbs of presence ("employ", "задействовать", "고용"): "not" before one negates
         self._presence = frozenset(c.id for c in concepts if c.presence)
         self._negatable = frozenset(c.id for c in concepts if c.negatable)
+        self._reach = {c.id: c.reach for c in concepts if c.reach}
         index = {c.id: i for i, c in enumerate(self.terms.concepts)}
         # per field, the patterns that apply to it, each as its slots of concept indices
         self._slots: dict[str, list[tuple[frozenset[int], ...]]] = {
@@ -966,6 +967,27 @@ class ConceptMatcher:
         """Whether a pattern of the field may be filled by the concepts present."""
         field_name, concepts = present
         return any(all(slot & concepts for slot in slots) for slots in self._slots[field_name])
+
+    def _later_blocker(
+        self, text: _Text, ind: Indicator, choice: Sequence[Occurrence], everything: list[Occurrence], si: int
+    ) -> Occurrence | None:
+        """An ``unless`` concept with a ``reach`` in one of the next sentences that names a concept of the
+        match again: "2023 NC: passports held by HR. CAP closed Feb 2024: all passports returned." """
+        reach = max((self._reach.get(name, 0) for name in ind.unless), default=0)
+        if not reach:
+            return None
+        chosen = {o.concept for o in choice}
+        by_sentence: dict[int, list[Occurrence]] = defaultdict(list)
+        for o in everything:
+            later = text.sentence_of(o.start) - si
+            if 0 < later <= reach:
+                by_sentence[later].append(o)
+        for later, occs in sorted(by_sentence.items()):
+            if any(o.concept in chosen for o in occs):
+                for o in occs:
+                    if self._reach.get(o.concept, 0) >= later and o.concept in ind.unless:
+                        return o
+        return None
 
     def context(self, text: str, concepts: frozenset[str], span: tuple[int, int]) -> tuple[str, str] | None:
         """A term of one of ``concepts`` in the sentence of ``text`` that holds ``span`` and outside it, as
@@ -1091,6 +1113,10 @@ class ConceptMatcher:
             )
             if blocker is not None:
                 reason = f"{blocker.concept} in the same sentence (“{_quote(text, blocker)}”)"
+            else:
+                later = self._later_blocker(text, ind, choice, everything, last if last is not None else si)
+                if later is not None:
+                    reason = f"{later.concept} in a sentence after it (“{_quote(text, later)}”)"
         parts = tuple((o.concept, _quote(text, o)) for o in choice)
         quoted = text.nfkc[sentence.start : end].strip()
         return ConceptMatch(pattern.indicator, pattern.text, quoted, parts, reason)

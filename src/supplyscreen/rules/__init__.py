@@ -123,6 +123,9 @@ class Concept(_Item):
     # a claim that can be denied: as an ``unless``, a negated mention ("workers do not hold their
     # passports") does not set the indicator aside
     negatable: bool = False
+    # as an ``unless``: how many sentences after a match it still sets it aside, when such a sentence names
+    # a concept of the match again ("Passports held by HR. CAP closed: all passports returned.")
+    reach: int = Field(default=0, ge=0, le=3)
 
     @field_validator("terms")
     @classmethod
