@@ -151,6 +151,13 @@ ILO = [
     ),
     # a closure in the next sentence about something else leaves the finding standing
     ("Passports held by HR. Wage issue closed out last year.", "ilo.retention_of_identity_documents"),
+    # a short topic in place of a question is a label; its answer states the finding
+    ("问卷答复：Q7 护照？——“公司统一保管”。", "ilo.retention_of_identity_documents"),
+    # a claim denied by a negator that is also part of another concept's term
+    (
+        "Аудит: паспорта изымаются при приёме; 31 человек без документов на руках",
+        "ilo.retention_of_identity_documents",
+    ),
     # a negator in another clause with its own subject is that clause's
     (
         "Their passports were kept by the dormitory manager and they did not know where",
@@ -192,6 +199,8 @@ def test_grave_ilo_indicator_in_free_words_is_medium(
         # a finding closed in the next sentence that names it again
         "2023 NC: passports held by HR. CAP closed Feb 2024 and verified at follow-up audit: all passports returned.",
         "2023年审核发现：人事部保管员工身份证。纠正措施已于2024年1月关闭，复审验证身份证已全部归还本人。",
+        "It is not the case that any worker is unable to leave the premises freely.",
+        "护照？——本人保管",
         # a blank checklist line; a statement that opens by denying the list after it
         "Audit checklist: 7.1 Passport retention Y/N/NA; 7.2 Recruitment fees Y/N/NA; 7.3 Wage arrears Y/N/NA",
         "None of the following apply: retained passports, withheld wages, debt, locked housing, threats.",

@@ -466,6 +466,12 @@ def _answer_kind(answer: str) -> str:
     return "other"
 
 
+_QUESTION_NUMBER = re.compile(
+    r"^.*?(?:q|question|вопрос|问题|问|문항|문)\s?\d{1,3}[a-z]?[.:)]?\s*", re.DOTALL
+)
+_EAST_YES_NO = re.compile(r"吗|否|没有|是不是|能不能|可不可|까|니|나요|습니까")
+
+
 def _question_kind(question: str) -> str:
     """ "wh", "yes_no", or "" for a bare label with a question mark ("Passport? Supervisor keep")."""
     found = [w.group() for w in _WORD_RE.finditer(question)]
@@ -474,6 +480,10 @@ def _question_kind(question: str) -> str:
     last = question.split("\n")[-1]
     label = [w.group() for w in _WORD_RE.finditer(last.split(":")[-1].split("：")[-1])]
     if label and len(label) <= 2 and not _EAST_RE.search(last) and not set(label) & _AUX_Q:
+        return ""
+    # "Q7 护照？", "여권?": a short Chinese or Korean topic with no yes/no particle is a bare label too
+    topic = _QUESTION_NUMBER.sub("", last.split(":")[-1].split("：")[-1]).strip(" ?？")
+    if topic and len(topic) <= 4 and all(_EAST_RE.match(c) for c in topic) and not _EAST_YES_NO.search(topic):
         return ""
     return "yes_no"
 
@@ -1103,7 +1113,11 @@ class ConceptMatcher:
                     and not (
                         o.concept in self._negatable
                         and (
-                            self._negation(text, (o,), everything, self._presence) is not None
+                            # its negator counts even inside a term of a concept outside the match ("без
+                            # документов на руках": "без документов" is also a term of undocumented workers),
+                            # not inside the match's own ("not the case that any worker is unable to leave
+                            # freely": "unable" is the finding's, and "freely" still sets it aside)
+                            self._negation(text, (o,), [o, *choice], self._presence) is not None
                             or _restricted(text, o)
                             or _CLAIM_DENIED_AFTER.match(text.low, o.end) is not None
                         )
