@@ -64,6 +64,9 @@ def translate_errors(func: F) -> F:
                 raise
             _fail(exc.line())
             ctx.exit(EXIT_BAD_INPUT)
+        except BrokenPipeError:  # the reader stopped reading ("… | head"): stop quietly, as Unix tools do
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush at exit
+            ctx.exit(128 + 13)  # SIGPIPE
         except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated)
             signum = exc.signum if isinstance(exc, Terminated) else 2
             _fail(f"{'terminated' if signum != 2 else 'interrupted'}; no report was left half-written")
