@@ -407,3 +407,23 @@ def test_a_place_named_as_where_ethnic_korean_staff_come_from_is_not_the_supplie
 ) -> None:
     fired, _, _ = screen(matcher, ruleset, name="Acme", country="China", address="Qingdao", notes=notes)
     assert any(r.startswith("place.") for r in fired) is place_fires, (notes, fired)
+
+
+@pytest.mark.parametrize(
+    ("field", "text", "presumption"),
+    [
+        ("notes", "Crew list: master CHN; 9 crew CHN; 12 crew holding PRK passports.", True),
+        (
+            "notes",
+            "Операторы: 22 гражданина Корейской Народно-Демократической Республики по контракту.",
+            True,
+        ),
+        ("name", "PRK Staffing Ltd", False),  # shorthand in a name is a company's initials
+    ],
+)
+def test_nationality_codes_and_official_names(
+    matcher: Matcher, ruleset: RuleSet, field: str, text: str, presumption: bool
+) -> None:
+    row = {"name": "Acme", "country": "United Kingdom", field: text}
+    _, _, found = screen(matcher, ruleset, **row)
+    assert found is presumption, (text, found)

@@ -962,6 +962,7 @@ class ConceptMatcher:
         self._presence = frozenset(c.id for c in concepts if c.presence)
         self._negatable = frozenset(c.id for c in concepts if c.negatable)
         self._reach = {c.id: c.reach for c in concepts if c.reach}
+        self._only_in = {c.id: frozenset(c.fields) for c in concepts if c.fields}
         index = {c.id: i for i, c in enumerate(self.terms.concepts)}
         # per field, the patterns that apply to it, each as its slots of concept indices
         self._slots: dict[str, list[tuple[frozenset[int], ...]]] = {
@@ -1044,6 +1045,8 @@ class ConceptMatcher:
         aside_of: dict[Occurrence, str] = {}
         for term, start, end in terms:
             occ = Occurrence(names[term.owner], start, end, term.text)
+            if occ.concept in self._only_in and field_name not in self._only_in[occ.concept]:
+                continue  # "NK" in a company name: its initials
             for other, a_start, a_end in asides:
                 if other.owner == term.owner and a_start < end and start < a_end:
                     aside_of[occ] = self.terms.reasons[other.aside]

@@ -126,6 +126,9 @@ class Concept(_Item):
     # as an ``unless``: how many sentences after a match it still sets it aside, when such a sentence names
     # a concept of the match again ("Passports held by HR. CAP closed: all passports returned.")
     reach: int = Field(default=0, ge=0, le=3)
+    # the fields its terms count in (default: every field of the rules that name it): shorthand such as "NK"
+    # means the DPRK in notes, and is a company's initials in a name
+    fields: list[str] = []
 
     @field_validator("terms")
     @classmethod
