@@ -158,6 +158,13 @@ ILO = [
         "Аудит: паспорта изымаются при приёме; 31 человек без документов на руках",
         "ilo.retention_of_identity_documents",
     ),
+    # a condition of leave is no denial; a refused return and copies only hold the claim back
+    ("员工休息日未经主管签字不得离开厂区。", "ilo.restriction_of_movement"),
+    (
+        "The dormitory warden keeps all Myanmar workers' passports and refuses to return them.",
+        "ilo.retention_of_identity_documents",
+    ),
+    ("Паспорта рабочих хранятся у прораба, на руках только копии.", "ilo.retention_of_identity_documents"),
     # a negator in another clause with its own subject is that clause's
     (
         "Their passports were kept by the dormitory manager and they did not know where",

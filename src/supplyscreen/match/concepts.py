@@ -644,6 +644,9 @@ _RESTRICTION = re.compile(
     r"|\bчерез\s+\d|\bзаранее\b|\bдолжны\b|\bнужно\b"
     r"|\b(?:только|лишь)\s+(?:после|когда|через|в\s+конце)\b|\bдо\s+(?:окончания|конца|истечения)\b"
     r"|\bждать\b|\bждут\b|后才|後才|才能|才可|才会|方可|方能|须经|需经|必须经|후에야|때만|때에만|받아야|허락을 받아"
+    # a refusal of what the claim grants ("refuses to return them"), or only copies left with the worker
+    r"|\brefus(?:e|es|ed|ing)\b|\bdeclin(?:e|es|ed|ing)\b|\bonly\s+(?:a\s+)?cop(?:y|ies)\b|\bотказыва\w*|\bотказал\w*"
+    r"|\bтолько\s+копи\w*|\bлишь\s+копи\w*|拒绝|拒不|只有复印件|仅有复印件|사본만|거부"
 )
 _RESTRICT_REACH = 40  # characters on either side of the claim
 _PRO_FORMS = frozenset("any anyone anybody such more longer them one it ever".split())
@@ -1329,8 +1332,15 @@ def _east_negation(
     return None
 
 
+# "未经…批准/同意/签字": without someone's leave — a condition, not a denial
+_WITHOUT_LEAVE = re.compile(r"未经[^，,。；;]{0,10}?(?:批准|同意|签字|签名|允许|许可|审批|准许)")
+
+
 def _not_a_cue(low: str, at: int, cue: str) -> bool:
-    """Whether the negator ``cue`` at ``at`` is part of a word that negates nothing here (无锡, 未来, 없이)."""
+    """Whether the negator ``cue`` at ``at`` is part of a word that negates nothing here (无锡, 未来, 없이), or of
+    a condition ("未经主管签字不得离开": without the supervisor's signature, workers may not leave)."""
+    if _WITHOUT_LEAVE.match(low, at - 1 if cue == "经" else at):
+        return True
     for word in _EAST_NOT_CUES:
         i = word.find(cue)
         while i >= 0:
