@@ -165,6 +165,11 @@ ILO = [
         "ilo.retention_of_identity_documents",
     ),
     ("Паспорта рабочих хранятся у прораба, на руках только копии.", "ilo.retention_of_identity_documents"),
+    (
+        "Fines of one day's wage for talking on the line; fines reached 40% of monthly pay",
+        "ilo.withholding_of_wages",
+    ),
+    ("The loans taken for these fees are still being repaid out of monthly salary", "ilo.debt_bondage"),
     # a negator in another clause with its own subject is that clause's
     (
         "Their passports were kept by the dormitory manager and they did not know where",
@@ -208,6 +213,8 @@ def test_grave_ilo_indicator_in_free_words_is_medium(
         "2023年审核发现：人事部保管员工身份证。纠正措施已于2024年1月关闭，复审验证身份证已全部归还本人。",
         "It is not the case that any worker is unable to leave the premises freely.",
         "护照？——本人保管",
+        "Fine-grain sand; wages paid monthly",
+        "Шторм: увольнение на берег отменено, зарплата перечисляется ежемесячно",
         # a blank checklist line; a statement that opens by denying the list after it
         "Audit checklist: 7.1 Passport retention Y/N/NA; 7.2 Recruitment fees Y/N/NA; 7.3 Wage arrears Y/N/NA",
         "None of the following apply: retained passports, withheld wages, debt, locked housing, threats.",
