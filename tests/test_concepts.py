@@ -170,6 +170,8 @@ ILO = [
         "ilo.withholding_of_wages",
     ),
     ("The loans taken for these fees are still being repaid out of monthly salary", "ilo.debt_bondage"),
+    ("工作未满两年提前回国须赔偿机票和“培训费”共3万元", "ilo.debt_bondage"),
+    ("Работникам сказали: пока не вернём долг, паспорт не отдадут", "ilo.retention_of_identity_documents"),
     # a negator in another clause with its own subject is that clause's
     (
         "Their passports were kept by the dormitory manager and they did not know where",

@@ -152,6 +152,10 @@ _ALL_DENIED = re.compile(
 _EAST_ADVERBS = re.compile(r"^(?:[再曾会能可要就都也还得或和]|直接|间接|間接|任何)+")
 _EAST_REACH = 14  # characters from a Chinese negator to the term
 _EAST_NOT_CUES = (
+    "未满",  # "未满两年" (before two years are up), "不满" (less than; discontent): a duration, not a denial
+    "未滿",
+    "不满",
+    "不滿",
     "无烟煤",
     "无纺",
     "无缝",
