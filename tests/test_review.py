@@ -3,6 +3,9 @@ audit trail — on SQLite, and on a real PostgreSQL server where one can be star
 
 from __future__ import annotations
 
+import csv
+import io
+import itertools
 import json
 import sqlite3
 from pathlib import Path
@@ -105,7 +108,7 @@ def review_cycle(store: Store, tmp_path: Path) -> None:
     assert place.needs_review and place.changed_since is not None  # 40 points now, 25 when decided
     assert place.changed_since.sentence().endswith("'different company, Busan'")
     acme = reviews[1]
-    assert [h.hit["rule"] for h in acme.needing_review][0] == "nexus.dprk_workers"  # a new hit
+    assert acme.needing_review[0].hit["rule"] == "nexus.dprk_workers"  # a new hit
     tuna2 = reviews[2]
     assert tuna2.decision is not None and tuna2.decision.decision == "escalated"  # its hits are unchanged
     assert tuna2.hits[0].decision is not None and tuna2.hits[0].decision.comment == "ask for the payroll"
@@ -244,7 +247,7 @@ def test_every_change_is_a_chained_event(store: Store, run_id: str) -> None:
     ]
     chain = audit.events(store)
     assert chain[0].prev_hash == audit.GENESIS
-    assert all(b.prev_hash == a.hash for a, b in zip(chain, chain[1:], strict=False))
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(chain))
     verdict = audit.verify_store(store)
     assert verdict.ok and verdict.count == 6 and verdict.head == chain[-1].hash
 
@@ -312,9 +315,6 @@ def test_exports_round_trip_and_no_cell_is_a_formula(store: Store, run_id: str) 
     assert doc["count"] == 8 and doc["events"][-1]["action"] == "export.audit"
     assert audit.loads(csv_data) == audit.loads(json_data)[:7]
     assert audit.verify(audit.loads(json_data)).head == doc["head"]
-    import csv
-    import io
-
     for row in csv.reader(io.StringIO(csv_data.decode("utf-8"))):
         assert not any(cell.startswith(("=", "+", "-", "@")) for cell in row), row
     with pytest.raises(InputError, match="not an audit export"):
