@@ -12,25 +12,41 @@ decides is kept against those keys, so the next run of the same vendor list find
 The command line, the JSON API and the pages only call these functions.
 """
 
-from supplyscreen.review.audit import Actor
-from supplyscreen.review.decisions import (
-    DECISIONS,
-    EVIDENCE_STATUSES,
-    SUPPLIER_STATUSES,
-    Decision,
-    Evidence,
-    HitReview,
-    NotFound,
-    Status,
-    SupplierReview,
-    decide_hit,
-    decide_supplier,
-    decisions_for_run,
-    history,
-    set_evidence,
-    set_status,
-    supplier_review,
-)
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from supplyscreen.review.audit import Actor
+    from supplyscreen.review.decisions import (
+        DECISIONS,
+        EVIDENCE_STATUSES,
+        SUPPLIER_STATUSES,
+        Decision,
+        Evidence,
+        HitReview,
+        NotFound,
+        Status,
+        SupplierReview,
+        decide_hit,
+        decide_supplier,
+        decisions_for_run,
+        history,
+        set_evidence,
+        set_status,
+        supplier_review,
+    )
+
+_FROM = {"Actor": "audit"}  # the rest come from decisions.py
+
+
+def __getattr__(name: str) -> Any:
+    """The engine's names, imported on first use (``supplyscreen --help`` does not load the store)."""
+    if name not in __all__:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{_FROM.get(name, 'decisions')}"), name)
+
 
 __all__ = [
     "DECISIONS",

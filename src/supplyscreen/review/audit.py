@@ -76,8 +76,14 @@ class Actor:
 
     @classmethod
     def cli(cls, name: str | None = None) -> Actor:
-        """A person at the command line: ``name`` (``--reviewer``), else the operating-system user."""
-        return cls(person_name(name or getpass.getuser()), "cli")
+        """A person at the command line: ``name`` (``--reviewer``), else the operating-system user (or
+        "unknown user" when that has no name a record can hold)."""
+        if name:
+            return cls(person_name(name), "cli")
+        try:
+            return cls(person_name(getpass.getuser()), "cli")
+        except (InputError, OSError, KeyError):
+            return cls("unknown user", "cli")
 
 
 # --- events ---------------------------------------------------------------------------------------------
