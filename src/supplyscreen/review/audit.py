@@ -1,7 +1,8 @@
 """The audit trail: every decision, attachment, run, export and sign-in is an event that is only ever added.
 
-An event says who (``actor``, and ``via``: ``login`` — a signed-in account, ``name`` — a name typed on a
-loopback server, ``cli`` — the command line, ``system`` — supplyscreen itself), when (``at``, UTC), what
+An event says who (``actor``, and ``via``: ``login`` — an account whose password was checked, ``name`` — a
+name given on a loopback server, ``web`` — an anonymous visitor of a loopback server, ``cli`` — the command
+line, ``system`` — supplyscreen itself), when (``at``, UTC), what
 (``action``), on what (``target``: ``run:ID``, ``supplier:KEY``, ``user:NAME``, ``audit``) and the state
 before and after (JSON). Events are numbered from 1 (``seq``) and chained: each event's ``hash`` is the
 sha256 of the previous event's hash (64 zeros for the first) followed by the event's canonical JSON (keys
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
 
 GENESIS = "0" * 64
 LOCK_KEY = "audit_lock"
-VIA = ("login", "name", "cli", "system")
+VIA = ("login", "name", "web", "cli", "system")
 FIELDS = ("seq", "at", "actor", "via", "action", "target", "before", "after", "prev_hash", "hash")
 FORMATS = ("csv", "json")
 MAX_NAME = 64
@@ -73,6 +74,11 @@ class Actor:
     @classmethod
     def system(cls) -> Actor:
         return cls("supplyscreen", "system")
+
+    @classmethod
+    def anonymous(cls) -> Actor:
+        """A visitor of a loopback server who neither signed in nor gave a name."""
+        return cls("anonymous", "web")
 
     @classmethod
     def cli(cls, name: str | None = None) -> Actor:
@@ -212,6 +218,15 @@ def events(store: Store, target: str | None = None, since: int = 0, limit: int |
     with store.session() as s:
         rows = [_event(r) for r in s.scalars(stmt).all()]
     return sorted(rows, key=lambda e: e.seq)
+
+
+def events_of(store: Store, action: str, targets: Sequence[str]) -> list[Event]:
+    """The events of one action on any of ``targets``, in order (e.g. the ``run.finish`` of listed runs)."""
+    if not targets:
+        return []
+    stmt = select(EventRow).where(EventRow.action == action, EventRow.target.in_(list(targets)))
+    with store.session() as s:
+        return [_event(r) for r in s.scalars(stmt.order_by(EventRow.seq)).all()]
 
 
 # --- export and verification ----------------------------------------------------------------------------
