@@ -485,36 +485,7 @@ def decide_hit(
     reviewer: Actor,
 ) -> Decision:
     """Record a decision on one hit (``hit``: its key, or its number as listed) of a supplier of a run."""
-    chosen = _choice(decision, DECISIONS, "decision")
-    text = _comment(comment)
-    with store.session() as s:
-        audit.lock(s)
-        review = _reviewable(s, run_id, position)
-        h = review.hit(hit)
-        before = h.decision or h.changed_since
-        row = DecisionRow(
-            supplier_key=review.supplier_key,
-            hit_key=h.key,
-            decision=chosen,
-            comment=text,
-            reviewer=reviewer.name,
-            run_id=run_id,
-            position=position,
-            points=int(h.hit.get("points") or 0),
-            similarity=float(h.hit.get("similarity") or 0),
-        )
-        s.add(row)
-        s.flush()
-        made = _decision(row)
-        audit.append(
-            s,
-            reviewer,
-            "decision.hit",
-            review.target,
-            before=before.as_json() if before else None,
-            after=made.as_json(),
-        )
-        return made
+    return _decide(store, run_id, position, hit, decision, comment, reviewer)
 
 
 def decide_supplier(
@@ -526,21 +497,44 @@ def decide_supplier(
     reviewer: Actor,
 ) -> Decision:
     """Record a decision on a supplier as a whole, covering the hits it has in this run."""
+    return _decide(store, run_id, position, None, decision, comment, reviewer)
+
+
+def _decide(
+    store: Store,
+    run_id: str,
+    position: int,
+    hit: str | None,
+    decision: str,
+    comment: str,
+    reviewer: Actor,
+) -> Decision:
+    """A decision on a hit, or (``hit`` None) on the supplier, with the event that records it and what it
+    replaces."""
     chosen = _choice(decision, DECISIONS, "decision")
     text = _comment(comment)
     with store.session() as s:
         audit.lock(s)
         review = _reviewable(s, run_id, position)
-        before = review.decision or review.changed_since
+        if hit is None:
+            key, before = "", review.decision or review.changed_since
+            covers: dict[str, Any] = {"hits": _hit_snapshot([h.hit for h in review.hits])}
+        else:
+            h = review.hit(hit)
+            key, before = h.key, h.decision or h.changed_since
+            covers = {
+                "points": int(h.hit.get("points") or 0),
+                "similarity": float(h.hit.get("similarity") or 0),
+            }
         row = DecisionRow(
             supplier_key=review.supplier_key,
-            hit_key="",
+            hit_key=key,
             decision=chosen,
             comment=text,
             reviewer=reviewer.name,
             run_id=run_id,
             position=position,
-            hits=_hit_snapshot([h.hit for h in review.hits]),
+            **covers,
         )
         s.add(row)
         s.flush()
@@ -548,10 +542,10 @@ def decide_supplier(
         audit.append(
             s,
             reviewer,
-            "decision.supplier",
+            "decision.supplier" if hit is None else "decision.hit",
             review.target,
             before=before.as_json() if before else None,
-            after={**made.as_json(), "hits": len(review.hits)},
+            after=made.as_json(),
         )
         return made
 
