@@ -74,12 +74,20 @@ def carried_counts(store: Store, run_ids: list[str]) -> dict[str, int]:
     }
 
 
+def hit_label(key: str) -> str:
+    """A hit key as people read it: ``place.hunchun · name “hunchun”`` (and the list entry, if any)."""
+    rule, _, rest = key.partition("|")
+    field, _, text = rest.partition("|")
+    text, _, entry = text.partition("|")
+    return f"{rule} · {field} “{text}”" + (f" ({entry})" if entry else "")
+
+
 def describe_event(e: audit.Event) -> str:
     """One line for an event of a supplier's history."""
     after: dict[str, Any] = e.after if isinstance(e.after, dict) else {}
     before: dict[str, Any] = e.before if isinstance(e.before, dict) else {}
     if e.action.startswith("decision."):
-        what = "the supplier" if e.action == "decision.supplier" else f"hit {after.get('hit_key', '')}"
+        what = "the supplier" if e.action == "decision.supplier" else hit_label(str(after.get("hit_key", "")))
         line = f"{what}: {DECISION_LABELS.get(after.get('decision', ''), after.get('decision'))}"
         if after.get("comment"):
             line += f" — “{after['comment']}”"
