@@ -90,7 +90,8 @@ def test_a_reviewer_decides_on_the_supplier_page_and_the_next_run_carries_it(
     results = client.get(f"/runs/{second}").text
     assert "cleared as false positive by A. Reviewer" in results and "(carried over)" in results
     assert re.search(
-        r'id="review-counts">Review: <strong>\d+</strong> hits to review ·\s+<strong>1</strong>', results
+        r'id="review-counts">Review of the rows shown: <strong>\d+</strong> hits to review ·\s+<strong>1</strong>',
+        results,
     )
     page = client.get(f"/runs/{second}/suppliers/0").text
     assert f'(carried over from run <a href="/runs/{first}/suppliers/0">{first[:8]}</a>)' in page
@@ -356,3 +357,30 @@ def test_downloads_are_exports_in_the_trail(loopback: tuple[TestClient, Store]) 
         ("anonymous", "export.report", {"file": "results.xlsx"}),
         ("anonymous", "export.report", {"file": "report.html"}),
     ]
+
+
+@pytest.mark.parametrize(
+    ("given", "goes"),
+    [
+        ("/runs/abc?tier=high", "/runs/abc?tier=high"),
+        ("//evil.example/", "/"),
+        ("/\\evil.example", "/"),
+        ("/\t/evil.example", "/"),
+        ("https://evil.example/", "/"),
+    ],
+)
+def test_signing_in_goes_back_to_this_app_only(
+    exposed: tuple[TestClient, Store], given: str, goes: str
+) -> None:
+    client, _ = exposed
+    response = client.post(
+        "/login",
+        data={
+            "csrf_token": _token(client, "/login"),
+            "name": "Ann Admin",
+            "password": PASSWORD,
+            "next": given,
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303 and response.headers["location"] == goes

@@ -246,8 +246,8 @@ def dumps(chain: Sequence[Event], fmt: str) -> bytes:
         head = chain[-1].hash if chain else GENESIS
         doc = {"events": [e.as_json() for e in chain], "count": len(chain), "head": head}
         return (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n")  # RFC 4180: a cell holding either is quoted
     writer.writerow(FIELDS)
     for e in chain:
         row = e.as_json()
@@ -281,11 +281,11 @@ def loads(data: bytes) -> list[Event]:
     try:
         if text.lstrip().startswith("{"):
             return [_parsed(e) for e in json.loads(text)["events"]]
-        rows = list(csv.DictReader(io.StringIO(text)))
+        rows = list(csv.DictReader(io.StringIO(text, newline="")))
         if not rows and text.strip() == ",".join(FIELDS):
             return []
         return [_from_csv(r) for r in rows]
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, csv.Error) as exc:
         raise InputError(
             f"not an audit export: {type(exc).__name__} {exc}"[:200],
             hint="give a file written by supplyscreen audit export",

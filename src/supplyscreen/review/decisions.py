@@ -300,15 +300,26 @@ def document(store: Store, document_id: int) -> tuple[DocumentInfo, bytes]:
         return _document_info(row), unpack_bytes(row.codec, row.data)
 
 
+def decided_suppliers(store: Store, run_id: str) -> dict[int, SupplierReview]:
+    """The suppliers of a run with a decision on their key (made on any run), as reviewed; every hit of the
+    others needs review. Cheaper than :func:`decisions_for_run` on a large run with few decisions."""
+    with store.session() as s:
+        return _decided(s, run_id)
+
+
+def _decided(s: Session, run_id: str) -> dict[int, SupplierReview]:
+    keys = select(DecisionRow.supplier_key).distinct()
+    positions = s.scalars(
+        select(ResultRow.position).where(ResultRow.run_id == run_id, ResultRow.supplier_key.in_(keys))
+    ).all()
+    return _reviews(s, run_id, positions) if positions else {}
+
+
 def run_finished(s: Session, run_id: str, hits: int) -> dict[str, int]:
     """What earlier decisions do to a run whose results (``hits`` hits in all) were just stored
     (``Store.save_result``, in its transaction): the decisions carried over to it, its hits that changed since
     they were decided, and its hits that need review. Only suppliers with a decision somewhere are read."""
-    decided = select(DecisionRow.supplier_key).distinct()
-    positions = s.scalars(
-        select(ResultRow.position).where(ResultRow.run_id == run_id, ResultRow.supplier_key.in_(decided))
-    ).all()
-    reviews = _reviews(s, run_id, positions) if positions else {}
+    reviews = _decided(s, run_id)
     return {
         "decisions_carried_over": sum(len(r.carried_over) for r in reviews.values()),
         "hits_changed_since_decided": sum(1 for r in reviews.values() for h in r.hits if h.changed_since),

@@ -158,7 +158,7 @@ def show(
         columns=columns,
         sort_url=sort_url,
         cli=jobs.cli_equivalent(run),
-        reviews=run_reviews(store, run.id),
+        **run_reviews(store, run.id, suppliers),
     )
 
 

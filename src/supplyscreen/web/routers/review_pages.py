@@ -4,7 +4,9 @@ token; every action is one call of ``supplyscreen.review``."""
 
 from __future__ import annotations
 
+import re
 import secrets
+from collections.abc import Sequence
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -23,7 +25,7 @@ from supplyscreen.review.decisions import (
     SUPPLIER_STATUSES,
     SupplierReview,
 )
-from supplyscreen.store import Store
+from supplyscreen.store import Store, Supplier
 from supplyscreen.web.auth import (
     SESSION_NAME,
     SESSION_USER,
@@ -60,9 +62,16 @@ def review_context(request: Request, store: Store, run_id: str, position: int) -
     }
 
 
-def run_reviews(store: Store, run_id: str) -> dict[int, SupplierReview]:
-    """Every supplier of a run as reviewed, for the results table's review column."""
-    return decisions.decisions_for_run(store, run_id)
+def run_reviews(store: Store, run_id: str, shown: Sequence[Supplier]) -> dict[str, Any]:
+    """The results table's review column: the suppliers with a decision somewhere, as reviewed (every hit of
+    the others needs review), and the counts over the rows shown."""
+    reviews = decisions.decided_suppliers(store, run_id)
+    waiting = carried = 0
+    for s in shown:
+        r = reviews.get(s.position)
+        waiting += len(r.needing_review) if r else len(s.supplier.get("hits") or [])
+        carried += len(r.carried_over) if r else 0
+    return {"reviews": reviews, "to_review": waiting, "carried": carried}
 
 
 def carried_counts(store: Store, run_ids: list[str]) -> dict[str, int]:
@@ -158,9 +167,13 @@ async def logout(request: Request, form: FormDep, store: StoreDep) -> Response:
     return RedirectResponse("/login", status_code=303)
 
 
+_OWN_PATH = re.compile(r"/(?![/\\])[^\x00-\x20\\]*")  # no "//host", no backslash, space or control
+
+
 def _safe_next(target: str) -> str:
-    """Where to go after signing in: a path of this app only (never another site)."""
-    return target if target.startswith("/") and not target.startswith(("//", "/\\")) else "/"
+    """Where to go after signing in: a path of this app only (never another site: browsers drop tabs and
+    read backslashes as slashes, so neither may appear)."""
+    return target if _OWN_PATH.fullmatch(target) else "/"
 
 
 @router.post("/reviewer")
