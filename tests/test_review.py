@@ -9,6 +9,7 @@ import io
 import itertools
 import json
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from sqlalchemy import text as sa_text
 from supplyscreen.errors import InputError
 from supplyscreen.pipeline.screen import screen
 from supplyscreen.review import (
+    DECISIONS,
     Actor,
     NotFound,
     audit,
@@ -416,3 +418,31 @@ def test_any_event_text_survives_an_export_and_verifies(items: list[tuple[str, s
             audit.verify(changed).broken
             == f"event {len(chain)}: its content does not match its hash (changed)"
         )
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_writers_at_the_same_moment_keep_one_chain(
+    request: pytest.FixtureRequest, tmp_path: Path, database: str
+) -> None:
+    """Decisions, downloads and runs recorded from several threads at once: every event is chained after
+    the one before it (the lock row), none lost, none forked."""
+    url = (
+        f"sqlite:///{tmp_path / 'busy.db'}"
+        if database == "sqlite"
+        else own_database(request.getfixturevalue("postgres_url"), "busy")
+    )
+    store = Store(url)
+    try:
+        run_id = _run(store, tmp_path, "vendors.csv", MONTH_1)
+
+        def work(n: int) -> None:
+            for i in range(5):
+                decide_hit(store, run_id, 0, str(1 + (n + i) % 5), DECISIONS[i % 4], f"{n}/{i}", ANN)
+                audit.record(store, BOB, "export.report", f"run:{run_id}", after={"n": n, "i": i})
+
+        with ThreadPoolExecutor(6) as pool:
+            list(pool.map(work, range(6)))
+        verdict = audit.verify_store(store)
+        assert verdict.ok and verdict.count == 2 + 6 * 5 * 2
+    finally:
+        store.close()
