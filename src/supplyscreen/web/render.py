@@ -56,6 +56,7 @@ class Page:
             when=when,
             status_label=lambda s: STATUS_LABELS.get(s, s),
             lists_supported=jobs.lists_supported(),
+            user=getattr(self.request.state, "user", None),  # the signed-in account (web/auth.py)
             **context,
         )
         return HTMLResponse(html, status_code=status)

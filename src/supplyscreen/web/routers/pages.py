@@ -18,8 +18,10 @@ from supplyscreen.score import TIERS
 from supplyscreen.store import Run
 from supplyscreen.store.keys import country_key
 from supplyscreen.web import jobs
+from supplyscreen.web.auth import request_actor
 from supplyscreen.web.deps import Position, RunnerDep, SettingsDep, StoreDep, csrf_form
 from supplyscreen.web.render import Page
+from supplyscreen.web.routers.review_pages import carried_counts, review_context, run_reviews
 from supplyscreen.web.runs import download, file_corrections, get_run, upload
 
 REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"
@@ -38,9 +40,11 @@ def report_css() -> Response:
 
 @router.get("/")
 def index(page: PageDep, store: StoreDep, settings: SettingsDep) -> HTMLResponse:
+    runs = store.list_runs()
     return page(
         "index.html.j2",
-        runs=store.list_runs(),
+        runs=runs,
+        carried=carried_counts(store, [r.id for r in runs]),
         max_mb=f"{settings.max_upload_mb:g}",
         max_bytes=settings.max_upload_bytes,
     )
@@ -70,8 +74,11 @@ async def start(
 
 
 @router.post("/runs/{run_id}/delete")
-async def delete(run_id: str, form: Annotated[FormData, Depends(csrf_form)], store: StoreDep) -> Response:
-    await run_in_threadpool(lambda: store.delete_runs([get_run(store, run_id).id]))
+async def delete(
+    request: Request, run_id: str, form: Annotated[FormData, Depends(csrf_form)], store: StoreDep
+) -> Response:
+    actor = request_actor(request)
+    await run_in_threadpool(lambda: store.delete_runs([get_run(store, run_id).id], actor=actor))
     return RedirectResponse("/", status_code=303)
 
 
@@ -135,6 +142,7 @@ def show(
         ("country", "Country", ""),
         ("", "Main reason", ""),
         ("position", "Source", ""),
+        ("", "Review", ""),
     ]
     return page(
         "results.html.j2",
@@ -150,11 +158,14 @@ def show(
         columns=columns,
         sort_url=sort_url,
         cli=jobs.cli_equivalent(run),
+        **run_reviews(store, run.id, suppliers),
     )
 
 
 @router.get("/runs/{run_id}/suppliers/{position}")
-def supplier(page: PageDep, store: StoreDep, run_id: str, position: Position) -> HTMLResponse:
+def supplier(
+    request: Request, page: PageDep, store: StoreDep, run_id: str, position: Position
+) -> HTMLResponse:
     run = get_run(store, run_id)
     s = store.supplier(run.id, position)
     if s is None:
@@ -165,17 +176,18 @@ def supplier(page: PageDep, store: StoreDep, run_id: str, position: Position) ->
         card=SupplierCard.of_json(s.supplier, s.checklist),
         prev=position - 1 if position > 0 else None,
         next=position + 1 if position + 1 < run.rows else None,
+        **review_context(request, store, run.id, position),
     )
 
 
 @router.get("/runs/{run_id}/download/{filename}")
-def download_file(store: StoreDep, run_id: str, filename: str) -> Response:
-    return download(store, run_id, filename, attachment=True)
+def download_file(request: Request, store: StoreDep, run_id: str, filename: str) -> Response:
+    return download(store, run_id, filename, attachment=True, actor=request_actor(request))
 
 
 @router.get("/runs/{run_id}/report")
-def report(store: StoreDep, run_id: str) -> Response:
-    response = download(store, run_id, "report.html", attachment=False)
+def report(request: Request, store: StoreDep, run_id: str) -> Response:
+    response = download(store, run_id, "report.html", attachment=False, actor=request_actor(request))
     response.headers["Content-Security-Policy"] = REPORT_CSP
     return response
 
