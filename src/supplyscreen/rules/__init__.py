@@ -22,7 +22,6 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    PrivateAttr,
     ValidationError,
     field_validator,
     model_validator,
@@ -151,14 +150,13 @@ class Citation(_Model):
     """A rule's evidence: a ``source`` id (``sources.yaml``) with exactly one of a verbatim ``quote`` from it
     (checked against its file by ``rules check``) or a ``summary`` (a paraphrase, never shown as a quote).
 
-    Rules resolve each citation to its :class:`Source` when they are loaded; a citation made at run time
-    (a watchlist entry's reason) names its source in ``source`` and has none.
+    Rules tie each citation to its :class:`Source` when they are loaded (:class:`TiedCitation`); a citation
+    made at run time (a watchlist entry's reason) names its source in ``source`` and has none.
     """
 
     source: str = Field(min_length=1)
     quote: str | None = Field(default=None, min_length=1)
     summary: str | None = Field(default=None, min_length=1)
-    _resolved: Source | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _one_of(self) -> Citation:
@@ -166,29 +164,34 @@ class Citation(_Model):
             raise ValueError("a citation has exactly one of 'quote' (verbatim) or 'summary' (a paraphrase)")
         return self
 
-    def resolved(self, source: Source) -> Citation:
-        """This citation tied to its source (a copy)."""
-        tied = self.model_copy()
-        tied._resolved = source
+    def resolved(self, source: Source) -> TiedCitation:
+        """This citation tied to its source."""
+        tied = TiedCitation.model_construct(
+            source=self.source, quote=self.quote, summary=self.summary, entry=source
+        )
+        object.__setattr__(tied, "written", tied.as_json())  # what every hit citing it writes, made once
         return tied
 
     @property
     def source_entry(self) -> Source | None:
-        return self._resolved
+        return None
 
     @property
     def source_id(self) -> str:
-        return self._resolved.id if self._resolved is not None else self.source
+        entry = self.source_entry
+        return entry.id if entry is not None else self.source
 
     @property
     def kind(self) -> str:
         """The source's kind; a citation made at run time cites a dataset (a watchlist)."""
-        return self._resolved.kind if self._resolved is not None else "dataset"
+        entry = self.source_entry
+        return entry.kind if entry is not None else "dataset"
 
     @property
     def display(self) -> str:
         """The source as "publisher, title, date", or as given when it has no entry."""
-        return self._resolved.display if self._resolved is not None else self.source
+        entry = self.source_entry
+        return entry.display if entry is not None else self.source
 
     @property
     def text(self) -> str:
@@ -197,19 +200,39 @@ class Citation(_Model):
 
     @property
     def is_seed(self) -> bool:
-        return (self._resolved.file if self._resolved is not None else self.source).startswith("seeds/")
+        entry = self.source_entry
+        return (entry.file if entry is not None else self.source).startswith("seeds/")
 
     def as_json(self) -> dict[str, str]:
         """The citation as results.json writes it: ``source`` (publisher, title, date), ``source_id``,
         ``kind``, the source's ``url`` when it has one, and one of ``quote`` or ``summary``."""
         out = {"source": self.display, "source_id": self.source_id, "kind": self.kind}
-        if self._resolved is not None and self._resolved.url:
-            out["url"] = self._resolved.url
+        entry = self.source_entry
+        if entry is not None and entry.url:
+            out["url"] = entry.url
         if self.quote is not None:
             out["quote"] = self.quote
         else:
             out["summary"] = self.summary or ""
         return out
+
+
+class TiedCitation(Citation):
+    """A citation tied to its source entry when the rules were loaded; ``entry`` is never read from a rule
+    file (only :meth:`Citation.resolved` makes one) nor written out with the rule."""
+
+    entry: Source = Field(exclude=True, repr=False)
+    written: dict[str, str] = Field(default_factory=dict, exclude=True, repr=False)
+
+    def __hash__(self) -> int:  # the entry holds lists: hashed by what the rule file says
+        return hash((self.source, self.quote, self.summary))
+
+    @property
+    def source_entry(self) -> Source | None:
+        return self.entry
+
+    def as_json(self) -> dict[str, str]:
+        return self.written or super().as_json()
 
 
 _MISPLACED_STAR = re.compile(r"(?<![^\W_])\*|\*(?![\s]|$)")
