@@ -6,7 +6,7 @@ rule serves the HTML report and the web app (the ``_citation.html.j2`` macro rea
 ``explain``, ``rules list`` and the XLSX workbook (:func:`citation_line`).
 
 A citation comes as a rule's :class:`~supplyscreen.rules.Citation` (tied to its source when the rules were
-loaded) or as a results.json object: ``{source, source_id, kind, url, quote | summary}`` since issue 15,
+loaded) or as a results.json object: ``{source, source_id, kind, quote | summary}`` since issue 15,
 ``{source, quote}`` before it (its source then a seed file or a name). :func:`view` reads all three alike.
 """
 

@@ -205,11 +205,9 @@ class Citation(_Model):
 
     def as_json(self) -> dict[str, str]:
         """The citation as results.json writes it: ``source`` (publisher, title, date), ``source_id``,
-        ``kind``, the source's ``url`` when it has one, and one of ``quote`` or ``summary``."""
+        ``kind`` and one of ``quote`` or ``summary`` (the source's address is left to the sources page, which
+        finds it by ``source_id``: on every hit it would add a tenth to results.json)."""
         out = {"source": self.display, "source_id": self.source_id, "kind": self.kind}
-        entry = self.source_entry
-        if entry is not None and entry.url:
-            out["url"] = entry.url
         if self.quote is not None:
             out["quote"] = self.quote
         else:
@@ -915,11 +913,13 @@ def _seed_text(path: Path) -> str:
     return _collapse(path.read_text(encoding="utf-8"))
 
 
-def _source_file(source: Source, base: Path) -> Path | None:
+@lru_cache(maxsize=256)
+def _source_file(file: str, base: Path) -> Path | None:
     """The shipped text of a source: its ``file`` under ``base`` (the rule directory's parent) or the project
-    root; None when there is none there. A path leading outside both is not followed."""
+    root; None when there is none there. A path leading outside both is not followed. Looked up once per
+    file, however many citations quote it."""
     for root in (base, project_root()):
-        path = (root / source.file).resolve()
+        path = (root / file).resolve()
         if path.is_relative_to(root.resolve()) and path.is_file():
             return path
     return None
@@ -961,7 +961,7 @@ class _Sources:
                 f"quote from source '{entry.id}', which has no file to check it against — give the source "
                 f"a 'file', or make the citation a 'summary'"
             )
-        path = _source_file(entry, self.entries[entry.id][1])
+        path = _source_file(entry.file, self.entries[entry.id][1])
         if path is None:
             return f"source '{entry.id}': file {entry.file} does not exist"
         if _collapse(quote) not in _seed_text(path):
