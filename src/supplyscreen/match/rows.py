@@ -99,7 +99,7 @@ class Hit:
             "matched": self.matched,
             "similarity": round(self.similarity, 3),
             "points": self.points,
-            "citations": [{"source": c.source, "quote": c.quote} for c in self.citations],
+            "citations": [c.as_json() for c in self.citations],
             "list": dict(self.list) if self.list is not None else None,
         }
 

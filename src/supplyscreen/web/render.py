@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 
 from supplyscreen._version import __version__
+from supplyscreen.citations import view as cite_view
 from supplyscreen.report.html import TRACK_LABELS, show_text
 from supplyscreen.web import jobs
 from supplyscreen.web.deps import csrf_token
@@ -27,6 +28,7 @@ env = Environment(
 )
 show_text(env)  # supplier text shown as in report.html: invisible characters as ⟨U+202E⟩
 env.globals["track_labels"] = TRACK_LABELS
+env.globals["cite_view"] = cite_view  # citations shown as in report.html (_citation.html.j2)
 
 
 def when(value: dt.datetime | None) -> str:

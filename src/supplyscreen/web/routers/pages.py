@@ -12,8 +12,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 
+from supplyscreen.citations import cited_sources
 from supplyscreen.report.html import TIER_COLOURS, SupplierCard, tier_chart, track_rows
-from supplyscreen.rules import FIELDS
+from supplyscreen.rules import FIELDS, bundled_sources
 from supplyscreen.score import TIERS
 from supplyscreen.store import Run
 from supplyscreen.store.keys import country_key
@@ -178,6 +179,15 @@ def supplier(
         next=position + 1 if position + 1 < run.rows else None,
         **review_context(request, store, run.id, position),
     )
+
+
+@router.get("/runs/{run_id}/sources")
+def sources(page: PageDep, store: StoreDep, run_id: str) -> HTMLResponse:
+    """Every source cited by the run's hits, with how many hits cite it (as in report.html's Sources)."""
+    run = get_run(store, run_id)
+    hits = (h.get("citations") or [] for s in store.suppliers(run.id) for h in s.supplier.get("hits") or [])
+    known = {ident: entry for ident, (entry, _) in bundled_sources()}
+    return page("sources.html.j2", run=run, sources=cited_sources(hits, known))
 
 
 @router.get("/runs/{run_id}/download/{filename}")
