@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 OUT    ?= screening-report
 
-.PHONY: eval eval-baseline bench demo test lint typecheck samples readme clean serve browser-deps
+.PHONY: eval eval-baseline bench demo test lint typecheck samples readme clean serve browser-deps postgres-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,7 +53,7 @@ lint: $(VENV)/.installed-test
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
 
-test: $(VENV)/.installed-test lint typecheck browser-deps
+test: $(VENV)/.installed-test lint typecheck browser-deps postgres-deps
 	$(BIN)/python -m pytest
 
 # The web app on http://127.0.0.1:8000 (HOST, PORT and DB override the defaults).
@@ -66,6 +66,15 @@ browser-deps:
 	elif ! command -v apt-get >/dev/null 2>&1; then echo "browser tests need Chromium at /usr/bin/chromium (or SUPPLYSCREEN_CHROMIUM)"; \
 	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	else echo "browser tests need: sudo apt-get install -y chromium fonts-noto-cjk"; fi
+
+# The PostgreSQL tests start a throwaway server with initdb and pg_ctl (Debian's postgresql); installed with apt
+# when it can be, and skipped with the reason printed when it cannot: never a failure here.
+postgres-deps:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1; then :; \
+	elif ! command -v apt-get >/dev/null 2>&1; then echo "PostgreSQL tests will skip: no initdb and no apt-get"; \
+	elif [ "$$(id -u)" = 0 ]; then (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) \
+		|| echo "PostgreSQL tests will skip: apt-get install postgresql failed"; \
+	else echo "PostgreSQL tests need: sudo apt-get install -y postgresql"; fi
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .mypy_cache .ruff_cache

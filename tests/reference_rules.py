@@ -371,10 +371,13 @@ class Matcher:
         hits: list[Hit] = []
         for field_name, text in row.items():
             if text and field_name != "id":
-                if trace is None:
-                    hits.extend(self._terms(field_name, text))
-                else:
-                    hits.extend(self.terms.find(field_name, text, trace))
+                # a term indicator's ``unless`` (concepts) came after this reference too: the product's
+                found = (
+                    self._terms(field_name, text)
+                    if trace is None
+                    else self.terms.find(field_name, text, trace)
+                )
+                hits.extend(self._meaning.in_context(field_name, text, found, trace))
                 hits.extend(self._meaning.concept_hits(field_name, text, trace))
         country, address = row.get("country", ""), row.get("address", "")
         if country or address:

@@ -159,3 +159,18 @@ def test_invisible_characters_are_shown_on_the_terminal(runner: CliRunner, tmp_p
 def test_version(runner: CliRunner) -> None:
     result = runner.invoke(cli, ["--version"])
     assert result.exit_code == 0 and result.output.startswith("supplyscreen, version ")
+
+
+def test_a_reader_that_stops_reading_is_no_error() -> None:
+    """ "supplyscreen rules list | head -1": the pipe closes under the writer; it stops quietly (SIGPIPE's
+    exit status), with nothing on stderr."""
+    import subprocess
+    import sys
+
+    command = [str(Path(sys.executable).with_name("supplyscreen")), "rules", "list"]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader is gone before the first line is written
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) in (0, 141)
+    assert err == ""

@@ -61,6 +61,7 @@ NEGATED = [
     "북한 근로자를 고용하지 않음",
     "外籍員工：菲律賓2人。北韓籍員工：無",  # traditional characters read as simplified
     "本廠並無朝鮮籍勞工",
+    "朝鲜籍工人 0 人；外籍工人 0 人；劳务派遣 0 人。",
 ]
 
 # look-alikes: no presumption
@@ -126,6 +127,58 @@ ILO = [
     ("工资由线长统一代领后再发给工人", "ilo.withholding_of_wages"),
     ("паспорта рабочих хранятся у бригадира", "ilo.retention_of_identity_documents"),
     ("근로자 여권을 회사가 보관함", "ilo.retention_of_identity_documents"),
+    # a claim of access held back by a time or a condition describes the restriction
+    (
+        "Passports are kept by HR for safekeeping and handed back only when the contract ends",
+        "ilo.retention_of_identity_documents",
+    ),
+    (
+        "Passports were held in the HR office; workers had to submit a written request and wait a week to get them",
+        "ilo.retention_of_identity_documents",
+    ),
+    (
+        "问：工人的护照由谁保管？答：由宿舍管理员统一放在锁柜里，工人本人没有钥匙。",
+        "ilo.retention_of_identity_documents",
+    ),
+    (
+        "Passports held in the HR safe; workers must file a written request three days ahead to see them",
+        "ilo.retention_of_identity_documents",
+    ),
+    # a numbered question after a quoted answer is a sentence of its own
+    (
+        "Q12 Where are passports kept? -- 'In the admin office.' Q12a Can a worker take it back? -- 'No.'",
+        "ilo.retention_of_identity_documents",
+    ),
+    # a closure in the next sentence about something else leaves the finding standing
+    ("Passports held by HR. Wage issue closed out last year.", "ilo.retention_of_identity_documents"),
+    # a short topic in place of a question is a label; its answer states the finding
+    ("问卷答复：Q7 护照？——“公司统一保管”。", "ilo.retention_of_identity_documents"),
+    # a claim denied by a negator that is also part of another concept's term
+    (
+        "Аудит: паспорта изымаются при приёме; 31 человек без документов на руках",
+        "ilo.retention_of_identity_documents",
+    ),
+    # a condition of leave is no denial; a refused return and copies only hold the claim back
+    ("员工休息日未经主管签字不得离开厂区。", "ilo.restriction_of_movement"),
+    (
+        "The dormitory warden keeps all Myanmar workers' passports and refuses to return them.",
+        "ilo.retention_of_identity_documents",
+    ),
+    ("Паспорта рабочих хранятся у прораба, на руках только копии.", "ilo.retention_of_identity_documents"),
+    (
+        "Fines of one day's wage for talking on the line; fines reached 40% of monthly pay",
+        "ilo.withholding_of_wages",
+    ),
+    ("The loans taken for these fees are still being repaid out of monthly salary", "ilo.debt_bondage"),
+    ("工作未满两年提前回国须赔偿机票和“培训费”共3万元", "ilo.debt_bondage"),
+    ("Работникам сказали: пока не вернём долг, паспорт не отдадут", "ilo.retention_of_identity_documents"),
+    # a negator in another clause with its own subject is that clause's
+    (
+        "Their passports were kept by the dormitory manager and they did not know where",
+        "ilo.retention_of_identity_documents",
+    ),
+    # "no" heads no list of findings here: the findings stand
+    ("Workers receive no wage for overtime and coercion cases were noted", "ilo.intimidation_threats"),
 ]
 
 
@@ -154,6 +207,22 @@ def test_grave_ilo_indicator_in_free_words_is_medium(
         "하반기 감사 예정: 여권 보관 여부와 임금 공제 내역 확인",
         "Unpaid overtime found in 2023 was repaid in full; re-audit verified closed",
         "Awareness training delivered to line leaders: passport retention, debt bondage and threats",
+        "Паспорт хранится у работодателя только по письменному заявлению работника, в личной ячейке",
+        "Passports are kept by HR with written consent and handed back at the worker's request the same day",
+        "护照由宿舍管理员统一保管，工人本人可随时取用。",
+        # a finding closed in the next sentence that names it again
+        "2023 NC: passports held by HR. CAP closed Feb 2024 and verified at follow-up audit: all passports returned.",
+        "2023年审核发现：人事部保管员工身份证。纠正措施已于2024年1月关闭，复审验证身份证已全部归还本人。",
+        "It is not the case that any worker is unable to leave the premises freely.",
+        "护照？——本人保管",
+        "Fine-grain sand; wages paid monthly",
+        "Шторм: увольнение на берег отменено, зарплата перечисляется ежемесячно",
+        # a blank checklist line; a statement that opens by denying the list after it
+        "Audit checklist: 7.1 Passport retention Y/N/NA; 7.2 Recruitment fees Y/N/NA; 7.3 Wage arrears Y/N/NA",
+        "None of the following apply: retained passports, withheld wages, debt, locked housing, threats.",
+        # a negator heading a list of kinds of finding denies every item
+        "No wage, document or coercion cases.",
+        "No passport/overtime/threat incidents in the period",
     ],
 )
 def test_good_practice_is_not_an_ilo_finding(matcher: Matcher, ruleset: RuleSet, note: str) -> None:
@@ -305,7 +374,7 @@ def test_an_unknown_concept_is_a_rules_error_with_a_hint(tmp_path: Path) -> None
         "    category: nexus\n"
         "    when: [dprk + wokers]\n"
         "    points: 10\n"
-        "    citations: [{source: test, quote: test}]\n",
+        "    citations: [{source: seed.003, summary: test}]\n",
         encoding="utf-8",
     )
     with pytest.raises(RulesError) as err:
@@ -336,3 +405,41 @@ def test_a_pattern_may_span_the_next_sentence_when_the_rule_says_so(
     )
     matches = ConceptMatcher([ind], [A, B]).matches("notes", text)
     assert any(m.set_aside is None for m in matches) == fires
+
+
+@pytest.mark.parametrize(
+    ("notes", "place_fires"),
+    [
+        ("Interpreters are ethnic Korean Chinese citizens (Chaoxianzu) from Yanbian.", False),
+        ("员工中有不少来自延边的朝鲜族，均为本地正常招聘。", False),
+        ("Supervisors are Koryo-saram from Sakhalin.", False),
+        ("Seafood plant in Yanbian employing about 40 workers from the DPRK.", True),
+        ("Our Yanbian plant: staff are local.", True),
+        ("No Chaoxianzu staff; the plant is in Yanbian.", True),
+    ],
+)
+def test_a_place_named_as_where_ethnic_korean_staff_come_from_is_not_the_suppliers(
+    matcher: Matcher, ruleset: RuleSet, notes: str, place_fires: bool
+) -> None:
+    fired, _, _ = screen(matcher, ruleset, name="Acme", country="China", address="Qingdao", notes=notes)
+    assert any(r.startswith("place.") for r in fired) is place_fires, (notes, fired)
+
+
+@pytest.mark.parametrize(
+    ("field", "text", "presumption"),
+    [
+        ("notes", "Crew list: master CHN; 9 crew CHN; 12 crew holding PRK passports.", True),
+        (
+            "notes",
+            "Операторы: 22 гражданина Корейской Народно-Демократической Республики по контракту.",
+            True,
+        ),
+        ("name", "PRK Staffing Ltd", False),  # shorthand in a name is a company's initials
+    ],
+)
+def test_nationality_codes_and_official_names(
+    matcher: Matcher, ruleset: RuleSet, field: str, text: str, presumption: bool
+) -> None:
+    row = {"name": "Acme", "country": "United Kingdom", field: text}
+    _, _, found = screen(matcher, ruleset, **row)
+    assert found is presumption, (text, found)

@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
+from supplyscreen.citations import view
 from supplyscreen.cli import cli
 from supplyscreen.errors import InputError
 from supplyscreen.report.dossier import chromium_path, dossier_html, dossier_pdf, find_supplier
@@ -64,7 +65,8 @@ def test_the_dossier_holds_everything_a_submission_needs(stored: dict[str, Any])
     for h in record["hits"]:
         assert h["rule"] in text and h["indicator"] in text and f"{h['similarity']:.2f}" in text
         for c in h["citations"]:
-            assert " ".join(c["quote"].split()) in text
+            shown = view(c)
+            assert " ".join((shown.quote if shown.quote is not None else shown.summary).split()) in text
     assert "+90" in text
     # the legal track and what the importer must do; the checklist with each item's status
     assert "Evidence to gather to rebut the presumption" in text and "clear and convincing evidence" in text

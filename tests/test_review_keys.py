@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from supplyscreen.review.keys import changed, hit_key, supplier_key
+from supplyscreen.review.keys import MAX_KEY, changed, hit_key, supplier_key
 
 SAME_SUPPLIER = [
     ({"id": "0000100102"}, {"id": "100102"}),
@@ -84,3 +84,17 @@ def test_list_entries_tell_hits_apart() -> None:
 )
 def test_changed_means_more_against_the_supplier(now: dict[str, object], more: bool) -> None:
     assert changed(HIT, {**HIT, **now}) is more
+
+
+def test_long_keys_are_bounded_and_still_tell_suppliers_apart() -> None:
+    first = supplier_key({"name": "Acme " * 400 + "One", "country": "China"})
+    second = supplier_key({"name": "Acme " * 400 + "Two", "country": "China"})
+    assert len(first) == len(second) == MAX_KEY and first != second
+    assert first == supplier_key({"name": "ACME " * 400 + "one", "country": "CN"})
+    assert len(hit_key({**HIT, "text": "Hunchun " * 100})) == MAX_KEY
+
+
+def test_a_country_hit_is_the_same_whatever_the_spelling() -> None:
+    china = {**HIT, "rule": "country.china", "field": "country", "text": "China"}
+    assert hit_key(china) == hit_key({**china, "text": "CN"}) == hit_key({**china, "text": "中国"})
+    assert hit_key(china) != hit_key({**china, "text": "Chile"})

@@ -95,6 +95,9 @@ def _same(row: Mapping[str, str], matcher: Matcher) -> None:
 @example(
     row={"id": "1", "name": "", "country": "", "address": "Donggang City\x800 "}
 )  # a separator with no ASCII form
+@example(
+    row={"id": "1", "name": "¢ALBACORE ", "country": "", "address": ""}
+)  # a sign with one: still a separator
 def test_random_rows_match_and_score_as_before(row: dict[str, str]) -> None:
     _same(row, _SHARED)
     _same(row, Matcher(RULES))

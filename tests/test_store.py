@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import glob
 import json
 import os
-import shutil
 import socket
 import sqlite3
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,7 +27,7 @@ from supplyscreen.pipeline.screen import screen
 from supplyscreen.report import render_report
 from supplyscreen.store import Base, RunBusy, Store, default_db_url, migrate, now
 
-from .conftest import ROOT, SAMPLES
+from .conftest import ROOT, SAMPLES, own_database
 
 # A database made by the store before it had migrations (create_all), dumped with sqlite3's iterdump: one
 # run of seven suppliers whose names and countries are written in several scripts.
@@ -208,18 +205,6 @@ COUNTRY_FILTERS = [
 ]
 
 
-def _own_database(server_url: str, name: str) -> str:
-    """A new, empty database on the PostgreSQL server of ``server_url``; its URL."""
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return server_url.rsplit("/", 1)[0] + f"/{name}"
-
-
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def names_store(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -230,7 +215,7 @@ def names_store(
     if request.param == "sqlite":
         url = f"sqlite:///{tmp / 'names.db'}"
     else:
-        url = _own_database(request.getfixturevalue("postgres_url"), "names")
+        url = own_database(request.getfixturevalue("postgres_url"), "names")
     src = tmp / "names.csv"
     src.write_text(NAMES_CSV, encoding="utf-8")
     store = Store(url)
@@ -312,75 +297,6 @@ def test_screen_db_records_the_run(tmp_path: Path) -> None:
 
 
 # --- PostgreSQL --------------------------------------------------------------------------------------
-
-
-def _pg_bin(name: str) -> str | None:
-    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
-    return found[-1] if found else shutil.which(name)
-
-
-@pytest.fixture(scope="module")
-def postgres_url() -> Iterator[str]:
-    """A throwaway PostgreSQL cluster on 127.0.0.1 (initdb + pg_ctl), removed afterwards."""
-    initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
-    if not initdb or not pg_ctl:
-        pytest.skip(
-            "PostgreSQL server binaries (initdb, pg_ctl) are not installed: apt-get install postgresql"
-        )
-    try:
-        import psycopg  # noqa: F401
-    except ImportError:
-        pytest.skip("psycopg is not installed: pip install 'supplyscreen[postgres]'")
-    as_user: list[str] = []
-    data = Path(tempfile.mkdtemp(prefix="supplyscreen-pg-"))
-    if os.geteuid() == 0:  # initdb refuses to run as root
-        if not shutil.which("runuser"):
-            pytest.skip("running as root without runuser: cannot start PostgreSQL as another user")
-        shutil.chown(data, "postgres")
-        as_user = ["runuser", "-u", "postgres", "--"]
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    cluster = data / "cluster"
-    try:
-        subprocess.run(
-            [*as_user, initdb, "-D", str(cluster), "-A", "trust", "-U", "postgres", "--no-sync"],
-            check=True,
-            capture_output=True,
-            timeout=60,
-        )
-        options = f"-c listen_addresses=127.0.0.1 -p {port} -k {cluster} -c fsync=off"
-        subprocess.run(
-            [
-                *as_user,
-                pg_ctl,
-                "-D",
-                str(cluster),
-                "-o",
-                options,
-                "-l",
-                str(cluster / "log"),
-                "-w",
-                "-t",
-                "30",
-                "start",
-            ],
-            check=True,
-            capture_output=True,
-            timeout=60,
-        )
-    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, KeyError, LookupError) as exc:
-        shutil.rmtree(data, ignore_errors=True)
-        pytest.skip(f"could not start a PostgreSQL server here: {exc}")
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
-    finally:
-        subprocess.run(
-            [*as_user, pg_ctl, "-D", str(cluster), "-m", "fast", "-w", "-t", "30", "stop"],
-            capture_output=True,
-            timeout=60,
-        )
-        shutil.rmtree(data, ignore_errors=True)
 
 
 def test_postgresql_store(postgres_url: str, tmp_path: Path) -> None:

@@ -65,6 +65,9 @@ def translate_errors(func: F) -> F:
                 raise
             _fail(exc.line())
             ctx.exit(EXIT_BAD_INPUT)
+        except BrokenPipeError:  # the reader stopped reading ("… | head"): stop quietly, as Unix tools do
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush at exit
+            ctx.exit(128 + 13)  # SIGPIPE
         except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated)
             signum = exc.signum if isinstance(exc, Terminated) else 2
             _fail(f"{'terminated' if signum != 2 else 'interrupted'}; no report was left half-written")
@@ -678,8 +681,10 @@ class DbRun:
 
         store = Store(db_url or None)
         try:
+            from supplyscreen.review.audit import Actor
+
             inputs = [(source.name, source.read_bytes()) for source in request.inputs]
-            run = cls(store, store.start_run(inputs, options=request.options()))
+            run = cls(store, store.start_run(inputs, options=request.options(), actor=Actor.cli()))
             try:
                 yield run
             except KeyboardInterrupt:
@@ -736,9 +741,14 @@ def serve(**options: Any) -> None:
     click.echo(
         f"supplyscreen web app on {url} (database {app.state.store.engine.url.render_as_string(hide_password=True)}); Ctrl+C stops it"
     )
-    if not settings.on_loopback:
-        click.echo("warning: the app has no login; anyone who can reach this address can use it", err=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", server_header=False)
+
+
+# review, audit and users (supplyscreen.review.cli): decisions, the audit trail, accounts
+from supplyscreen.review.cli import COMMANDS as REVIEW_COMMANDS  # noqa: E402
+
+for _command in REVIEW_COMMANDS:
+    cli.add_command(_command)
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from supplyscreen.citations import citation_line
 from supplyscreen.compare import Comparison
 from supplyscreen.ingest.watchlist import Watchlist
 from supplyscreen.match.lists import Candidate, ListMatcher, RowContext, as_read
@@ -108,7 +109,7 @@ def _hit_lines(hit: Hit) -> list[str]:
     if hit.list is not None:
         lines.append(f"        list {hit.list['source']}: {hit.list['entry']} — {hit.list.get('why', '')}")
     for c in hit.citations[:2]:
-        lines.append(f"        evidence: “{c.quote}” — {c.source}")
+        lines.append(f"        evidence: {citation_line(c)}")
     return lines
 
 

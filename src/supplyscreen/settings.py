@@ -28,7 +28,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_ignore_empty=True, frozen=True)
 
     host: str = Field(
-        default="127.0.0.1", description="Address to listen on. The app has no login: keep it on loopback."
+        default="127.0.0.1",
+        description="Address to listen on. On any address but loopback every page and API call needs an "
+        "account (supplyscreen users add).",
     )
     port: int = Field(default=8000, description="Port to listen on.")
     db: str = Field(
@@ -117,6 +119,14 @@ class Settings(BaseSettings):
         default=300,
         description="CPU time the process that reads one workbook may take, in seconds (and three times as "
         "long in wall-clock time); past it the file is refused.",
+        json_schema_extra={"serve": False},
+    )
+
+    # review (supplyscreen.review): documents attached to evidence items
+    max_document_mb: float = Field(
+        default=20.0,
+        gt=0,
+        description="Largest document attached to an evidence item, in MB (web app and review attach).",
         json_schema_extra={"serve": False},
     )
 

@@ -50,7 +50,11 @@ _EAST_RE = re.compile(f"[{_EAST}]")
 _WORD_RE = re.compile(f"[^\\W_{_EAST}]+")
 # sentence ends: always at these, and at a full stop followed by a space unless it ends an abbreviation or an
 # initial (a question mark does not end a sentence: it opens the answer, see ``prepare``)
-_HARD_BREAK = re.compile(r"[!。！\n\r|•]+|\.(?=\s|$)")
+# (a full stop may be followed by a closing quote: "… 'for safekeeping.' Q12a …"; a numbered question
+# label starts a new sentence: "… -- 'In the office' Q12a Can a worker …")
+_HARD_BREAK = re.compile(
+    r"[!。！\n\r|•]+|\.(?=[\"'”’»」)]*(?:\s|$))|\s(?=(?:q|question|вопрос|问题|问|문항|문)\s?\d{1,3}[a-z]?\b)"
+)
 _ABBREVIATIONS = frozenset(
     "approx ca no nr vs etc co inc ltd st dr mr mrs ms mt jsc llc corp dept fig ref p pp q e g i ave rd ul"
     " incl excl esp cf viz resp est max min avg pcs pc qty tel fax строит орг ок чел тыс руб кол"
@@ -68,6 +72,9 @@ _ANSWER_SEP = re.compile(r"(?<!\d)[:：=]|[:：=](?!\d)|\s[-–—]+\s|——|\?
 _CLAUSE_BREAK = re.compile(
     r"[,，:：;；]|\s[-–—]+\s|\b(?:but|however|although|though|whereas|while)\b"
     r"|但是|但|然而|可是|不过|\b(?:но|однако|хотя|зато)\b|하지만|그러나|그런데"
+    # a conjunction that opens a clause with a subject of its own: "… taken by the manager and they did not
+    # know where …" (the "not" there is theirs)
+    r"|\b(?:and|so)\s+(?=(?:they|he|she|we|i|you|there)\b)|\b(?:и|а)\s+(?=(?:они|он|она|мы|я)\b)"
 )
 _NEGATED_AUX = re.compile(r"n['’]t\b")  # don't, isn't, wasn't… (the words split at the apostrophe)
 # a comma next to a list item ("not sourced from, shipped through or processed in North Korea", "does not
@@ -145,6 +152,10 @@ _ALL_DENIED = re.compile(
 _EAST_ADVERBS = re.compile(r"^(?:[再曾会能可要就都也还得或和]|直接|间接|間接|任何)+")
 _EAST_REACH = 14  # characters from a Chinese negator to the term
 _EAST_NOT_CUES = (
+    "未满",  # "未满两年" (before two years are up), "不满" (less than; discontent): a duration, not a denial
+    "未滿",
+    "不满",
+    "不滿",
     "无烟煤",
     "无纺",
     "无缝",
@@ -187,7 +198,11 @@ _EAST_AFTER = (
     "为零",
     "为0",
     "0人",
+    "0 人",
+    "0名",
+    "0 名",
     "零人",
+    "0 명",
     "없",
     "않",
     "아니",
@@ -377,6 +392,17 @@ _ANSWER_LINE = re.compile(
 _DENIED_LIST = re.compile(
     r"\b(?:ticked|marked|answered|checked)\s+[\"'“‘]?(?:no|none|n)[\"'”’]?\s+(?:for|to|on|against)\b"
 )
+# a statement that opens by denying the list after it: "None of the following apply: retained passports, …"
+_DENIAL_HEAD = re.compile(
+    r"^\s*(?:none of the (?:following|above|items below)|not (?:found|observed|applicable)|none (?:found|observed)"
+    r"|ничего из (?:перечисленного|следующего)|не (?:выявлено|обнаружено)|以下(?:情况|各项|均)?(?:均|都)?(?:未发现|无|不适用)"
+    r"|다음(?: 사항)?(?:은|는)? (?:모두 )?(?:해당 ?없음|없음))[^:：]{0,40}[:：]"
+)
+# answer options offered and none chosen: "7.1 Passport retention Y/N/NA" (a blank checklist line)
+_BLANK_OPTIONS = re.compile(
+    r"(?<![^\W_])(?:y\s*/\s*n(?:\s*/\s*n\.?a\.?)?|yes\s*/\s*no(?:\s*/\s*n\.?/?a\.?)?|да\s*/\s*нет|是\s*/\s*否"
+    r"|有\s*/\s*无|예\s*/\s*아니오)[\s.:;)]*$"
+)
 _BOXES_TICKED = re.compile(r"[☒☑■✓✔]|\[[x×✓]\]|\(x\)", re.IGNORECASE)
 
 
@@ -444,6 +470,12 @@ def _answer_kind(answer: str) -> str:
     return "other"
 
 
+_QUESTION_NUMBER = re.compile(
+    r"^.*?(?:q|question|вопрос|问题|问|문항|문)\s?\d{1,3}[a-z]?[.:)]?\s*", re.DOTALL
+)
+_EAST_YES_NO = re.compile(r"吗|否|没有|是不是|能不能|可不可|까|니|나요|습니까")
+
+
 def _question_kind(question: str) -> str:
     """ "wh", "yes_no", or "" for a bare label with a question mark ("Passport? Supervisor keep")."""
     found = [w.group() for w in _WORD_RE.finditer(question)]
@@ -452,6 +484,10 @@ def _question_kind(question: str) -> str:
     last = question.split("\n")[-1]
     label = [w.group() for w in _WORD_RE.finditer(last.split(":")[-1].split("：")[-1])]
     if label and len(label) <= 2 and not _EAST_RE.search(last) and not set(label) & _AUX_Q:
+        return ""
+    # "Q7 护照？", "여권?": a short Chinese or Korean topic with no yes/no particle is a bare label too
+    topic = _QUESTION_NUMBER.sub("", last.split(":")[-1].split("：")[-1]).strip(" ?？")
+    if topic and len(topic) <= 4 and all(_EAST_RE.match(c) for c in topic) and not _EAST_YES_NO.search(topic):
         return ""
     return "yes_no"
 
@@ -505,6 +541,13 @@ def prepare(text: str) -> _Text:
             if answer_at > 0 and _denies(low, s.start + answer_at, s.end, cues):
                 s.answer_at, s.answer = s.start + answer_at, "none"
                 continue
+        head = _DENIAL_HEAD.match(body)
+        if head is not None:
+            s.answer_at, s.answer, s.denied = s.start + head.end(), "none", True
+            continue
+        if _BLANK_OPTIONS.search(body):
+            s.answer_at, s.question, s.answer = s.end, "yes_no", ""  # a checklist line left blank
+            continue
         if _DENIED_LIST.search(body):
             s.answer_at, s.answer = (
                 s.end,
@@ -586,6 +629,30 @@ _REPORT_NOUNS = (
     "finding", "relating", "related", "regarding", "concerning", "about", "жалоб", "случа", "обращени", "сигнал",
     "нарушени", "фактов", "факт",
 )  # fmt: skip
+# nouns that name kinds of finding: a list of kinds headed by "no" and ending in one of them is denied whole
+_FINDING_NOUNS = (
+    "case", "issue", "incident", "complaint", "finding", "concern", "violation", "problem", "allegation",
+    "grievance", "instance", "breach", "irregularit",
+)  # fmt: skip
+_LIST_JOINERS = frozenset("or and nor и или либо ни".split())
+_LIST_GAP = re.compile(r"\s*[,/&]?\s*|\s+")  # between two items of a list: a space, a comma or a slash
+_LIST_REACH = 4
+# a Chinese claim whose subject is the term, denied by the verb right after it: "工人本人没有钥匙" (the
+# workers themselves have no key), "员工本人不保管"
+_CLAIM_DENIED_AFTER = re.compile(r"\s?(?:都|也|并|均)?(?:没有|没|不|未|无|無|並無|并无)")
+# a condition or a time that holds back what a claim of access or freedom grants (``_restricted``)
+_RESTRICTION = re.compile(
+    r"\bonly\s+(?:when|after|on|once|upon|during|before)\b|\buntil\b|\btill\b"
+    r"|\bwait(?:s|ed|ing)?\b|\bnot\s+before\b|\bmust\b|\b(?:have|has|had)\s+to\b|\bin\s+advance\b"
+    r"|\b(?:days?|weeks?|hours?)\s+ahead\b|\bthrough\s+(?:a|the)\s+(?:manager|supervisor|agent)\b"
+    r"|\bчерез\s+\d|\bзаранее\b|\bдолжны\b|\bнужно\b"
+    r"|\b(?:только|лишь)\s+(?:после|когда|через|в\s+конце)\b|\bдо\s+(?:окончания|конца|истечения)\b"
+    r"|\bждать\b|\bждут\b|后才|後才|才能|才可|才会|方可|方能|须经|需经|必须经|후에야|때만|때에만|받아야|허락을 받아"
+    # a refusal of what the claim grants ("refuses to return them"), or only copies left with the worker
+    r"|\brefus(?:e|es|ed|ing)\b|\bdeclin(?:e|es|ed|ing)\b|\bonly\s+(?:a\s+)?cop(?:y|ies)\b|\bотказыва\w*|\bотказал\w*"
+    r"|\bтолько\s+копи\w*|\bлишь\s+копи\w*|拒绝|拒不|只有复印件|仅有复印件|사본만|거부"
+)
+_RESTRICT_REACH = 40  # characters on either side of the claim
 _PRO_FORMS = frozenset("any anyone anybody such more longer them one it ever".split())
 
 
@@ -901,6 +968,8 @@ class ConceptMatcher:
         # concepts of verbs of presence ("employ", "задействовать", "고용"): "not" before one negates
         self._presence = frozenset(c.id for c in concepts if c.presence)
         self._negatable = frozenset(c.id for c in concepts if c.negatable)
+        self._reach = {c.id: c.reach for c in concepts if c.reach}
+        self._only_in = {c.id: frozenset(c.fields) for c in concepts if c.fields}
         index = {c.id: i for i, c in enumerate(self.terms.concepts)}
         # per field, the patterns that apply to it, each as its slots of concept indices
         self._slots: dict[str, list[tuple[frozenset[int], ...]]] = {
@@ -916,6 +985,48 @@ class ConceptMatcher:
         """Whether a pattern of the field may be filled by the concepts present."""
         field_name, concepts = present
         return any(all(slot & concepts for slot in slots) for slots in self._slots[field_name])
+
+    def _later_blocker(
+        self, text: _Text, ind: Indicator, choice: Sequence[Occurrence], everything: list[Occurrence], si: int
+    ) -> Occurrence | None:
+        """An ``unless`` concept with a ``reach`` in one of the next sentences that names a concept of the
+        match again: "2023 NC: passports held by HR. CAP closed Feb 2024: all passports returned." """
+        reach = max((self._reach.get(name, 0) for name in ind.unless), default=0)
+        if not reach:
+            return None
+        chosen = {o.concept for o in choice}
+        by_sentence: dict[int, list[Occurrence]] = defaultdict(list)
+        for o in everything:
+            later = text.sentence_of(o.start) - si
+            if 0 < later <= reach:
+                by_sentence[later].append(o)
+        for later, occs in sorted(by_sentence.items()):
+            if any(o.concept in chosen for o in occs):
+                for o in occs:
+                    if self._reach.get(o.concept, 0) >= later and o.concept in ind.unless:
+                        return o
+        return None
+
+    def context(self, text: str, concepts: frozenset[str], span: tuple[int, int]) -> tuple[str, str] | None:
+        """A term of one of ``concepts`` in the sentence of ``text`` that holds ``span`` and outside it, as
+        (concept, the user's words), or None: what sets a term indicator aside (its ``unless``)."""
+        prepared = prepare(text)
+        terms, asides = self.terms.find(prepared)
+        sentence = prepared.sentence_of(span[0])
+        for term, start, end in terms:
+            concept = self.terms.concepts[term.owner].id
+            if (
+                concept in concepts
+                and not (start < span[1] and span[0] < end)
+                and prepared.sentence_of(start) == sentence
+                and not any(o.owner == term.owner and a < end and start < b for o, a, b in asides)
+                and self._negation(
+                    prepared, (Occurrence(concept, start, end, term.text),), [], self._presence
+                )
+                is None
+            ):
+                return concept, prepared.nfkc[start:end]
+        return None
 
     def matches(self, field_name: str, text: str) -> list[ConceptMatch]:
         """Every pattern filled in ``text`` (a value of ``field_name``), set aside or not."""
@@ -941,6 +1052,8 @@ class ConceptMatcher:
         aside_of: dict[Occurrence, str] = {}
         for term, start, end in terms:
             occ = Occurrence(names[term.owner], start, end, term.text)
+            if occ.concept in self._only_in and field_name not in self._only_in[occ.concept]:
+                continue  # "NK" in a company name: its initials
             for other, a_start, a_end in asides:
                 if other.owner == term.owner and a_start < end and start < a_end:
                     aside_of[occ] = self.terms.reasons[other.aside]
@@ -1009,13 +1122,25 @@ class ConceptMatcher:
                     # nor does a denied claim: "工人本人没有钥匙", "доступа к ним у работников нет"
                     and not (
                         o.concept in self._negatable
-                        and self._negation(text, (o,), everything, self._presence) is not None
+                        and (
+                            # its negator counts even inside a term of a concept outside the match ("без
+                            # документов на руках": "без документов" is also a term of undocumented workers),
+                            # not inside the match's own ("not the case that any worker is unable to leave
+                            # freely": "unable" is the finding's, and "freely" still sets it aside)
+                            self._negation(text, (o,), [o, *choice], self._presence) is not None
+                            or _restricted(text, o)
+                            or _CLAIM_DENIED_AFTER.match(text.low, o.end) is not None
+                        )
                     )
                 ),
                 None,
             )
             if blocker is not None:
                 reason = f"{blocker.concept} in the same sentence (“{_quote(text, blocker)}”)"
+            else:
+                later = self._later_blocker(text, ind, choice, everything, last if last is not None else si)
+                if later is not None:
+                    reason = f"{later.concept} in a sentence after it (“{_quote(text, later)}”)"
         parts = tuple((o.concept, _quote(text, o)) for o in choice)
         quoted = text.nfkc[sentence.start : end].strip()
         return ConceptMatch(pattern.indicator, pattern.text, quoted, parts, reason)
@@ -1061,6 +1186,9 @@ class ConceptMatcher:
                     )
                 ):
                     return f"negated by “{text.nfkc[w.start : w.end]}”"
+            listed = _listed_denial(text, words, occ)
+            if listed is not None:
+                return listed
             for w in words:
                 if w.text in _WEAK and not inside(w.start, w.end):
                     verb = _negated_verb(w, words, own + presence + kin)
@@ -1082,6 +1210,49 @@ class ConceptMatcher:
                 if reason is not None:
                     return reason
         return None
+
+
+def _listed_denial(text: _Text, words: Sequence[_Word], occ: Occurrence) -> str | None:
+    """A strong negator heading a list of kinds of finding that the term is one of: "No wage, document or
+    coercion cases", "no passport/overtime/wage issues found". The negator counts even when a term of its
+    own starts with it ("no wage" of unpaid wages), because the list ends in a noun that names findings
+    (cases, issues, incidents …), so every item of the list is denied. Items are one or two words joined by
+    commas, slashes or "or"/"and"; "No pay or food for three days" (no such noun) and "no wage for overtime
+    and coercion cases were noted" (not a list of items) stay findings."""
+    after = [i for i, w in enumerate(words) if w.start >= occ.end]
+    ends = [i for i in after[:_LIST_REACH] if words[i].text.startswith(_FINDING_NOUNS)]
+    before = [i for i, w in enumerate(words) if w.end <= occ.start and w.text in _STRONG]
+    if not ends or not before or words[before[-1]].text in _PREPOSITIONAL:
+        return None
+    first, last = before[-1], ends[0]
+    item, joined = 0, False
+    for a, b in zip(words[first:last], words[first + 1 : last + 1], strict=True):
+        gap = text.low[a.end : b.start]
+        if not _LIST_GAP.fullmatch(gap):
+            return None  # a full stop, a colon, a bracket: not one list
+        if b is words[last]:
+            break
+        if gap.strip() or b.text in _LIST_JOINERS:
+            item, joined = 0, True
+            continue
+        item += 1
+        if item > 2 or b.text in _SKIP:
+            return None
+    if not joined:
+        return None
+    return f"negated by “{text.nfkc[words[first].start : words[last].end]}” (a list of findings denied)"
+
+
+def _restricted(text: _Text, occ: Occurrence) -> bool:
+    """Whether a claim of access or freedom is held back by a condition or a time in its clause: "handed
+    back only when the contract ends", "had to submit a written request and wait up to a week", "free to
+    leave only after the season", "только после окончания контракта", "合同期满后才归还",
+    "계약 만료 후에야 돌려준다". Such a claim describes the restriction; it does not set the finding aside.
+    A condition that binds the employer ("held only at the worker's written request", "только по заявлению")
+    is no such restriction."""
+    lo, hi = text.clause_bounds(occ.start, occ.end)
+    near = text.low[max(lo, occ.start - _RESTRICT_REACH) : min(hi, occ.end + _RESTRICT_REACH)]
+    return bool(_RESTRICTION.search(near))
 
 
 def _is_presence(word: _Word) -> bool:
@@ -1165,8 +1336,15 @@ def _east_negation(
     return None
 
 
+# "未经…批准/同意/签字": without someone's leave — a condition, not a denial
+_WITHOUT_LEAVE = re.compile(r"未经[^，,。；;]{0,10}?(?:批准|同意|签字|签名|允许|许可|审批|准许)")
+
+
 def _not_a_cue(low: str, at: int, cue: str) -> bool:
-    """Whether the negator ``cue`` at ``at`` is part of a word that negates nothing here (无锡, 未来, 없이)."""
+    """Whether the negator ``cue`` at ``at`` is part of a word that negates nothing here (无锡, 未来, 없이), or of
+    a condition ("未经主管签字不得离开": without the supervisor's signature, workers may not leave)."""
+    if _WITHOUT_LEAVE.match(low, at - 1 if cue == "经" else at):
+        return True
     for word in _EAST_NOT_CUES:
         i = word.find(cue)
         while i >= 0:

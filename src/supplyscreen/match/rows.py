@@ -66,7 +66,9 @@ CJK_NEGATORS = ("无", "没有", "未", "不", "非", "否")
 _ASCII_WORD = re.compile(r"[a-z0-9]+")
 
 
-_PIECES = re.compile(r"(\W+)")  # split keeping the separators, so the pieces join back to the text
+# fields of prose, where a term indicator's ``unless`` is read (``Matcher.in_context``)
+PROSE_FIELDS = frozenset({"description", "notes"})
+_PIECES = re.compile(r"([\W_]+)")  # words at even places, what separates them at odd places
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +99,7 @@ class Hit:
             "matched": self.matched,
             "similarity": round(self.similarity, 3),
             "points": self.points,
-            "citations": [{"source": c.source, "quote": c.quote} for c in self.citations],
+            "citations": [c.as_json() for c in self.citations],
             "list": dict(self.list) if self.list is not None else None,
         }
 
@@ -322,10 +324,15 @@ class TermMatcher:
         if not plain_ascii:
             if self._has_cjk and has_cjk(folded):
                 return None
-            # a separator with no ASCII form ('\x80') still separates words, as in the full search
+            # words are read as the full search reads them (``normalize.text.units``): a run of letters and
+            # digits, transliterated; anything else separates them, even a sign with an ASCII form ('¢' is
+            # not "c") or none ('\x80')
             pieces = _PIECES.split(unicodedata.normalize("NFKC", folded))
             folded = "".join(
-                [(piece if piece.isascii() else anyascii(piece)) or " " for piece in pieces]
+                [
+                    " " if i % 2 else piece if piece.isascii() else anyascii(piece)
+                    for i, piece in enumerate(pieces)
+                ]
             ).lower()
         words = _ASCII_WORD.findall(folded)
         if self._plain.keys() >= set(words):  # words that can start no match: the usual case
@@ -496,6 +503,7 @@ class Matcher:
             i.id: frozenset(i.unless_country) for i in rules.indicators if i.unless_country
         }
         self._fallback = {i.id: tuple(i.unless_fired) for i in rules.indicators if i.unless_fired}
+        self._term_unless = {i.id: frozenset(i.unless) for i in rules.indicators if i.unless and not i.when}
         self._by_country: dict[str, list[Indicator]] = defaultdict(list)
         self._by_hs: dict[str, list[Indicator]] = defaultdict(list)
         for ind in rules.indicators:
@@ -516,12 +524,36 @@ class Matcher:
     def _cell_hits(self, field_name: str, text: str) -> tuple[Hit, ...]:
         """Term (and concept) hits of one cell value (as a reader sees it)."""
         text = readable(text)
-        hits = self.terms.find(field_name, text)
+        hits = self.in_context(field_name, text, self.terms.find(field_name, text))
         if field_name in self.concepts.fields:
             found_by_meaning = self.concept_hits(field_name, text)
             if found_by_meaning:
                 hits = [*hits, *found_by_meaning]
         return tuple(hits)
+
+    def in_context(
+        self, field_name: str, text: str, hits: list[Hit], trace: list[str] | None = None
+    ) -> list[Hit]:
+        """``hits`` (term hits of one prose value) less those that a concept of their indicator's ``unless``
+        sets aside in the same sentence: "Chaoxianzu staff from Yanbian" names where the staff come from, not
+        where the supplier is. A name or an address is where the supplier is, so only prose is read so."""
+        if not self._term_unless or field_name not in PROSE_FIELDS:
+            return hits
+        kept = []
+        for hit in hits:
+            unless = self._term_unless.get(hit.rule)
+            at = text.find(hit.text) if unless else -1
+            found = (
+                self.concepts.context(text, unless, (at, at + len(hit.text))) if unless and at >= 0 else None
+            )
+            if found is None:
+                kept.append(hit)
+            elif trace is not None:
+                concept, words = found
+                trace.append(
+                    f"{hit.rule}: {field_name} “{hit.text}” set aside: {concept} in the same sentence (“{words}”)"
+                )
+        return kept
 
     def concept_hits(self, field_name: str, text: str, trace: list[str] | None = None) -> list[Hit]:
         """Hits of the concept patterns (``when``) in one field value; with ``trace``, the matches set
@@ -559,7 +591,8 @@ class Matcher:
         for field_name, text in row.items():
             if text and field_name != "id":
                 if trace is not None:
-                    hits.extend(self.terms.find(field_name, readable(text), trace))
+                    terms = self.terms.find(field_name, readable(text), trace)
+                    hits.extend(self.in_context(field_name, readable(text), terms, trace))
                     hits.extend(self.concept_hits(field_name, readable(text), trace))
                     continue
                 values = cells.get(field_name)

@@ -16,6 +16,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from supplyscreen._version import __version__
+from supplyscreen.citations import SourceRow, cited_sources, view
 from supplyscreen.match.rows import Hit
 from supplyscreen.normalize.text import shown
 from supplyscreen.pipeline.screen import ScreeningResult, SupplierResult
@@ -67,6 +68,7 @@ _env = Environment(
 )
 show_text(_env)
 _env.globals["track_labels"] = TRACK_LABELS  # read by legal.html.j2, shared with the web app's pages
+_env.globals["cite_view"] = view  # read by _citation.html.j2, shared with the web app's pages
 
 
 @dataclass(frozen=True)
@@ -257,7 +259,14 @@ def html_pieces(result: ScreeningResult, compared: RunDiff | None = None) -> Ite
         frameworks=result.rules.frameworks,
         tiers=result.rules.tiers,
         top=[s for s in ordered if s.verdict.tier in ("high", "medium")][:10],
+        sources=run_sources(result),
+        cited=result.rules.cited,
     )
+
+
+def run_sources(result: ScreeningResult) -> list[SourceRow]:
+    """The sources cited by the run's hits, with how many hits cite each (the report's Sources section)."""
+    return cited_sources((h.citations for s in result.suppliers for h in s.verdict.hits), result.rules.cited)
 
 
 def render(template: str, **context: Any) -> str:

@@ -19,9 +19,11 @@ from typing import IO
 
 import xlsxwriter
 
+from supplyscreen.citations import citation_line
 from supplyscreen.ingest.sheet import NO_NAME_NOTE, Sheet, row_note
 from supplyscreen.match.rows import Hit
 from supplyscreen.pipeline.results import ScreeningResult, SupplierResult, encode_held, memo, sheet_groups
+from supplyscreen.report.html import run_sources
 from supplyscreen.rules import FIELDS
 from supplyscreen.score import TRACK_LABELS, Verdict
 
@@ -165,6 +167,7 @@ def write_xlsx(result: ScreeningResult, handle: IO[bytes]) -> None:
             )
         )
     summary_rows += [("Excel limit", text) for text in limits]
+    summary_rows += sources_rows(result)
     summary.set_column(0, 0, 30)
     summary.set_column(1, 1, 80)
     for r, (key, value) in enumerate(summary_rows):
@@ -176,6 +179,26 @@ def write_xlsx(result: ScreeningResult, handle: IO[bytes]) -> None:
     _write_columns_sheet(book, result, bold, cells)
     book.close()
     handle.write(buffer.getvalue())
+
+
+def sources_rows(result: ScreeningResult) -> list[tuple[str, str]]:
+    """The Summary sheet's last rows: every source the hits cite (as the report's Sources section: "publisher,
+    title, date", kind, link, hits citing it), then every fired rule's citations — a quote in quotation
+    marks or a summary labelled so, with its source. Two columns, as the rest of the sheet."""
+    rows: list[tuple[str, str]] = [("Sources cited", "publisher, title, date · kind · link")]
+    for row in run_sources(result):
+        shown = f"{row.source} (opinion)" if row.opinion else row.source
+        parts = [shown, (row.kind or "").replace("_", " "), row.url]
+        rows.append(
+            (
+                f"Source cited by {row.hits:,} hit{'' if row.hits == 1 else 's'}",
+                " · ".join(p for p in parts if p),
+            )
+        )
+    rows.append(("Evidence of each rule that fired", "a quote in quotation marks, or a summary — its source"))
+    fired = {h.rule: h for s in result.suppliers for h in s.verdict.hits}
+    rows += [(rule, citation_line(c)) for rule, hit in sorted(fired.items()) for c in hit.citations]
+    return rows
 
 
 COLUMNS_SHEET = "Columns"  # the last sheet: what every input column was used for

@@ -7,6 +7,7 @@ layered: a later one adds indicators, replaces ones with the same id, changes ti
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import hashlib
 import re
@@ -17,7 +18,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from supplyscreen import packaged
 from supplyscreen.errors import RulesError
@@ -28,6 +36,7 @@ FIELDS = ("id", "name", "country", "address", "description", "hs_code", "vessel"
 FieldName = Literal["id", "name", "country", "address", "description", "hs_code", "vessel", "notes"]
 Category = Literal["nexus", "entity", "place", "country", "sector", "vessel", "hs_code", "ilo"]
 TOP_LEVEL_KEYS = (
+    "sources",
     "concepts",
     "indicators",
     "combinations",
@@ -79,13 +88,149 @@ class _Item(_Model):
     id: str = Field(pattern=r"^[a-z0-9_.-]+$")
 
 
+SourceKind = Literal[
+    "news_report",
+    "wire_story",
+    "opinion",
+    "statute",
+    "regulation",
+    "cbp_notice",
+    "ofac",
+    "federal_register",
+    "un_resolution",
+    "dataset",
+    "advisory",
+    "ngo_report",
+]
+# Kinds whose documents are a third party's copyright: the project cannot ship their text, so a quote from
+# one may stand without a ``file`` — but only when the source has a ``url`` where a reader can check it.
+# Every other kind (statutes, regulations, CBP, OFAC, Federal Register and UN texts, datasets, government
+# advisories) is public and can be shipped: a quote from it needs its ``file``.
+UNSHIPPABLE_KINDS: tuple[str, ...] = ("news_report", "wire_story", "opinion", "ngo_report")
+_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+class Source(_Item):
+    """A document rules may cite (``sources:`` in ``rules/sources.yaml``): what an auditor needs to cite it."""
+
+    kind: SourceKind
+    title: str = Field(min_length=1)
+    publisher: str = Field(min_length=1)
+    authors: list[str] = []
+    date: str = ""  # ISO date as the document gives it: YYYY-MM-DD, YYYY-MM or YYYY
+    url: str = ""
+    file: str = ""  # a text shipped with the rules (relative to the rule directory's parent): quotes checked
+    checked: str = ""  # how its title, publisher and date were checked
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _date(cls, value: Any) -> str:
+        if isinstance(value, dt.date):  # YAML reads 2024-05-13 as a date
+            return value.isoformat()
+        if isinstance(value, int) and not isinstance(value, bool):  # and 2024 as a number
+            value = str(value)
+        if not isinstance(value, str) or (value and not _DATE.match(value)):
+            raise ValueError(f"date {value!r} must be an ISO date: YYYY-MM-DD, YYYY-MM or YYYY")
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if value and not re.match(r"https?://[^\s]+$", value):
+            raise ValueError(f"url {value!r} must be an http:// or https:// address")
+        return value
+
+    @property
+    def display(self) -> str:
+        """The source as reports show it: "publisher, title, date"."""
+        return ", ".join(part for part in (self.publisher, self.title, self.date) if part)
+
+
 class Citation(_Model):
+    """A rule's evidence: a ``source`` id (``sources.yaml``) with exactly one of a verbatim ``quote`` from it
+    (checked against its file by ``rules check``) or a ``summary`` (a paraphrase, never shown as a quote).
+
+    Rules tie each citation to its :class:`Source` when they are loaded (:class:`TiedCitation`); a citation
+    made at run time (a watchlist entry's reason) names its source in ``source`` and has none.
+    """
+
     source: str = Field(min_length=1)
-    quote: str = Field(min_length=1)
+    quote: str | None = Field(default=None, min_length=1)
+    summary: str | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _one_of(self) -> Citation:
+        if (self.quote is None) == (self.summary is None):
+            raise ValueError("a citation has exactly one of 'quote' (verbatim) or 'summary' (a paraphrase)")
+        return self
+
+    def resolved(self, source: Source) -> TiedCitation:
+        """This citation tied to its source."""
+        tied = TiedCitation.model_construct(
+            source=self.source, quote=self.quote, summary=self.summary, entry=source
+        )
+        object.__setattr__(tied, "written", tied.as_json())  # what every hit citing it writes, made once
+        return tied
+
+    @property
+    def source_entry(self) -> Source | None:
+        return None
+
+    @property
+    def source_id(self) -> str:
+        entry = self.source_entry
+        return entry.id if entry is not None else self.source
+
+    @property
+    def kind(self) -> str:
+        """The source's kind; a citation made at run time cites a dataset (a watchlist)."""
+        entry = self.source_entry
+        return entry.kind if entry is not None else "dataset"
+
+    @property
+    def display(self) -> str:
+        """The source as "publisher, title, date", or as given when it has no entry."""
+        entry = self.source_entry
+        return entry.display if entry is not None else self.source
+
+    @property
+    def text(self) -> str:
+        """The quote or the summary."""
+        return self.quote if self.quote is not None else self.summary or ""
 
     @property
     def is_seed(self) -> bool:
-        return self.source.startswith("seeds/")
+        entry = self.source_entry
+        return (entry.file if entry is not None else self.source).startswith("seeds/")
+
+    def as_json(self) -> dict[str, str]:
+        """The citation as results.json writes it: ``source`` (publisher, title, date), ``source_id``,
+        ``kind`` and one of ``quote`` or ``summary`` (the source's address is left to the sources page, which
+        finds it by ``source_id``: on every hit it would add a tenth to results.json)."""
+        out = {"source": self.display, "source_id": self.source_id, "kind": self.kind}
+        if self.quote is not None:
+            out["quote"] = self.quote
+        else:
+            out["summary"] = self.summary or ""
+        return out
+
+
+class TiedCitation(Citation):
+    """A citation tied to its source entry when the rules were loaded; ``entry`` is never read from a rule
+    file (only :meth:`Citation.resolved` makes one) nor written out with the rule."""
+
+    entry: Source = Field(exclude=True, repr=False)
+    written: dict[str, str] = Field(default_factory=dict, exclude=True, repr=False)
+
+    def __hash__(self) -> int:  # the entry holds lists: hashed by what the rule file says
+        return hash((self.source, self.quote, self.summary))
+
+    @property
+    def source_entry(self) -> Source | None:
+        return self.entry
+
+    def as_json(self) -> dict[str, str]:
+        return self.written or super().as_json()
 
 
 _MISPLACED_STAR = re.compile(r"(?<![^\W_])\*|\*(?![\s]|$)")
@@ -123,6 +268,12 @@ class Concept(_Item):
     # a claim that can be denied: as an ``unless``, a negated mention ("workers do not hold their
     # passports") does not set the indicator aside
     negatable: bool = False
+    # as an ``unless``: how many sentences after a match it still sets it aside, when such a sentence names
+    # a concept of the match again ("Passports held by HR. CAP closed: all passports returned.")
+    reach: int = Field(default=0, ge=0, le=3)
+    # the fields its terms count in (default: every field of the rules that name it): shorthand such as "NK"
+    # means the DPRK in notes, and is a company's initials in a name
+    fields: list[str] = []
 
     @field_validator("terms")
     @classmethod
@@ -155,7 +306,9 @@ class Indicator(_Item):
     group: str | None = None
     fuzzy: bool = True
     when: list[str] = []  # concept patterns, e.g. "dprk|dprk_place + workers" (see rules/concepts.yaml)
-    unless: list[str] = []  # concepts that set a concept match aside when in the same sentence
+    # concepts that set a concept match aside when in the same sentence; for a term indicator, a term hit in
+    # prose (description, notes) when in the same sentence and not denied ("Chaoxianzu staff from Yanbian")
+    unless: list[str] = []
     unless_country: list[str] = []  # set aside for suppliers of these countries (ISO alpha-2)
     unless_fired: list[str] = []  # a fallback: set aside when one of these indicators fired on the same text
     # how many consecutive sentences a concept pattern may span: 2 reads "I gave the agent my certificate.
@@ -322,6 +475,7 @@ class Framework(_Item):
     triggers: str
     # "dprk_origin": the track of goods from the DPRK; the others: the presumption flag or a tier
     applies_when: Literal["always", "dprk_origin", "presumption", "high", "medium"]
+    sources: list[str] = []  # ids of the sources (sources.yaml) its text quotes or summarises
 
 
 class ChecklistItem(_Item):
@@ -331,6 +485,7 @@ class ChecklistItem(_Item):
     # the legal tracks whose suppliers get this item: rebuttal evidence (presumption) and evidence before
     # import (due_diligence) by default; what to do with goods from the DPRK (dprk_origin) is separate
     tracks: list[Track] = Field(default=["presumption", "due_diligence"], min_length=1)
+    sources: list[str] = []  # ids of the sources (sources.yaml) behind it
 
 
 class Override(_Item):
@@ -363,6 +518,7 @@ class Override(_Item):
 
 
 class RuleFile(_Model):
+    sources: list[Source] = []
     concepts: list[Concept] = []
     indicators: list[Indicator] = []
     combinations: list[Combination] = []
@@ -447,6 +603,7 @@ class RuleSet:
     checklist: list[ChecklistItem]
     sources: list[RuleSource] = field(default_factory=list)
     concepts: list[Concept] = field(default_factory=list)
+    cited: dict[str, Source] = field(default_factory=dict)  # every source of sources.yaml, by id
     watchlist: WatchlistPoints = field(default_factory=WatchlistPoints)
     matching: MatchingRules | None = None  # None: the bundled rules/matching.yaml (default_matching)
     # compiled for scoring when the rule set is built: each combination with the keys ('rule id' or 'tag:x')
@@ -618,6 +775,7 @@ def _strip_lines(value: Any) -> Any:
 
 _KNOWN_KEYS: dict[str, tuple[str, ...]] = {
     "": TOP_LEVEL_KEYS,
+    "sources": tuple(Source.model_fields),
     "concepts": tuple(Concept.model_fields),
     "set_aside": tuple(SetAside.model_fields),
     "indicators": tuple(Indicator.model_fields),
@@ -661,6 +819,7 @@ def _hint(loc: Sequence[int | str], msg: str, kind: str) -> str:
 
 
 _ITEM_MODELS: dict[str, type[_Item]] = {
+    "sources": Source,
     "concepts": Concept,
     "indicators": Indicator,
     "combinations": Combination,
@@ -744,28 +903,78 @@ def _layer_hash(files: Iterable[tuple[str, str, bytes]]) -> str:
     return digest.hexdigest()
 
 
+_QUOTE_MARKS = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "‚": "'"})
+
+
+_LINK = re.compile(r"\[([^\]\n]*)\]\([^)\n]*\)")  # a Markdown link left in a saved web page: [text](url)
+
+
 def _collapse(text: str) -> str:
-    return " ".join(text.split())
+    """Text as quotes are compared: whitespace collapsed, curly quotation marks made straight, Markdown links
+    reduced to their text."""
+    return " ".join(_LINK.sub(r"\1", text.translate(_QUOTE_MARKS)).split())
 
 
 @lru_cache(maxsize=64)
 def _seed_text(path: Path) -> str:
-    """A cited document, whitespace-collapsed, read once however many citations quote it."""
+    """A cited document, normalised (``_collapse``), read once however many citations quote it."""
     return _collapse(path.read_text(encoding="utf-8"))
 
 
-def check_citation(citation: Citation, base: Path) -> str | None:
-    """None when a seed citation's quote appears verbatim in the cited file, else the problem."""
-    if not citation.is_seed:
-        return None
-    path = base / citation.source
-    if not path.is_file():
-        path = project_root() / citation.source
-    if not path.is_file():
-        return f"cited source {citation.source} does not exist"
-    if _collapse(citation.quote) not in _seed_text(path.resolve()):
-        return f"quote not found in {citation.source}: {citation.quote[:60]!r}"
+@lru_cache(maxsize=256)
+def _source_file(file: str, base: Path) -> Path | None:
+    """The shipped text of a source: its ``file`` under ``base`` (the rule directory's parent) or the project
+    root; None when there is none there. A path leading outside both is not followed. Looked up once per
+    file, however many citations quote it."""
+    for root in (base, project_root()):
+        path = (root / file).resolve()
+        if path.is_relative_to(root.resolve()) and path.is_file():
+            return path
     return None
+
+
+@dataclass(frozen=True)
+class _Sources:
+    """The sources of every rule layer loaded, by id (a later layer's entry replaces an earlier one), each
+    with the base its ``file`` is found from; and by file, for citations that name a seed file."""
+
+    entries: dict[str, tuple[Source, Path]]
+
+    def find(self, name: str) -> Source | None:
+        if name in self.entries:
+            return self.entries[name][0]
+        for entry, _ in self.entries.values():  # a citation of the older form: the source's file
+            if entry.file and entry.file == name:
+                return entry
+        return None
+
+    def check(self, citation: Citation) -> Citation | str:
+        """The citation tied to its source, or the problem: an unknown source, a quote with no text to check
+        it against, a quote not in its source's file."""
+        entry = self.find(citation.source)
+        if entry is None:
+            hint = _did_you_mean(citation.source, self.entries)
+            return f"unknown source '{citation.source}'{hint} — add it to sources.yaml"
+        if citation.quote is not None:
+            problem = self._quote_problem(entry, citation.quote)
+            if problem:
+                return problem
+        return citation.resolved(entry)
+
+    def _quote_problem(self, entry: Source, quote: str) -> str | None:
+        if not entry.file:
+            if entry.kind in UNSHIPPABLE_KINDS and entry.url:
+                return None
+            return (
+                f"quote from source '{entry.id}', which has no file to check it against — give the source "
+                f"a 'file', or make the citation a 'summary'"
+            )
+        path = _source_file(entry.file, self.entries[entry.id][1])
+        if path is None:
+            return f"source '{entry.id}': file {entry.file} does not exist"
+        if _collapse(quote) not in _seed_text(path):
+            return f"quote not found in {entry.file}: {quote[:60]!r}"
+        return None
 
 
 def _did_you_mean(name: str, known: Iterable[str]) -> str:
@@ -789,6 +998,8 @@ def load_rules(layers: Sequence[RuleLayer | str | Path] | None = None) -> RuleSe
     frameworks: dict[str, Framework] = {}
     checklist: dict[str, ChecklistItem] = {}
     concepts: dict[str, Concept] = {}
+    # the bundled sources are known even to layers checked alone (--standalone): sources are reference data
+    cited: dict[str, tuple[Source, Path]] = {} if any(d.bundled for d in dirs) else dict(bundled_sources())
     tiers: Tiers | None = None
     disabled: list[tuple[str, str]] = []
     overrides: list[tuple[str, Override]] = []
@@ -819,6 +1030,7 @@ def load_rules(layers: Sequence[RuleLayer | str | Path] | None = None) -> RuleSe
             if parsed is None:
                 continue
             stores: tuple[tuple[str, Sequence[_Item], dict[str, Any]], ...] = (
+                ("sources", parsed.sources, cited),
                 ("concepts", parsed.concepts, concepts),
                 ("indicators", parsed.indicators, indicators),
                 ("combinations", parsed.combinations, combinations),
@@ -835,13 +1047,8 @@ def load_rules(layers: Sequence[RuleLayer | str | Path] | None = None) -> RuleSe
                         )
                         continue
                     seen_here[key] = f"{path}:{line}"
-                    where[key if kind == "concepts" else item.id] = f"{path}:{line}"
-                    store[item.id] = item
-                    if isinstance(item, Indicator | Combination):
-                        for citation in item.citations:
-                            problem = check_citation(citation, layer.citation_base)
-                            if problem:
-                                problems.append(f"{path}:{line}: {item.id}: {problem}")
+                    where[key if kind in ("concepts", "sources") else item.id] = f"{path}:{line}"
+                    store[item.id] = (item, layer.citation_base) if kind == "sources" else item
             if parsed.tiers is not None:
                 tiers = parsed.tiers
             if parsed.watchlist is not None:
@@ -872,6 +1079,7 @@ def load_rules(layers: Sequence[RuleLayer | str | Path] | None = None) -> RuleSe
         overrides.clear()
         disabled.clear()
 
+    _tie_citations(_Sources(cited), where, problems, indicators, combinations, frameworks, checklist)
     if broken:  # items that failed validation: their ids and tags are not reported again as unknown
         return _finish(problems, tiers, indicators, combinations, frameworks, checklist, sources, dirs)
     for ind in indicators.values():
@@ -906,7 +1114,39 @@ def load_rules(layers: Sequence[RuleLayer | str | Path] | None = None) -> RuleSe
     ruleset.matching = matching
     used = {name for ind in indicators.values() for name in _concept_refs(ind)}
     ruleset.concepts = [c for c in concepts.values() if c.id in used]
+    ruleset.cited = {ident: entry for ident, (entry, _) in cited.items()}
     return ruleset
+
+
+def _tie_citations(
+    sources: _Sources,
+    where: dict[str, str],
+    problems: list[str],
+    indicators: dict[str, Indicator],
+    combinations: dict[str, Combination],
+    frameworks: dict[str, Framework],
+    checklist: dict[str, ChecklistItem],
+) -> None:
+    """Tie every citation of the layered indicators and combinations to its source (in place), and check the
+    sources frameworks and checklist items name; each problem, with the item's place and id, into
+    ``problems``."""
+    items: tuple[dict[str, Any], ...] = (indicators, combinations)
+    for store in items:
+        for ident, item in store.items():
+            tied: list[Citation] = []
+            for citation in item.citations:
+                checked = sources.check(citation)
+                if isinstance(checked, str):
+                    problems.append(f"{where[ident]}: {ident}: {checked}")
+                else:
+                    tied.append(checked)
+            store[ident] = item.model_copy(update={"citations": tied})
+    for named in (frameworks, checklist):
+        for ident, entry in named.items():
+            for ref in entry.sources:
+                if sources.find(ref) is None:
+                    hint = _did_you_mean(ref, sources.entries)
+                    problems.append(f"{where[ident]}: {ident}: unknown source '{ref}'{hint}")
 
 
 def _finish(
@@ -936,6 +1176,18 @@ def _finish(
         checklist=list(checklist.values()),
         sources=sources,
     )
+
+
+@lru_cache(maxsize=1)
+def bundled_sources() -> tuple[tuple[str, tuple[Source, Path]], ...]:
+    """The bundled ``rules/sources.yaml`` by id, each with the base its file is found from."""
+    path = default_rules_dir() / "sources.yaml"
+    problems: list[str] = []
+    raw, problem = _parse(str(path), path.read_bytes(), bundled=True)
+    parsed = _read_file(str(path), raw, problems, set(), {}) if problem is None else None
+    if parsed is None or problem or problems:
+        raise RulesError(f"{path}: invalid sources", problems=[problem] if problem else problems)
+    return tuple((s.id, (s, project_root())) for s in parsed.sources)
 
 
 @lru_cache(maxsize=1)

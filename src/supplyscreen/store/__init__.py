@@ -22,7 +22,11 @@ Tables:
   regenerated, because they need the original spreadsheet columns and the rule set as they were at
   screening time; a download is then exactly what was produced. ``results.json`` is put together from the
   head and the result rows when it is asked for, byte for byte the same (runs stored before keep theirs).
-- ``meta``: key/value pairs (the web app's session-signing secret).
+- ``meta``: key/value pairs (the web app's session-signing secret, the audit trail's lock row).
+- the review tables (``users``, ``decisions``, ``supplier_status``, ``evidence``, ``documents``, ``events``):
+  written and read by ``supplyscreen.review``, which uses this store's engine and sessions. A run's
+  creation, its results and its deletion are events of the audit trail (``review.audit``), written in the
+  same transaction; each result row keeps its supplier key (``review.keys``), which decisions follow.
 
 A run is deleted with everything that is only its own (``delete_runs``; ``prune`` deletes those older than
 a number of days). The models are in ``models.py``; the schema is made and upgraded by the Alembic migrations in
@@ -69,6 +73,7 @@ from supplyscreen.store.models import (
 
 if TYPE_CHECKING:
     from supplyscreen.pipeline.screen import ScreeningResult
+    from supplyscreen.review.audit import Actor
 
 __all__ = [
     "Base",
@@ -275,12 +280,14 @@ class Store:
         options: Mapping[str, Any] | None = None,
         source: str = "web",
         status: str = "mapping",
+        actor: Actor | None = None,
     ) -> str:
-        """Store the uploaded files (by content hash) and a new run that uses them; returns the run id."""
+        """Store the uploaded files (by content hash) and a new run that uses them; returns the run id. The
+        run's creation is an event of the audit trail, by ``actor`` (default: supplyscreen itself)."""
         try:
-            return self._create_run(inputs, rules, lists, options, source, status)
+            return self._create_run(inputs, rules, lists, options, source, status, actor)
         except IntegrityError:  # the same file stored at the same moment by another request
-            return self._create_run(inputs, rules, lists, options, source, status)
+            return self._create_run(inputs, rules, lists, options, source, status, actor)
 
     def _create_run(
         self,
@@ -290,8 +297,12 @@ class Store:
         options: Mapping[str, Any] | None,
         source: str,
         status: str,
+        actor: Actor | None,
     ) -> str:
+        from supplyscreen.review import audit
+
         run_id = uuid.uuid4().hex
+        stored: list[dict[str, Any]] = []
         with self.session() as s:
             s.add(RunRow(id=run_id, source=source, status=status, options=dict(options or {})))
             s.flush()
@@ -312,6 +323,9 @@ class Store:
                             size=len(data),
                         )
                     )
+                    stored.append({"role": role, "name": name, "sha256": digest, "size": len(data)})
+            after = {"source": source, "status": status, "files": stored}
+            audit.append(s, actor or audit.Actor.system(), "run.create", f"run:{run_id}", after=after)
         return run_id
 
     def get_run(self, run_id: str) -> Run | None:
@@ -384,9 +398,12 @@ class Store:
         rules: Sequence[tuple[str, bytes]] = (),
         options: Mapping[str, Any] | None = None,
         source: str = "cli",
+        actor: Actor | None = None,
     ) -> str:
         """A new run of these files, being screened by this process (``screen --db``); its id."""
-        run_id = self.create_run(inputs, rules=rules, options=options, source=source, status="running")
+        run_id = self.create_run(
+            inputs, rules=rules, options=options, source=source, status="running", actor=actor
+        )
         self.start(run_id)
         return run_id
 
@@ -425,8 +442,13 @@ class Store:
         seconds: float | None = None,
     ) -> None:
         """Store every supplier's verdict, the reports (``results.json`` is not kept: it is put together from
-        the rows when asked for) and the summary; the run becomes ``done``."""
+        the rows when asked for) and the summary; the run becomes ``done``. Each row keeps its supplier key;
+        the run's results are an event of the audit trail, with how many hits earlier decisions cover
+        (``review.decisions``) and how many need review."""
         from supplyscreen.report.html import checklist_dicts, checklist_for
+        from supplyscreen.review import audit
+        from supplyscreen.review.decisions import run_finished
+        from supplyscreen.review.keys import supplier_key_of
 
         tiers = result.by_tier
         catalogue = Catalogue()
@@ -435,6 +457,7 @@ class Store:
             s.query(ReportRow).filter(ReportRow.run_id == run_id).delete()
             for position, sup in enumerate(result.suppliers):
                 country = sup.fields.get("country", "")
+                record = sup.as_dict()
                 s.add(
                     ResultRow(
                         run_id=run_id,
@@ -449,8 +472,9 @@ class Store:
                         score=sup.verdict.score,
                         tier=sup.verdict.tier,
                         presumption=sup.verdict.presumption,
-                        supplier=catalogue.pack_supplier(sup.as_dict()),
+                        supplier=catalogue.pack_supplier(record),
                         checklist=catalogue.pack_checklist(checklist_dicts(checklist_for(sup, result.rules))),
+                        supplier_key=supplier_key_of(record),
                     )
                 )
             for fmt, data in reports.items():
@@ -479,6 +503,15 @@ class Store:
                     catalogue=catalogue.as_json(),
                 )
             )
+            s.flush()
+            summary = {
+                "rows": len(result.suppliers),
+                "by_tier": tiers,
+                "presumption": result.presumption_count,
+            }
+            hits = sum(len(sup.verdict.hits) for sup in result.suppliers)
+            after = {**summary, "rules_sha256": result.rules.sha256, **run_finished(s, run_id, hits)}
+            audit.append(s, audit.Actor.system(), "run.finish", f"run:{run_id}", after=after)
 
     def record(
         self,
@@ -487,10 +520,11 @@ class Store:
         options: Mapping[str, Any] | None = None,
         rules: Sequence[tuple[str, bytes]] = (),
         source: str = "cli",
+        actor: Actor | None = None,
     ) -> str:
         """Record a finished screening (``supplyscreen screen --db``): its inputs, results and reports."""
         inputs = [(f.display, f.read_bytes()) for f in result.inputs]
-        run_id = self.start_run(inputs, rules=rules, options=options, source=source)
+        run_id = self.start_run(inputs, rules=rules, options=options, source=source, actor=actor)
         self.finish(run_id, result, reports)
         return run_id
 
@@ -524,13 +558,18 @@ class Store:
                 found.append(matches[0])
         return list(dict.fromkeys(found))
 
-    def delete_runs(self, run_ids: Sequence[str]) -> int:
+    def delete_runs(self, run_ids: Sequence[str], actor: Actor | None = None) -> int:
         """Delete runs with their files, result rows and reports — files only where no other run uses them.
-        A run being screened by a live process is refused (``RunBusy``). Returns how many were deleted."""
+        A run being screened by a live process is refused (``RunBusy``). Returns how many were deleted. Each
+        deletion is an event of the audit trail, by ``actor`` (default: supplyscreen itself); what was
+        decided on a run is kept."""
+        from supplyscreen.review import audit
+
         deleted = 0
         for run_id in run_ids:
             self.reap(run_id)
             with self.session() as s:
+                audit.lock(s)
                 row = s.get(RunRow, run_id)
                 if row is None:
                     continue
@@ -547,6 +586,8 @@ class Store:
                 used = set(s.scalars(select(RunFileRow.sha256).where(RunFileRow.sha256.in_(digests))).all())
                 if digests - used:
                     s.execute(delete(FileRow).where(FileRow.sha256.in_(digests - used)))
+                before = {"status": row.status, "rows": row.rows, "created_at": _iso(row.created_at)}
+                audit.append(s, actor or audit.Actor.system(), "run.delete", f"run:{run_id}", before=before)
                 deleted += 1
         return deleted
 

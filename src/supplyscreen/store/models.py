@@ -1,12 +1,16 @@
 """The store's tables as SQLAlchemy models. The schema itself is made and changed by the migrations
-(``store/migrations/versions``); a test checks that the migrations give exactly these models."""
+(``store/migrations/versions``); a test checks that the migrations give exactly these models.
+
+The review tables (users, decisions, supplier statuses, evidence, documents, events) are written and read by
+``supplyscreen.review``; none of them refers to a run by foreign key, so deleting a run never deletes what
+was decided on it."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -85,6 +89,8 @@ class ResultRow(Base):
     # keys.search_key(name) and keys.country_key(country, address): searched and grouped in SQL
     search_key: Mapped[str] = mapped_column(Text, default="", server_default="")
     country_key: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # review.keys.supplier_key: the supplier across runs (decisions are kept against it)
+    supplier_key: Mapped[str] = mapped_column(Text, default="", server_default="", index=True)
 
 
 class ReportRow(Base):
@@ -99,3 +105,102 @@ class MetaRow(Base):
     __tablename__ = "meta"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+# --- review (supplyscreen.review) ------------------------------------------------------------------------
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))  # reviewer, admin
+    password_hash: Mapped[str] = mapped_column(Text)  # argon2id, with its parameters and salt
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now)
+
+
+class DecisionRow(Base):
+    """A decision on a hit (``hit_key``) or on a supplier as a whole (``hit_key`` ""): rows are only added;
+    the latest for a key is the one in force."""
+
+    __tablename__ = "decisions"
+    __table_args__ = (Index("ix_decisions_keys", "supplier_key", "hit_key", "id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    supplier_key: Mapped[str] = mapped_column(Text)
+    hit_key: Mapped[str] = mapped_column(Text, default="")
+    decision: Mapped[str] = mapped_column(
+        String(24)
+    )  # false_positive, confirmed, needs_information, escalated
+    comment: Mapped[str] = mapped_column(Text, default="")
+    reviewer: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now)
+    run_id: Mapped[str] = mapped_column(String(32))  # the run it was made on (kept when the run is deleted)
+    position: Mapped[int] = mapped_column(Integer)
+    # the hit as it was when decided (a later hit that scores more is not covered), or for a supplier decision
+    # every hit then: {hit_key: [points, similarity]}
+    points: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    similarity: Mapped[float | None] = mapped_column(Float, nullable=True)
+    hits: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class SupplierStatusRow(Base):
+    """A supplier's review status (open, in_review, awaiting_evidence, closed); the latest row is in force."""
+
+    __tablename__ = "supplier_status"
+    __table_args__ = (Index("ix_supplier_status_key", "supplier_key", "id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    supplier_key: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(24))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    reviewer: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now)
+    run_id: Mapped[str] = mapped_column(String(32))
+
+
+class DocumentRow(Base):
+    """A document attached to an evidence item: its bytes, compressed when that makes them smaller."""
+
+    __tablename__ = "documents"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(Text)  # display only, never a path
+    kind: Mapped[str] = mapped_column(String(32))  # what its content is (review.documents.KINDS)
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    codec: Mapped[str] = mapped_column(String(8), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now)
+
+
+class EvidenceRow(Base):
+    """An evidence item of a supplier's checklist marked requested, received or accepted, with the document
+    attached to it (kept from the item's earlier row when none is given); the latest row is in force."""
+
+    __tablename__ = "evidence"
+    __table_args__ = (Index("ix_evidence_keys", "supplier_key", "item_id", "id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    supplier_key: Mapped[str] = mapped_column(Text)
+    item_id: Mapped[str] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    reviewer: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now)
+    run_id: Mapped[str] = mapped_column(String(32))
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), nullable=True)
+
+
+class EventRow(Base):
+    """The audit trail: events are only ever added. ``hash`` is sha256 of ``prev_hash`` and the event's
+    canonical JSON (``review.audit``), so a changed, removed or reordered event breaks the chain."""
+
+    __tablename__ = "events"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+    actor: Mapped[str] = mapped_column(String(64))
+    via: Mapped[str] = mapped_column(String(16))  # login, name, cli, system
+    action: Mapped[str] = mapped_column(String(32), index=True)
+    target: Mapped[str] = mapped_column(Text, index=True)
+    before: Mapped[Any] = mapped_column(JSON, nullable=True)
+    after: Mapped[Any] = mapped_column(JSON, nullable=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)

@@ -23,8 +23,9 @@ from supplyscreen.leftovers import remove_legacy_run_dirs
 from supplyscreen.settings import LOOPBACK, Settings
 from supplyscreen.store import Store
 from supplyscreen.web import errors, jobs, lists_api
+from supplyscreen.web.auth import Accounts, refuse_without_accounts
 from supplyscreen.web.guards import JsonBodies, SameOrigin
-from supplyscreen.web.routers import compare, pages, runs_api
+from supplyscreen.web.routers import compare, pages, review_api, review_pages, runs_api
 from supplyscreen.web.uploads import BodyLimit
 
 log = logging.getLogger("supplyscreen.web")
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     """Build the app. ``store`` defaults to the database named by ``settings.db``."""
     settings = settings or Settings.load()
     store = store or Store(settings.db_url)
+    refuse_without_accounts(settings, store)
     interrupted = store.reap()
     if interrupted:
         log.warning("%d run(s) whose process died are marked interrupted", interrupted)
@@ -67,7 +69,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.router.add_event_handler("shutdown", runner.shutdown)
 
     # outermost first: trusted hosts, cross-site requests refused, body size, JSON bodies bounded, session
-    # cookie (HTML pages only use it)
+    # cookie (HTML pages only use it), the account of the request (required beyond loopback)
+    app.add_middleware(Accounts, store=store, required=not settings.on_loopback)
     app.add_middleware(SessionForPages, secret_key=store.secret())
     app.add_middleware(JsonBodies, max_bytes=settings.max_json_bytes, max_depth=settings.max_json_depth)
     app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes)
@@ -87,7 +90,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 
     errors.install(app)
     app.include_router(pages.router)
+    app.include_router(review_pages.router)
     app.include_router(runs_api.router)
+    app.include_router(review_api.router)
     app.include_router(lists_api.router)
     app.include_router(compare.pages)
     app.include_router(compare.api)

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 
 from supplyscreen._version import __version__
+from supplyscreen.citations import view as cite_view
 from supplyscreen.report.html import show_text
 from supplyscreen.score import TRACK_LABELS
 from supplyscreen.web import jobs
@@ -28,6 +29,7 @@ env = Environment(
 )
 show_text(env)  # supplier text shown as in report.html: invisible characters as ⟨U+202E⟩
 env.globals["track_labels"] = TRACK_LABELS
+env.globals["cite_view"] = cite_view  # citations shown as in report.html (_citation.html.j2)
 
 
 def when(value: dt.datetime | None) -> str:
@@ -57,6 +59,7 @@ class Page:
             when=when,
             status_label=lambda s: STATUS_LABELS.get(s, s),
             lists_supported=jobs.lists_supported(),
+            user=getattr(self.request.state, "user", None),  # the signed-in account (web/auth.py)
             **context,
         )
         return HTMLResponse(html, status_code=status)

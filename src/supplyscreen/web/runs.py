@@ -17,9 +17,11 @@ from starlette.exceptions import HTTPException
 from supplyscreen.errors import InputError
 from supplyscreen.ingest.columns import PSEUDO_FIELDS
 from supplyscreen.ingest.mapping import parse_fields
+from supplyscreen.review.audit import Actor
 from supplyscreen.rules import FIELDS
 from supplyscreen.store import Run, Store
 from supplyscreen.web import jobs
+from supplyscreen.web.auth import request_actor
 from supplyscreen.web.deps import check_csrf
 from supplyscreen.web.guards import load_json
 from supplyscreen.web.uploads import (
@@ -62,7 +64,10 @@ async def upload(request: Request, store: Store, source: str) -> tuple[str, Form
     raw_rules = await files_of(form, "rules")
     raw_lists = await files_of(form, "lists")
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
-    run_id = await run_in_threadpool(_store_upload, store, source, raw_inputs, raw_rules, raw_lists, fields)
+    actor = request_actor(request)
+    run_id = await run_in_threadpool(
+        _store_upload, store, source, raw_inputs, raw_rules, raw_lists, fields, actor
+    )
     return run_id, form
 
 
@@ -73,6 +78,7 @@ def _store_upload(
     raw_rules: list[tuple[str, bytes]],
     raw_lists: list[tuple[str, bytes]],
     form: Mapping[str, str],
+    actor: Actor,
 ) -> str:
     """Check every file by content, validate uploaded rules, detect the columns and store the run."""
     if not raw_inputs:
@@ -101,6 +107,7 @@ def _store_upload(
         [(u.name, u.data) for u in lists],
         options=options,
         source=source,
+        actor=actor,
     )
 
 
@@ -213,7 +220,13 @@ def run_json(request: Request, run: Run) -> dict[str, Any]:
     return out
 
 
-def download(store: Store, run_id: str, filename: str, attachment: bool) -> Response:
+def download(
+    store: Store, run_id: str, filename: str, attachment: bool, actor: Actor | None = None
+) -> Response:
+    """A report of a finished run as it was produced; the download is an export event of the audit trail
+    (by ``actor``: default, an anonymous visitor)."""
+    from supplyscreen.review import audit
+
     run = get_run(store, run_id)
     if filename not in DOWNLOADS:
         raise HTTPException(404)
@@ -223,6 +236,9 @@ def download(store: Store, run_id: str, filename: str, attachment: bool) -> Resp
     data = store.report(run.id, fmt)
     if data is None:
         raise HTTPException(404)
+    audit.record(
+        store, actor or Actor.anonymous(), "export.report", f"run:{run.id}", after={"file": filename}
+    )
     disposition = "attachment" if attachment else "inline"
     return Response(
         data, media_type=media, headers={"Content-Disposition": f'{disposition}; filename="{filename}"'}

@@ -12,15 +12,18 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 
+from supplyscreen.citations import cited_sources
 from supplyscreen.report.html import TIER_COLOURS, SupplierCard, tier_chart, track_rows
-from supplyscreen.rules import FIELDS
+from supplyscreen.rules import FIELDS, bundled_sources
 from supplyscreen.score import TIERS
 from supplyscreen.store import Run
 from supplyscreen.store.keys import country_key
 from supplyscreen.web import jobs
+from supplyscreen.web.auth import request_actor
 from supplyscreen.web.changes import comparable, headlines
 from supplyscreen.web.deps import Position, RunnerDep, SettingsDep, StoreDep, csrf_form
 from supplyscreen.web.render import Page
+from supplyscreen.web.routers.review_pages import carried_counts, review_context, run_reviews
 from supplyscreen.web.runs import download, file_corrections, get_run, upload
 
 REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"
@@ -44,6 +47,7 @@ def index(page: PageDep, store: StoreDep, settings: SettingsDep) -> HTMLResponse
         "index.html.j2",
         runs=runs,
         changes=headlines(store, runs),
+        carried=carried_counts(store, [r.id for r in runs]),
         max_mb=f"{settings.max_upload_mb:g}",
         max_bytes=settings.max_upload_bytes,
     )
@@ -73,8 +77,11 @@ async def start(
 
 
 @router.post("/runs/{run_id}/delete")
-async def delete(run_id: str, form: Annotated[FormData, Depends(csrf_form)], store: StoreDep) -> Response:
-    await run_in_threadpool(lambda: store.delete_runs([get_run(store, run_id).id]))
+async def delete(
+    request: Request, run_id: str, form: Annotated[FormData, Depends(csrf_form)], store: StoreDep
+) -> Response:
+    actor = request_actor(request)
+    await run_in_threadpool(lambda: store.delete_runs([get_run(store, run_id).id], actor=actor))
     return RedirectResponse("/", status_code=303)
 
 
@@ -138,6 +145,7 @@ def show(
         ("country", "Country", ""),
         ("", "Main reason", ""),
         ("position", "Source", ""),
+        ("", "Review", ""),
     ]
     return page(
         "results.html.j2",
@@ -154,11 +162,14 @@ def show(
         sort_url=sort_url,
         cli=jobs.cli_equivalent(run),
         **comparable(store, run),
+        **run_reviews(store, run.id, suppliers),
     )
 
 
 @router.get("/runs/{run_id}/suppliers/{position}")
-def supplier(page: PageDep, store: StoreDep, run_id: str, position: Position) -> HTMLResponse:
+def supplier(
+    request: Request, page: PageDep, store: StoreDep, run_id: str, position: Position
+) -> HTMLResponse:
     run = get_run(store, run_id)
     s = store.supplier(run.id, position)
     if s is None:
@@ -170,17 +181,27 @@ def supplier(page: PageDep, store: StoreDep, run_id: str, position: Position) ->
         card=SupplierCard.of_json(s.supplier, s.checklist),
         prev=position - 1 if position > 0 else None,
         next=position + 1 if position + 1 < run.rows else None,
+        **review_context(request, store, run.id, position),
     )
 
 
+@router.get("/runs/{run_id}/sources")
+def sources(page: PageDep, store: StoreDep, run_id: str) -> HTMLResponse:
+    """Every source cited by the run's hits, with how many hits cite it (as in report.html's Sources)."""
+    run = get_run(store, run_id)
+    hits = (h.get("citations") or [] for s in store.suppliers(run.id) for h in s.supplier.get("hits") or [])
+    known = {ident: entry for ident, (entry, _) in bundled_sources()}
+    return page("sources.html.j2", run=run, sources=cited_sources(hits, known))
+
+
 @router.get("/runs/{run_id}/download/{filename}")
-def download_file(store: StoreDep, run_id: str, filename: str) -> Response:
-    return download(store, run_id, filename, attachment=True)
+def download_file(request: Request, store: StoreDep, run_id: str, filename: str) -> Response:
+    return download(store, run_id, filename, attachment=True, actor=request_actor(request))
 
 
 @router.get("/runs/{run_id}/report")
-def report(store: StoreDep, run_id: str) -> Response:
-    response = download(store, run_id, "report.html", attachment=False)
+def report(request: Request, store: StoreDep, run_id: str) -> Response:
+    response = download(store, run_id, "report.html", attachment=False, actor=request_actor(request))
     response.headers["Content-Security-Policy"] = REPORT_CSP
     return response
 

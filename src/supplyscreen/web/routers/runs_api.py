@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 
 from supplyscreen.ingest.mapping import parse_fields
 from supplyscreen.web import runs
+from supplyscreen.web.auth import request_actor
 from supplyscreen.web.deps import Position, RunnerDep, StoreDep
 from supplyscreen.web.runs import INDEX, NotFinished, run_json, sheet_corrections
 from supplyscreen.web.uploads import files_part, multipart_body
@@ -216,8 +217,8 @@ def get_run(request: Request, store: StoreDep, run_id: str) -> RunOut:
     status_code=204,
     responses={**ERRORS, 409: {"model": ErrorOut, "description": "being screened"}},
 )
-def delete_run(store: StoreDep, run_id: str) -> Response:
-    store.delete_runs([runs.get_run(store, run_id).id])
+def delete_run(request: Request, store: StoreDep, run_id: str) -> Response:
+    store.delete_runs([runs.get_run(store, run_id).id], actor=request_actor(request))
     return Response(status_code=204)
 
 
@@ -227,8 +228,8 @@ def delete_run(store: StoreDep, run_id: str) -> Response:
     tags=["results"],
     responses={**ERRORS, 409: {"model": ErrorOut, "description": "not finished"}},
 )
-def results(store: StoreDep, run_id: str) -> Response:
-    return runs.download(store, run_id, "results.json", attachment=False)
+def results(request: Request, store: StoreDep, run_id: str) -> Response:
+    return runs.download(store, run_id, "results.json", attachment=False, actor=request_actor(request))
 
 
 @router.get(
@@ -288,6 +289,9 @@ def supplier(store: StoreDep, run_id: str, position: Position) -> dict[str, Any]
     responses={**ERRORS, 409: {"model": ErrorOut, "description": "not finished"}},
 )
 def download(
-    store: StoreDep, run_id: str, filename: Literal["report.html", "results.xlsx", "results.json"]
+    request: Request,
+    store: StoreDep,
+    run_id: str,
+    filename: Literal["report.html", "results.xlsx", "results.json"],
 ) -> Response:
-    return runs.download(store, run_id, filename, attachment=True)
+    return runs.download(store, run_id, filename, attachment=True, actor=request_actor(request))
