@@ -4,7 +4,7 @@ screened after an earlier one of the same files (``jobs.execute``): ``review.dif
 The runs list shows, for every done run, what changed since the previous run of the same files. Done runs
 do not change, so that line is computed once per pair of runs and kept (a few hundred lines at most), each
 run read once per page. Two runs of more than ``HEADLINE_MAX_ROWS`` rows together are not compared for the
-list (two runs of 26,000 rows take 4 s), nor, once one page has compared ``HEADLINE_ROWS_PER_PAGE`` rows,
+list (two runs of 26,000 rows take 3 s), nor, once one page has compared ``HEADLINE_ROWS_PER_PAGE`` rows,
 the rest until the next time the list is shown: the list links to their comparison instead.
 """
 
