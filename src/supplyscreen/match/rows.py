@@ -489,8 +489,15 @@ class Matcher:
     """Every matcher of a rule set, applied to one row of canonical fields."""
 
     def __init__(self, rules: RuleSet) -> None:
+        from supplyscreen.match.enforcement import EnforcementMatcher, mention_indicators
+
         self.rules = rules
-        self.terms = TermMatcher([i for i in rules.indicators if i.terms or i.patterns])
+        # the CBP enforcement actions: names and vessels matched like a watchlist, sheet by sheet
+        # (pipeline.backends.screen_chunk), and their names in notes with the rule terms, here
+        actions = rules.enforcement
+        self.enforcement = EnforcementMatcher(actions, rules.matching) if actions.actions else None
+        mentions = mention_indicators(actions)
+        self.terms = TermMatcher([i for i in rules.indicators if i.terms or i.patterns] + mentions)
         self.concepts = ConceptMatcher([i for i in rules.indicators if i.when], rules.concepts)
         self._unless_country = {
             i.id: frozenset(i.unless_country) for i in rules.indicators if i.unless_country
@@ -516,12 +523,20 @@ class Matcher:
     def _cell_hits(self, field_name: str, text: str) -> tuple[Hit, ...]:
         """Term (and concept) hits of one cell value (as a reader sees it)."""
         text = readable(text)
-        hits = self.terms.find(field_name, text)
+        hits = self._terms(field_name, text)
         if field_name in self.concepts.fields:
             found_by_meaning = self.concept_hits(field_name, text)
             if found_by_meaning:
                 hits = [*hits, *found_by_meaning]
         return tuple(hits)
+
+    def _terms(self, field_name: str, text: str, trace: list[str] | None = None) -> list[Hit]:
+        """Term and pattern hits of one value, an enforcement action's name among them as its action's hit."""
+        hits = self.terms.find(field_name, text, trace)
+        if self.enforcement is not None and any(h.category == "enforcement" for h in hits):
+            mention = self.enforcement.mention
+            hits = [mention(h) if h.category == "enforcement" else h for h in hits]
+        return hits
 
     def concept_hits(self, field_name: str, text: str, trace: list[str] | None = None) -> list[Hit]:
         """Hits of the concept patterns (``when``) in one field value; with ``trace``, the matches set
@@ -559,7 +574,7 @@ class Matcher:
         for field_name, text in row.items():
             if text and field_name != "id":
                 if trace is not None:
-                    hits.extend(self.terms.find(field_name, readable(text), trace))
+                    hits.extend(self._terms(field_name, readable(text), trace))
                     hits.extend(self.concept_hits(field_name, readable(text), trace))
                     continue
                 values = cells.get(field_name)
