@@ -232,7 +232,8 @@ def _formula_named_rules(tmp_path: Path) -> Path:
         "    category: entity\n"
         "    terms: [Golden Bridge Manpower]\n"
         "    points: 40\n"
-        '    citations: [{source: "ACME memo", quote: "Golden Bridge Manpower supplied crews"}]\n',
+        '    citations: [{source: acme.memo, summary: "Golden Bridge Manpower supplied crews"}]\n'
+        "sources: [{id: acme.memo, kind: advisory, title: Supplier review memo, publisher: ACME}]\n",
         encoding="utf-8",
     )
     return rules

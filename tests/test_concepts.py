@@ -305,7 +305,7 @@ def test_an_unknown_concept_is_a_rules_error_with_a_hint(tmp_path: Path) -> None
         "    category: nexus\n"
         "    when: [dprk + wokers]\n"
         "    points: 10\n"
-        "    citations: [{source: test, quote: test}]\n",
+        "    citations: [{source: seed.003, summary: test}]\n",
         encoding="utf-8",
     )
     with pytest.raises(RulesError) as err:

@@ -222,7 +222,8 @@ def test_rules_and_lists_as_the_command_takes_them(tmp_path: Path) -> None:
         "    category: entity\n"
         "    terms: [Golden Bridge Manpower]\n"
         "    points: 40\n"
-        '    citations: [{source: "ACME memo", quote: "Golden Bridge Manpower supplied crews"}]\n',
+        '    citations: [{source: acme.memo, summary: "Golden Bridge Manpower supplied crews"}]\n'
+        "sources: [{id: acme.memo, kind: advisory, title: Supplier review memo, publisher: ACME}]\n",
         encoding="utf-8",
     )
     watchlist = tmp_path / "acme-list.csv"

@@ -31,13 +31,18 @@ def test_seeds_are_byte_for_byte_copies() -> None:
         assert hashlib.sha256(seed.read_bytes()).digest() == hashlib.sha256(original.read_bytes()).digest()
 
 
-def _all_citations(ruleset: RuleSet) -> list[tuple[str, str, str]]:
+def _all_citations(ruleset: RuleSet) -> list[tuple[str, str, str | None]]:
+    """(item id, the cited source's file or id, quote) of every indicator and combination citation."""
     items = [*ruleset.indicators, *ruleset.combinations]
-    return [(item.id, c.source, c.quote) for item in items for c in item.citations]
+    return [
+        (item.id, c.source_entry.file or c.source_id if c.source_entry else c.source, c.quote)
+        for item in items
+        for c in item.citations
+    ]
 
 
 def test_every_seed_quote_appears_in_its_file(ruleset: RuleSet) -> None:
-    cited = [(ident, src, quote) for ident, src, quote in _all_citations(ruleset) if src.startswith("seeds/")]
+    cited = [(i, src, q) for i, src, q in _all_citations(ruleset) if src.startswith("seeds/") and q]
     assert len(cited) >= 30
     for ident, src, quote in cited:
         text = (ROOT / src).read_text(encoding="utf-8")
@@ -120,13 +125,15 @@ indicators:
     category: sector
     terms: [alpha]
     points: 5
-    citations: [&cite {source: "https://example.org/acme", quote: "alpha"}]
+    citations: [&cite {source: acme.site, quote: "alpha"}]
   - id: acme.two
     name: Two
     category: sector
     terms: [beta]
     points: 5
     citations: [*cite]
+sources:
+  - {id: acme.site, kind: news_report, title: Acme, publisher: Acme, url: "https://example.org/acme"}
 """
 
 
@@ -136,7 +143,7 @@ def test_yaml_aliases_load_within_their_budget_and_the_limits_are_settings(
     path = tmp_path / "acme.yaml"
     path.write_text(ANCHORED, encoding="utf-8")
     two = load_rules(layered([path])).indicator("acme.two")
-    assert [(c.source, c.quote) for c in two.citations] == [("https://example.org/acme", "alpha")]
+    assert [(c.source, c.quote) for c in two.citations] == [("acme.site", "alpha")]
     monkeypatch.setenv("SUPPLYSCREEN_RULES_MAX_ALIAS_NODES", "2")  # the citation is 5 values
     with pytest.raises(RulesError) as info:
         load_rules(layered([path]))

@@ -36,7 +36,9 @@ indicators:
     terms: [Golden Bridge Manpower]
     fields: [name, notes]
     points: 40
-    citations: [{source: "ACME compliance memo 2026-07", quote: "Golden Bridge Manpower supplied DPRK crews"}]
+    citations: [{source: acme.memo, summary: "Golden Bridge Manpower supplied DPRK crews"}]
+sources:
+  - {id: acme.memo, kind: advisory, title: Compliance memo, publisher: ACME, date: 2026-07}
 override:
   - id: sector.construction
     points: 30

@@ -745,7 +745,7 @@ def write_huge(folder: Path, names: list[str] | None = None) -> dict[str, Path]:
 
 # --- hostile rule files (YAML), made at test time: `rules check` and rule uploads refuse them at once --------
 
-_CITATION = "citations: [{source: 'https://example.org/policy', quote: 'x'}]"
+_CITATION = "citations: [{source: seed.003, summary: 'x'}]"
 
 
 def _nested_aliases(levels: str, width: int, key: str = "") -> list[str]:

@@ -35,6 +35,7 @@ from supplyscreen.rules import (
     EnforcementList,
     Indicator,
     MatchingRules,
+    Source,
     WatchlistPoints,
 )
 
@@ -63,8 +64,9 @@ def indicator_name(action: EnforcementAction) -> str:
     return f"CBP {kind} of {_date(order.date)}, {last.what} {_date(last.date)}: {action.name} — history, no detention"
 
 
-def action_json(action: EnforcementAction, as_of: Any) -> dict[str, Any]:
-    """The action as ``results.json`` carries it in a hit's ``list.action``."""
+def action_json(action: EnforcementAction, as_of: Any, cited: Mapping[str, Source]) -> dict[str, Any]:
+    """The action as ``results.json`` carries it in a hit's ``list.action``: each event with its source as
+    "publisher, title, date" (``cited``: the sources of sources.yaml) and its id."""
     order = action.order
     return {
         "id": action.id,
@@ -75,7 +77,13 @@ def action_json(action: EnforcementAction, as_of: Any) -> dict[str, Any]:
         "goods": action.goods,
         "dprk_labour": action.dprk_labour,
         "events": [
-            {"date": e.date.isoformat(), "what": e.what, "source": e.source, "verified": e.verified}
+            {
+                "date": e.date.isoformat(),
+                "what": e.what,
+                "source": cited[e.source].display if e.source in cited else e.source,
+                "source_id": e.source,
+                "verified": e.verified,
+            }
             for e in action.events
         ],
         "as_of": as_of.isoformat() if as_of is not None else None,
@@ -85,6 +93,7 @@ def action_json(action: EnforcementAction, as_of: Any) -> dict[str, Any]:
 def enforcement_hit(
     action: EnforcementAction,
     enforcement: EnforcementList,
+    cited: Mapping[str, Source],
     field: str,
     text: str,
     matched: str,
@@ -106,7 +115,7 @@ def enforcement_hit(
         nexus=action.dprk_labour and active,
         tags=("enforcement", DETENTION_TAG if active else HISTORY_TAG, action.order.what),
         group="enforcement",
-        list={**listed, "action": action_json(action, enforcement.as_of)},
+        list={**listed, "action": action_json(action, enforcement.as_of, cited)},
     )
 
 
@@ -145,12 +154,18 @@ def _entries(enforcement: EnforcementList) -> list[Entry]:
 class EnforcementMatcher(ListMatcher):
     """The enforcement actions as a compiled watchlist whose hits are enforcement hits."""
 
-    def __init__(self, enforcement: EnforcementList, matching: MatchingRules | None = None) -> None:
+    def __init__(
+        self,
+        enforcement: EnforcementList,
+        matching: MatchingRules | None = None,
+        cited: Mapping[str, Source] | None = None,
+    ) -> None:
         entries = _entries(enforcement)
         digest = hashlib.sha256(enforcement.model_dump_json().encode()).hexdigest()
         listed = Watchlist(display=SOURCE, sha256=digest, format="enforcement", entries=entries)
         super().__init__([listed], WatchlistPoints(), matching=matching)
         self.enforcement = enforcement
+        self.cited = dict(cited or {})  # the sources the actions' events name, by id
         self.actions = {a.id: a for a in enforcement.actions}
         # the words of the listed names' keys: an ASCII name holding none of them (spaces and punctuation
         # aside) cannot come near a listed name, and is not compared at all
@@ -196,7 +211,9 @@ class EnforcementMatcher(ListMatcher):
             "comparisons": c.combined.comparisons_json(),
             "why": c.why,
         }
-        return enforcement_hit(action, self.enforcement, c.field, c.text, c.alias, round(c.score, 3), listed)
+        return enforcement_hit(
+            action, self.enforcement, self.cited, c.field, c.text, c.alias, round(c.score, 3), listed
+        )
 
     def mention(self, hit: Hit) -> Hit:
         """An enforcement action named word for word in a row's notes or description (a term hit of
@@ -212,7 +229,9 @@ class EnforcementMatcher(ListMatcher):
             "comparisons": [Comparison("mention", 1.0, detail).as_dict()],
             "why": f"kept: {detail}",
         }
-        return enforcement_hit(action, self.enforcement, hit.field, hit.text, hit.matched, 1.0, listed)
+        return enforcement_hit(
+            action, self.enforcement, self.cited, hit.field, hit.text, hit.matched, 1.0, listed
+        )
 
 
 def _entity_terms(name: str) -> list[str]:

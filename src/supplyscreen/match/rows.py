@@ -97,7 +97,7 @@ class Hit:
             "matched": self.matched,
             "similarity": round(self.similarity, 3),
             "points": self.points,
-            "citations": [{"source": c.source, "quote": c.quote} for c in self.citations],
+            "citations": [c.as_json() for c in self.citations],
             "list": dict(self.list) if self.list is not None else None,
         }
 
@@ -495,7 +495,9 @@ class Matcher:
         # the CBP enforcement actions: names and vessels matched like a watchlist, sheet by sheet
         # (pipeline.backends.screen_chunk), and their names in notes with the rule terms, here
         actions = rules.enforcement
-        self.enforcement = EnforcementMatcher(actions, rules.matching) if actions.actions else None
+        self.enforcement = (
+            EnforcementMatcher(actions, rules.matching, rules.cited) if actions.actions else None
+        )
         mentions = mention_indicators(actions)
         self.terms = TermMatcher([i for i in rules.indicators if i.terms or i.patterns] + mentions)
         self.concepts = ConceptMatcher([i for i in rules.indicators if i.when], rules.concepts)

@@ -18,7 +18,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from supplyscreen import packaged
 from supplyscreen.errors import RulesError
@@ -29,6 +37,7 @@ FIELDS = ("id", "name", "country", "address", "description", "hs_code", "vessel"
 FieldName = Literal["id", "name", "country", "address", "description", "hs_code", "vessel", "notes"]
 Category = Literal["nexus", "entity", "place", "country", "sector", "vessel", "hs_code", "ilo", "enforcement"]
 TOP_LEVEL_KEYS = (
+    "sources",
     "concepts",
     "indicators",
     "combinations",
@@ -81,13 +90,120 @@ class _Item(_Model):
     id: str = Field(pattern=r"^[a-z0-9_.-]+$")
 
 
+SourceKind = Literal[
+    "news_report",
+    "wire_story",
+    "opinion",
+    "statute",
+    "regulation",
+    "cbp_notice",
+    "ofac",
+    "federal_register",
+    "un_resolution",
+    "dataset",
+    "advisory",
+    "ngo_report",
+]
+# Kinds whose documents are a third party's copyright: the project cannot ship their text, so a quote from
+# one may stand without a ``file`` — but only when the source has a ``url`` where a reader can check it.
+# Every other kind (statutes, regulations, CBP, OFAC, Federal Register and UN texts, datasets, government
+# advisories) is public and can be shipped: a quote from it needs its ``file``.
+UNSHIPPABLE_KINDS: tuple[str, ...] = ("news_report", "wire_story", "opinion", "ngo_report")
+_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+class Source(_Item):
+    """A document rules may cite (``sources:`` in ``rules/sources.yaml``): what an auditor needs to cite it."""
+
+    kind: SourceKind
+    title: str = Field(min_length=1)
+    publisher: str = Field(min_length=1)
+    authors: list[str] = []
+    date: str = ""  # ISO date as the document gives it: YYYY-MM-DD, YYYY-MM or YYYY
+    url: str = ""
+    file: str = ""  # a text shipped with the rules (relative to the rule directory's parent): quotes checked
+    checked: str = ""  # how its title, publisher and date were checked
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _date(cls, value: Any) -> str:
+        if isinstance(value, dt.date):  # YAML reads 2024-05-13 as a date
+            return value.isoformat()
+        if isinstance(value, int) and not isinstance(value, bool):  # and 2024 as a number
+            value = str(value)
+        if not isinstance(value, str) or (value and not _DATE.match(value)):
+            raise ValueError(f"date {value!r} must be an ISO date: YYYY-MM-DD, YYYY-MM or YYYY")
+        return value
+
+    @property
+    def display(self) -> str:
+        """The source as reports show it: "publisher, title, date"."""
+        return ", ".join(part for part in (self.publisher, self.title, self.date) if part)
+
+
 class Citation(_Model):
+    """A rule's evidence: a ``source`` id (``sources.yaml``) with exactly one of a verbatim ``quote`` from it
+    (checked against its file by ``rules check``) or a ``summary`` (a paraphrase, never shown as a quote).
+
+    Rules resolve each citation to its :class:`Source` when they are loaded; a citation made at run time
+    (a watchlist entry's reason) names its source in ``source`` and has none.
+    """
+
     source: str = Field(min_length=1)
-    quote: str = Field(min_length=1)
+    quote: str | None = Field(default=None, min_length=1)
+    summary: str | None = Field(default=None, min_length=1)
+    _resolved: Source | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _one_of(self) -> Citation:
+        if (self.quote is None) == (self.summary is None):
+            raise ValueError("a citation has exactly one of 'quote' (verbatim) or 'summary' (a paraphrase)")
+        return self
+
+    def resolved(self, source: Source) -> Citation:
+        """This citation tied to its source (a copy)."""
+        tied = self.model_copy()
+        tied._resolved = source
+        return tied
+
+    @property
+    def source_entry(self) -> Source | None:
+        return self._resolved
+
+    @property
+    def source_id(self) -> str:
+        return self._resolved.id if self._resolved is not None else self.source
+
+    @property
+    def kind(self) -> str:
+        """The source's kind; a citation made at run time cites a dataset (a watchlist)."""
+        return self._resolved.kind if self._resolved is not None else "dataset"
+
+    @property
+    def display(self) -> str:
+        """The source as "publisher, title, date", or as given when it has no entry."""
+        return self._resolved.display if self._resolved is not None else self.source
+
+    @property
+    def text(self) -> str:
+        """The quote or the summary."""
+        return self.quote if self.quote is not None else self.summary or ""
 
     @property
     def is_seed(self) -> bool:
-        return self.source.startswith("seeds/")
+        return (self._resolved.file if self._resolved is not None else self.source).startswith("seeds/")
+
+    def as_json(self) -> dict[str, str]:
+        """The citation as results.json writes it: ``source`` (publisher, title, date), ``source_id``,
+        ``kind``, the source's ``url`` when it has one, and one of ``quote`` or ``summary``."""
+        out = {"source": self.display, "source_id": self.source_id, "kind": self.kind}
+        if self._resolved is not None and self._resolved.url:
+            out["url"] = self._resolved.url
+        if self.quote is not None:
+            out["quote"] = self.quote
+        else:
+            out["summary"] = self.summary or ""
+        return out
 
 
 _MISPLACED_STAR = re.compile(r"(?<![^\W_])\*|\*(?![\s]|$)")
@@ -331,6 +447,7 @@ class Framework(_Item):
     # the markets whose importers it binds: a U.S. law is shown for `--market us`, the EU regulation for
     # `--market eu`; a UN Security Council resolution binds every member state (both)
     markets: list[Market] = Field(default=["us"], min_length=1)
+    sources: list[str] = []  # ids of the sources (sources.yaml) its text quotes or summarises
 
 
 class ChecklistItem(_Item):
@@ -341,6 +458,7 @@ class ChecklistItem(_Item):
     # (presumption) and evidence before import (due_diligence) by default; what to do with goods from the
     # DPRK (dprk_origin) is separate
     tracks: list[Track] = Field(default=["detention", "presumption", "due_diligence"], min_length=1)
+    sources: list[str] = []  # ids of the sources (sources.yaml) behind it
 
 
 # ---- U.S. enforcement actions (rules/enforcement.yaml): CBP Withhold Release Orders, Findings and CAATSA
@@ -357,7 +475,7 @@ class EnforcementEvent(_Model):
 
     date: dt.date
     what: EventKind
-    source: str = Field(min_length=1)  # publisher, title, date (and the Federal Register citation)
+    source: str = Field(min_length=1)  # the id of the CBP or Federal Register text in sources.yaml
     # primary: the CBP or Federal Register text itself was read; quoted: CBP's words as named publications
     # quote them (the CBP page was not at hand)
     verified: Literal["primary", "quoted"]
@@ -448,6 +566,7 @@ class Override(_Item):
 
 
 class RuleFile(_Model):
+    sources: list[Source] = []
     concepts: list[Concept] = []
     indicators: list[Indicator] = []
     combinations: list[Combination] = []
@@ -533,6 +652,7 @@ class RuleSet:
     checklist: list[ChecklistItem]
     sources: list[RuleSource] = field(default_factory=list)
     concepts: list[Concept] = field(default_factory=list)
+    cited: dict[str, Source] = field(default_factory=dict)  # every source of sources.yaml, by id
     watchlist: WatchlistPoints = field(default_factory=WatchlistPoints)
     matching: MatchingRules | None = None  # None: the bundled rules/matching.yaml (default_matching)
     enforcement: EnforcementList = field(default_factory=EnforcementList)  # CBP actions (enforcement.yaml)
@@ -705,6 +825,7 @@ def _strip_lines(value: Any) -> Any:
 
 _KNOWN_KEYS: dict[str, tuple[str, ...]] = {
     "": TOP_LEVEL_KEYS,
+    "sources": tuple(Source.model_fields),
     "concepts": tuple(Concept.model_fields),
     "set_aside": tuple(SetAside.model_fields),
     "indicators": tuple(Indicator.model_fields),
@@ -748,6 +869,7 @@ def _hint(loc: Sequence[int | str], msg: str, kind: str) -> str:
 
 
 _ITEM_MODELS: dict[str, type[_Item]] = {
+    "sources": Source,
     "concepts": Concept,
     "indicators": Indicator,
     "combinations": Combination,
@@ -831,28 +953,72 @@ def _layer_hash(files: Iterable[tuple[str, str, bytes]]) -> str:
     return digest.hexdigest()
 
 
+_QUOTE_MARKS = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "‚": "'"})
+
+
 def _collapse(text: str) -> str:
-    return " ".join(text.split())
+    """Text as quotes are compared: whitespace collapsed, curly quotation marks made straight."""
+    return " ".join(text.translate(_QUOTE_MARKS).split())
 
 
 @lru_cache(maxsize=64)
 def _seed_text(path: Path) -> str:
-    """A cited document, whitespace-collapsed, read once however many citations quote it."""
+    """A cited document, normalised (``_collapse``), read once however many citations quote it."""
     return _collapse(path.read_text(encoding="utf-8"))
 
 
-def check_citation(citation: Citation, base: Path) -> str | None:
-    """None when a seed citation's quote appears verbatim in the cited file, else the problem."""
-    if not citation.is_seed:
-        return None
-    path = base / citation.source
-    if not path.is_file():
-        path = project_root() / citation.source
-    if not path.is_file():
-        return f"cited source {citation.source} does not exist"
-    if _collapse(citation.quote) not in _seed_text(path.resolve()):
-        return f"quote not found in {citation.source}: {citation.quote[:60]!r}"
+def _source_file(source: Source, base: Path) -> Path | None:
+    """The shipped text of a source: its ``file`` under ``base`` (the rule directory's parent) or the project
+    root; None when there is none there. A path leading outside both is not followed."""
+    for root in (base, project_root()):
+        path = (root / source.file).resolve()
+        if path.is_relative_to(root.resolve()) and path.is_file():
+            return path
     return None
+
+
+@dataclass(frozen=True)
+class _Sources:
+    """The sources of every rule layer loaded, by id (a later layer's entry replaces an earlier one), each
+    with the base its ``file`` is found from; and by file, for citations that name a seed file."""
+
+    entries: dict[str, tuple[Source, Path]]
+
+    def find(self, name: str) -> Source | None:
+        if name in self.entries:
+            return self.entries[name][0]
+        for entry, _ in self.entries.values():  # a citation of the older form: the source's file
+            if entry.file and entry.file == name:
+                return entry
+        return None
+
+    def check(self, citation: Citation) -> Citation | str:
+        """The citation tied to its source, or the problem: an unknown source, a quote with no text to check
+        it against, a quote not in its source's file."""
+        entry = self.find(citation.source)
+        if entry is None:
+            hint = _did_you_mean(citation.source, self.entries)
+            return f"unknown source '{citation.source}'{hint} — add it to sources.yaml"
+        if citation.quote is not None:
+            problem = self._quote_problem(entry, citation.quote)
+            if problem:
+                return problem
+        return citation.resolved(entry)
+
+    def _quote_problem(self, entry: Source, quote: str) -> str | None:
+        if not entry.file:
+            if entry.kind in UNSHIPPABLE_KINDS and entry.url:
+                return None
+            return (
+                f"quote from source '{entry.id}', which has no file to check it against — give the source "
+                f"a 'file', or make the citation a 'summary'"
+            )
+        path = _source_file(entry, self.entries[entry.id][1])
+        if path is None:
+            return f"source '{entry.id}': file {entry.file} does not exist"
+        if _collapse(quote) not in _seed_text(path):
+            return f"quote not found in {entry.file}: {quote[:60]!r}"
+        return None
 
 
 def _did_you_mean(name: str, known: Iterable[str]) -> str:
@@ -876,6 +1042,8 @@ def load_rules(layers: Sequence[RuleLayer | str | Path] | None = None) -> RuleSe
     frameworks: dict[str, Framework] = {}
     checklist: dict[str, ChecklistItem] = {}
     concepts: dict[str, Concept] = {}
+    # the bundled sources are known even to layers checked alone (--standalone): sources are reference data
+    cited: dict[str, tuple[Source, Path]] = {} if any(d.bundled for d in dirs) else dict(bundled_sources())
     tiers: Tiers | None = None
     disabled: list[tuple[str, str]] = []
     overrides: list[tuple[str, Override]] = []
@@ -907,6 +1075,7 @@ def load_rules(layers: Sequence[RuleLayer | str | Path] | None = None) -> RuleSe
             if parsed is None:
                 continue
             stores: tuple[tuple[str, Sequence[_Item], dict[str, Any]], ...] = (
+                ("sources", parsed.sources, cited),
                 ("concepts", parsed.concepts, concepts),
                 ("indicators", parsed.indicators, indicators),
                 ("combinations", parsed.combinations, combinations),
@@ -923,13 +1092,8 @@ def load_rules(layers: Sequence[RuleLayer | str | Path] | None = None) -> RuleSe
                         )
                         continue
                     seen_here[key] = f"{path}:{line}"
-                    where[key if kind == "concepts" else item.id] = f"{path}:{line}"
-                    store[item.id] = item
-                    if isinstance(item, Indicator | Combination):
-                        for citation in item.citations:
-                            problem = check_citation(citation, layer.citation_base)
-                            if problem:
-                                problems.append(f"{path}:{line}: {item.id}: {problem}")
+                    where[key if kind in ("concepts", "sources") else item.id] = f"{path}:{line}"
+                    store[item.id] = (item, layer.citation_base) if kind == "sources" else item
             if parsed.tiers is not None:
                 tiers = parsed.tiers
             if parsed.watchlist is not None:
@@ -937,7 +1101,7 @@ def load_rules(layers: Sequence[RuleLayer | str | Path] | None = None) -> RuleSe
             if parsed.matching is not None:
                 matching = parsed.matching
             if parsed.enforcement is not None:
-                enforcement = _with_actions(enforcement, parsed.enforcement, path, layer, problems)
+                enforcement = _with_actions(enforcement, parsed.enforcement)
             for i, change in enumerate(parsed.override):
                 overrides.append((f"{path}:{lines.get(('override', i), 1)}", change))
             disabled.extend((f"{path}", ident) for ident in parsed.disable)
@@ -962,6 +1126,8 @@ def load_rules(layers: Sequence[RuleLayer | str | Path] | None = None) -> RuleSe
         overrides.clear()
         disabled.clear()
 
+    _tie_citations(_Sources(cited), where, problems, indicators, combinations, frameworks, checklist)
+    enforcement = _tie_actions(_Sources(cited), enforcement, problems)
     if broken:  # items that failed validation: their ids and tags are not reported again as unknown
         return _finish(problems, tiers, indicators, combinations, frameworks, checklist, sources, dirs)
     for ind in indicators.values():
@@ -1000,27 +1166,75 @@ def load_rules(layers: Sequence[RuleLayer | str | Path] | None = None) -> RuleSe
     ruleset.enforcement = enforcement
     used = {name for ind in indicators.values() for name in _concept_refs(ind)}
     ruleset.concepts = [c for c in concepts.values() if c.id in used]
+    ruleset.cited = {ident: entry for ident, (entry, _) in cited.items()}
     return ruleset
 
 
-def _with_actions(
-    held: EnforcementList, given: EnforcementList, path: str, layer: RuleLayer, problems: list[str]
-) -> EnforcementList:
+def _with_actions(held: EnforcementList, given: EnforcementList) -> EnforcementList:
     """The enforcement list with a file's actions added (an action given again by id replaces the earlier
-    one), its ``as_of`` the latest and its points the file's; each action's citations checked."""
+    one), its ``as_of`` the latest and its points the file's when it gives them."""
     actions = {a.id: a for a in held.actions}
     for action in given.actions:
         actions[action.id] = action
-        for citation in action.citations:
-            problem = check_citation(citation, layer.citation_base)
-            if problem:
-                problems.append(f"{path}:1: {action.id}: {problem}")
     dates = [d for d in (held.as_of, given.as_of) if d is not None]
     return EnforcementList(
         as_of=max(dates) if dates else None,
         points=given.points if "points" in given.model_fields_set else held.points,
         actions=list(actions.values()),
     )
+
+
+def _tie_actions(sources: _Sources, enforcement: EnforcementList, problems: list[str]) -> EnforcementList:
+    """The enforcement actions with their citations tied to their sources; an event or a citation naming an
+    unknown source, or a quote that cannot be checked, is a problem."""
+    tied_actions = []
+    for action in enforcement.actions:
+        for event in action.events:
+            if sources.find(event.source) is None:
+                hint = _did_you_mean(event.source, sources.entries)
+                problems.append(
+                    f"enforcement: {action.id}: {event.date}: unknown source '{event.source}'{hint}"
+                )
+        tied: list[Citation] = []
+        for citation in action.citations:
+            checked = sources.check(citation)
+            if isinstance(checked, str):
+                problems.append(f"enforcement: {action.id}: {checked}")
+            else:
+                tied.append(checked)
+        tied_actions.append(action.model_copy(update={"citations": tied}))
+    return enforcement.model_copy(update={"actions": tied_actions})
+
+
+def _tie_citations(
+    sources: _Sources,
+    where: dict[str, str],
+    problems: list[str],
+    indicators: dict[str, Indicator],
+    combinations: dict[str, Combination],
+    frameworks: dict[str, Framework],
+    checklist: dict[str, ChecklistItem],
+) -> None:
+    """Tie every citation of the layered indicators and combinations to its source (in place), and check the
+    sources frameworks and checklist items name; each problem, with the item's place and id, into
+    ``problems``."""
+    items: tuple[dict[str, Any], ...] = (indicators, combinations)
+    for store in items:
+        for ident, item in store.items():
+            tied: list[Citation] = []
+            for citation in item.citations:
+                checked = sources.check(citation)
+                if isinstance(checked, str):
+                    problems.append(f"{where[ident]}: {ident}: {checked}")
+                else:
+                    tied.append(checked)
+            store[ident] = item.model_copy(update={"citations": tied})
+    for named in (frameworks, checklist):
+        for ident, entry in named.items():
+            for ref in entry.sources:
+                if sources.find(ref) is None:
+                    hint = _did_you_mean(ref, sources.entries)
+                    problems.append(f"{where[ident]}: {ident}: unknown source '{ref}'{hint}")
 
 
 def _finish(
@@ -1050,6 +1264,18 @@ def _finish(
         checklist=list(checklist.values()),
         sources=sources,
     )
+
+
+@lru_cache(maxsize=1)
+def bundled_sources() -> tuple[tuple[str, tuple[Source, Path]], ...]:
+    """The bundled ``rules/sources.yaml`` by id, each with the base its file is found from."""
+    path = default_rules_dir() / "sources.yaml"
+    problems: list[str] = []
+    raw, problem = _parse(str(path), path.read_bytes(), bundled=True)
+    parsed = _read_file(str(path), raw, problems, set(), {}) if problem is None else None
+    if parsed is None or problem or problems:
+        raise RulesError(f"{path}: invalid sources", problems=[problem] if problem else problems)
+    return tuple((s.id, (s, project_root())) for s in parsed.sources)
 
 
 @lru_cache(maxsize=1)
