@@ -29,7 +29,7 @@ from pydantic import (
 )
 
 from supplyscreen import packaged
-from supplyscreen.errors import RulesError
+from supplyscreen.errors import InputError, RulesError
 from supplyscreen.match.patterns import PatternError, compile_pattern
 from supplyscreen.settings import env_name, env_setting
 
@@ -434,6 +434,16 @@ Track = Literal["dprk_origin", "detention", "presumption", "due_diligence"]
 # The markets whose law a report shows (``screen --market``): the United States, the European Union.
 Market = Literal["us", "eu"]
 MARKETS: tuple[Market, ...] = ("us", "eu")
+
+
+def parse_markets(values: Iterable[str]) -> tuple[Market, ...]:
+    """Markets as ``--market`` gives them (repeated, or comma-separated: "us,eu"), in MARKETS order; none
+    given: both. An unknown market is an InputError naming the known ones."""
+    wanted = {v.strip().lower() for value in values for v in value.split(",") if v.strip()}
+    unknown = sorted(wanted - set(MARKETS))
+    if unknown:
+        raise InputError(f"unknown market '{unknown[0]}'", hint=f"use --market {' or '.join(MARKETS)}")
+    return tuple(m for m in MARKETS if m in wanted) or MARKETS
 
 
 class Framework(_Item):

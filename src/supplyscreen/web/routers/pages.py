@@ -13,7 +13,7 @@ from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 
 from supplyscreen.report.html import TIER_COLOURS, SupplierCard, tier_chart, track_rows
-from supplyscreen.rules import FIELDS
+from supplyscreen.rules import FIELDS, parse_markets
 from supplyscreen.score import TIERS
 from supplyscreen.store import Run
 from supplyscreen.store.keys import country_key
@@ -162,7 +162,7 @@ def supplier(page: PageDep, store: StoreDep, run_id: str, position: Position) ->
     return page(
         "supplier.html.j2",
         run=run,
-        card=SupplierCard.of_json(s.supplier, s.checklist),
+        card=SupplierCard.of_json(s.supplier, s.checklist, parse_markets(run.options.get("markets") or ())),
         prev=position - 1 if position > 0 else None,
         next=position + 1 if position + 1 < run.rows else None,
     )
