@@ -354,7 +354,8 @@ def rules_check(dirs: tuple[Path, ...], standalone: bool) -> None:
     ruleset = load_rules(layered(dirs, standalone))
     click.echo(
         f"OK: {len(ruleset.indicators)} indicators, {len(ruleset.combinations)} combinations, "
-        f"{len(ruleset.frameworks)} legal frameworks, {len(ruleset.checklist)} checklist items; "
+        f"{len(ruleset.frameworks)} legal frameworks, {len(ruleset.checklist)} checklist items, "
+        f"{len(ruleset.enforcement.actions)} CBP enforcement actions (as of {ruleset.enforcement.as_of}); "
         f"sha256 {ruleset.sha256}"
     )
     for source in ruleset.sources:
