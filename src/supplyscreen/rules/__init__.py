@@ -135,6 +135,13 @@ class Source(_Item):
             raise ValueError(f"date {value!r} must be an ISO date: YYYY-MM-DD, YYYY-MM or YYYY")
         return value
 
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if value and not re.match(r"https?://[^\s]+$", value):
+            raise ValueError(f"url {value!r} must be an http:// or https:// address")
+        return value
+
     @property
     def display(self) -> str:
         """The source as reports show it: "publisher, title, date"."""
@@ -966,9 +973,13 @@ def _layer_hash(files: Iterable[tuple[str, str, bytes]]) -> str:
 _QUOTE_MARKS = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "‚": "'"})
 
 
+_LINK = re.compile(r"\[([^\]\n]*)\]\([^)\n]*\)")  # a Markdown link left in a saved web page: [text](url)
+
+
 def _collapse(text: str) -> str:
-    """Text as quotes are compared: whitespace collapsed, curly quotation marks made straight."""
-    return " ".join(text.translate(_QUOTE_MARKS).split())
+    """Text as quotes are compared: whitespace collapsed, curly quotation marks made straight, Markdown links
+    reduced to their text."""
+    return " ".join(_LINK.sub(r"\1", text.translate(_QUOTE_MARKS)).split())
 
 
 @lru_cache(maxsize=64)
