@@ -203,9 +203,11 @@ def _load_with_override(ident: str, source: str, quote: str) -> RuleSet:
 
 def test_every_source_is_complete_and_cited(ruleset: RuleSet) -> None:
     """Each source has kind, title and publisher; the one opinion piece among the seeds is marked; every
-    bundled source is cited by a rule, a framework or a checklist item."""
+    bundled source is cited by a rule, a framework, a checklist item or a CBP enforcement action."""
     cited = {c.source_id for item in [*ruleset.indicators, *ruleset.combinations] for c in item.citations}
     cited |= {ref for item in [*ruleset.frameworks, *ruleset.checklist] for ref in item.sources}
+    for action in ruleset.enforcement.actions:  # CBP orders name their sources per event and in citations
+        cited |= {c.source_id for c in action.citations} | {event.source for event in action.events}
     assert set(ruleset.cited) == cited
     seeds = {ident: s for ident, s in ruleset.cited.items() if s.file.startswith("seeds/")}
     assert len(seeds) == 5 and seeds["seed.004"].kind == "opinion"

@@ -101,6 +101,7 @@ def test_xlsx_has_original_columns_verdict_freeze_and_filter(samples: tuple[Scre
         "Sheet",
         "Row",
         *sheet.headers,
+        "CBP enforcement",
         "Score",
         "Tier",
         "Presumption",

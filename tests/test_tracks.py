@@ -35,7 +35,8 @@ LEGAL = (ROOT / "rules/legal.yaml").read_text(encoding="utf-8")
 BARRED = "Barred outright: goods from the DPRK"
 REBUT = "Evidence to gather to rebut the presumption"
 BEFORE = "Evidence to gather before import"
-HEADINGS = {"dprk_origin": BARRED, "presumption": REBUT, "due_diligence": BEFORE}
+DETAINED = "Detained goods: what to expect and the proof of admissibility"
+HEADINGS = {"dprk_origin": BARRED, "detention": DETAINED, "presumption": REBUT, "due_diligence": BEFORE}
 STATUTE = "convict labor, forced labor, or indentured labor"
 
 # (supplier, country, address, description, notes) → track; every name is unique in the file
@@ -72,6 +73,8 @@ CASES: list[tuple[str, str, str, str, str, str]] = [
     ("Mansudae Overseas Project", "Russia", "Vladivostok", "Construction", "", "presumption"),
     ("Yanji Garment Works", "China", "Yanji", "Garments", "朝鲜工人", "presumption"),
     ("Dandong Apparel", "China", "Dandong", "Garment factory", "", "due_diligence"),
+    # named in an active CBP Withhold Release Order (rules/enforcement.yaml), another legal form
+    ("Dalian Ocean Fishing Company Limited", "China", "Dalian", "Frozen tuna", "", "detention"),
 ]
 
 
@@ -207,7 +210,8 @@ def test_results_json_carries_the_track_and_validates(screened: tuple[ScreeningR
     [
         ({}, True),
         ({"track": None}, False),
-        ({"track": "detention"}, False),
+        ({"track": "barred"}, False),
+        ({"track": "detention"}, True),  # under an active CBP order (issue 15)
         ({"presumption": True, "tier": "high", "track": "due_diligence"}, False),
         ({"presumption": False, "tier": "high", "track": "presumption"}, False),
         ({"presumption": False, "tier": "low", "track": "due_diligence"}, False),
@@ -234,8 +238,8 @@ def test_schema_track_is_optional_and_consistent(
 def test_csv_appends_the_track_column_and_xlsx_shows_it(screened: tuple[ScreeningResult, Path]) -> None:
     out = screened[1]
     rows = list(csv.reader(io.StringIO((out / "results.csv").read_text(encoding="utf-8-sig"))))
-    assert rows[0][-6:] == ["Score", "Tier", "Presumption", "Reasons", "Note", "Track"]
-    assert {r[4]: r[-1] for r in rows[1:]} == {c[0]: c[5] for c in CASES}
+    assert rows[0][-7:] == ["Score", "Tier", "Presumption", "Reasons", "Note", "Track", "CBP enforcement"]
+    assert {r[4]: r[-2] for r in rows[1:]} == {c[0]: c[5] for c in CASES}
     book = openpyxl.load_workbook(out / "results.xlsx", read_only=True)
     sheet = list(book.worksheets[1].iter_rows(values_only=True))
     column = sheet[0].index("Track")

@@ -152,6 +152,15 @@ def cli(debug: bool) -> None:
 @click.option("--force", is_flag=True, help="Overwrite existing reports in --out.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors.")
 @click.option(
+    "--market",
+    "markets",
+    multiple=True,
+    metavar="us|eu",
+    help="Where the goods are sold: us (the U.S. frameworks: CAATSA presumption, E.O. 13570, CBP "
+    "detention), eu (Regulation (EU) 2024/3015, as due diligence); repeatable or comma-separated. "
+    "Default: both.",
+)
+@click.option(
     "--no-cache",
     is_flag=True,
     help="Compile the --list files afresh, without reading or writing the compiled lists kept in the user "
@@ -188,6 +197,7 @@ def screen(
     scheduler: str | None,
     force: bool,
     quiet: bool,
+    markets: tuple[str, ...],
     no_cache: bool,
     db_url: str | None,
     compare: str | None,
@@ -198,7 +208,7 @@ def screen(
     from supplyscreen.match.compiled import ListCache, set_default_cache
     from supplyscreen.pipeline.request import ScreenRequest
     from supplyscreen.report import STREAMED, check_out_dir, parse_formats, write_reports
-    from supplyscreen.rules import RuleLayer
+    from supplyscreen.rules import RuleLayer, parse_markets
 
     request = ScreenRequest(
         inputs=tuple(Source.of(p) for p in inputs),
@@ -209,6 +219,7 @@ def screen(
         formats=tuple(parse_formats(formats)),
         workers=workers or os.cpu_count() or 1,
         scheduler=scheduler,
+        markets=parse_markets(markets),
     )
     chosen = list(request.formats)
     check_out_dir(out_dir, chosen, force, inputs)  # a bad --out is reported before the screening, not after
@@ -257,7 +268,8 @@ def screen(
         click.echo(
             f"Screened {result.rows} rows: {tiers['high']} high, {tiers['medium']} medium, "
             f"{tiers['low']} low, {tiers['clear']} clear; {result.presumption_count} with the CAATSA §321(b) presumption"
-            f" (of which {result.by_track['dprk_origin']} goods from the DPRK, barred outright)."
+            f" (of which {result.by_track['dprk_origin']} goods from the DPRK, barred outright)"
+            f"; {result.by_track['detention']} named in an active CBP order (goods detained)."
         )
         for path in paths:
             click.echo(f"Wrote {path}")
@@ -387,7 +399,8 @@ def rules_check(dirs: tuple[Path, ...], standalone: bool) -> None:
     ruleset = load_rules(layered(dirs, standalone))
     click.echo(
         f"OK: {len(ruleset.indicators)} indicators, {len(ruleset.combinations)} combinations, "
-        f"{len(ruleset.frameworks)} legal frameworks, {len(ruleset.checklist)} checklist items; "
+        f"{len(ruleset.frameworks)} legal frameworks, {len(ruleset.checklist)} checklist items, "
+        f"{len(ruleset.enforcement.actions)} CBP enforcement actions (as of {ruleset.enforcement.as_of}); "
         f"sha256 {ruleset.sha256}"
     )
     for source in ruleset.sources:

@@ -30,6 +30,7 @@ class Explanation:
     raw: tuple[Hit, ...] = ()  # every hit the matcher found (each occurrence), which the track is decided on
     candidates: list[Candidate] = field(default_factory=list)  # watchlist candidates (explain --list)
     list_matcher: ListMatcher | None = None
+    actions: list[Candidate] = field(default_factory=list)  # candidates among the CBP enforcement actions
 
     def lines(self) -> list[str]:
         assert self.rules is not None
@@ -37,6 +38,7 @@ class Explanation:
         out = ["Supplier:"]
         out += [f"  {k}: {val}" for k, val in self.fields.items()]
         out += ["Normalised:", *[f"  {n}" for n in self.normalised]]
+        out += _enforcement_lines(v, self.rules, self.actions)
         n_ind, n_combo = len(self.rules.indicators), len(self.rules.combinations)
         out.append(
             f"Rules: {n_ind} indicators and {n_combo} combinations evaluated (rule set sha256 {self.rules.sha256[:12]}…)"
@@ -84,6 +86,12 @@ def _track_line(v: Verdict, raw: tuple[Hit, ...]) -> str:
             f"goods from the DPRK ({_evidence(origin_hits(raw))}): barred outright by E.O. 13570, an OFAC "
             f"licence the only route, no rebuttal{also}"
         )
+    if v.track == "detention":
+        also = "; the 22 U.S.C. 9241a labour presumption applies too" if v.presumption else ""
+        return (
+            "under an active CBP order: the goods will be detained at every U.S. port of entry (seized under a "
+            f"Finding); export them or prove admissibility (19 CFR 12.43){also}"
+        )
     if v.track == "presumption":
         return (
             "22 U.S.C. 9241a labour presumption: importable only if CBP finds, by clear and convincing evidence, "
@@ -93,6 +101,28 @@ def _track_line(v: Verdict, raw: tuple[Hit, ...]) -> str:
     if v.track == "due_diligence":
         return f"tier {v.tier} without a direct DPRK nexus: evidence to gather before import"
     return f"tier {v.tier}: nothing to gather"
+
+
+def _enforcement_lines(v: Verdict, rules: RuleSet, candidates: Sequence[Candidate]) -> list[str]:
+    """The CBP enforcement actions met, above everything else: each with its status, dates and sources,
+    then the candidates compared (kept or dropped)."""
+    actions = rules.enforcement
+    as_of = f", as of {actions.as_of}" if actions.as_of else ""
+    hits = [h for h in v.hits if h.category == "enforcement"]
+    out = [f"Enforcement actions ({len(actions.actions)} CBP orders{as_of}):"]
+    if not hits:
+        out.append("  none names this supplier or its vessels")
+    for hit in hits:
+        action = (hit.list or {}).get("action") or {}
+        out.append(f"  {hit.indicator}")
+        out.append(f"    {hit.field} “{hit.text}” meets “{hit.matched}” ({(hit.list or {}).get('why', '')})")
+        out.append(f"    goods: {action.get('goods', '')}; status {action.get('status', '')}")
+        for event in action.get("events", []):
+            out.append(f"    {event['date']} {event['what']}: {event['source']} [{event['verified']}]")
+    dropped = [c for c in candidates if not c.kept]
+    for c in dropped[:SHOWN_CANDIDATES]:
+        out.append(f"  dropped {c.entry.label} ← {c.field} “{c.text}”: {c.why}")
+    return out
 
 
 def _hit_lines(hit: Hit) -> list[str]:
@@ -187,6 +217,10 @@ def explain(
     if list_matcher is not None:
         raw = [*raw, *list_matcher.match_rows([row]).get(0, [])]
         candidates = list_matcher.candidates(row)
+    actions: list[Candidate] = []
+    if matcher.enforcement is not None:
+        raw = [*raw, *matcher.enforcement.match_rows([row]).get(0, [])]
+        actions = matcher.enforcement.candidates(row)
     verdict = score_hits(raw, rules)
     read = as_read(row)  # what the matchers compare: the text as a reader sees it
     normalised = [f"{k} read as “{v}”" for k, v in read.items() if v != row[k]]
@@ -219,4 +253,5 @@ def explain(
         tuple(raw),
         candidates,
         list_matcher,
+        actions,
     )

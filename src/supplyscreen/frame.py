@@ -42,7 +42,7 @@ def screen_frame(
 ) -> pd.DataFrame:
     """Screen every row of ``df`` and return a copy with five columns added: ``score`` (0–100), ``tier``
     (an ordered categorical: clear < low < medium < high), ``presumption`` (bool: the CAATSA §321(b)
-    presumption applies), ``track`` (``dprk_origin``, ``presumption``, ``due_diligence`` or ``none``) and
+    presumption applies), ``track`` (``dprk_origin``, ``detention``, ``presumption``, ``due_diligence`` or ``none``) and
     ``reasons`` (the findings in one line, as in the Reasons column of ``results.xlsx``). The index, the row
     order and the original columns are kept; a row with no content at all is ``clear``.
 

@@ -6,8 +6,9 @@
 * score = min(100, sum of points); tier from the rule set's thresholds;
 * ``presumption`` is true only for a direct DPRK-labour nexus hit, and such a supplier is always ``high``;
 * the legal ``track`` (:func:`track_of`, decided with the rest of a pattern's verdict): ``dprk_origin``
-  (goods from the DPRK, barred outright), ``presumption`` (the 22 U.S.C. 9241a labour presumption),
-  ``due_diligence`` (high or medium without a presumption) or ``none``.
+  (goods from the DPRK, barred outright), ``detention`` (under an active CBP order: the goods will be
+  detained), ``presumption`` (the 22 U.S.C. 9241a labour presumption), ``due_diligence`` (high or medium
+  without a presumption) or ``none``.
 
 The verdict is a pure function of a row's hits and the rules: ``plan`` takes the decisions, naming hits by
 their position, and ``score_hits`` applies them to the hits. The decisions depend only on each hit's
@@ -27,15 +28,17 @@ from supplyscreen.match.rows import Hit
 from supplyscreen.rules import FIELDS, Combination, RuleSet
 
 TIERS = ("high", "medium", "low", "clear")
-TRACKS = ("dprk_origin", "presumption", "due_diligence", "none")  # strictest first
+TRACKS = ("dprk_origin", "detention", "presumption", "due_diligence", "none")  # strictest first
 # Each legal track (track_of) in a word or two: badges, tables, the XLSX summary, run comparisons.
 TRACK_LABELS = {
     "dprk_origin": "barred outright",  # goods from the DPRK: E.O. 13570
+    "detention": "detained by CBP",  # an active Withhold Release Order, Finding or CAATSA detention
     "presumption": "labour presumption",  # 22 U.S.C. 9241a
     "due_diligence": "due diligence",  # high or medium without a presumption
     "none": "none",  # low or clear
 }
 ORIGIN_TAG = "dprk_origin"  # indicators of goods from the DPRK (made in, shipped from, caught by its vessels)
+DETENTION_TAG = "detention"  # a hit of an active CBP enforcement action (match.enforcement)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +63,9 @@ def track_of(hits: Sequence[Hit], presumption: bool, tier: str) -> str:
     * ``dprk_origin`` when a hit is tagged ``dprk_origin`` (goods from the DPRK: made, mined, shipped or
       caught there, a supplier in the DPRK): barred outright (E.O. 13570; an OFAC licence is the only route),
       whatever else was found — a supplier with both origin and workforce hits is on this, the stricter, track;
+    * else ``detention`` when a hit is tagged ``detention``: an active CBP Withhold Release Order, Finding or
+      CAATSA detention names the supplier or its vessel, so its goods will be detained (or, under a Finding,
+      seized) whatever the score — the labour presumption, when it applies too, is the ground CAATSA gives;
     * else ``presumption`` when ``presumption`` is true (the 22 U.S.C. 9241a labour presumption: DPRK
       nationals in the workforce, a designated DPRK labour exporter, a watchlist entry of that kind);
     * else ``due_diligence`` for tier high or medium, and ``none`` for low and clear.
@@ -68,6 +74,8 @@ def track_of(hits: Sequence[Hit], presumption: bool, tier: str) -> str:
     workforce indicator only), so the tags decide without reading the hits' texts."""
     if origin_hits(hits):
         return "dprk_origin"
+    if any(DETENTION_TAG in h.tags for h in hits):
+        return "detention"
     if presumption:
         return "presumption"
     return "due_diligence" if tier in ("high", "medium") else "none"
@@ -123,11 +131,15 @@ def plan(raw: Sequence[Hit], rules: RuleSet) -> Plan:
         for i in sorted(best.values(), key=lambda i: (-raw[i].points, -raw[i].similarity, raw[i].rule))
     ]
     fired = _combinations(raw, [i for i, _ in kept], rules)
-    # the verdict's order: points, nexus first, rule
-    order: list[tuple[tuple[int, bool, str], tuple[int, int] | Fired]] = [
-        ((-points, raw[i].category != "nexus", raw[i].rule), (i, points)) for i, points in kept
+    # the verdict's order: enforcement actions (shown above any score), then points, nexus first, rule
+    order: list[tuple[tuple[bool, int, bool, str], tuple[int, int] | Fired]] = [
+        (
+            (raw[i].category != "enforcement", -points, raw[i].category != "nexus", raw[i].rule),
+            (i, points),
+        )
+        for i, points in kept
     ]
-    order.extend(((-f.points, True, f.combo.id), f) for f in fired)
+    order.extend(((True, -f.points, True, f.combo.id), f) for f in fired)
     order.sort(key=lambda o: o[0])
     score = min(100, sum(points for _, points in kept) + sum(f.points for f in fired))
     presumption = any(raw[i].nexus for i, _ in kept)

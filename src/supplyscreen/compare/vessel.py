@@ -26,6 +26,8 @@ def _name_and_numbers(a: str, b: str) -> tuple[float, str]:
     if not ka.letters or not kb.letters:
         return 0.0, "no name to compare"
     numbers = f"hull numbers equal ({' '.join(ka.numbers)})" if ka.numbers else "no hull numbers"
+    if ka.letters == kb.letters:  # the same name (before it is read as Korean: "Tunago" is one too)
+        return 1.0, f"the same name, {numbers}"
     if korean_variant(ka.letters, kb.letters):
         return KOREAN_VARIANT, f"one Korean name in two romanisations, {numbers}"
     if ka.letters[0] != kb.letters[0]:

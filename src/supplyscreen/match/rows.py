@@ -496,8 +496,17 @@ class Matcher:
     """Every matcher of a rule set, applied to one row of canonical fields."""
 
     def __init__(self, rules: RuleSet) -> None:
+        from supplyscreen.match.enforcement import EnforcementMatcher, mention_indicators
+
         self.rules = rules
-        self.terms = TermMatcher([i for i in rules.indicators if i.terms or i.patterns])
+        # the CBP enforcement actions: names and vessels matched like a watchlist, sheet by sheet
+        # (pipeline.backends.screen_chunk), and their names in notes with the rule terms, here
+        actions = rules.enforcement
+        self.enforcement = (
+            EnforcementMatcher(actions, rules.matching, rules.cited) if actions.actions else None
+        )
+        mentions = mention_indicators(actions)
+        self.terms = TermMatcher([i for i in rules.indicators if i.terms or i.patterns] + mentions)
         self.concepts = ConceptMatcher([i for i in rules.indicators if i.when], rules.concepts)
         self._unless_country = {
             i.id: frozenset(i.unless_country) for i in rules.indicators if i.unless_country
@@ -524,7 +533,7 @@ class Matcher:
     def _cell_hits(self, field_name: str, text: str) -> tuple[Hit, ...]:
         """Term (and concept) hits of one cell value (as a reader sees it)."""
         text = readable(text)
-        hits = self.in_context(field_name, text, self.terms.find(field_name, text))
+        hits = self.in_context(field_name, text, self._terms(field_name, text))
         if field_name in self.concepts.fields:
             found_by_meaning = self.concept_hits(field_name, text)
             if found_by_meaning:
@@ -554,6 +563,14 @@ class Matcher:
                     f"{hit.rule}: {field_name} “{hit.text}” set aside: {concept} in the same sentence (“{words}”)"
                 )
         return kept
+
+    def _terms(self, field_name: str, text: str, trace: list[str] | None = None) -> list[Hit]:
+        """Term and pattern hits of one value, an enforcement action's name among them as its action's hit."""
+        hits = self.terms.find(field_name, text, trace)
+        if self.enforcement is not None and any(h.category == "enforcement" for h in hits):
+            mention = self.enforcement.mention
+            hits = [mention(h) if h.category == "enforcement" else h for h in hits]
+        return hits
 
     def concept_hits(self, field_name: str, text: str, trace: list[str] | None = None) -> list[Hit]:
         """Hits of the concept patterns (``when``) in one field value; with ``trace``, the matches set
@@ -591,7 +608,7 @@ class Matcher:
         for field_name, text in row.items():
             if text and field_name != "id":
                 if trace is not None:
-                    terms = self.terms.find(field_name, readable(text), trace)
+                    terms = self._terms(field_name, readable(text), trace)
                     hits.extend(self.in_context(field_name, readable(text), terms, trace))
                     hits.extend(self.concept_hits(field_name, readable(text), trace))
                     continue

@@ -97,9 +97,11 @@ def screen_chunk(
     read = sheet.field_reader()
     fields = [read(row) for row in rows]
     listed = job.lists.match_rows(fields) if job.lists is not None else {}
+    enforced = job.matcher.enforcement.match_rows(fields) if job.matcher.enforcement is not None else {}
     raw = [job.matcher.match_row(row_fields) for row_fields in fields]
-    for k, found in listed.items():
-        raw[k] = [*raw[k], *found]
+    for found in (listed, enforced):
+        for k, hits in found.items():
+            raw[k] = [*raw[k], *hits]
     verdicts = score_rows(raw, job.rules)
     tally = Tally()
     tally.add(verdicts)

@@ -18,7 +18,7 @@ from supplyscreen.ingest.watchlist import ListSource
 from supplyscreen.pipeline.screen import read_inputs
 from supplyscreen.pipeline.screener import Screener
 from supplyscreen.report import DEFAULT_FORMATS
-from supplyscreen.rules import RuleLayer, layered
+from supplyscreen.rules import MARKETS, RuleLayer, layered
 
 
 @dataclass(frozen=True)
@@ -35,12 +35,19 @@ class ScreenRequest:
     formats: tuple[str, ...] = DEFAULT_FORMATS
     workers: int = 1
     scheduler: str | None = None
+    markets: tuple[str, ...] = MARKETS  # whose law the reports show (--market)
 
     def screener(self) -> Screener:
         """The rules (bundled, then ``rules``) and lists loaded and compiled: RulesError or InputError
         naming the file at fault. The process that reads workbooks starts meanwhile."""
         prepare(self.inputs)
-        return Screener.build(layered(self.rules), self.lists, workers=self.workers, scheduler=self.scheduler)
+        return Screener.build(
+            layered(self.rules),
+            self.lists,
+            workers=self.workers,
+            scheduler=self.scheduler,
+            markets=self.markets,
+        )
 
     def read(
         self, stream: bool = False, on_input: Callable[[InputFile], None] | None = None
@@ -66,6 +73,8 @@ class ScreenRequest:
             "mapping": {f: list(hs) for f, hs in self.maps.every.items()},
             "sheet": self.sheet,
         }
+        if set(self.markets) != set(MARKETS):
+            out["markets"] = list(self.markets)
         per_input: dict[str, dict[str, list[str]]] = {}
         per_sheet: dict[str, list[list[Any]]] = {}
         for i, source in enumerate(self.inputs):
@@ -108,6 +117,8 @@ class ScreenRequest:
             out += ["--map", value]
         if set(self.formats) != set(DEFAULT_FORMATS):
             out += ["--format", ",".join(self.formats)]
+        if set(self.markets) != set(MARKETS):
+            out += ["--market", ",".join(self.markets)]
         return out
 
     def command(self) -> str:

@@ -14,7 +14,7 @@ from supplyscreen._version import __version__
 from supplyscreen.ingest.sheet import InputFile, Sheet
 from supplyscreen.match.rows import Hit
 from supplyscreen.pipeline.backends import CHUNK_ROWS, Encoder, Tally
-from supplyscreen.rules import RuleSet
+from supplyscreen.rules import MARKETS, RuleSet
 from supplyscreen.score import TIERS, TRACKS, Verdict
 
 Progress = Callable[[int], None]  # called with the number of rows just screened
@@ -58,6 +58,7 @@ class ScreeningResult:
     lists: list[dict[str, Any]] = field(default_factory=list)
     tool_version: str = __version__
     tally: Tally | None = None  # set when the rows were streamed to reports and not kept in ``suppliers``
+    markets: tuple[str, ...] = MARKETS  # whose law the reports show (screen --market): us, eu
 
     @property
     def rows(self) -> int:
@@ -103,12 +104,23 @@ class ScreeningResult:
                 "rules": {"sha256": self.rules.sha256},
                 "lists": self.lists,
                 "tiers": {"high": tiers.high, "medium": tiers.medium, "low": tiers.low},
+                "markets": list(self.markets),
+                "enforcement": self.enforcement_json(),
             },
             "summary": {
                 "rows": self.rows,
                 "by_tier": self.by_tier,
                 "presumption": self.presumption_count,
             },
+        }
+
+    def enforcement_json(self) -> dict[str, Any]:
+        """The CBP enforcement list the rows were screened against: its date and how many actions are active."""
+        actions = self.rules.enforcement
+        return {
+            "as_of": actions.as_of.isoformat() if actions.as_of else None,
+            "actions": len(actions.actions),
+            "active": sum(1 for a in actions.actions if a.active),
         }
 
     def to_json(self) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from supplyscreen.ingest.watchlist import ListSource
 from supplyscreen.pipeline.backends import Chunk, Encoder
 from supplyscreen.pipeline.results import Progress, ScreeningResult, SupplierResult
 from supplyscreen.pipeline.screener import Screener
-from supplyscreen.rules import RuleLayer
+from supplyscreen.rules import MARKETS, RuleLayer
 
 __all__ = ["ScreeningResult", "SupplierResult", "read_inputs", "screen"]
 
@@ -52,6 +52,7 @@ def screen(
     on_chunk: Callable[[Chunk], None] | None = None,
     keep: bool = True,
     scheduler: str | None = None,
+    markets: Sequence[str] = MARKETS,
 ) -> ScreeningResult:
     """Read, match and score every row of every input. Raises SupplyscreenError subclasses on bad input.
 
@@ -61,9 +62,9 @@ def screen(
     once all are open; the rest is :meth:`Screener.screen`'s. ``workers`` > 1 screens large sheets in that
     many forked processes (not from a multi-threaded program such as the web app); with ``scheduler`` (a
     Dask scheduler address, or "local"), rows are screened on a Dask cluster instead. With ``keep`` false,
-    CSV files stream."""
+    CSV files stream. ``markets`` (``us``, ``eu``) are those whose law the reports show."""
     prepare([given for given in inputs if not isinstance(given, InputFile)])  # starts while the rules load
-    with Screener.build(rules_dirs, lists, workers=workers, scheduler=scheduler) as screener:
+    with Screener.build(rules_dirs, lists, workers=workers, scheduler=scheduler, markets=markets) as screener:
         files = read_inputs(inputs, sheet, mapping, stream=not keep, on_input=on_input)
         if on_start is not None:
             on_start(sum(f.estimated_rows for f in files))

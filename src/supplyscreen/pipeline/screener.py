@@ -17,7 +17,7 @@ from supplyscreen.match.lists import ListMatcher
 from supplyscreen.match.rows import Matcher
 from supplyscreen.pipeline.backends import Backend, Chunk, Encoder, Job, Tally, make_backend, screen_chunk
 from supplyscreen.pipeline.results import Progress, ScreeningResult, SupplierResult, now_iso
-from supplyscreen.rules import RuleLayer, RuleSet, load_rules
+from supplyscreen.rules import MARKETS, RuleLayer, RuleSet, load_rules
 from supplyscreen.score import CLEAR, Verdict
 
 
@@ -43,8 +43,10 @@ class Screener:
         scheduler: str | None = None,
         list_matcher: ListMatcher | None = None,
         matcher: Matcher | None = None,
+        markets: Sequence[str] = MARKETS,
     ) -> None:
         self.rules = rules
+        self.markets = tuple(markets)  # whose law the results' reports show (screen --market)
         self.matcher = matcher if matcher is not None else Matcher(rules)
         self.watchlists = list(lists)
         self.lists = list_matcher if list_matcher is not None else compile_lists(self.watchlists, rules)
@@ -60,15 +62,21 @@ class Screener:
         *,
         workers: int = 1,
         scheduler: str | None = None,
+        markets: Sequence[str] = MARKETS,
     ) -> Screener:
         """Load and validate rule layers (None: the bundled rules alone) and watchlists (with their companion
-        files: see :func:`~supplyscreen.ingest.watchlist.list_sources`), and compile them. Raises RulesError
-        or InputError naming the file at fault."""
+        files: see :func:`~supplyscreen.ingest.watchlist.list_sources`), and compile them; ``markets`` are
+        those whose law the reports show. Raises RulesError or InputError naming the file at fault."""
         ruleset = load_rules(rules)
         # compiled once per content: kept in memory (the server) and on disk (the CLI), see match/compiled.py
         compiled = cached_lists(lists, ruleset.matching, ruleset.watchlist)
         return cls(
-            ruleset, compiled.watchlists, workers=workers, scheduler=scheduler, list_matcher=compiled.matcher
+            ruleset,
+            compiled.watchlists,
+            workers=workers,
+            scheduler=scheduler,
+            list_matcher=compiled.matcher,
+            markets=markets,
         )
 
     @property
@@ -107,6 +115,7 @@ class Screener:
             finished_at=now_iso(),
             lists=[w.as_json() for w in self.watchlists],
             tally=None if keep else tally,
+            markets=self.markets,
         )
 
     def with_lists(self, lists: Sequence[Watchlist], list_matcher: ListMatcher | None) -> Screener:
@@ -118,6 +127,7 @@ class Screener:
             scheduler=self.scheduler,
             list_matcher=list_matcher,
             matcher=self.matcher,
+            markets=self.markets,
         )
 
     def screen_one(self, fields: Mapping[str, str], file: str = "request") -> SupplierResult:

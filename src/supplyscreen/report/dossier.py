@@ -29,7 +29,7 @@ from supplyscreen.errors import ConfigError, InputError
 from supplyscreen.report.html import SupplierCard, render
 from supplyscreen.review.applied import SupplierReview
 from supplyscreen.review.keys import hit_key, supplier_key
-from supplyscreen.rules import FIELDS
+from supplyscreen.rules import FIELDS, parse_markets
 from supplyscreen.settings import env_name, env_value
 
 if TYPE_CHECKING:
@@ -113,7 +113,7 @@ def dossier_html(
     the run's ``results.json`` head (for the column account of the supplier's sheet)."""
     record = supplier.supplier
     review = review or SupplierReview()
-    card = SupplierCard.of_json(record, supplier.checklist)
+    card = SupplierCard.of_json(record, supplier.checklist, parse_markets(run.options.get("markets") or ()))
     hits = [{"hit": h, "key": hit_key(h)} for h in card.hits]
     for h in hits:
         h["decision"] = review.for_hit(h["key"])

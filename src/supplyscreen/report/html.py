@@ -20,7 +20,7 @@ from supplyscreen.citations import SourceRow, cited_sources, view
 from supplyscreen.match.rows import Hit
 from supplyscreen.normalize.text import shown
 from supplyscreen.pipeline.screen import ScreeningResult, SupplierResult
-from supplyscreen.rules import ChecklistItem, Framework, RuleSet
+from supplyscreen.rules import MARKETS, ChecklistItem, Framework, RuleSet
 from supplyscreen.score import TIERS, TRACK_LABELS, TRACKS
 
 if TYPE_CHECKING:
@@ -119,16 +119,25 @@ def checklist_dicts(entries: list[ChecklistEntry]) -> list[dict[str, Any]]:
     ]
 
 
-def frameworks_for(supplier: SupplierResult, rules: RuleSet) -> list[Framework]:
+def market_frameworks(rules: RuleSet, markets: Sequence[str]) -> list[Framework]:
+    """The frameworks that bind importers of ``markets`` (``screen --market``): U.S. law for ``us``, the EU
+    regulation for ``eu``, the UN Security Council resolutions for both."""
+    return [f for f in rules.frameworks if set(f.markets) & set(markets)]
+
+
+def frameworks_for(
+    supplier: SupplierResult, rules: RuleSet, markets: Sequence[str] = MARKETS
+) -> list[Framework]:
     v = supplier.verdict
     ranks = {
         "always": True,
         "dprk_origin": v.track == "dprk_origin",
+        "detention": v.track == "detention",
         "presumption": v.presumption,
         "high": v.tier == "high",
         "medium": v.tier in ("high", "medium"),
     }
-    return [f for f in rules.frameworks if ranks[f.applies_when]]
+    return [f for f in market_frameworks(rules, markets) if ranks[f.applies_when]]
 
 
 def track_rows(by_track: dict[str, int]) -> list[dict[str, Any]]:
@@ -185,19 +194,36 @@ class SupplierCard:
     fields: Mapping[str, Any]
     hits: Sequence[Any]  # match.rows.Hit, or its results.json object: the template reads both alike
     checklist: list[dict[str, Any]]  # checklist_dicts
+    markets: tuple[str, ...] = MARKETS  # whose law the card shows (screen --market)
 
     @property
     def title(self) -> str:
         return self.name or NO_NAME
 
     @classmethod
-    def of_result(cls, s: SupplierResult, rules: RuleSet) -> SupplierCard:
+    def of_result(cls, s: SupplierResult, rules: RuleSet, markets: Sequence[str] = MARKETS) -> SupplierCard:
         v = s.verdict
         checklist = checklist_dicts(checklist_for(s, rules))
-        return cls(s.name, v.score, v.tier, v.presumption, v.track, source(s), s.fields, v.hits, checklist)
+        return cls(
+            s.name,
+            v.score,
+            v.tier,
+            v.presumption,
+            v.track,
+            source(s),
+            s.fields,
+            v.hits,
+            checklist,
+            tuple(markets),
+        )
 
     @classmethod
-    def of_json(cls, supplier: Mapping[str, Any], checklist: Sequence[Mapping[str, Any]]) -> SupplierCard:
+    def of_json(
+        cls,
+        supplier: Mapping[str, Any],
+        checklist: Sequence[Mapping[str, Any]],
+        markets: Sequence[str] = MARKETS,
+    ) -> SupplierCard:
         """From a results.json supplier object and its stored checklist."""
         where = supplier.get("source") or {}
         fields = supplier.get("fields") or {}
@@ -211,6 +237,7 @@ class SupplierCard:
             fields=fields,
             hits=supplier.get("hits") or [],
             checklist=[dict(e) for e in checklist],
+            markets=tuple(markets),
         )
 
 
@@ -227,6 +254,12 @@ def write_html(result: ScreeningResult, handle: IO[bytes], compared: RunDiff | N
         text.detach()  # the handle stays open: it is the caller's
 
 
+def _detained(hits: Sequence[Hit]) -> bool:
+    """Whether an active CBP enforcement action is among the hits (a supplier on the stricter dprk_origin
+    track may be detained too)."""
+    return any(h.category == "enforcement" and "detention" in h.tags for h in hits)
+
+
 def html_pieces(result: ScreeningResult, compared: RunDiff | None = None) -> Iterator[str]:
     """The HTML report in the pieces the template renders."""
     # by score; at equal scores the stricter legal track first (goods from the DPRK, then the presumption)
@@ -234,7 +267,7 @@ def html_pieces(result: ScreeningResult, compared: RunDiff | None = None) -> Ite
     flagged = [s for s in ordered if s.verdict.hits]
     unflagged = [s for s in result.suppliers if not s.verdict.hits]
     anchors = {id(s): f"row-{i}" for i, s in enumerate(result.suppliers)}
-    cards = [(anchors[id(s)], SupplierCard.of_result(s, result.rules)) for s in flagged]
+    cards = [(anchors[id(s)], SupplierCard.of_result(s, result.rules, result.markets)) for s in flagged]
     flagged_at = {i for i, s in enumerate(result.suppliers) if s.verdict.hits}
 
     def changes_link(row: SupplierChange) -> str | None:
@@ -256,7 +289,10 @@ def html_pieces(result: ScreeningResult, compared: RunDiff | None = None) -> Ite
         cards=cards,
         unflagged=unflagged,
         colours=TIER_COLOURS,
-        frameworks=result.rules.frameworks,
+        frameworks=market_frameworks(result.rules, result.markets),
+        markets=result.markets,
+        enforcement=result.rules.enforcement,
+        detained=[s for s in ordered if s.verdict.track == "detention" or _detained(s.verdict.hits)],
         tiers=result.rules.tiers,
         top=[s for s in ordered if s.verdict.tier in ("high", "medium")][:10],
         sources=run_sources(result),

@@ -28,9 +28,11 @@ from supplyscreen.rules import FIELDS
 from supplyscreen.score import TRACK_LABELS, Verdict
 
 TIER_COLOURS = {"high": "#F4B6B6", "medium": "#FBD9A6", "low": "#FFF2B3", "clear": "#D9EAD3"}
-VERDICT_COLUMNS = ["Score", "Tier", "Presumption", "Track", "Reasons", "Note"]
-# results.csv adds the Track last, after the columns it had before, so that readers by position still work
-CSV_VERDICT_COLUMNS = ["Score", "Tier", "Presumption", "Reasons", "Note", "Track"]
+# "CBP enforcement" first: an active CBP order (the goods will be detained) is shown before any score
+VERDICT_COLUMNS = ["CBP enforcement", "Score", "Tier", "Presumption", "Track", "Reasons", "Note"]
+# results.csv adds the Track, then the CBP enforcement actions, last, after the columns it had before, so
+# that readers by position still work
+CSV_VERDICT_COLUMNS = ["Score", "Tier", "Presumption", "Reasons", "Note", "Track", "CBP enforcement"]
 SOURCE_COLUMNS = ["Source file", "Sheet", "Row"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _FORMULA_FIRST = frozenset(_FORMULA_START)
@@ -72,6 +74,22 @@ def _list_reason(hit: Hit) -> str:
 
 
 _reason = memo(_reason_of, lambda hit: (hit.indicator, hit.field, hit.text, hit.points))
+
+
+def enforcement_text(verdict: Verdict) -> str:
+    """The CBP enforcement actions among a verdict's hits, in one line: each order, its status and the text
+    it comes from ("" when none) — "... — goods will be detained (active, as of 2026-12-07; source: CBP, …)"."""
+    out = []
+    for hit in verdict.hits:
+        if hit.category != "enforcement" or not hit.list:
+            continue
+        action = hit.list["action"]
+        order = [e for e in action["events"] if e["what"] not in ("modified", "revoked")][-1]
+        out.append(
+            f"{hit.indicator} ({action['status']}, as of {action['as_of']}; source: {order['source']}; "
+            f"met by {hit.field} “{hit.text}”)"
+        )
+    return "; ".join(out)
 
 
 def truncated(text: str, limit: int = XLSX_MAX_CELL_CHARS) -> str:
@@ -153,6 +171,12 @@ def write_xlsx(result: ScreeningResult, handle: IO[bytes]) -> None:
         ("Rows screened", len(result.suppliers)),
         *[(f"Tier {tier}", count) for tier, count in result.by_tier.items()],
         ("CAATSA §321(b) presumption", result.presumption_count),
+        (
+            "CBP enforcement list",
+            f"{len(result.rules.enforcement.actions)} actions as of {result.rules.enforcement.as_of} "
+            "(rules/enforcement.yaml); a supplier named in an active one is on the detention track",
+        ),
+        ("Markets", ", ".join(m.upper() for m in result.markets)),
         *[(f"Track {track} ({TRACK_LABELS[track]})", count) for track, count in result.by_track.items()],
         ("Rows without a supplier name", sum(1 for s in result.suppliers if row_note(s.fields))),
         ("Rule set sha256", result.rules.sha256),
@@ -268,23 +292,27 @@ def _write_results_sheet(
                         f"{sheet.headers[c]!r} cut at Excel's cell limit ({len(value):,} characters)"
                     )
         v = supplier.verdict
-        ws.write_number(r, score_col, v.score)
-        ws.write_string(r, score_col + 1, v.tier)
-        ws.write_boolean(r, score_col + 2, v.presumption)
-        ws.write_string(r, score_col + 3, v.track)
+        enforced = enforcement_text(v)
+        if enforced:
+            ws.write_string(r, score_col, cells.text(enforced)[0])
+        ws.write_number(r, score_col + 1, v.score)
+        ws.write_string(r, score_col + 2, v.tier)
+        ws.write_boolean(r, score_col + 3, v.presumption)
+        ws.write_string(r, score_col + 4, v.track)
         text, cut = cells.text(reasons(supplier))
-        ws.write_string(r, score_col + 4, text)
+        ws.write_string(r, score_col + 5, text)
         if cut:
             notes.append("Reasons cut at Excel's cell limit")
         if notes:
-            ws.write_string(r, score_col + 5, cells.text("; ".join(notes))[0])
+            ws.write_string(r, score_col + 6, cells.text("; ".join(notes))[0])
     last = len(suppliers)
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, last, len(header) - 1)
     ws.set_column(len(SOURCE_COLUMNS), len(header) - 3, 22)
+    ws.set_column(score_col, score_col, 40)  # CBP enforcement
     ws.set_column(len(header) - 2, len(header) - 2, 90)
     ws.set_column(len(header) - 1, len(header) - 1, 40)
-    letter = xlsxwriter.utility.xl_col_to_name(score_col + 1)
+    letter = xlsxwriter.utility.xl_col_to_name(score_col + 2)  # the Tier
     for tier, fmt in fills.items():
         ws.conditional_format(
             1,
@@ -314,8 +342,18 @@ def csv_records(
         row += [("'" + c if c[:1] in _FORMULA_FIRST else c) for c in map(row_fields.get, FIELDS, _BLANKS)]
         reasons = neutralise(verdict_reasons(v)) if v.hits else ""
         note = "" if row_fields.get("name") else NO_NAME_NOTE
+        enforced = neutralise(enforcement_text(v)) if v.hits else ""
         lines.append(
-            [*row, str(v.score), v.tier, "true" if v.presumption else "false", reasons, note, v.track]
+            [
+                *row,
+                str(v.score),
+                v.tier,
+                "true" if v.presumption else "false",
+                reasons,
+                note,
+                v.track,
+                enforced,
+            ]
         )
     return _csv_lines(lines)
 

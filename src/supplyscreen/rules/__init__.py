@@ -28,13 +28,13 @@ from pydantic import (
 )
 
 from supplyscreen import packaged
-from supplyscreen.errors import RulesError
+from supplyscreen.errors import InputError, RulesError
 from supplyscreen.match.patterns import PatternError, compile_pattern
 from supplyscreen.settings import env_name, env_setting
 
 FIELDS = ("id", "name", "country", "address", "description", "hs_code", "vessel", "notes")
 FieldName = Literal["id", "name", "country", "address", "description", "hs_code", "vessel", "notes"]
-Category = Literal["nexus", "entity", "place", "country", "sector", "vessel", "hs_code", "ilo"]
+Category = Literal["nexus", "entity", "place", "country", "sector", "vessel", "hs_code", "ilo", "enforcement"]
 TOP_LEVEL_KEYS = (
     "sources",
     "concepts",
@@ -47,6 +47,7 @@ TOP_LEVEL_KEYS = (
     "disable",
     "watchlist",
     "matching",
+    "enforcement",
 )
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]  # src/supplyscreen (this is its rules/ package)
@@ -465,7 +466,20 @@ def _known_feature(name: str) -> None:
 
 
 # A supplier's legal track (score.TRACKS, strictest first) that can call for a checklist item.
-Track = Literal["dprk_origin", "presumption", "due_diligence"]
+Track = Literal["dprk_origin", "detention", "presumption", "due_diligence"]
+# The markets whose law a report shows (``screen --market``): the United States, the European Union.
+Market = Literal["us", "eu"]
+MARKETS: tuple[Market, ...] = ("us", "eu")
+
+
+def parse_markets(values: Iterable[str]) -> tuple[Market, ...]:
+    """Markets as ``--market`` gives them (repeated, or comma-separated: "us,eu"), in MARKETS order; none
+    given: both. An unknown market is an InputError naming the known ones."""
+    wanted = {v.strip().lower() for value in values for v in value.split(",") if v.strip()}
+    unknown = sorted(wanted - set(MARKETS))
+    if unknown:
+        raise InputError(f"unknown market '{unknown[0]}'", hint=f"use --market {' or '.join(MARKETS)}")
+    return tuple(m for m in MARKETS if m in wanted) or MARKETS
 
 
 class Framework(_Item):
@@ -473,8 +487,12 @@ class Framework(_Item):
     citation: str
     text: str
     triggers: str
-    # "dprk_origin": the track of goods from the DPRK; the others: the presumption flag or a tier
-    applies_when: Literal["always", "dprk_origin", "presumption", "high", "medium"]
+    # "dprk_origin", "detention": the tracks of goods from the DPRK and of goods under a CBP order; the
+    # others: the presumption flag or a tier
+    applies_when: Literal["always", "dprk_origin", "detention", "presumption", "high", "medium"]
+    # the markets whose importers it binds: a U.S. law is shown for `--market us`, the EU regulation for
+    # `--market eu`; a UN Security Council resolution binds every member state (both)
+    markets: list[Market] = Field(default=["us"], min_length=1)
     sources: list[str] = []  # ids of the sources (sources.yaml) its text quotes or summarises
 
 
@@ -482,10 +500,86 @@ class ChecklistItem(_Item):
     text: str
     when: list[str] = Field(min_length=1)
     source: str
-    # the legal tracks whose suppliers get this item: rebuttal evidence (presumption) and evidence before
-    # import (due_diligence) by default; what to do with goods from the DPRK (dprk_origin) is separate
-    tracks: list[Track] = Field(default=["presumption", "due_diligence"], min_length=1)
+    # the legal tracks whose suppliers get this item: proof of admissibility (detention), rebuttal evidence
+    # (presumption) and evidence before import (due_diligence) by default; what to do with goods from the
+    # DPRK (dprk_origin) is separate
+    tracks: list[Track] = Field(default=["detention", "presumption", "due_diligence"], min_length=1)
     sources: list[str] = []  # ids of the sources (sources.yaml) behind it
+
+
+# ---- U.S. enforcement actions (rules/enforcement.yaml): CBP Withhold Release Orders, Findings and CAATSA
+# detentions, each with its dated events and the CBP or Federal Register text it was checked against.
+
+EventKind = Literal["wro", "finding", "caatsa", "modified", "revoked"]
+ORDER_EVENTS = ("wro", "finding", "caatsa")  # an event that puts goods under an order (the others end one)
+
+
+class EnforcementEvent(_Model):
+    """One dated step of an enforcement action: the order (``wro``, ``finding``, a ``caatsa`` detention) or
+    its end (``modified``: the named goods admitted again; ``revoked``), with the text it comes from and how
+    that text was checked."""
+
+    date: dt.date
+    what: EventKind
+    source: str = Field(min_length=1)  # the id of the CBP or Federal Register text in sources.yaml
+    # primary: the CBP or Federal Register text itself was read; quoted: CBP's words as named publications
+    # quote them (the CBP page was not at hand)
+    verified: Literal["primary", "quoted"]
+    checked: str = Field(min_length=1)  # how the entry was confirmed: the page found, its publisher and date
+
+
+class EnforcementVessel(_Model):
+    name: str = Field(min_length=1)
+    aliases: list[str] = []
+    imo: str | None = Field(default=None, pattern=r"^\d{7}$")
+    flag: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+
+
+class EnforcementAction(_Item):
+    """A CBP action on goods of named entities or vessels. Its status is that of its last event: an order
+    (``active``), ``modified`` or ``revoked``; only an active action means the goods will be detained."""
+
+    name: str = Field(min_length=1)  # the entity or vessel as CBP names it
+    entities: list[str] = []  # the entity's names and aliases (legal forms kept, as CBP writes them)
+    country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")  # the entity's country
+    vessels: list[EnforcementVessel] = []
+    goods: str = Field(min_length=1)
+    dprk_labour: bool = False  # CBP found North Korean labour (CAATSA): the 22 U.S.C. 9241a presumption
+    events: list[EnforcementEvent] = Field(min_length=1)
+    citations: list[Citation] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _well_formed(self) -> EnforcementAction:
+        if not (self.entities or self.vessels):
+            raise ValueError("an enforcement action names entities or vessels (or both)")
+        if self.events[0].what not in ORDER_EVENTS:
+            raise ValueError(f"the first event must be an order ({', '.join(ORDER_EVENTS)})")
+        if [e.date for e in self.events] != sorted(e.date for e in self.events):
+            raise ValueError("events must be in date order")
+        return self
+
+    @property
+    def order(self) -> EnforcementEvent:
+        """The latest order (a Finding after a WRO is the order in force)."""
+        return [e for e in self.events if e.what in ORDER_EVENTS][-1]
+
+    @property
+    def status(self) -> Literal["active", "modified", "revoked"]:
+        last = self.events[-1].what
+        return "active" if last in ORDER_EVENTS else last  # type: ignore[return-value]
+
+    @property
+    def active(self) -> bool:
+        return self.status == "active"
+
+
+class EnforcementList(_Model):
+    """The dated list of enforcement actions (``enforcement:`` in a rule file; a later layer adds actions or
+    replaces one by giving its id again)."""
+
+    as_of: dt.date | None = None  # the date the list was last checked
+    points: int = Field(default=60, ge=0, le=100)  # an active action's points (high, whatever else)
+    actions: list[EnforcementAction] = []
 
 
 class Override(_Item):
@@ -529,6 +623,7 @@ class RuleFile(_Model):
     disable: list[str] = []
     watchlist: WatchlistPoints | None = None
     matching: MatchingRules | None = None
+    enforcement: EnforcementList | None = None
 
 
 @dataclass(frozen=True)
@@ -606,6 +701,7 @@ class RuleSet:
     cited: dict[str, Source] = field(default_factory=dict)  # every source of sources.yaml, by id
     watchlist: WatchlistPoints = field(default_factory=WatchlistPoints)
     matching: MatchingRules | None = None  # None: the bundled rules/matching.yaml (default_matching)
+    enforcement: EnforcementList = field(default_factory=EnforcementList)  # CBP actions (enforcement.yaml)
     # compiled for scoring when the rule set is built: each combination with the keys ('rule id' or 'tag:x')
     # that can fill each of its slots, and the combinations (positions) by the keys of their first slot
     combination_slots: tuple[tuple[Combination, tuple[frozenset[str], ...]], ...] = field(
@@ -1005,6 +1101,7 @@ def load_rules(layers: Sequence[RuleLayer | str | Path] | None = None) -> RuleSe
     overrides: list[tuple[str, Override]] = []
     watchlist_points = WatchlistPoints()
     matching: MatchingRules | None = None
+    enforcement = EnforcementList()
     sources: list[RuleSource] = []
     where: dict[str, str] = {}
     broken: set[str] = set()
@@ -1055,6 +1152,8 @@ def load_rules(layers: Sequence[RuleLayer | str | Path] | None = None) -> RuleSe
                 watchlist_points = parsed.watchlist
             if parsed.matching is not None:
                 matching = parsed.matching
+            if parsed.enforcement is not None:
+                enforcement = _with_actions(enforcement, parsed.enforcement)
             for i, change in enumerate(parsed.override):
                 overrides.append((f"{path}:{lines.get(('override', i), 1)}", change))
             disabled.extend((f"{path}", ident) for ident in parsed.disable)
@@ -1080,6 +1179,7 @@ def load_rules(layers: Sequence[RuleLayer | str | Path] | None = None) -> RuleSe
         disabled.clear()
 
     _tie_citations(_Sources(cited), where, problems, indicators, combinations, frameworks, checklist)
+    enforcement = _tie_actions(_Sources(cited), enforcement, problems)
     if broken:  # items that failed validation: their ids and tags are not reported again as unknown
         return _finish(problems, tiers, indicators, combinations, frameworks, checklist, sources, dirs)
     for ind in indicators.values():
@@ -1109,13 +1209,53 @@ def load_rules(layers: Sequence[RuleLayer | str | Path] | None = None) -> RuleSe
                 continue
             if ref not in indicators and ref not in combinations:
                 problems.append(f"{where[item.id]}: {item.id}: 'when' names unknown indicator '{ref}'")
+    for action in enforcement.actions:
+        if action.id in indicators or action.id in combinations:
+            problems.append(f"{where[action.id]}: enforcement action '{action.id}' has an indicator's id")
     ruleset = _finish(problems, tiers, indicators, combinations, frameworks, checklist, sources, dirs)
     ruleset.watchlist = watchlist_points
     ruleset.matching = matching
+    ruleset.enforcement = enforcement
     used = {name for ind in indicators.values() for name in _concept_refs(ind)}
     ruleset.concepts = [c for c in concepts.values() if c.id in used]
     ruleset.cited = {ident: entry for ident, (entry, _) in cited.items()}
     return ruleset
+
+
+def _with_actions(held: EnforcementList, given: EnforcementList) -> EnforcementList:
+    """The enforcement list with a file's actions added (an action given again by id replaces the earlier
+    one), its ``as_of`` the latest and its points the file's when it gives them."""
+    actions = {a.id: a for a in held.actions}
+    for action in given.actions:
+        actions[action.id] = action
+    dates = [d for d in (held.as_of, given.as_of) if d is not None]
+    return EnforcementList(
+        as_of=max(dates) if dates else None,
+        points=given.points if "points" in given.model_fields_set else held.points,
+        actions=list(actions.values()),
+    )
+
+
+def _tie_actions(sources: _Sources, enforcement: EnforcementList, problems: list[str]) -> EnforcementList:
+    """The enforcement actions with their citations tied to their sources; an event or a citation naming an
+    unknown source, or a quote that cannot be checked, is a problem."""
+    tied_actions = []
+    for action in enforcement.actions:
+        for event in action.events:
+            if sources.find(event.source) is None:
+                hint = _did_you_mean(event.source, sources.entries)
+                problems.append(
+                    f"enforcement: {action.id}: {event.date}: unknown source '{event.source}'{hint}"
+                )
+        tied: list[Citation] = []
+        for citation in action.citations:
+            checked = sources.check(citation)
+            if isinstance(checked, str):
+                problems.append(f"enforcement: {action.id}: {checked}")
+            else:
+                tied.append(checked)
+        tied_actions.append(action.model_copy(update={"citations": tied}))
+    return enforcement.model_copy(update={"actions": tied_actions})
 
 
 def _tie_citations(

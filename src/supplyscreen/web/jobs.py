@@ -24,7 +24,7 @@ from supplyscreen.leftovers import Terminated
 from supplyscreen.pipeline.request import ScreenRequest
 from supplyscreen.pipeline.results import ScreeningResult
 from supplyscreen.report import render_report
-from supplyscreen.rules import FIELDS, RuleLayer, layered, load_rules
+from supplyscreen.rules import FIELDS, RuleLayer, layered, load_rules, parse_markets
 from supplyscreen.store import REPORT_FORMATS, Run, Store
 from supplyscreen.web.uploads import Upload
 
@@ -122,6 +122,7 @@ def run_request(run: Run, store: Store | None = None, workers: int = 1) -> Scree
         lists=tuple(sources("list")),
         formats=REPORT_FORMATS,
         workers=workers,
+        markets=parse_markets(opts.get("markets") or ()),
     )
 
 

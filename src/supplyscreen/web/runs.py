@@ -18,7 +18,7 @@ from supplyscreen.errors import InputError
 from supplyscreen.ingest.columns import PSEUDO_FIELDS
 from supplyscreen.ingest.mapping import parse_fields
 from supplyscreen.review.audit import Actor
-from supplyscreen.rules import FIELDS
+from supplyscreen.rules import FIELDS, MARKETS, parse_markets
 from supplyscreen.store import Run, Store
 from supplyscreen.web import jobs
 from supplyscreen.web.auth import request_actor
@@ -99,6 +99,9 @@ def _store_upload(
     if mapping.strip():
         hint = 'e.g. {"name": "Vendor Name"}'
         options["mapping"] = parse_fields(load_json(mapping, "mapping", MAPPING_DEPTH, hint))
+    markets = parse_markets([form.get("markets", "")])
+    if set(markets) != set(MARKETS):  # both, the default, is not stored: runs stored before it are both
+        options["markets"] = list(markets)
     preview = jobs.preview(inputs, options.get("sheet"))
     options["preview"] = preview
     return store.create_run(

@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException
 
 from supplyscreen.citations import cited_sources
 from supplyscreen.report.html import TIER_COLOURS, SupplierCard, tier_chart, track_rows
-from supplyscreen.rules import FIELDS, bundled_sources
+from supplyscreen.rules import FIELDS, bundled_sources, parse_markets
 from supplyscreen.score import TIERS
 from supplyscreen.store import Run
 from supplyscreen.store.keys import country_key
@@ -178,7 +178,7 @@ def supplier(
         "supplier.html.j2",
         run=run,
         position=position,
-        card=SupplierCard.of_json(s.supplier, s.checklist),
+        card=SupplierCard.of_json(s.supplier, s.checklist, parse_markets(run.options.get("markets") or ())),
         prev=position - 1 if position > 0 else None,
         next=position + 1 if position + 1 < run.rows else None,
         **review_context(request, store, run.id, position),
