@@ -446,3 +446,33 @@ def test_writers_at_the_same_moment_keep_one_chain(
         assert verdict.ok and verdict.count == 2 + 6 * 5 * 2
     finally:
         store.close()
+
+
+def test_recorded_decisions_reach_the_run_comparison_and_the_dossier(store: Store, tmp_path: Path) -> None:
+    """The decisions recorded with ``review`` are what the diff and the dossier read (review.applied): a
+    decision made on month 1 is carried over to month 2 with who and why, in the diff's summary and rows."""
+    from supplyscreen.report.dossier import dossier_html
+    from supplyscreen.review.applied import reviews_for_run
+    from supplyscreen.review.diff import RunSide, compare_runs
+
+    first = _run(store, tmp_path, "vendors-11.csv", MONTH_1)
+    hunchun = supplier_review(store, first, 0)
+    decide_hit(
+        store, first, 0, _key(hunchun.hits, "country.china"), "false_positive", "different company", ANN
+    )
+    second = _run(store, tmp_path, "vendors-12.csv", MONTH_2)
+    reviews = reviews_for_run(store, second)
+    carried = reviews[0].carried(second)
+    assert [(d.decision, d.reviewer, d.comment, d.run_id) for d in carried] == [
+        ("false positive", "A. Reviewer", "different company", first)
+    ]
+    runs = {r.id: r for r in store.list_runs()}
+    diff = compare_runs(RunSide.of_run(store, runs[first]), RunSide.of_run(store, runs[second]), reviews)
+    assert diff.summary["decisions_carried"] == 1
+    row = next(r for r in diff.rows if r.carried)
+    assert "false positive by A. Reviewer" in " ".join(row.why)
+    run_b = store.get_run(second)
+    supplier = store.supplier(second, 0)
+    assert run_b is not None and supplier is not None
+    page = dossier_html(run_b, supplier, reviews[0])
+    assert "different company" in page and "A. Reviewer" in page

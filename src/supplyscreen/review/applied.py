@@ -113,6 +113,59 @@ def no_reviews(store: Store, run_id: str) -> Reviews:
 
 
 def reviews_for_run(store: Store, run_id: str) -> Reviews:
-    """The reviews of a stored run's suppliers, by position: what the CLI and the web app show. Decisions are
-    not recorded yet, so none (``review.decisions_for_run`` is wired in here once they are)."""
-    return no_reviews(store, run_id)
+    """The reviews of a stored run's suppliers that have a decision, status or evidence (made on this run or
+    an earlier one), by position: what the CLI and the web app show, read from ``review.decisions``."""
+    from supplyscreen.review import decisions as recorded
+
+    found = recorded.decided_suppliers(store, run_id)
+    if not found:
+        return {}
+    keys = {r.supplier_key for r in found.values()}
+    by_key: dict[str, list[Decision]] = {}
+    for d in recorded.all_decisions(store, keys):
+        by_key.setdefault(d.supplier_key, []).append(_decision(d, hit_labels={}))
+    return {
+        position: _review(review, by_key.get(review.supplier_key, [])) for position, review in found.items()
+    }
+
+
+def _iso(moment: Any) -> str:
+    return moment.isoformat(timespec="seconds") + "Z" if moment is not None else ""
+
+
+def _decision(d: Any, hit_labels: Mapping[str, str]) -> Decision:
+    from supplyscreen.review.decisions import DECISION_LABELS
+
+    return Decision(
+        DECISION_LABELS.get(d.decision, d.decision),
+        d.reviewer,
+        _iso(d.at),
+        d.comment,
+        d.run_id,
+        hit=d.hit_key or None,
+        hit_label=hit_labels.get(d.hit_key, ""),
+    )
+
+
+def _review(review: Any, history: list[Decision]) -> SupplierReview:
+    """``review.decisions.SupplierReview`` as the diff and the dossier read it."""
+    labels = {h.key: f"{h.hit.get('indicator', '')}: {h.hit.get('text', '')}" for h in review.hits}
+    applied = [_decision(h.decision, labels) for h in review.hits if h.decision is not None]
+    if review.decision is not None:
+        applied.insert(0, _decision(review.decision, labels))
+    checklist = {
+        item: ChecklistState(
+            ev.status, (ev.document.name,) if ev.document is not None else (), ev.reviewer, _iso(ev.at)
+        )
+        for item, ev in review.evidence.items()
+    }
+    return SupplierReview(
+        decisions=tuple(applied),
+        history=tuple(
+            Decision(d.decision, d.reviewer, d.at, d.comment, d.run_id, d.hit, labels.get(d.hit or "", ""))
+            for d in history
+        ),
+        needs_review=tuple(h.key for h in review.hits if h.changed_since is not None),
+        status=review.status.status if review.status is not None else None,
+        checklist=checklist,
+    )

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import select, union
 from sqlalchemy.orm import Session
 
 from supplyscreen.errors import InputError
@@ -300,15 +300,31 @@ def document(store: Store, document_id: int) -> tuple[DocumentInfo, bytes]:
         return _document_info(row), unpack_bytes(row.codec, row.data)
 
 
+def all_decisions(store: Store, supplier_keys: Iterable[str]) -> list[Decision]:
+    """Every decision ever made on these suppliers and their hits, oldest first (their history)."""
+    out: list[Decision] = []
+    with store.session() as s:
+        for batch in _batches(set(supplier_keys)):
+            rows = s.scalars(
+                select(DecisionRow).where(DecisionRow.supplier_key.in_(batch)).order_by(DecisionRow.id)
+            )
+            out.extend(_decision(row) for row in rows)
+    return sorted(out, key=lambda d: d.id)
+
+
 def decided_suppliers(store: Store, run_id: str) -> dict[int, SupplierReview]:
-    """The suppliers of a run with a decision on their key (made on any run), as reviewed; every hit of the
-    others needs review. Cheaper than :func:`decisions_for_run` on a large run with few decisions."""
+    """The suppliers of a run with a decision, status or evidence item on their key (made on any run), as
+    reviewed; every hit of the others needs review. Cheaper than :func:`decisions_for_run` on a large run with few decisions."""
     with store.session() as s:
         return _decided(s, run_id)
 
 
 def _decided(s: Session, run_id: str) -> dict[int, SupplierReview]:
-    keys = select(DecisionRow.supplier_key).distinct()
+    keys = union(
+        select(DecisionRow.supplier_key),
+        select(SupplierStatusRow.supplier_key),
+        select(EvidenceRow.supplier_key),
+    )
     positions = s.scalars(
         select(ResultRow.position).where(ResultRow.run_id == run_id, ResultRow.supplier_key.in_(keys))
     ).all()
