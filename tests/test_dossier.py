@@ -127,7 +127,7 @@ def test_decisions_history_and_checklist_statuses(stored: dict[str, Any]) -> Non
     html = dossier_html(run, s, review, store.results_head(run.id))
     text = " ".join(" ".join(HtmlParts(html).text).split())
     assert (
-        "false positive by A. Reviewer on 2026-11-30: “different company, Busan” (decided on run 00000000)"
+        "cleared as false positive by A. Reviewer on 2026-11-30: “different company, Busan” (decided on run 00000000)"
         in text
     )
     assert "needs review again" in text

@@ -262,7 +262,7 @@ def test_decisions_carried_over_are_shown(web: dict[str, Any]) -> None:
     finally:
         del app.state.reviews  # type: ignore[attr-defined]
     assert (
-        "decision carried over: false positive by A. Reviewer on 2026-11-30: “different company, Busan”"
+        "decision carried over: cleared as false positive by A. Reviewer on 2026-11-30: “different company, Busan”"
         in page
     )
     assert data["summary"]["decisions_carried"] == 1

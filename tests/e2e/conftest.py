@@ -15,6 +15,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -46,28 +47,32 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`supplyscreen serve` on 127.0.0.1 and a free port, with its own SQLite database."""
-    db = tmp_path_factory.mktemp("db") / "web.db"
-    port = _free_port()
-    log = tmp_path_factory.mktemp("log") / "server.log"
-    cmd = [sys.executable, "-m", "supplyscreen.cli", "serve", "--port", str(port), "--db", f"sqlite:///{db}"]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+def _wait_until_up(base: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+    """Until the server answers any HTTP status (401 too: a server that needs an account is up)."""
     deadline = time.monotonic() + START_TIMEOUT
+    while True:
+        try:
+            with urllib.request.urlopen(base + "/api/v1/runs", timeout=2):
+                return
+        except urllib.error.HTTPError:
+            return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the server did not start:\n{log.read_text(errors='replace')}")
+        time.sleep(0.2)
+
+
+@contextmanager
+def serving(db_url: str, log: Path, host: str = "127.0.0.1") -> Iterator[str]:
+    """`supplyscreen serve --host HOST` on a free port with the database ``db_url``; yields its loopback URL."""
+    port = _free_port()
+    cmd = [sys.executable, "-m", "supplyscreen.cli", "serve", "--host", host, "--port", str(port)]
+    with log.open("wb") as out:
+        proc = subprocess.Popen([*cmd, "--db", db_url], stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
     try:
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/api/v1/runs", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the server did not start:\n{log.read_text(errors='replace')}")
-            time.sleep(0.2)
+        _wait_until_up(base, proc, log)
         yield base
     finally:
         proc.terminate()
@@ -76,6 +81,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`supplyscreen serve` on 127.0.0.1 and a free port, with its own SQLite database."""
+    db = tmp_path_factory.mktemp("db") / "web.db"
+    log = tmp_path_factory.mktemp("log") / "server.log"
+    with serving(f"sqlite:///{db}", log) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

@@ -38,8 +38,12 @@ class Decision:
         return bool(self.run_id) and self.run_id != run_id
 
     def line(self) -> str:
-        """'false positive by A. Reviewer on 2026-11-30: "different company, Busan"'."""
-        text = f"{self.decision} by {self.reviewer or 'an unnamed reviewer'} on {self.at[:10]}"
+        """'cleared as false positive by A. Reviewer on 2026-11-30: "different company, Busan"' — worded as
+        the supplier page words it (``review.decisions.VERBS``)."""
+        from supplyscreen.review.decisions import DECISION_LABELS, VERBS
+
+        verb = {DECISION_LABELS[k]: v for k, v in VERBS.items()}.get(self.decision, self.decision)
+        text = f"{verb} by {self.reviewer or 'an unnamed reviewer'} on {self.at[:10]}"
         return f"{text}: “{self.comment}”" if self.comment else text
 
     def as_json(self) -> dict[str, Any]:
