@@ -208,7 +208,7 @@ def test_sign_in_review_rescreen_diff_dossier(
     exported.write_text(export, encoding="utf-8")
     verdict = _cli("audit", "verify", str(exported)).stdout
     assert verdict.startswith("OK: ") and "the chain holds" in verdict
-    for action in ('"login"', '"decision', '"run'):
+    for action in ('"login"', '"decision', '"run', '"export.dossier"'):
         assert action in export
     if shots:
         (shots / "audit-export.json").write_text(export, encoding="utf-8")

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.exceptions import HTTPException
 
 from supplyscreen.report.dossier import dossier_html, dossier_name, dossier_pdf
+from supplyscreen.review import Actor, audit
 from supplyscreen.review.applied import ReviewSource
 from supplyscreen.review.diff import RunDiff, SupplierChange, earlier_runs
 from supplyscreen.store import Run, Store, now
+from supplyscreen.web.auth import request_actor
 from supplyscreen.web.changes import compare_stored, default_against
 from supplyscreen.web.deps import Position, ReviewsDep, StoreDep
 from supplyscreen.web.routers.pages import REPORT_CSP, PageDep
@@ -62,7 +64,11 @@ def diff_json(store: StoreDep, reviews: ReviewsDep, run_id: str, against: Agains
     return _compared(store, reviews, run_id, against)[2].as_json()
 
 
-def _dossier(store: Store, reviews: ReviewSource, run_id: str, position: int, fmt: str) -> Response:
+def _dossier(
+    store: Store, reviews: ReviewSource, run_id: str, position: int, fmt: str, actor: Actor
+) -> Response:
+    """The dossier of supplier ``position`` as a download; the download is an export event of the audit
+    trail (by ``actor``), as a report's is."""
     run = get_run(store, run_id)
     if run.status != "done":
         raise NotFinished(f"run {run.id[:8]} is {run.status}", hint="wait until screening is done")
@@ -71,11 +77,12 @@ def _dossier(store: Store, reviews: ReviewSource, run_id: str, position: int, fm
         raise HTTPException(404)
     made = now().replace(microsecond=0).isoformat(sep=" ") + " UTC"
     html = dossier_html(run, supplier, reviews(store, run.id).get(position), store.results_head(run.id), made)
-    disposition = f'attachment; filename="{dossier_name(run, supplier, fmt)}"'
+    name = dossier_name(run, supplier, fmt)
+    disposition = f'attachment; filename="{name}"'
+    pdf = dossier_pdf(html) if fmt == "pdf" else b""
+    audit.record(store, actor, "export.dossier", f"run:{run.id}", after={"file": name, "supplier": position})
     if fmt == "pdf":
-        return Response(
-            dossier_pdf(html), media_type="application/pdf", headers={"Content-Disposition": disposition}
-        )
+        return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": disposition})
     return Response(
         html,
         media_type="text/html; charset=utf-8",
@@ -85,9 +92,14 @@ def _dossier(store: Store, reviews: ReviewSource, run_id: str, position: int, fm
 
 @pages.get("/runs/{run_id}/suppliers/{position}/dossier.{fmt}")
 def dossier_download(
-    store: StoreDep, reviews: ReviewsDep, run_id: str, position: Position, fmt: Literal["html", "pdf"]
+    request: Request,
+    store: StoreDep,
+    reviews: ReviewsDep,
+    run_id: str,
+    position: Position,
+    fmt: Literal["html", "pdf"],
 ) -> Response:
-    return _dossier(store, reviews, run_id, position, fmt)
+    return _dossier(store, reviews, run_id, position, fmt, request_actor(request))
 
 
 @api.get(
@@ -97,10 +109,11 @@ def dossier_download(
     responses={**ERRORS, 503: {"description": "a PDF needs Chromium and Playwright on the server"}},
 )
 def dossier_api(
+    request: Request,
     store: StoreDep,
     reviews: ReviewsDep,
     run_id: str,
     position: Position,
     format: Annotated[Literal["html", "pdf"], Query()] = "html",
 ) -> Response:
-    return _dossier(store, reviews, run_id, position, format)
+    return _dossier(store, reviews, run_id, position, format, request_actor(request))
