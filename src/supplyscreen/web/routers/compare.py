@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.exceptions import HTTPException
 
 from supplyscreen.report.dossier import dossier_html, dossier_name, dossier_pdf
+from supplyscreen.review import audit
 from supplyscreen.review.applied import ReviewSource
+from supplyscreen.review.audit import Actor
 from supplyscreen.review.diff import RunDiff, SupplierChange, earlier_runs
 from supplyscreen.store import Run, Store, now
+from supplyscreen.web.auth import request_actor
 from supplyscreen.web.changes import compare_stored, default_against
 from supplyscreen.web.deps import Position, ReviewsDep, StoreDep
 from supplyscreen.web.routers.pages import REPORT_CSP, PageDep
@@ -62,7 +65,10 @@ def diff_json(store: StoreDep, reviews: ReviewsDep, run_id: str, against: Agains
     return _compared(store, reviews, run_id, against)[2].as_json()
 
 
-def _dossier(store: Store, reviews: ReviewSource, run_id: str, position: int, fmt: str) -> Response:
+def _dossier(
+    store: Store, reviews: ReviewSource, run_id: str, position: int, fmt: str, actor: Actor | None
+) -> Response:
+    """The dossier as a download; an export event of the audit trail (by ``actor``: default, anonymous)."""
     run = get_run(store, run_id)
     if run.status != "done":
         raise NotFinished(f"run {run.id[:8]} is {run.status}", hint="wait until screening is done")
@@ -71,13 +77,20 @@ def _dossier(store: Store, reviews: ReviewSource, run_id: str, position: int, fm
         raise HTTPException(404)
     made = now().replace(microsecond=0).isoformat(sep=" ") + " UTC"
     html = dossier_html(run, supplier, reviews(store, run.id).get(position), store.results_head(run.id), made)
-    disposition = f'attachment; filename="{dossier_name(run, supplier, fmt)}"'
+    name = dossier_name(run, supplier, fmt)
+    disposition = f'attachment; filename="{name}"'
+    body = dossier_pdf(html) if fmt == "pdf" else html
+    audit.record(
+        store,
+        actor or Actor.anonymous(),
+        "export.dossier",
+        f"run:{run.id}",
+        after={"position": position, "file": name},
+    )
     if fmt == "pdf":
-        return Response(
-            dossier_pdf(html), media_type="application/pdf", headers={"Content-Disposition": disposition}
-        )
+        return Response(body, media_type="application/pdf", headers={"Content-Disposition": disposition})
     return Response(
-        html,
+        body,
         media_type="text/html; charset=utf-8",
         headers={"Content-Disposition": disposition, "Content-Security-Policy": REPORT_CSP},
     )
@@ -85,9 +98,14 @@ def _dossier(store: Store, reviews: ReviewSource, run_id: str, position: int, fm
 
 @pages.get("/runs/{run_id}/suppliers/{position}/dossier.{fmt}")
 def dossier_download(
-    store: StoreDep, reviews: ReviewsDep, run_id: str, position: Position, fmt: Literal["html", "pdf"]
+    request: Request,
+    store: StoreDep,
+    reviews: ReviewsDep,
+    run_id: str,
+    position: Position,
+    fmt: Literal["html", "pdf"],
 ) -> Response:
-    return _dossier(store, reviews, run_id, position, fmt)
+    return _dossier(store, reviews, run_id, position, fmt, request_actor(request))
 
 
 @api.get(
@@ -97,10 +115,11 @@ def dossier_download(
     responses={**ERRORS, 503: {"description": "a PDF needs Chromium and Playwright on the server"}},
 )
 def dossier_api(
+    request: Request,
     store: StoreDep,
     reviews: ReviewsDep,
     run_id: str,
     position: Position,
     format: Annotated[Literal["html", "pdf"], Query()] = "html",
 ) -> Response:
-    return _dossier(store, reviews, run_id, position, format)
+    return _dossier(store, reviews, run_id, position, format, request_actor(request))
