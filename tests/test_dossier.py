@@ -20,6 +20,7 @@ from supplyscreen.citations import view
 from supplyscreen.cli import cli
 from supplyscreen.errors import InputError
 from supplyscreen.report.dossier import chromium_path, dossier_html, dossier_pdf, find_supplier
+from supplyscreen.review import audit
 from supplyscreen.review.applied import ChecklistState, Decision, SupplierReview
 from supplyscreen.review.keys import hit_key
 from supplyscreen.settings import Settings
@@ -177,6 +178,8 @@ def test_the_dossier_command(stored: dict[str, Any]) -> None:
         f"Error: {out} already exists — pass --force to overwrite, or choose another --out\n",
     )
     assert CliRunner().invoke(cli, [*args, "--force"]).exit_code == 0
+    exported = audit.events_of(stored["store"], "export.dossier", [f"run:{stored['run'].id}"])
+    assert len(exported) == 2 and exported[0].after["file"] == str(out)  # each written dossier is an event
     missing = CliRunner().invoke(cli, ["dossier", stored["run"].id, "#9999", "--db", stored["db"]])
     assert (missing.exit_code, missing.stderr) == (
         1,
@@ -198,6 +201,8 @@ def test_the_dossier_buttons_of_the_web_app(stored: dict[str, Any]) -> None:
         )
         assert "sandbox" in html.headers["content-security-policy"]
         assert "&lt;script&gt;" in html.text and "script" not in HtmlParts(html.text).tags
+        exported = audit.events_of(stored["store"], "export.dossier", [f"run:{run.id}"])
+        assert exported and exported[-1].after["position"] == s.position
         api = client.get(f"/api/v1/runs/{run.id}/suppliers/{s.position}/dossier")
         assert api.status_code == 200 and ADDED.split("</script>")[1].strip() in api.text
         assert client.get(f"/runs/{run.id}/suppliers/99999/dossier.html").status_code == 404

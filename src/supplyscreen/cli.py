@@ -651,7 +651,9 @@ def dossier(run: str, supplier: str, db_url: str | None, out: Path | None, pdf: 
     history, and the run's provenance. SUPPLIER is its position (#12, as on its web page), its id, its key
     (id:…, name:…) or part of its name."""
     from supplyscreen.report.dossier import dossier_html, dossier_pdf, find_supplier
+    from supplyscreen.review import audit
     from supplyscreen.review.applied import reviews_for_run
+    from supplyscreen.review.audit import Actor
     from supplyscreen.store import Store, now
 
     if pdf and out is None and sys.stdout.isatty():
@@ -669,9 +671,17 @@ def dossier(run: str, supplier: str, db_url: str | None, out: Path | None, pdf: 
         review = reviews_for_run(store, run_id).get(found.position)
         made = now().replace(microsecond=0).isoformat(sep=" ") + " UTC"
         html = dossier_html(stored, found, review, store.results_head(run_id), made)
+        data = dossier_pdf(html) if pdf else html.encode("utf-8")
+        _emit(data, out, force)
+        audit.record(
+            store,
+            Actor.cli(),
+            "export.dossier",
+            f"run:{run_id}",
+            after={"position": found.position, "file": str(out) if out else "stdout"},
+        )
     finally:
         store.close()
-    _emit(dossier_pdf(html) if pdf else html.encode("utf-8"), out, force)
 
 
 class DbRun:

@@ -9,8 +9,9 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.exceptions import HTTPException
 
 from supplyscreen.report.dossier import dossier_html, dossier_name, dossier_pdf
-from supplyscreen.review import Actor, audit
+from supplyscreen.review import audit
 from supplyscreen.review.applied import ReviewSource
+from supplyscreen.review.audit import Actor
 from supplyscreen.review.diff import RunDiff, SupplierChange, earlier_runs
 from supplyscreen.store import Run, Store, now
 from supplyscreen.web.auth import request_actor
@@ -65,10 +66,9 @@ def diff_json(store: StoreDep, reviews: ReviewsDep, run_id: str, against: Agains
 
 
 def _dossier(
-    store: Store, reviews: ReviewSource, run_id: str, position: int, fmt: str, actor: Actor
+    store: Store, reviews: ReviewSource, run_id: str, position: int, fmt: str, actor: Actor | None
 ) -> Response:
-    """The dossier of supplier ``position`` as a download; the download is an export event of the audit
-    trail (by ``actor``), as a report's is."""
+    """The dossier as a download; an export event of the audit trail (by ``actor``: default, anonymous)."""
     run = get_run(store, run_id)
     if run.status != "done":
         raise NotFinished(f"run {run.id[:8]} is {run.status}", hint="wait until screening is done")
@@ -79,12 +79,18 @@ def _dossier(
     html = dossier_html(run, supplier, reviews(store, run.id).get(position), store.results_head(run.id), made)
     name = dossier_name(run, supplier, fmt)
     disposition = f'attachment; filename="{name}"'
-    pdf = dossier_pdf(html) if fmt == "pdf" else b""
-    audit.record(store, actor, "export.dossier", f"run:{run.id}", after={"file": name, "supplier": position})
+    body = dossier_pdf(html) if fmt == "pdf" else html
+    audit.record(
+        store,
+        actor or Actor.anonymous(),
+        "export.dossier",
+        f"run:{run.id}",
+        after={"position": position, "file": name},
+    )
     if fmt == "pdf":
-        return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": disposition})
+        return Response(body, media_type="application/pdf", headers={"Content-Disposition": disposition})
     return Response(
-        html,
+        body,
         media_type="text/html; charset=utf-8",
         headers={"Content-Disposition": disposition, "Content-Security-Policy": REPORT_CSP},
     )
