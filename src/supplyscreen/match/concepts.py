@@ -1019,7 +1019,7 @@ class ConceptMatcher:
                 concept in concepts
                 and not (start < span[1] and span[0] < end)
                 and prepared.sentence_of(start) == sentence
-                and not any(o.owner == term.owner and a < end and start < b for o, a, b in asides)
+                and _aside_of(term, start, end, asides) is None
                 and self._negation(
                     prepared, (Occurrence(concept, start, end, term.text),), [], self._presence
                 )
@@ -1054,10 +1054,9 @@ class ConceptMatcher:
             occ = Occurrence(names[term.owner], start, end, term.text)
             if occ.concept in self._only_in and field_name not in self._only_in[occ.concept]:
                 continue  # "NK" in a company name: its initials
-            for other, a_start, a_end in asides:
-                if other.owner == term.owner and a_start < end and start < a_end:
-                    aside_of[occ] = self.terms.reasons[other.aside]
-                    break
+            aside = _aside_of(term, start, end, asides)
+            if aside is not None:
+                aside_of[occ] = self.terms.reasons[aside.aside]
             occurrences.append(occ)
         if not occurrences:
             return []
@@ -1241,6 +1240,12 @@ def _listed_denial(text: _Text, words: Sequence[_Word], occ: Occurrence) -> str 
     if not joined:
         return None
     return f"negated by “{text.nfkc[words[first].start : words[last].end]}” (a list of findings denied)"
+
+
+def _aside_of(term: _Term, start: int, end: int, asides: Sequence[tuple[_Term, int, int]]) -> _Term | None:
+    """The set-aside phrase of the term's own concept that overlaps it ("ethnic Korean" over "Korean"), or
+    None."""
+    return next((o for o, a, b in asides if o.owner == term.owner and a < end and start < b), None)
 
 
 def _restricted(text: _Text, occ: Occurrence) -> bool:

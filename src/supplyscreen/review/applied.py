@@ -125,9 +125,9 @@ def reviews_for_run(store: Store, run_id: str) -> Reviews:
     if not found:
         return {}
     keys = {r.supplier_key for r in found.values()}
-    by_key: dict[str, list[Decision]] = {}
+    by_key: dict[str, list[Any]] = {}
     for d in recorded.all_decisions(store, keys):
-        by_key.setdefault(d.supplier_key, []).append(_decision(d, hit_labels={}))
+        by_key.setdefault(d.supplier_key, []).append(d)
     return {
         position: _review(review, by_key.get(review.supplier_key, [])) for position, review in found.items()
     }
@@ -151,8 +151,9 @@ def _decision(d: Any, hit_labels: Mapping[str, str]) -> Decision:
     )
 
 
-def _review(review: Any, history: list[Decision]) -> SupplierReview:
-    """``review.decisions.SupplierReview`` as the diff and the dossier read it."""
+def _review(review: Any, history: list[Any]) -> SupplierReview:
+    """``review.decisions.SupplierReview`` as the diff and the dossier read it; ``history``: every recorded
+    decision on the supplier, oldest first."""
     labels = {h.key: f"{h.hit.get('indicator', '')}: {h.hit.get('text', '')}" for h in review.hits}
     applied = [_decision(h.decision, labels) for h in review.hits if h.decision is not None]
     if review.decision is not None:
@@ -165,10 +166,7 @@ def _review(review: Any, history: list[Decision]) -> SupplierReview:
     }
     return SupplierReview(
         decisions=tuple(applied),
-        history=tuple(
-            Decision(d.decision, d.reviewer, d.at, d.comment, d.run_id, d.hit, labels.get(d.hit or "", ""))
-            for d in history
-        ),
+        history=tuple(_decision(d, labels) for d in history),
         needs_review=tuple(h.key for h in review.hits if h.changed_since is not None),
         status=review.status.status if review.status is not None else None,
         checklist=checklist,
