@@ -111,6 +111,9 @@ _SKIP = frozenset(
     " for on into within such its their our these those this that и из в на с от для по".split()
 )
 _AFTER = frozenset("none nil zero free нет отсутствуют отсутствует".split())
+# the after-negators that, ending a clause, deny its subject from further away (not "free": "… for free")
+_PREDICATE_AFTER = _AFTER - {"free"}
+_PREDICATE_REACH = 9  # words from the term to a clause-final denial
 _PRESENCE_WORDS = frozenset(
     "there see seen use used uses using hire hired hires hiring buy bought part aware know known есть был"
     " участвуют участвует участвовали наём найм наем"
@@ -142,7 +145,7 @@ _EAST_PRESENCE = (
     "使用", "雇", "聘", "招", "用", "存在", "涉及", "接收", "接受", "有", "采购", "进口", "发现", "安排", "引进",
     "派遣", "录用", "让", "在", "经", "经过", "由", "含", "包含", "来自", "属于", "是", "通过", "透过", "僱",
     "透過", "經", "經過", "引進", "採購", "進口", "發現", "聘僱", "錄用", "來自", "屬於", "通過", "与", "和", "同", "跟",
-    "购买", "买", "从", "见",
+    "购买", "买", "从", "见", "向", "对", "對", "给", "給",
 )  # fmt: skip
 # "…, …, … 모두 미발견": a denial of everything listed before it, across the list's commas
 _ALL_DENIED = re.compile(
@@ -431,8 +434,14 @@ _BOXES = re.compile(r"(?:(?<![^\W\d_])" + _OPTION + r"\s*)?[☐☒☑□■]", r
 
 
 _NONE_FOUND = re.compile(
-    r"\b(?:none|nothing|no one|nobody)\s+(?:found|identified|observed|detected|seen|employed)\b"
+    r"\b(?:none|nil|nothing|no one|nobody)\s+(?:found|identified|observed|detected|seen|employed)\b"
 )
+
+
+def _in_brackets(low: str, start: int, at: int) -> bool:
+    """Whether ``at`` is inside a bracket opened after ``start`` and not yet closed."""
+    part = low[start:at]
+    return part.count("(") + part.count("（") > part.count(")") + part.count("）")
 
 
 def _answer_kind(answer: str) -> str:
@@ -524,6 +533,8 @@ def prepare(text: str) -> _Text:
         # "- Document retention: none - Wage deductions: statutory only": dashes between labelled answers
         cut = _BULLETS if low.count(":", sent.start, sent.end) >= 2 else _STATEMENT_BREAK
         for m in cut.finditer(low, sent.start, sent.end):
+            if _in_brackets(low, sent.start, m.start()):
+                continue  # "Indicators (ID retention / debt / violence): nil found": one label, its answer after
             statements.append(_Sentence(at, m.start(), -1, "", ""))
             at = m.end()
         statements.append(_Sentence(at, sent.end, -1, "", ""))
@@ -1199,6 +1210,12 @@ class ConceptMatcher:
                 # "use of DPRK labour is prohibited" (but "DPRK workers are prohibited from leaving")
                 if w.text in _BANNED and (i + 1 == len(after) or after[i + 1].text in _BANNED_BY):
                     return f"negated by “{text.nfkc[w.start : w.end]}”"
+            # a denial that is the predicate at the clause's end reaches its whole subject: "Северокорейская
+            # рабочая сила в цепочке поставок отсутствует", "DPRK workers at any of our sites: none"
+            if 4 < len(after) <= _PREDICATE_REACH and (
+                after[-1].text in _PREDICATE_AFTER or after[-1].text.startswith(_NONE_PREFIXES)
+            ):
+                return f"negated by “{text.nfkc[after[-1].start : after[-1].end]}”"
             # a finding denied after its subject: "cases of harassment were not recorded", "жалоб на насилие
             # не поступало"
             for i, w in enumerate(after[:-1]):
