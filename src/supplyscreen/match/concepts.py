@@ -114,6 +114,7 @@ _AFTER = frozenset("none nil zero free нет отсутствуют отсут�
 # the after-negators that, ending a clause, deny its subject from further away (not "free": "… for free")
 _PREDICATE_AFTER = _AFTER - {"free"}
 _PREDICATE_REACH = 9  # words from the term to a clause-final denial
+_NOUGHT_ENDS = re.compile(r"\s*(?:$|[|;,)\]\n]|[.。](?!\d)|(?:people|persons|workers|staff|人|名|명|чел)\b)")
 _PRESENCE_WORDS = frozenset(
     "there see seen use used uses using hire hired hires hiring buy bought part aware know known есть был"
     " участвуют участвует участвовали наём найм наем"
@@ -438,6 +439,14 @@ _NONE_FOUND = re.compile(
 )
 
 
+# an answer cell still to be filled in
+_PENDING = re.compile(
+    r"(?:tbd|tbc|pending|to be (?:completed|confirmed|filled(?: in)?|answered|provided|advised)|not (?:yet )?answered"
+    r"|blank|left blank|no answer|no response|待填写|待填|待补充|待确认|未填写|未填|未回答|空白|не заполнено|не заполнен"
+    r"|не отвечено|ответа нет|нет ответа|미기재|미작성|미응답|작성 예정|기재 예정)"
+)
+
+
 def _in_brackets(low: str, start: int, at: int) -> bool:
     """Whether ``at`` is inside a bracket opened after ``start`` and not yet closed."""
     part = low[start:at]
@@ -453,9 +462,9 @@ def _answer_kind(answer: str) -> str:
     if re.fullmatch(r"\s*[-–—]+\s*[.。]?\s*", answer):
         return "none"  # "NK labour: —": a dash in an answer cell says "nothing"
     text = answer.strip(" \t\"'“”‘’.,:;-–—()[]")
-    text = _ANSWER_MARK.sub("", text).strip(" \t\"'“”‘’.,:;-–—()[]")
-    if not text:
-        return ""
+    text = _ANSWER_MARK.sub("", text).strip(" \t\"'“”‘’.,:;-–—()[]（）【】")
+    if not text or _PENDING.fullmatch(text):
+        return ""  # "（待填写）", "TBD", "to be completed": a question not yet answered
     if text.startswith(("n/a", "n.a", "n / a")):
         return "none"
     first = _WORD_RE.search(text)
@@ -1207,6 +1216,9 @@ class ConceptMatcher:
             for i, w in enumerate(after[:4]):
                 if w.text in _AFTER or w.text.startswith(_NONE_PREFIXES):
                     return f"negated by “{text.nfkc[w.start : w.end]}”"
+                # a count of nought right after the term: "Workforce by nationality | TR 412 | DPRK 0"
+                if i == 0 and w.text == "0" and _NOUGHT_ENDS.match(text.low, w.end) is not None:
+                    return f"negated by “{text.nfkc[occ.start : w.end]}”"
                 # "use of DPRK labour is prohibited" (but "DPRK workers are prohibited from leaving")
                 if w.text in _BANNED and (i + 1 == len(after) or after[i + 1].text in _BANNED_BY):
                     return f"negated by “{text.nfkc[w.start : w.end]}”"
