@@ -72,6 +72,9 @@ _ANSWER_SEP = re.compile(r"(?<!\d)[:：=]|[:：=](?!\d)|\s[-–—]+\s|——|\?
 _CLAUSE_BREAK = re.compile(
     r"[,，:：;；]|\s[-–—]+\s|\b(?:but|however|although|though|whereas|while)\b"
     r"|但是|但|然而|可是|不过|\b(?:но|однако|хотя|зато)\b|하지만|그러나|그런데"
+    # a condition opens a clause of its own: "… would be thrown overboard if they did not work faster" (the
+    # "not" is the condition's)
+    r"|\b(?:if|unless|если)\b|如果"
     # a conjunction that opens a clause with a subject of its own: "… taken by the manager and they did not
     # know where …" (the "not" there is theirs)
     r"|\b(?:and|so)\s+(?=(?:they|he|she|we|i|you|there)\b)|\b(?:и|а)\s+(?=(?:они|он|она|мы|я)\b)"
@@ -110,7 +113,7 @@ _SKIP = frozenset(
     " otherwise"
     " for on into within such its their our these those this that и из в на с от для по".split()
 )
-_AFTER = frozenset("none nil zero free нет отсутствуют отсутствует".split())
+_AFTER = frozenset("none nil zero free нет отсутствуют отсутствует исключено исключена исключены исключен".split())
 # the after-negators that, ending a clause, deny its subject from further away (not "free": "… for free")
 _PREDICATE_AFTER = _AFTER - {"free"}
 _PREDICATE_REACH = 9  # words from the term to a clause-final denial
@@ -127,7 +130,7 @@ _PRESENCE_PREFIXES = (
     "employ", "engag", "work", "found", "present", "exist", "involv", "accept", "recruit", "sourc",
     "purchas", "import", "contain", "includ", "identif", "observ", "detect", "staff", "rely", "relie",
     "работ", "использ", "привлека", "привлеч", "нанима", "наня", "трудоустр", "выявл", "обнаруж", "имее",
-    "имеют", "явля", "закуп", "участи", "иметь",
+    "имеют", "явля", "закуп", "участи", "иметь", "вылов", "вылав", "добыв", "добыт", "catch", "fish",
 )  # fmt: skip
 # verbs of finding and reporting: negated after the term they report ("… were not found")
 _BANNED = frozenset("prohibited forbidden banned запрещено запрещен запрещена запрещены".split())
