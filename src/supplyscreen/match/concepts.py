@@ -113,13 +113,15 @@ _SKIP = frozenset(
     " otherwise"
     " for on into within such its their our these those this that и из в на с от для по".split()
 )
-_AFTER = frozenset("none nil zero free нет отсутствуют отсутствует исключено исключена исключены исключен".split())
+_AFTER = frozenset(
+    "none nil zero free нет отсутствуют отсутствует исключено исключена исключены исключен".split()
+)
 # the after-negators that, ending a clause, deny its subject from further away (not "free": "… for free")
 _PREDICATE_AFTER = _AFTER - {"free"}
 _PREDICATE_REACH = 9  # words from the term to a clause-final denial
 _NOUGHT_ENDS = re.compile(r"\s*(?:$|[|;,)\]\n]|[.。](?!\d)|(?:people|persons|workers|staff|人|名|명|чел)\b)")
 _PRESENCE_WORDS = frozenset(
-    "there see seen use used uses using hire hired hires hiring buy bought part aware know known есть был"
+    "there see seen use used uses using hire hired hires hiring buy bought part aware know known heard hear есть был"
     " участвуют участвует участвовали наём найм наем"
     " была были было видел видели видно замечены замечено".split()
 )
@@ -269,8 +271,8 @@ _DENIAL_EAST = (
     "없음", "없었", "없다", "없습니다", "0건", "0명", "0회", "확인되지 않", "발견되지 않",
     "未反映", "未提及", "均未", "未发生", "未發生", "未出现", "未發現", "미발견", "미확인", "미해당", "관찰되지 않",
 )  # fmt: skip
-_YES_WORDS = frozenset("yes y true да д есть имеются имеется".split())
-_YES_EAST = ("是", "有", "예", "네", "있음", "있습니다", "있다")
+_YES_WORDS = frozenset("yes y yeah yep correct true да д ага есть имеются имеется".split())
+_YES_EAST = ("是", "有", "对", "對", "嗯", "예", "네", "있음", "있습니다", "있다")
 _AUX_Q = frozenset(
     "do does did are is was were have has had can could will would shall should may must any".split()
 )
@@ -515,7 +517,8 @@ def _question_kind(question: str) -> str:
 
 def prepare(text: str) -> _Text:
     nfkc = unicodedata.normalize("NFKC", text)
-    low = _lower(nfkc)
+    # a tab separates cells like "|" does: a spreadsheet pasted into a cell is a table of its own
+    low = _lower(nfkc).replace("\t", "|")
     words = [_Word(m.group(), stem(m.group()), m.start(), m.end()) for m in _WORD_RE.finditer(low)]
     # "don't", "can't": a negator word "n't" where the "t" is, for negation only (terms such as "can't leave"
     # are matched on the words as written)
@@ -735,6 +738,10 @@ def _table_blocks(low: str) -> list[tuple[int, int]]:
     return blocks
 
 
+# a line that opens with a speaker or a time stamp in brackets: a chat log or a transcript pasted into a cell
+_SPEAKER = re.compile(r"\s*[\[【(（][^\]】)）\n]{1,40}[\]】)）]")
+
+
 def _joined(low: str, m: re.Match[str], tables: list[tuple[int, int]]) -> bool:
     """Whether a line or cell break does not end the sentence: inside a table, before an answer line
     ("Q3. …\nA: Yes – 8"), or in a short list that a line ending with ":" introduces."""
@@ -744,6 +751,8 @@ def _joined(low: str, m: re.Match[str], tables: list[tuple[int, int]]) -> bool:
         return True
     if "\n" not in m.group():
         return False
+    if _SPEAKER.match(low, m.end()) is not None:
+        return False  # a chat or transcript line: "[agent] …", "[14/03 09:15] HR: …" speaks for itself
     after = low[m.end() : m.end() + 12].lstrip()
     if _ANSWER_LINE.match(after):
         return True
@@ -1023,8 +1032,11 @@ class ConceptMatcher:
             later = text.sentence_of(o.start) - si
             if 0 < later <= reach:
                 by_sentence[later].append(o)
+        end = max(o.end for o in choice)
         for later, occs in sorted(by_sentence.items()):
-            if any(o.concept in chosen for o in occs):
+            # the next cells of one tracker row speak of the same finding: "NC-02 人事保管身份证 | 已全部退还员工"
+            between = text.low[end : occs[0].start]
+            if any(o.concept in chosen for o in occs) or ("|" in between and "\n" not in between):
                 for o in occs:
                     if self._reach.get(o.concept, 0) >= later and o.concept in ind.unless:
                         return o
