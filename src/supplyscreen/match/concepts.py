@@ -95,7 +95,7 @@ _APPOSITIVE = re.compile(
 # still a DPRK workforce). *After* negators follow the terms ("DPRK workers none", "DPRK-free").
 _STRONG = frozenset(
     "no none without zero nil neither nor free absence absent nobody unable никаких никакие никакого ни без нет никто"
-    " отсутствие отсутствии отсутствия отсутствием отсутствует отсутствуют".split()
+    " отсутствие отсутствии отсутствия отсутствием отсутствует отсутствуют исключаем исключает исключают".split()
 )
 _CLAUSE_WIDE = frozenset(
     "none nobody neither никто".split()
@@ -114,7 +114,7 @@ _SKIP = frozenset(
     " for on into within such its their our these those this that и из в на с от для по".split()
 )
 _AFTER = frozenset(
-    "none nil zero free нет отсутствуют отсутствует исключено исключена исключены исключен".split()
+    "none nil zero free нет отсутствуют отсутствует исключено исключена исключены исключен отрицательно negatively".split()
 )
 # the after-negators that, ending a clause, deny its subject from further away (not "free": "… for free")
 _PREDICATE_AFTER = _AFTER - {"free"}
@@ -132,15 +132,18 @@ _PRESENCE_PREFIXES = (
     "employ", "engag", "work", "found", "present", "exist", "involv", "accept", "recruit", "sourc",
     "purchas", "import", "contain", "includ", "identif", "observ", "detect", "staff", "rely", "relie",
     "работ", "использ", "привлека", "привлеч", "нанима", "наня", "трудоустр", "выявл", "обнаруж", "имее",
-    "имеют", "явля", "закуп", "участи", "иметь", "вылов", "вылав", "добыв", "добыт", "catch", "fish",
+    "имеют", "явля", "закуп", "участи", "иметь", "вылов", "вылав", "добыв", "добыт", "catch", "fish", "примен",
+    "допуск", "допуща", "принима", "приня", "числ", "задейств", "трудя", "нанима", "оформл", "фигурир", "заход", "зайд",
+    "налич", "присутств", "presence", "сотруднич", "cooperat",
 )  # fmt: skip
 # verbs of finding and reporting: negated after the term they report ("… were not found")
 _BANNED = frozenset("prohibited forbidden banned запрещено запрещен запрещена запрещены".split())
 _BANNED_BY = frozenset("by under in at per according as".split())
 _NOT_FOUND_PREFIXES = (
     "found", "identif", "observ", "detect", "report", "record", "regist", "noted", "confirm", "выявл", "обнаруж",
-    "зарегистр", "зафиксир", "поступ", "отмеч", "установл", "подтвержд",
+    "зарегистр", "зафиксир", "поступ", "отмеч", "установл", "подтвержд", "был", "осуществля", "производил", "подтверд",
 )  # fmt: skip
+_PLACE_PREPOSITIONS = frozenset("in at from within в во из на у".split())
 _WEAK_REACH = 4  # words from a weak negator to the verb it negates ("not part of the workforce")
 _STRONG_REACH = 3  # words from a strong negator to the term it negates ("no North Korean workers")
 # Chinese: a determiner negator ("无朝鲜工人") negates the term after it; a verb negator ("未雇用", "不使用",
@@ -243,7 +246,7 @@ _EAST_AFTER = (
 )
 # answers
 _NONE_WORDS = frozenset(
-    "none no n nil na zero nobody nothing never not нет н ноль отсутствуют отсутствует никого не".split()
+    "none no n nil na zero nobody nothing never not нет н ноль отсутствуют отсутствует никого не ни".split()
 )
 _NONE_EAST = (
     "无",
@@ -1243,6 +1246,23 @@ class ConceptMatcher:
                 after[-1].text in _PREDICATE_AFTER or after[-1].text.startswith(_NONE_PREFIXES)
             ):
                 return f"negated by “{text.nfkc[after[-1].start : after[-1].end]}”"
+            # a short denial closing the sentence after the term's clause: "Работников, направленных из КНДР, не
+            # имеем", "DPRK staff, none"
+            end = text.statement_of(occ.start).end
+            tail = [w for w in text.cues if hi <= w.start and w.end <= end]
+            if (
+                1 <= len(tail) <= 4
+                and "|" not in text.low[hi:end]
+                and (
+                    tail[-1].text in _PREDICATE_AFTER  # "Рабочих, прибывших из КНДР, на заводе нет"
+                    or (
+                        len(tail) <= 3
+                        and tail[0].text in _WEAK
+                        and (len(tail) == 1 or _is_presence(tail[1]) or tail[1].text in _AUX)
+                    )
+                )
+            ):
+                return f"negated by “{text.nfkc[tail[0].start : tail[-1].end]}”"
             # a finding denied after its subject: "cases of harassment were not recorded", "жалоб на насилие
             # не поступало"
             for i, w in enumerate(after[:-1]):
@@ -1313,13 +1333,18 @@ def _negated_verb(cue: _Word, words: Sequence[_Word], spans: Sequence[tuple[int,
     first word after it that is not an auxiliary or adverb ("do not *use*", "not *knowingly* *use*",
     "are not *employed*"; but "could not *get* their passports back" negates "get", not "passports")."""
     skipped = 0
+    place = False  # one noun after a preposition: "не в водах КНДР, а в Охотском море"
     for word in (x for x in words if x.start > cue.start):
         if any(s <= word.start < e for s, e in spans) or _is_presence(word):
             return word
         if word.text in _SKIP or (word.text.endswith("ly") and len(word.text) > 4):
             skipped += 1
+            place = word.text in _PLACE_PREPOSITIONS
             if skipped <= 3:
                 continue
+        elif place:
+            place = False
+            continue
         return None
     return None
 
