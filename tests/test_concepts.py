@@ -62,6 +62,25 @@ NEGATED = [
     "外籍員工：菲律賓2人。北韓籍員工：無",  # traditional characters read as simplified
     "本廠並無朝鮮籍勞工",
     "朝鲜籍工人 0 人；外籍工人 0 人；劳务派遣 0 人。",
+    # a denial that ends the sentence, far from its subject or after the subject's own clause
+    "Северокорейская рабочая сила в цепочке поставок отсутствует.",
+    "Рабочих, прибывших из КНДР, на заводе нет.",
+    "Работников, направленных из КНДР, не имеем.",
+    "Рабочих из КНДР — ни одного.",
+    # verbs a weak negator denies
+    "Труд граждан КНДР не применяется.",
+    "Граждане КНДР к работам не допускаются.",
+    "Граждан КНДР среди сотрудников не числится.",
+    "Директор отрицает наличие рабочих из КНДР.",
+    "Присутствие граждан КНДР не подтвердилось.",
+    "Исключаем использование труда граждан Северной Кореи.",
+    "На вопрос о северокорейских рабочих директор ответил отрицательно.",
+    "Interviewees had never heard of Korean workers from the North being there.",
+    # a count of nought after the term; a list of denials in brackets; an answer not yet given
+    "Workforce by nationality | TR 412 | SY 18 | DPRK 0",
+    "Forced labour indicators (DPRK workers / ID retention / debt / violence): nil found.",
+    "问卷第5题：是否雇用朝鲜籍员工？（待填写）",
+    "验厂确认：全部员工为中国籍，无朝鲜劳务人员，未向新义州外发加工。",
 ]
 
 # look-alikes: no presumption
@@ -93,6 +112,46 @@ def test_negated_answers_set_no_presumption(matcher: Matcher, ruleset: RuleSet, 
 def test_look_alikes_set_no_presumption(matcher: Matcher, ruleset: RuleSet, field: str, text: str) -> None:
     fired, _, presumption = screen(matcher, ruleset, **{field: text})
     assert not presumption, (text, fired)
+
+
+# origin denied: no DPRK-origin finding at all
+ORIGIN_DENIED = [
+    "Рыба выловлена не в водах КНДР, а в Охотском море.",
+    "Происхождение — Россия; КНДР не фигурирует в цепочке поставок.",
+    "Краб не заходил в порты КНДР, перегрузов с судами КНДР не было.",
+    "Судно не заходило в Нампхо.",
+    "Поставки из Северной Кореи прекращены в 2017 году и с тех пор не осуществлялись.",
+]
+
+
+@pytest.mark.parametrize("note", ORIGIN_DENIED)
+def test_denied_dprk_origin_is_no_finding(matcher: Matcher, ruleset: RuleSet, note: str) -> None:
+    fired, _, presumption = screen(matcher, ruleset, name="Acme", notes=note)
+    assert not presumption and not fired & {
+        "nexus.dprk_goods",
+        "nexus.dprk_made",
+        "nexus.dprk_origin_stated",
+    }, fired
+
+
+# said of the supplier's own workers, with a negator that is not a denial of the workers: presumption
+NEXUS_WITH_A_NEGATOR = [
+    "Workers from the DPRK are not allowed to leave the dormitory.",
+    "Рабочие из КНДР не получают зарплату на руки.",
+    "The DPRK crew, never paid, stayed on board for two years.",
+    "Северокорейские рабочие, не имеющие паспортов на руках, живут на объекте.",
+    "Korean women from the North make up most of the peeling line.",
+    "Бригада корейцев «оттуда, с севера» работает на отделке.",
+    "[agent] next week 50 more women workers come from Sinuiju\n[buyer] from North Korea?\n[agent] yes",
+]
+
+
+@pytest.mark.parametrize("note", NEXUS_WITH_A_NEGATOR)
+def test_a_negator_about_something_else_keeps_the_presumption(
+    matcher: Matcher, ruleset: RuleSet, note: str
+) -> None:
+    fired, tier, presumption = screen(matcher, ruleset, name="Acme", notes=note)
+    assert presumption and tier == "high", (note, fired)
 
 
 def test_chosun_in_a_south_korean_name_is_a_brand(matcher: Matcher, ruleset: RuleSet) -> None:
@@ -177,9 +236,37 @@ ILO = [
         "Their passports were kept by the dormitory manager and they did not know where",
         "ilo.retention_of_identity_documents",
     ),
+    # phones taken, locked quarters, blows, net pay of nothing, debts recovered from pay, threats to families
+    ("Gang leader collects the pit workers' phones at the start of the three-week shift", "ilo.phones_taken"),
+    ("телефоны бригадир собрал в начале вахты, отдаёт на полчаса в воскресенье", "ilo.phones_taken"),
+    ("입사 시 휴대폰을 회사에 맡기도록 하고, 근무 중에는 물론 숙소에서도 돌려주지 않음", "ilo.phones_taken"),
+    ("The perimeter gate of the pickers' camp is padlocked at night", "ilo.restriction_of_movement"),
+    ("Security guards at the concession beat diggers caught carrying ore", "ilo.physical_sexual_violence"),
+    ("Payslips show net pay of EUR 0 after deductions for beds and transport", "ilo.withholding_of_wages"),
+    ("Placement loan of SGD 3,600 recovered from the worker's salary at SGD 450/month", "ilo.debt_bondage"),
+    ("Agent said if I complain, he will send a message to my family", "ilo.intimidation_threats"),
+    ("Правозащитники: работники кирпичного завода лишены документов", "ilo.retention_of_identity_documents"),
     # "no" heads no list of findings here: the findings stand
     ("Workers receive no wage for overtime and coercion cases were noted", "ilo.intimidation_threats"),
 ]
+
+# the same words where no indicator is present
+ILO_ABSENT = [
+    "Phones are kept in lockers at the clean-room entrance during the shift and returned at the end of shift.",
+    "The dormitory is locked at night from the inside; every resident has a key.",
+    "Workers beat the monthly output target again.",
+    "Interview summary: all 30 workers said they hold their own passports and have never paid a recruitment fee.",
+    "Closing meeting: No wage, passport or overtime issues found during the two-day visit.",
+    "Commercial debt collection for unpaid B2B invoices.",
+    "Audit checklist to cover: passport custody, recruitment fee repayment, wage deductions.",
+    "整改跟踪表：NC-02 人事保管身份证 | 已全部退还员工 | 状态：已关闭（已验证）",
+]
+
+
+@pytest.mark.parametrize("note", ILO_ABSENT)
+def test_look_alike_words_are_no_ilo_finding(matcher: Matcher, ruleset: RuleSet, note: str) -> None:
+    fired, tier, _ = screen(matcher, ruleset, name="Acme", country="Thailand", notes=note)
+    assert not {r for r in fired if r.startswith("ilo.")} and tier in ("clear", "low"), (note, fired)
 
 
 @pytest.mark.parametrize(("note", "rule"), ILO)
