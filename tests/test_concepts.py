@@ -246,6 +246,8 @@ ILO = [
     ("Placement loan of SGD 3,600 recovered from the worker's salary at SGD 450/month", "ilo.debt_bondage"),
     ("Agent said if I complain, he will send a message to my family", "ilo.intimidation_threats"),
     ("Правозащитники: работники кирпичного завода лишены документов", "ilo.retention_of_identity_documents"),
+    ("Wages for the last quarter remain outstanding.", "ilo.withholding_of_wages"),
+    ("Workers said they had to borrow money for the job and now work to pay it off.", "ilo.debt_bondage"),
     # "no" heads no list of findings here: the findings stand
     ("Workers receive no wage for overtime and coercion cases were noted", "ilo.intimidation_threats"),
 ]
@@ -260,6 +262,10 @@ ILO_ABSENT = [
     "Commercial debt collection for unpaid B2B invoices.",
     "Audit checklist to cover: passport custody, recruitment fee repayment, wage deductions.",
     "整改跟踪表：NC-02 人事保管身份证 | 已全部退还员工 | 状态：已关闭（已验证）",
+    "The supervisor hit the production target for the third month running.",
+    "Outstanding invoices to this supplier were paid in March.",
+    "Training on forced labour indicators (passport retention, debt bondage, threats) was held for supervisors.",
+    "Workers may keep their phones; phone use is banned on the production floor for safety.",
 ]
 
 
