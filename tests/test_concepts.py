@@ -247,6 +247,15 @@ ILO = [
     ("Agent said if I complain, he will send a message to my family", "ilo.intimidation_threats"),
     ("Правозащитники: работники кирпичного завода лишены документов", "ilo.retention_of_identity_documents"),
     ("Wages for the last quarter remain outstanding.", "ilo.withholding_of_wages"),
+    (
+        "Crew statement: bosun strike us with the gaff handle when the line is slow",
+        "ilo.physical_sexual_violence",
+    ),
+    (
+        "Miners work 28-30 days without pay, then one day for the ore they carry out",
+        "ilo.withholding_of_wages",
+    ),
+    ("厂区大门保安24小时看守，员工未经批准不得出厂", "ilo.restriction_of_movement"),
     ("Workers said they had to borrow money for the job and now work to pay it off.", "ilo.debt_bondage"),
     # "no" heads no list of findings here: the findings stand
     ("Workers receive no wage for overtime and coercion cases were noted", "ilo.intimidation_threats"),
@@ -263,6 +272,10 @@ ILO_ABSENT = [
     "Audit checklist to cover: passport custody, recruitment fee repayment, wage deductions.",
     "整改跟踪表：NC-02 人事保管身份证 | 已全部退还员工 | 状态：已关闭（已验证）",
     "The supervisor hit the production target for the third month running.",
+    "감사 결과 신분증 압수, 임금 체불, 외출 제한 등은 확인되지 않음.",
+    "扣押证件、拖欠工资、限制人身自由等情况均未发现。",
+    "48 staff, all local hukou holders from Yanji and Longjing; the owner lives on site.",
+    "File note: press clipping on a different company fined for holding workers' passports, kept for market context.",
     "Outstanding invoices to this supplier were paid in March.",
     "Training on forced labour indicators (passport retention, debt bondage, threats) was held for supervisors.",
     "Workers may keep their phones; phone use is banned on the production floor for safety.",

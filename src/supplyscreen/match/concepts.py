@@ -158,7 +158,8 @@ _EAST_PRESENCE = (
 )  # fmt: skip
 # "…, …, … 모두 미발견": a denial of everything listed before it, across the list's commas
 _ALL_DENIED = re.compile(
-    r"(?:모두|전부|일절|均|全部|都)\s*(?:미발견|미확인|없음|없었|없다|해당\s*없음|발견되지\s*않|확인되지\s*않"
+    r"(?:모두|전부|일절|均|全部|都|등은|등이|등도|등의\s*사항은|等情况均?|等问题均?|等均|等)\s*"
+    r"(?:미발견|미확인|없음|없었|없다|해당\s*없음|발견되지\s*않|확인되지\s*않"
     r"|未发现|未發現|未发生|未發生|没有|沒有|无|無)[^,，;；]{0,6}(?:[.。]\s*)?$"
 )
 _EAST_ADVERBS = re.compile(r"^(?:[再曾会能可要就都也还得或和]|直接|间接|間接|任何)+")
@@ -1391,7 +1392,10 @@ def _east_negation(
                 if cue not in _EAST_WEAK or at + len(cue) == occ.start or after.startswith(_EAST_PRESENCE):
                     return f"negated by “{low[at : min(occ.start, at + len(cue) + 2)]}”"
             at = low.rfind(cue, begin, at)
-    if _ALL_DENIED.search(low, occ.end, hi) is None:
+    inside_clause = _ALL_DENIED.search(low, occ.end, hi)
+    if inside_clause is not None:
+        return f"negated by “{inside_clause.group().strip()}”"  # "扣押证件、拖欠工资等情况均未发现"
+    else:
         tail = _ALL_DENIED.search(low, occ.end)
         if (
             tail is not None
