@@ -248,6 +248,13 @@ ILO = [
     ("Правозащитники: работники кирпичного завода лишены документов", "ilo.retention_of_identity_documents"),
     ("Wages for the last quarter remain outstanding.", "ilo.withholding_of_wages"),
     (
+        "Several workers said the agent still has their passports after two years.",
+        "ilo.retention_of_identity_documents",
+    ),
+    ("Deductions for housing, food and transport exceed the monthly wage.", "ilo.withholding_of_wages"),
+    ("Each worker owes the broker more than a year's wages.", "ilo.debt_bondage"),
+    ("工人每月工资要先扣还中介的借款。", "ilo.debt_bondage"),
+    (
         "Crew statement: bosun strike us with the gaff handle when the line is slow",
         "ilo.physical_sexual_violence",
     ),
