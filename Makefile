@@ -32,8 +32,9 @@ eval: $(VENV)/.installed-test
 	$(BIN)/python tests/eval/evaluate.py --json tests/eval/results.json
 	$(BIN)/python tests/eval/realnames.py --json tests/eval/realnames-results.json
 	$(BIN)/python tests/eval/evaluate_text.py --json tests/eval/text/results.json
-	for set in dev_extra dev_extra2 dev_extra3 dev_extra4 dev_extra5 dev_extra6 dev_extra7 dev_extra8 dev_extra9 dev_extra10 dev_extra11 dev_extra12 dev_extra13 dev_extra14 dev_extra15 dev_extra16 dev_extra17; do \
-		$(BIN)/python tests/eval/evaluate_text.py --corpus tests/eval/text/$$set.csv \
+	for path in tests/eval/text/dev_extra*.csv; do \
+		set=$$(basename $$path .csv); \
+		$(BIN)/python tests/eval/evaluate_text.py --corpus $$path \
 			--json tests/eval/text/results-$$(echo $$set | tr _ -).json || exit 1; \
 	done
 

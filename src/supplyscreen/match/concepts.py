@@ -118,7 +118,8 @@ _AFTER = frozenset(
 )
 # the after-negators that, ending a clause, deny its subject from further away (not "free": "… for free")
 _PREDICATE_AFTER = _AFTER - {"free"}
-_PREDICATE_REACH = 9  # words from the term to a clause-final denial
+_AFTER_REACH = 4  # words from the term to a denial after it ("DPRK workers: none")
+_PREDICATE_REACH = 9  # words from the term to a clause-final denial that is the clause's predicate
 _NOUGHT_ENDS = re.compile(r"\s*(?:$|[|;,)\]\n]|[.。](?!\d)|(?:people|persons|workers|staff|人|名|명|чел)\b)")
 _PRESENCE_WORDS = frozenset(
     "there see seen use used uses using hire hired hires hiring buy bought part aware know known heard hear есть был"
@@ -133,7 +134,7 @@ _PRESENCE_PREFIXES = (
     "purchas", "import", "contain", "includ", "identif", "observ", "detect", "staff", "rely", "relie",
     "работ", "использ", "привлека", "привлеч", "нанима", "наня", "трудоустр", "выявл", "обнаруж", "имее",
     "имеют", "явля", "закуп", "участи", "иметь", "вылов", "вылав", "добыв", "добыт", "catch", "fish", "примен",
-    "допуск", "допуща", "принима", "приня", "числ", "задейств", "трудя", "нанима", "оформл", "фигурир", "заход", "зайд",
+    "допуск", "допуща", "принима", "приня", "числ", "задейств", "трудя", "оформл", "фигурир", "заход", "зайд",
     "налич", "присутств", "presence", "сотруднич", "cooperat",
 )  # fmt: skip
 # verbs of finding and reporting: negated after the term they report ("… were not found")
@@ -1232,7 +1233,7 @@ class ConceptMatcher:
                     verb = _negated_verb(w, words, own + presence + kin)
                     if verb is not None:
                         return f"negated by “{text.nfkc[w.start : verb.end]}”"
-            for i, w in enumerate(after[:4]):
+            for i, w in enumerate(after[:_AFTER_REACH]):
                 if w.text in _AFTER or w.text.startswith(_NONE_PREFIXES):
                     return f"negated by “{text.nfkc[w.start : w.end]}”"
                 # a count of nought right after the term: "Workforce by nationality | TR 412 | DPRK 0"
@@ -1243,7 +1244,7 @@ class ConceptMatcher:
                     return f"negated by “{text.nfkc[w.start : w.end]}”"
             # a denial that is the predicate at the clause's end reaches its whole subject: "Северокорейская
             # рабочая сила в цепочке поставок отсутствует", "DPRK workers at any of our sites: none"
-            if 4 < len(after) <= _PREDICATE_REACH and (
+            if _AFTER_REACH < len(after) <= _PREDICATE_REACH and (
                 after[-1].text in _PREDICATE_AFTER or after[-1].text.startswith(_NONE_PREFIXES)
             ):
                 return f"negated by “{text.nfkc[after[-1].start : after[-1].end]}”"
